@@ -1,0 +1,83 @@
+//! `AdminStore` over SQL.
+
+use async_trait::async_trait;
+use gdap_domain::timefmt::{from_micros, to_micros};
+use gdap_store::{AdminStore, StoreError, StoredKey};
+
+use crate::rows;
+use crate::sql::Sql;
+use crate::SqlStore;
+
+/// Tables emptied by a reset, children first.
+const RESET_ORDER: &[&str] = &[
+    "operations",
+    "assignments",
+    "requests",
+    "relationships",
+    "group_members",
+    "security_groups",
+    "applications",
+    "users",
+    "tenants",
+];
+
+#[async_trait]
+impl AdminStore for SqlStore {
+    async fn signing_keys(&self) -> Result<Vec<StoredKey>, StoreError> {
+        let q =
+            Sql::new("SELECT kid, pkcs8, created_at FROM signing_keys ORDER BY created_at, kid");
+        self.fetch_all(&q, |r| {
+            use base64::Engine;
+            let pkcs8 = base64::engine::general_purpose::STANDARD
+                .decode(rows::s(r, "pkcs8")?)
+                .map_err(|_| StoreError::Internal("corrupt signing key".into()))?;
+            Ok(StoredKey {
+                kid: rows::s(r, "kid")?,
+                pkcs8,
+                created_at: from_micros(rows::i(r, "created_at")?),
+            })
+        })
+        .await
+    }
+
+    async fn add_signing_key(&self, key: StoredKey) -> Result<(), StoreError> {
+        use base64::Engine;
+        let mut q = Sql::new("INSERT INTO signing_keys (kid, pkcs8, created_at) VALUES (");
+        q.text(key.kid.clone()).push(", ");
+        q.text(base64::engine::general_purpose::STANDARD.encode(&key.pkcs8))
+            .push(", ");
+        q.int(to_micros(key.created_at)).push(")");
+        self.write(move |tx| {
+            Box::pin(async move {
+                q.query().execute(&mut **tx).await.map_err(crate::db_err)?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn reset(&self) -> Result<(), StoreError> {
+        self.write(|tx| {
+            Box::pin(async move {
+                for table in RESET_ORDER {
+                    sqlx::query(&format!("DELETE FROM {table}"))
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(crate::db_err)?;
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+}
+
+impl SqlStore {
+    /// Number of rows in a table, for diagnostics and tests.
+    pub async fn row_count(&self, table: &str) -> Result<i64, StoreError> {
+        if !RESET_ORDER.contains(&table) && table != "signing_keys" {
+            return Err(StoreError::Internal(format!("unknown table `{table}`")));
+        }
+        crate::directory::count(self, table).await
+    }
+}

@@ -1,0 +1,197 @@
+//! `DirectoryStore` over SQL.
+
+use async_trait::async_trait;
+use gdap_domain::directory::{Application, Group, Tenant, User};
+use gdap_domain::ids::{ClientId, GroupId, TenantId, UserId};
+use gdap_domain::timefmt::to_micros;
+use gdap_store::{DirectoryBatch, DirectoryStore, StoreError};
+use sqlx::Row;
+
+use crate::rows::{self, roles_json};
+use crate::sql::{Param, Sql};
+use crate::{db_err, is_unique_violation, SqlStore};
+
+impl SqlStore {
+    async fn members(&self, group: GroupId) -> Result<Vec<UserId>, StoreError> {
+        let mut q = Sql::new("SELECT user_id FROM group_members WHERE group_id = ");
+        q.text(group.to_string());
+        q.push(" ORDER BY user_id");
+        self.fetch_all(&q, |r| {
+            rows::s(r, "user_id")?
+                .parse()
+                .map_err(|_| StoreError::Internal("corrupt member id".into()))
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl DirectoryStore for SqlStore {
+    async fn tenant(&self, id: TenantId) -> Result<Option<Tenant>, StoreError> {
+        let mut q = Sql::new(
+            "SELECT id, display_name, domain, partner_json, created_at FROM tenants WHERE id = ",
+        );
+        q.text(id.to_string());
+        self.fetch_optional(&q, rows::tenant).await
+    }
+
+    async fn tenant_by_domain(&self, domain: &str) -> Result<Option<Tenant>, StoreError> {
+        let mut q = Sql::new("SELECT id, display_name, domain, partner_json, created_at FROM tenants WHERE domain = ");
+        q.text(domain.to_lowercase());
+        self.fetch_optional(&q, rows::tenant).await
+    }
+
+    async fn user_by_upn(&self, upn: &str) -> Result<Option<User>, StoreError> {
+        let mut q = Sql::new("SELECT * FROM users WHERE upn = ");
+        q.text(upn.to_lowercase());
+        self.fetch_optional(&q, rows::user).await
+    }
+
+    async fn user(&self, tenant: TenantId, id: UserId) -> Result<Option<User>, StoreError> {
+        let mut q = Sql::new("SELECT * FROM users WHERE tenant_id = ");
+        q.text(tenant.to_string())
+            .push(" AND id = ")
+            .text(id.to_string());
+        self.fetch_optional(&q, rows::user).await
+    }
+
+    async fn group(&self, tenant: TenantId, id: GroupId) -> Result<Option<Group>, StoreError> {
+        let mut q =
+            Sql::new("SELECT id, tenant_id, display_name FROM security_groups WHERE tenant_id = ");
+        q.text(tenant.to_string())
+            .push(" AND id = ")
+            .text(id.to_string());
+        let Some(row) = q.query().fetch_optional(&self.pool).await.map_err(db_err)? else {
+            return Ok(None);
+        };
+        let members = self.members(id).await?;
+        rows::group(&row, members).map(Some)
+    }
+
+    async fn groups_of_user(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> Result<Vec<Group>, StoreError> {
+        let mut q = Sql::new(
+            "SELECT g.id, g.tenant_id, g.display_name FROM security_groups g \
+             JOIN group_members m ON m.group_id = g.id WHERE g.tenant_id = ",
+        );
+        q.text(tenant.to_string())
+            .push(" AND m.user_id = ")
+            .text(user.to_string());
+        q.push(" ORDER BY g.display_name");
+        let rows_ = q.query().fetch_all(&self.pool).await.map_err(db_err)?;
+        let mut out = Vec::with_capacity(rows_.len());
+        for row in &rows_ {
+            let id: GroupId = rows::s(row, "id")?
+                .parse()
+                .map_err(|_| StoreError::Internal("corrupt group id".into()))?;
+            out.push(rows::group(row, self.members(id).await?)?);
+        }
+        Ok(out)
+    }
+
+    async fn application(&self, client_id: ClientId) -> Result<Option<Application>, StoreError> {
+        let mut q = Sql::new("SELECT * FROM applications WHERE client_id = ");
+        q.text(client_id.to_string());
+        self.fetch_optional(&q, rows::application).await
+    }
+
+    async fn insert_directory(&self, batch: DirectoryBatch) -> Result<(), StoreError> {
+        let mut stmts: Vec<(Sql, String)> = Vec::new();
+        for t in &batch.tenants {
+            let mut q = Sql::new(
+                "INSERT INTO tenants (id, display_name, domain, partner_json, created_at) VALUES (",
+            );
+            q.text(t.id.to_string())
+                .push(", ")
+                .text(t.display_name.clone())
+                .push(", ");
+            q.text(t.domain.to_lowercase())
+                .push(", ")
+                .bind(Param::OptText(rows::partner_json(&t.partner)));
+            q.push(", ").int(to_micros(t.created_at)).push(")");
+            stmts.push((q, format!("tenant {} / domain {}", t.id, t.domain)));
+        }
+        for u in &batch.users {
+            let mut q = Sql::new(
+                "INSERT INTO users (id, tenant_id, upn, display_name, password_hash, roles, preferred_language, account_enabled) VALUES (",
+            );
+            q.text(u.id.to_string())
+                .push(", ")
+                .text(u.tenant.to_string())
+                .push(", ");
+            q.text(u.user_principal_name.to_lowercase())
+                .push(", ")
+                .text(u.display_name.clone())
+                .push(", ");
+            q.bind(Param::OptText(u.password_hash.clone()))
+                .push(", ")
+                .text(roles_json(&u.roles))
+                .push(", ");
+            q.bind(Param::OptText(u.preferred_language.clone()))
+                .push(", ")
+                .int(i64::from(u.account_enabled))
+                .push(")");
+            stmts.push((q, format!("user {}", u.user_principal_name)));
+        }
+        for g in &batch.groups {
+            let mut q =
+                Sql::new("INSERT INTO security_groups (id, tenant_id, display_name) VALUES (");
+            q.text(g.id.to_string())
+                .push(", ")
+                .text(g.tenant.to_string())
+                .push(", ")
+                .text(g.display_name.clone())
+                .push(")");
+            stmts.push((q, format!("group {}", g.id)));
+            for m in &g.members {
+                let mut q = Sql::new("INSERT INTO group_members (group_id, user_id) VALUES (");
+                q.text(g.id.to_string())
+                    .push(", ")
+                    .text(m.to_string())
+                    .push(")");
+                stmts.push((q, format!("member {m} of group {}", g.id)));
+            }
+        }
+        for a in &batch.applications {
+            let mut q = Sql::new("INSERT INTO applications (client_id, tenant_id, display_name, secret_hash, permissions) VALUES (");
+            q.text(a.client_id.to_string())
+                .push(", ")
+                .text(a.tenant.to_string())
+                .push(", ");
+            q.text(a.display_name.clone())
+                .push(", ")
+                .bind(Param::OptText(a.secret_hash.clone()))
+                .push(", ");
+            q.text(serde_json::to_string(&a.permissions).unwrap_or_else(|_| "[]".into()))
+                .push(")");
+            stmts.push((q, format!("application {}", a.client_id)));
+        }
+        self.write(move |tx| {
+            Box::pin(async move {
+                for (q, what) in &stmts {
+                    q.query().execute(&mut **tx).await.map_err(|e| {
+                        if is_unique_violation(&e) {
+                            StoreError::Duplicate(what.clone())
+                        } else {
+                            db_err(e)
+                        }
+                    })?;
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+}
+
+/// Counts rows of a table (used by tests and diagnostics).
+pub(crate) async fn count(store: &SqlStore, table: &str) -> Result<i64, StoreError> {
+    let row = sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}"))
+        .fetch_one(&store.pool)
+        .await
+        .map_err(db_err)?;
+    row.try_get::<i64, _>("n").map_err(db_err)
+}

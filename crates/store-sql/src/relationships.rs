@@ -1,0 +1,662 @@
+//! `RelationshipStore` over SQL.
+
+use async_trait::async_trait;
+use gdap_domain::assignment::AccessAssignment;
+use gdap_domain::enums::GraphEnum;
+use gdap_domain::ids::{AssignmentId, OperationId, RelationshipId, RequestId, TenantId};
+use gdap_domain::query::{schemas, Dir, ListQuery};
+use gdap_domain::relationship::Relationship;
+use gdap_domain::request::{Operation, RelationshipRequest};
+use gdap_domain::timefmt::to_micros;
+use gdap_store::{Changes, CustomerSummary, Page, RelationshipStore, StoreError, Write};
+use time::OffsetDateTime;
+
+use crate::list::{list, Col, ColKind, Source};
+use crate::rows::{self, om, roles_json, ASG_COLS, OP_COLS, REL_COLS, REQ_COLS};
+use crate::sql::{Param, Sql};
+use crate::{db_err, is_unique_violation, SqlStore};
+
+const fn c(path: &'static str, expr: &'static str, sort: &'static str, kind: ColKind) -> Col {
+    Col {
+        path,
+        expr,
+        sort,
+        kind,
+    }
+}
+
+const REL_QUERY_COLS: &[Col] = &[
+    c("id", "id", "id", ColKind::Text),
+    c("displayName", "name_key", "name_key", ColKind::Lower),
+    c("status", "status", "status", ColKind::Text),
+    c(
+        "customer/tenantId",
+        "customer_id",
+        "COALESCE(customer_id, '')",
+        ColKind::Text,
+    ),
+    c(
+        "customer/displayName",
+        "lower(customer_name)",
+        "COALESCE(lower(customer_name), '')",
+        ColKind::Lower,
+    ),
+    c(
+        "autoExtendDuration",
+        "auto_extend",
+        "auto_extend",
+        ColKind::Text,
+    ),
+    c("duration", "duration", "duration", ColKind::Text),
+    c("createdDateTime", "created_at", "created_at", ColKind::Int),
+    c(
+        "lastModifiedDateTime",
+        "last_modified_at",
+        "last_modified_at",
+        ColKind::Int,
+    ),
+    c(
+        "activatedDateTime",
+        "activated_at",
+        "COALESCE(activated_at, 0)",
+        ColKind::Int,
+    ),
+    c("endDateTime", "end_at", "COALESCE(end_at, 0)", ColKind::Int),
+];
+
+const CHILD_QUERY_COLS: &[Col] = &[
+    c("id", "id", "id", ColKind::Text),
+    c("status", "status", "status", ColKind::Text),
+    c("action", "action", "action", ColKind::Text),
+    c(
+        "operationType",
+        "operation_type",
+        "operation_type",
+        ColKind::Text,
+    ),
+    c(
+        "accessContainer/accessContainerId",
+        "group_id",
+        "group_id",
+        ColKind::Text,
+    ),
+    c("createdDateTime", "created_at", "created_at", ColKind::Int),
+    c(
+        "lastModifiedDateTime",
+        "last_modified_at",
+        "last_modified_at",
+        ColKind::Int,
+    ),
+];
+
+const CUSTOMER_QUERY_COLS: &[Col] = &[
+    c("id", "tenant_id", "tenant_id", ColKind::Text),
+    c("tenantId", "tenant_id", "tenant_id", ColKind::Text),
+    c(
+        "displayName",
+        "lower(display_name)",
+        "lower(display_name)",
+        ColKind::Lower,
+    ),
+];
+
+const BY_CREATION: &[(&str, Dir)] = &[("created_at", Dir::Asc)];
+
+fn customers_from(partner: TenantId) -> Sql {
+    let mut from = Sql::new(
+        "(SELECT r.customer_id AS tenant_id, t.display_name AS display_name, t.domain AS domain, \
+         MAX(r.version) AS version FROM relationships r JOIN tenants t ON t.id = r.customer_id \
+         WHERE r.partner_id = ",
+    );
+    from.text(partner.to_string());
+    from.push(" AND r.status = 'active' GROUP BY r.customer_id, t.display_name, t.domain) c");
+    from
+}
+
+fn customer_row(r: &sqlx::any::AnyRow) -> Result<CustomerSummary, StoreError> {
+    Ok(CustomerSummary {
+        tenant_id: rows::s(r, "tenant_id")?
+            .parse()
+            .map_err(|_| StoreError::Internal("corrupt customer id".into()))?,
+        display_name: rows::s(r, "display_name")?,
+        domain: rows::s(r, "domain")?,
+        version: u64::try_from(rows::i(r, "version")?).unwrap_or(0),
+    })
+}
+
+fn rel_values(r: &Relationship, q: &mut Sql) {
+    q.text(r.display_name.clone())
+        .push(", ")
+        .text(r.display_name.to_lowercase())
+        .push(", ");
+    q.text(r.duration.as_str())
+        .push(", ")
+        .text(r.auto_extend.as_str())
+        .push(", ");
+    q.text(roles_json(&r.roles)).push(", ");
+    q.bind(Param::OptText(
+        r.customer.as_ref().map(|c| c.tenant_id.to_string()),
+    ))
+    .push(", ");
+    q.bind(Param::OptText(
+        r.customer.as_ref().and_then(|c| c.display_name.clone()),
+    ))
+    .push(", ");
+    q.text(r.status.name())
+        .push(", ")
+        .bind(Param::OptText(rows::kind_json(&r.kind)))
+        .push(", ");
+    q.int(to_micros(r.created_at))
+        .push(", ")
+        .int(to_micros(r.last_modified_at))
+        .push(", ");
+    q.bind(Param::OptInt(om(r.activated_at)))
+        .push(", ")
+        .bind(Param::OptInt(om(r.end_at)))
+        .push(", ");
+    q.bind(Param::OptInt(om(r.locked_at)))
+        .push(", ")
+        .bind(Param::OptInt(om(r.due_at)));
+}
+
+fn version_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// An SQL statement and what its failure means.
+struct Step {
+    sql: Sql,
+    /// Whether exactly one row must be affected (version-checked update or delete).
+    checked: bool,
+    /// The error a unique violation maps to.
+    on_unique: Option<StoreError>,
+}
+
+fn relationship_step(w: &Write<Relationship>) -> Step {
+    match w {
+        Write::Insert(r) => {
+            let mut q = Sql::new("INSERT INTO relationships (id, partner_id, display_name, name_key, duration, auto_extend, roles, customer_id, customer_name, status, kind_json, created_at, last_modified_at, activated_at, end_at, locked_at, due_at, version) VALUES (");
+            q.text(r.id.to_string())
+                .push(", ")
+                .text(r.partner.to_string())
+                .push(", ");
+            rel_values(r, &mut q);
+            q.push(", ").int(version_i64(r.version)).push(")");
+            Step {
+                sql: q,
+                checked: false,
+                on_unique: Some(StoreError::DuplicateDisplayName(r.display_name.clone())),
+            }
+        }
+        Write::Update(r) => {
+            let mut q = Sql::new("UPDATE relationships SET (display_name, name_key, duration, auto_extend, roles, customer_id, customer_name, status, kind_json, created_at, last_modified_at, activated_at, end_at, locked_at, due_at) = (");
+            rel_values(r, &mut q);
+            q.push("), version = version + 1 WHERE id = ")
+                .text(r.id.to_string());
+            q.push(" AND partner_id = ").text(r.partner.to_string());
+            q.push(" AND version = ").int(version_i64(r.version));
+            Step {
+                sql: q,
+                checked: true,
+                on_unique: Some(StoreError::DuplicateDisplayName(r.display_name.clone())),
+            }
+        }
+    }
+}
+
+fn request_step(w: &Write<RelationshipRequest>) -> Step {
+    let r = w.get();
+    let mut q;
+    match w {
+        Write::Insert(_) => {
+            q = Sql::new("INSERT INTO requests (id, relationship_id, partner_id, action, status, created_at, last_modified_at, due_at, version) VALUES (");
+            q.text(r.id.to_string())
+                .push(", ")
+                .text(r.relationship_id.to_string())
+                .push(", ");
+            q.text(r.partner.to_string())
+                .push(", ")
+                .text(r.action.name())
+                .push(", ")
+                .text(r.status.name())
+                .push(", ");
+            q.int(to_micros(r.created_at))
+                .push(", ")
+                .int(to_micros(r.last_modified_at))
+                .push(", ");
+            q.bind(Param::OptInt(om(r.due_at)))
+                .push(", ")
+                .int(version_i64(r.version))
+                .push(")");
+        }
+        Write::Update(_) => {
+            q = Sql::new("UPDATE requests SET status = ");
+            q.text(r.status.name())
+                .push(", last_modified_at = ")
+                .int(to_micros(r.last_modified_at));
+            q.push(", due_at = ").bind(Param::OptInt(om(r.due_at)));
+            q.push(", version = version + 1 WHERE id = ")
+                .text(r.id.to_string());
+            q.push(" AND version = ").int(version_i64(r.version));
+        }
+    }
+    Step {
+        sql: q,
+        checked: matches!(w, Write::Update(_)),
+        on_unique: None,
+    }
+}
+
+fn assignment_step(w: &Write<AccessAssignment>) -> Step {
+    let a = w.get();
+    let mut q;
+    match w {
+        Write::Insert(_) => {
+            q = Sql::new("INSERT INTO assignments (id, relationship_id, partner_id, group_id, roles, status, created_at, last_modified_at, due_at, version) VALUES (");
+            q.text(a.id.to_string())
+                .push(", ")
+                .text(a.relationship_id.to_string())
+                .push(", ");
+            q.text(a.partner.to_string())
+                .push(", ")
+                .text(a.group.to_string())
+                .push(", ");
+            q.text(roles_json(&a.roles))
+                .push(", ")
+                .text(a.status.name())
+                .push(", ");
+            q.int(to_micros(a.created_at))
+                .push(", ")
+                .int(to_micros(a.last_modified_at))
+                .push(", ");
+            q.bind(Param::OptInt(om(a.due_at)))
+                .push(", ")
+                .int(version_i64(a.version))
+                .push(")");
+        }
+        Write::Update(_) => {
+            q = Sql::new("UPDATE assignments SET roles = ");
+            q.text(roles_json(&a.roles))
+                .push(", status = ")
+                .text(a.status.name());
+            q.push(", last_modified_at = ")
+                .int(to_micros(a.last_modified_at));
+            q.push(", due_at = ").bind(Param::OptInt(om(a.due_at)));
+            q.push(", version = version + 1 WHERE id = ")
+                .text(a.id.to_string());
+            q.push(" AND version = ").int(version_i64(a.version));
+        }
+    }
+    Step {
+        sql: q,
+        checked: matches!(w, Write::Update(_)),
+        on_unique: Some(StoreError::DuplicateAssignment),
+    }
+}
+
+fn operation_step(w: &Write<Operation>) -> Step {
+    let o = w.get();
+    let mut q;
+    match w {
+        Write::Insert(_) => {
+            q = Sql::new("INSERT INTO operations (id, relationship_id, partner_id, operation_type, change_json, data, status, created_at, last_modified_at, due_at, version) VALUES (");
+            q.text(o.id.to_string())
+                .push(", ")
+                .text(o.relationship_id.to_string())
+                .push(", ");
+            q.text(o.partner.to_string())
+                .push(", ")
+                .text(o.operation_type.name())
+                .push(", ");
+            q.text(rows::change_json(&o.change))
+                .push(", ")
+                .text(o.data.clone())
+                .push(", ");
+            q.text(o.status.name())
+                .push(", ")
+                .int(to_micros(o.created_at))
+                .push(", ");
+            q.int(to_micros(o.last_modified_at))
+                .push(", ")
+                .bind(Param::OptInt(om(o.due_at)))
+                .push(", ");
+            q.int(version_i64(o.version)).push(")");
+        }
+        Write::Update(_) => {
+            q = Sql::new("UPDATE operations SET status = ");
+            q.text(o.status.name())
+                .push(", last_modified_at = ")
+                .int(to_micros(o.last_modified_at));
+            q.push(", due_at = ").bind(Param::OptInt(om(o.due_at)));
+            q.push(", version = version + 1 WHERE id = ")
+                .text(o.id.to_string());
+            q.push(" AND version = ").int(version_i64(o.version));
+        }
+    }
+    Step {
+        sql: q,
+        checked: matches!(w, Write::Update(_)),
+        on_unique: None,
+    }
+}
+
+fn bump<T>(writes: &mut [Write<T>], version: impl Fn(&mut T) -> &mut u64) {
+    for w in writes {
+        if let Write::Update(t) = w {
+            *version(t) += 1;
+        }
+    }
+}
+
+impl SqlStore {
+    async fn child_page<T>(
+        &self,
+        table: &str,
+        cols: &str,
+        schema: &'static gdap_domain::query::Schema,
+        rel: RelationshipId,
+        q: &ListQuery,
+        map: fn(&sqlx::any::AnyRow) -> Result<T, StoreError>,
+    ) -> Result<Page<T>, StoreError> {
+        let src = Source {
+            schema,
+            cols: CHILD_QUERY_COLS,
+            select: cols,
+            from: Sql::new(table),
+            scope: vec![("relationship_id", Param::Text(rel.to_string()))],
+            id: "id",
+            default_order: BY_CREATION,
+        };
+        let (items, next, count) = list(&self.pool, src, q, map).await?;
+        Ok(Page { items, next, count })
+    }
+
+    async fn due<T>(
+        &self,
+        table: &str,
+        cols: &str,
+        until: OffsetDateTime,
+        limit: u32,
+        map: fn(&sqlx::any::AnyRow) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut q = Sql::new(&format!(
+            "SELECT {cols} FROM {table} WHERE due_at IS NOT NULL AND due_at <= "
+        ));
+        q.int(to_micros(until))
+            .push(" ORDER BY due_at, id LIMIT ")
+            .int(i64::from(limit));
+        self.fetch_all(&q, map).await
+    }
+
+    async fn by_id<T>(
+        &self,
+        table: &str,
+        cols: &str,
+        rel: RelationshipId,
+        id: String,
+        map: fn(&sqlx::any::AnyRow) -> Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
+        let mut q = Sql::new(&format!(
+            "SELECT {cols} FROM {table} WHERE relationship_id = "
+        ));
+        q.text(rel.to_string()).push(" AND id = ").text(id);
+        self.fetch_optional(&q, map).await
+    }
+}
+
+#[async_trait]
+impl RelationshipStore for SqlStore {
+    async fn relationship(
+        &self,
+        partner: TenantId,
+        id: RelationshipId,
+    ) -> Result<Option<Relationship>, StoreError> {
+        let mut q = Sql::new(&format!("SELECT {REL_COLS} FROM relationships WHERE id = "));
+        q.text(id.to_string())
+            .push(" AND partner_id = ")
+            .text(partner.to_string());
+        self.fetch_optional(&q, rows::relationship).await
+    }
+
+    async fn relationship_by_id(
+        &self,
+        id: RelationshipId,
+    ) -> Result<Option<Relationship>, StoreError> {
+        let mut q = Sql::new(&format!("SELECT {REL_COLS} FROM relationships WHERE id = "));
+        q.text(id.to_string());
+        self.fetch_optional(&q, rows::relationship).await
+    }
+
+    async fn list_relationships(
+        &self,
+        partner: TenantId,
+        q: &ListQuery,
+    ) -> Result<Page<Relationship>, StoreError> {
+        let src = Source {
+            schema: &schemas::RELATIONSHIPS,
+            cols: REL_QUERY_COLS,
+            select: REL_COLS,
+            from: Sql::new("relationships"),
+            scope: vec![("partner_id", Param::Text(partner.to_string()))],
+            id: "id",
+            default_order: BY_CREATION,
+        };
+        let (items, next, count) = list(&self.pool, src, q, rows::relationship).await?;
+        Ok(Page { items, next, count })
+    }
+
+    async fn relationships_of_customer(
+        &self,
+        customer: TenantId,
+    ) -> Result<Vec<Relationship>, StoreError> {
+        let mut q = Sql::new(&format!(
+            "SELECT {REL_COLS} FROM relationships WHERE customer_id = "
+        ));
+        q.text(customer.to_string())
+            .push(" ORDER BY COALESCE(end_at, 0) DESC, id");
+        self.fetch_all(&q, rows::relationship).await
+    }
+
+    async fn request(
+        &self,
+        rel: RelationshipId,
+        id: RequestId,
+    ) -> Result<Option<RelationshipRequest>, StoreError> {
+        self.by_id("requests", REQ_COLS, rel, id.to_string(), rows::request)
+            .await
+    }
+
+    async fn list_requests(
+        &self,
+        rel: RelationshipId,
+        q: &ListQuery,
+    ) -> Result<Page<RelationshipRequest>, StoreError> {
+        self.child_page(
+            "requests",
+            REQ_COLS,
+            &schemas::REQUESTS,
+            rel,
+            q,
+            rows::request,
+        )
+        .await
+    }
+
+    async fn assignment(
+        &self,
+        rel: RelationshipId,
+        id: AssignmentId,
+    ) -> Result<Option<AccessAssignment>, StoreError> {
+        self.by_id(
+            "assignments",
+            ASG_COLS,
+            rel,
+            id.to_string(),
+            rows::assignment,
+        )
+        .await
+    }
+
+    async fn list_assignments(
+        &self,
+        rel: RelationshipId,
+        q: &ListQuery,
+    ) -> Result<Page<AccessAssignment>, StoreError> {
+        self.child_page(
+            "assignments",
+            ASG_COLS,
+            &schemas::ASSIGNMENTS,
+            rel,
+            q,
+            rows::assignment,
+        )
+        .await
+    }
+
+    async fn assignments_of(
+        &self,
+        rel: RelationshipId,
+    ) -> Result<Vec<AccessAssignment>, StoreError> {
+        let mut q = Sql::new(&format!(
+            "SELECT {ASG_COLS} FROM assignments WHERE relationship_id = "
+        ));
+        q.text(rel.to_string()).push(" ORDER BY created_at, id");
+        self.fetch_all(&q, rows::assignment).await
+    }
+
+    async fn operation(
+        &self,
+        rel: RelationshipId,
+        id: OperationId,
+    ) -> Result<Option<Operation>, StoreError> {
+        self.by_id("operations", OP_COLS, rel, id.to_string(), rows::operation)
+            .await
+    }
+
+    async fn list_operations(
+        &self,
+        rel: RelationshipId,
+        q: &ListQuery,
+    ) -> Result<Page<Operation>, StoreError> {
+        self.child_page(
+            "operations",
+            OP_COLS,
+            &schemas::OPERATIONS,
+            rel,
+            q,
+            rows::operation,
+        )
+        .await
+    }
+
+    async fn list_customers(
+        &self,
+        partner: TenantId,
+        q: &ListQuery,
+    ) -> Result<Page<CustomerSummary>, StoreError> {
+        let src = Source {
+            schema: &schemas::CUSTOMERS,
+            cols: CUSTOMER_QUERY_COLS,
+            select: "tenant_id, display_name, domain, version",
+            from: customers_from(partner),
+            scope: Vec::new(),
+            id: "tenant_id",
+            default_order: &[],
+        };
+        let (items, next, count) = list(&self.pool, src, q, customer_row).await?;
+        Ok(Page { items, next, count })
+    }
+
+    async fn customer(
+        &self,
+        partner: TenantId,
+        customer: TenantId,
+    ) -> Result<Option<CustomerSummary>, StoreError> {
+        let mut q = Sql::new("SELECT tenant_id, display_name, domain, version FROM ");
+        let from = customers_from(partner);
+        q.push(&from.text);
+        q.params = from.params;
+        q.push(" WHERE tenant_id = ").text(customer.to_string());
+        self.fetch_optional(&q, customer_row).await
+    }
+
+    async fn commit(&self, mut changes: Changes) -> Result<Changes, StoreError> {
+        let mut steps: Vec<Step> = Vec::new();
+        for (id, version) in &changes.deleted_relationships {
+            let mut q = Sql::new("DELETE FROM relationships WHERE id = ");
+            q.text(id.to_string())
+                .push(" AND version = ")
+                .int(version_i64(*version));
+            steps.push(Step {
+                sql: q,
+                checked: true,
+                on_unique: None,
+            });
+        }
+        steps.extend(changes.relationships.iter().map(relationship_step));
+        steps.extend(changes.requests.iter().map(request_step));
+        steps.extend(changes.assignments.iter().map(assignment_step));
+        steps.extend(changes.operations.iter().map(operation_step));
+        if steps.is_empty() {
+            return Ok(changes);
+        }
+        self.write(move |tx| {
+            Box::pin(async move {
+                for step in &steps {
+                    let done = step.sql.query().execute(&mut **tx).await.map_err(|e| {
+                        match (&step.on_unique, is_unique_violation(&e)) {
+                            (Some(err), true) => err.clone(),
+                            _ => db_err(e),
+                        }
+                    })?;
+                    if step.checked && done.rows_affected() != 1 {
+                        return Err(StoreError::VersionConflict);
+                    }
+                }
+                Ok(())
+            })
+        })
+        .await?;
+        bump(&mut changes.relationships, |r| &mut r.version);
+        bump(&mut changes.requests, |r| &mut r.version);
+        bump(&mut changes.assignments, |a| &mut a.version);
+        bump(&mut changes.operations, |o| &mut o.version);
+        Ok(changes)
+    }
+
+    async fn due_relationships(
+        &self,
+        until: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<Relationship>, StoreError> {
+        self.due("relationships", REL_COLS, until, limit, rows::relationship)
+            .await
+    }
+
+    async fn due_assignments(
+        &self,
+        until: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<AccessAssignment>, StoreError> {
+        self.due("assignments", ASG_COLS, until, limit, rows::assignment)
+            .await
+    }
+
+    async fn due_requests(
+        &self,
+        until: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<RelationshipRequest>, StoreError> {
+        self.due("requests", REQ_COLS, until, limit, rows::request)
+            .await
+    }
+
+    async fn due_operations(
+        &self,
+        until: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<Operation>, StoreError> {
+        self.due("operations", OP_COLS, until, limit, rows::operation)
+            .await
+    }
+}

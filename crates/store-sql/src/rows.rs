@@ -1,0 +1,291 @@
+//! Conversions between rows and domain objects.
+
+use gdap_domain::assignment::AccessAssignment;
+use gdap_domain::directory::{Application, Group, PartnerProfile, PartnerType, Tenant, User};
+use gdap_domain::duration::IsoDuration;
+use gdap_domain::enums::GraphEnum;
+use gdap_domain::ids::{
+    AssignmentId, ClientId, GroupId, OperationId, RelationshipId, RequestId, RoleDefinitionId,
+    TenantId, UserId,
+};
+use gdap_domain::relationship::{AutoExtend, CustomerParticipant, Relationship, RelationshipKind};
+use gdap_domain::request::{Operation, OperationChange, RelationshipRequest};
+use gdap_domain::timefmt::{from_micros, to_micros};
+use gdap_store::StoreError;
+use serde::{Deserialize, Serialize};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use time::OffsetDateTime;
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Internal(format!("corrupt stored {what}"))
+}
+
+pub(crate) fn s(row: &AnyRow, col: &str) -> Result<String, StoreError> {
+    row.try_get::<String, _>(col).map_err(crate::db_err)
+}
+
+pub(crate) fn os(row: &AnyRow, col: &str) -> Result<Option<String>, StoreError> {
+    row.try_get::<Option<String>, _>(col).map_err(crate::db_err)
+}
+
+pub(crate) fn i(row: &AnyRow, col: &str) -> Result<i64, StoreError> {
+    row.try_get::<i64, _>(col).map_err(crate::db_err)
+}
+
+fn t(row: &AnyRow, col: &str) -> Result<OffsetDateTime, StoreError> {
+    i(row, col).map(from_micros)
+}
+
+fn ot(row: &AnyRow, col: &str) -> Result<Option<OffsetDateTime>, StoreError> {
+    row.try_get::<Option<i64>, _>(col)
+        .map(|v| v.map(from_micros))
+        .map_err(crate::db_err)
+}
+
+fn version(row: &AnyRow) -> Result<u64, StoreError> {
+    u64::try_from(i(row, "version")?).map_err(|_| corrupt("version"))
+}
+
+fn parse<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, StoreError> {
+    text.parse().map_err(|_| corrupt(what))
+}
+
+fn enum_of<E: GraphEnum>(text: &str) -> Result<E, StoreError> {
+    E::from_name(text).ok_or_else(|| corrupt(E::KIND))
+}
+
+/// Roles as a JSON array of ids.
+pub(crate) fn roles_json(roles: &[RoleDefinitionId]) -> String {
+    serde_json::to_string(roles).unwrap_or_else(|_| "[]".to_owned())
+}
+
+fn roles_from(text: &str) -> Result<Vec<RoleDefinitionId>, StoreError> {
+    serde_json::from_str(text).map_err(|_| corrupt("roles"))
+}
+
+/// Optional instant as micros.
+pub(crate) fn om(t: Option<OffsetDateTime>) -> Option<i64> {
+    t.map(to_micros)
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct KindJson {
+    indirect_provider_tenant_id: TenantId,
+    is_partner_consent_pending: bool,
+}
+
+pub(crate) fn kind_json(k: &RelationshipKind) -> Option<String> {
+    match k {
+        RelationshipKind::Direct => None,
+        RelationshipKind::Reseller {
+            indirect_provider_tenant_id,
+            is_partner_consent_pending,
+        } => serde_json::to_string(&KindJson {
+            indirect_provider_tenant_id: *indirect_provider_tenant_id,
+            is_partner_consent_pending: *is_partner_consent_pending,
+        })
+        .ok(),
+    }
+}
+
+/// Columns of `relationships`, in the order the mappers expect.
+pub(crate) const REL_COLS: &str = "id, partner_id, display_name, duration, auto_extend, roles, customer_id, customer_name, status, kind_json, created_at, last_modified_at, activated_at, end_at, locked_at, due_at, version";
+
+pub(crate) fn relationship(row: &AnyRow) -> Result<Relationship, StoreError> {
+    let customer = match os(row, "customer_id")? {
+        Some(id) => Some(CustomerParticipant {
+            tenant_id: parse(&id, "customer id")?,
+            display_name: os(row, "customer_name")?,
+        }),
+        None => None,
+    };
+    let kind = match os(row, "kind_json")? {
+        Some(j) => {
+            let k: KindJson = serde_json::from_str(&j).map_err(|_| corrupt("relationship kind"))?;
+            RelationshipKind::Reseller {
+                indirect_provider_tenant_id: k.indirect_provider_tenant_id,
+                is_partner_consent_pending: k.is_partner_consent_pending,
+            }
+        }
+        None => RelationshipKind::Direct,
+    };
+    Ok(Relationship {
+        id: RelationshipId::parse(&s(row, "id")?).map_err(|_| corrupt("relationship id"))?,
+        partner: parse(&s(row, "partner_id")?, "partner id")?,
+        display_name: s(row, "display_name")?,
+        duration: IsoDuration::parse(&s(row, "duration")?).map_err(|_| corrupt("duration"))?,
+        auto_extend: AutoExtend::parse(&s(row, "auto_extend")?)
+            .map_err(|_| corrupt("auto extend"))?,
+        roles: roles_from(&s(row, "roles")?)?,
+        customer,
+        status: enum_of(&s(row, "status")?)?,
+        kind,
+        created_at: t(row, "created_at")?,
+        last_modified_at: t(row, "last_modified_at")?,
+        activated_at: ot(row, "activated_at")?,
+        end_at: ot(row, "end_at")?,
+        locked_at: ot(row, "locked_at")?,
+        due_at: ot(row, "due_at")?,
+        version: version(row)?,
+    })
+}
+
+pub(crate) const REQ_COLS: &str = "id, relationship_id, partner_id, action, status, created_at, last_modified_at, due_at, version";
+
+pub(crate) fn request(row: &AnyRow) -> Result<RelationshipRequest, StoreError> {
+    Ok(RelationshipRequest {
+        id: parse::<RequestId>(&s(row, "id")?, "request id")?,
+        relationship_id: RelationshipId::parse(&s(row, "relationship_id")?)
+            .map_err(|_| corrupt("relationship id"))?,
+        partner: parse(&s(row, "partner_id")?, "partner id")?,
+        action: enum_of(&s(row, "action")?)?,
+        status: enum_of(&s(row, "status")?)?,
+        created_at: t(row, "created_at")?,
+        last_modified_at: t(row, "last_modified_at")?,
+        due_at: ot(row, "due_at")?,
+        version: version(row)?,
+    })
+}
+
+pub(crate) const ASG_COLS: &str = "id, relationship_id, partner_id, group_id, roles, status, created_at, last_modified_at, due_at, version";
+
+pub(crate) fn assignment(row: &AnyRow) -> Result<AccessAssignment, StoreError> {
+    Ok(AccessAssignment {
+        id: parse::<AssignmentId>(&s(row, "id")?, "assignment id")?,
+        relationship_id: RelationshipId::parse(&s(row, "relationship_id")?)
+            .map_err(|_| corrupt("relationship id"))?,
+        partner: parse(&s(row, "partner_id")?, "partner id")?,
+        group: parse::<GroupId>(&s(row, "group_id")?, "group id")?,
+        roles: roles_from(&s(row, "roles")?)?,
+        status: enum_of(&s(row, "status")?)?,
+        created_at: t(row, "created_at")?,
+        last_modified_at: t(row, "last_modified_at")?,
+        due_at: ot(row, "due_at")?,
+        version: version(row)?,
+    })
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+enum ChangeJson {
+    RelationshipRoles {
+        roles: Vec<RoleDefinitionId>,
+    },
+    AssignmentRoles {
+        assignment: AssignmentId,
+        roles: Vec<RoleDefinitionId>,
+    },
+}
+
+pub(crate) fn change_json(c: &OperationChange) -> String {
+    let j = match c {
+        OperationChange::RelationshipRoles(roles) => ChangeJson::RelationshipRoles {
+            roles: roles.clone(),
+        },
+        OperationChange::AssignmentRoles { assignment, roles } => ChangeJson::AssignmentRoles {
+            assignment: *assignment,
+            roles: roles.clone(),
+        },
+    };
+    serde_json::to_string(&j).unwrap_or_default()
+}
+
+pub(crate) const OP_COLS: &str = "id, relationship_id, partner_id, operation_type, change_json, data, status, created_at, last_modified_at, due_at, version";
+
+pub(crate) fn operation(row: &AnyRow) -> Result<Operation, StoreError> {
+    let change = match serde_json::from_str::<ChangeJson>(&s(row, "change_json")?)
+        .map_err(|_| corrupt("operation change"))?
+    {
+        ChangeJson::RelationshipRoles { roles } => OperationChange::RelationshipRoles(roles),
+        ChangeJson::AssignmentRoles { assignment, roles } => {
+            OperationChange::AssignmentRoles { assignment, roles }
+        }
+    };
+    Ok(Operation {
+        id: parse::<OperationId>(&s(row, "id")?, "operation id")?,
+        relationship_id: RelationshipId::parse(&s(row, "relationship_id")?)
+            .map_err(|_| corrupt("relationship id"))?,
+        partner: parse(&s(row, "partner_id")?, "partner id")?,
+        operation_type: enum_of(&s(row, "operation_type")?)?,
+        change,
+        data: s(row, "data")?,
+        status: enum_of(&s(row, "status")?)?,
+        created_at: t(row, "created_at")?,
+        last_modified_at: t(row, "last_modified_at")?,
+        due_at: ot(row, "due_at")?,
+        version: version(row)?,
+    })
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PartnerJson {
+    mpn_id: Option<String>,
+    types: Vec<PartnerType>,
+}
+
+pub(crate) fn partner_json(p: &Option<PartnerProfile>) -> Option<String> {
+    p.as_ref().and_then(|p| {
+        serde_json::to_string(&PartnerJson {
+            mpn_id: p.mpn_id.clone(),
+            types: p.types.clone(),
+        })
+        .ok()
+    })
+}
+
+pub(crate) fn tenant(row: &AnyRow) -> Result<Tenant, StoreError> {
+    let partner = match os(row, "partner_json")? {
+        Some(j) => {
+            let p: PartnerJson =
+                serde_json::from_str(&j).map_err(|_| corrupt("partner profile"))?;
+            Some(PartnerProfile {
+                mpn_id: p.mpn_id,
+                types: p.types,
+            })
+        }
+        None => None,
+    };
+    Ok(Tenant {
+        id: parse::<TenantId>(&s(row, "id")?, "tenant id")?,
+        display_name: s(row, "display_name")?,
+        domain: s(row, "domain")?,
+        partner,
+        created_at: t(row, "created_at")?,
+    })
+}
+
+pub(crate) fn user(row: &AnyRow) -> Result<User, StoreError> {
+    Ok(User {
+        id: parse::<UserId>(&s(row, "id")?, "user id")?,
+        tenant: parse(&s(row, "tenant_id")?, "tenant id")?,
+        user_principal_name: s(row, "upn")?,
+        display_name: s(row, "display_name")?,
+        password_hash: os(row, "password_hash")?,
+        roles: roles_from(&s(row, "roles")?)?,
+        preferred_language: os(row, "preferred_language")?,
+        account_enabled: i(row, "account_enabled")? != 0,
+    })
+}
+
+pub(crate) fn group(row: &AnyRow, members: Vec<UserId>) -> Result<Group, StoreError> {
+    Ok(Group {
+        id: parse::<GroupId>(&s(row, "id")?, "group id")?,
+        tenant: parse(&s(row, "tenant_id")?, "tenant id")?,
+        display_name: s(row, "display_name")?,
+        members,
+    })
+}
+
+pub(crate) fn application(row: &AnyRow) -> Result<Application, StoreError> {
+    Ok(Application {
+        client_id: parse::<ClientId>(&s(row, "client_id")?, "client id")?,
+        tenant: parse(&s(row, "tenant_id")?, "tenant id")?,
+        display_name: s(row, "display_name")?,
+        secret_hash: os(row, "secret_hash")?,
+        permissions: serde_json::from_str(&s(row, "permissions")?)
+            .map_err(|_| corrupt("permissions"))?,
+    })
+}

@@ -1,0 +1,75 @@
+//! A small SQL text builder with positional `$n` placeholders, which both SQLite and PostgreSQL accept.
+
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use sqlx::Any;
+
+/// A bound parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Param {
+    /// Text.
+    Text(String),
+    /// Integer.
+    Int(i64),
+    /// Nullable text.
+    OptText(Option<String>),
+    /// Nullable integer.
+    OptInt(Option<i64>),
+}
+
+/// SQL text with its parameters.
+#[derive(Debug, Clone, Default)]
+pub struct Sql {
+    /// The statement text.
+    pub text: String,
+    /// Parameters in placeholder order.
+    pub params: Vec<Param>,
+}
+
+impl Sql {
+    /// Starts a statement.
+    pub fn new(text: &str) -> Self {
+        Self {
+            text: text.to_owned(),
+            params: Vec::new(),
+        }
+    }
+
+    /// Appends text.
+    pub fn push(&mut self, s: &str) -> &mut Self {
+        self.text.push_str(s);
+        self
+    }
+
+    /// Appends a placeholder bound to `p`.
+    pub fn bind(&mut self, p: Param) -> &mut Self {
+        self.params.push(p);
+        self.text.push('$');
+        self.text.push_str(&self.params.len().to_string());
+        self
+    }
+
+    /// Appends a text placeholder.
+    pub fn text(&mut self, s: impl Into<String>) -> &mut Self {
+        self.bind(Param::Text(s.into()))
+    }
+
+    /// Appends an integer placeholder.
+    pub fn int(&mut self, n: i64) -> &mut Self {
+        self.bind(Param::Int(n))
+    }
+
+    /// A query with every parameter bound.
+    pub fn query(&self) -> Query<'_, Any, AnyArguments<'_>> {
+        let mut q = sqlx::query::<Any>(&self.text);
+        for p in &self.params {
+            q = match p {
+                Param::Text(s) => q.bind(s.clone()),
+                Param::Int(n) => q.bind(*n),
+                Param::OptText(s) => q.bind(s.clone()),
+                Param::OptInt(n) => q.bind(*n),
+            };
+        }
+        q
+    }
+}

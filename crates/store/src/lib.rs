@@ -1,0 +1,16 @@
+//! Storage for gdap: the traits every backend implements, atomic change sets, and the lifecycle
+//! engine that moves relationships, assignments, requests and operations through their automatic
+//! steps over any backend.
+
+pub mod changes;
+pub mod error;
+pub mod lifecycle;
+pub mod traits;
+
+pub use changes::{Changes, Write};
+pub use error::StoreError;
+pub use lifecycle::{Lifecycle, RunReport};
+pub use traits::{
+    AdminStore, CustomerSummary, DirectoryBatch, DirectoryStore, Page, RelationshipStore, Store,
+    StoredKey,
+};

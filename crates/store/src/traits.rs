@@ -1,0 +1,216 @@
+//! The storage traits, split by capability.
+
+use async_trait::async_trait;
+use gdap_domain::assignment::AccessAssignment;
+use gdap_domain::directory::{Application, Group, Tenant, User};
+use gdap_domain::ids::{
+    AssignmentId, ClientId, GroupId, OperationId, RelationshipId, RequestId, TenantId, UserId,
+};
+use gdap_domain::query::ListQuery;
+use gdap_domain::relationship::Relationship;
+use gdap_domain::request::{Operation, RelationshipRequest};
+use time::OffsetDateTime;
+
+use crate::changes::Changes;
+use crate::error::StoreError;
+
+/// One page of a collection.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// Continuation for the next page, if there is one.
+    pub next: Option<String>,
+    /// Total matching items, when `$count=true` was asked.
+    pub count: Option<u64>,
+}
+
+/// A customer of a partner, derived from the partner's active relationships.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerSummary {
+    /// Customer tenant id.
+    pub tenant_id: TenantId,
+    /// Customer display name.
+    pub display_name: String,
+    /// Default domain of the customer tenant.
+    pub domain: String,
+    /// Highest version among the relationships behind it (for the ETag).
+    pub version: u64,
+}
+
+/// A signing key kept by the store so that every node and every restart signs with the same keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredKey {
+    /// Key id (`kid`).
+    pub kid: String,
+    /// PKCS#8 private key.
+    pub pkcs8: Vec<u8>,
+    /// When it was created.
+    pub created_at: OffsetDateTime,
+}
+
+/// A directory write for seeding and tests.
+#[derive(Debug, Clone, Default)]
+pub struct DirectoryBatch {
+    /// Tenants to insert.
+    pub tenants: Vec<Tenant>,
+    /// Users to insert.
+    pub users: Vec<User>,
+    /// Groups (with members) to insert.
+    pub groups: Vec<Group>,
+    /// Applications to insert.
+    pub applications: Vec<Application>,
+}
+
+/// Tenants, users, groups and applications.
+#[async_trait]
+pub trait DirectoryStore: Send + Sync {
+    /// A tenant by id.
+    async fn tenant(&self, id: TenantId) -> Result<Option<Tenant>, StoreError>;
+    /// A tenant by its default domain (case-insensitive).
+    async fn tenant_by_domain(&self, domain: &str) -> Result<Option<Tenant>, StoreError>;
+    /// A user by principal name (case-insensitive), in any tenant.
+    async fn user_by_upn(&self, upn: &str) -> Result<Option<User>, StoreError>;
+    /// A user of a tenant.
+    async fn user(&self, tenant: TenantId, id: UserId) -> Result<Option<User>, StoreError>;
+    /// A group of a tenant.
+    async fn group(&self, tenant: TenantId, id: GroupId) -> Result<Option<Group>, StoreError>;
+    /// The groups of a tenant that a user belongs to.
+    async fn groups_of_user(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> Result<Vec<Group>, StoreError>;
+    /// An application by client id, in any tenant.
+    async fn application(&self, client_id: ClientId) -> Result<Option<Application>, StoreError>;
+    /// Inserts directory objects atomically.
+    async fn insert_directory(&self, batch: DirectoryBatch) -> Result<(), StoreError>;
+}
+
+/// Relationships, requests, access assignments and operations of partners.
+#[async_trait]
+pub trait RelationshipStore: Send + Sync {
+    /// A relationship of a partner.
+    async fn relationship(
+        &self,
+        partner: TenantId,
+        id: RelationshipId,
+    ) -> Result<Option<Relationship>, StoreError>;
+    /// A relationship by id alone, for the customer side (the caller checks the customer).
+    async fn relationship_by_id(
+        &self,
+        id: RelationshipId,
+    ) -> Result<Option<Relationship>, StoreError>;
+    /// One page of a partner's relationships.
+    async fn list_relationships(
+        &self,
+        partner: TenantId,
+        q: &ListQuery,
+    ) -> Result<Page<Relationship>, StoreError>;
+    /// Every relationship naming a customer tenant, newest end date first.
+    async fn relationships_of_customer(
+        &self,
+        customer: TenantId,
+    ) -> Result<Vec<Relationship>, StoreError>;
+
+    /// A request of a relationship.
+    async fn request(
+        &self,
+        rel: RelationshipId,
+        id: RequestId,
+    ) -> Result<Option<RelationshipRequest>, StoreError>;
+    /// One page of a relationship's requests.
+    async fn list_requests(
+        &self,
+        rel: RelationshipId,
+        q: &ListQuery,
+    ) -> Result<Page<RelationshipRequest>, StoreError>;
+
+    /// An access assignment of a relationship.
+    async fn assignment(
+        &self,
+        rel: RelationshipId,
+        id: AssignmentId,
+    ) -> Result<Option<AccessAssignment>, StoreError>;
+    /// One page of a relationship's access assignments.
+    async fn list_assignments(
+        &self,
+        rel: RelationshipId,
+        q: &ListQuery,
+    ) -> Result<Page<AccessAssignment>, StoreError>;
+    /// Every access assignment of a relationship.
+    async fn assignments_of(
+        &self,
+        rel: RelationshipId,
+    ) -> Result<Vec<AccessAssignment>, StoreError>;
+
+    /// An operation of a relationship.
+    async fn operation(
+        &self,
+        rel: RelationshipId,
+        id: OperationId,
+    ) -> Result<Option<Operation>, StoreError>;
+    /// One page of a relationship's operations.
+    async fn list_operations(
+        &self,
+        rel: RelationshipId,
+        q: &ListQuery,
+    ) -> Result<Page<Operation>, StoreError>;
+
+    /// One page of a partner's customers (tenants with at least one active relationship).
+    async fn list_customers(
+        &self,
+        partner: TenantId,
+        q: &ListQuery,
+    ) -> Result<Page<CustomerSummary>, StoreError>;
+    /// One customer of a partner.
+    async fn customer(
+        &self,
+        partner: TenantId,
+        customer: TenantId,
+    ) -> Result<Option<CustomerSummary>, StoreError>;
+
+    /// Applies a set of writes atomically, checking versions; returns them with new versions.
+    async fn commit(&self, changes: Changes) -> Result<Changes, StoreError>;
+
+    /// Relationships whose next lifecycle step is due at or before `until`, earliest first.
+    async fn due_relationships(
+        &self,
+        until: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<Relationship>, StoreError>;
+    /// Access assignments due, earliest first.
+    async fn due_assignments(
+        &self,
+        until: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<AccessAssignment>, StoreError>;
+    /// Requests due, earliest first.
+    async fn due_requests(
+        &self,
+        until: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<RelationshipRequest>, StoreError>;
+    /// Operations due, earliest first.
+    async fn due_operations(
+        &self,
+        until: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<Operation>, StoreError>;
+}
+
+/// Signing keys and store-wide administration.
+#[async_trait]
+pub trait AdminStore: Send + Sync {
+    /// All signing keys, oldest first.
+    async fn signing_keys(&self) -> Result<Vec<StoredKey>, StoreError>;
+    /// Adds a signing key.
+    async fn add_signing_key(&self, key: StoredKey) -> Result<(), StoreError>;
+    /// Deletes every directory object and relationship (keys stay, so issued tokens still verify).
+    async fn reset(&self) -> Result<(), StoreError>;
+}
+
+/// Everything gdap stores.
+pub trait Store: DirectoryStore + RelationshipStore + AdminStore {}
+
+impl<T: DirectoryStore + RelationshipStore + AdminStore> Store for T {}
