@@ -245,6 +245,7 @@ pub async fn list<T>(
     q: &ListQuery,
     map: impl Fn(&AnyRow) -> Result<T, StoreError>,
 ) -> Result<(Vec<T>, Option<String>, Option<u64>), StoreError> {
+    let top = q.top.max(1);
     let keys = order(&src, q)?;
     let sig = signature(&keys);
     let mut sql = Sql::new("SELECT ");
@@ -299,7 +300,7 @@ pub async fn list<T>(
         sql.push(e)
             .push(if *d == Dir::Asc { " ASC" } else { " DESC" });
     }
-    let limit = i64::try_from(q.top + 1).unwrap_or(301);
+    let limit = i64::try_from(top + 1).unwrap_or(301);
     sql.push(" LIMIT ");
     sql.int(limit);
     if q.skip > 0 && q.skip_token.is_none() {
@@ -307,13 +308,13 @@ pub async fn list<T>(
         sql.int(i64::try_from(q.skip).unwrap_or(0));
     }
     let rows = sql.query().fetch_all(pool).await.map_err(crate::db_err)?;
-    let more = rows.len() > q.top;
-    let mut items = Vec::with_capacity(rows.len().min(q.top));
-    for row in rows.iter().take(q.top) {
+    let more = rows.len() > top;
+    let mut items = Vec::with_capacity(rows.len().min(top));
+    for row in rows.iter().take(top) {
         items.push(map(row)?);
     }
     let next = if more {
-        let last = &rows[q.top - 1];
+        let last = &rows[top - 1];
         let mut k = Vec::new();
         for (n, (_, kind, _)) in keys.iter().enumerate().take(keys.len() - 1) {
             let name = format!("k{n}");

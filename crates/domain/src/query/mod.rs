@@ -163,7 +163,7 @@ pub enum Dir {
 }
 
 /// A checked list request.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ListQuery {
     /// `$filter`.
     pub filter: Option<TypedFilter>,
@@ -179,6 +179,20 @@ pub struct ListQuery {
     pub skip_token: Option<String>,
     /// `$select`, canonical names; empty = all.
     pub select: Vec<&'static str>,
+}
+
+impl Default for ListQuery {
+    fn default() -> Self {
+        Self {
+            filter: None,
+            order: Vec::new(),
+            top: DEFAULT_TOP,
+            skip: 0,
+            count: false,
+            skip_token: None,
+            select: Vec::new(),
+        }
+    }
 }
 
 /// Raw query options as they arrive (already URL-decoded), keyed without case sensitivity.
@@ -229,10 +243,7 @@ pub fn parse_list_query(
             return Err(QueryError::Unsupported(k.clone()));
         }
     }
-    let mut q = ListQuery {
-        top: DEFAULT_TOP,
-        ..ListQuery::default()
-    };
+    let mut q = ListQuery::default();
     if let Some(f) = raw.get("$filter") {
         q.filter = Some(check(schema, parse_filter(f)?)?);
     }

@@ -1,0 +1,612 @@
+//! One conformance suite for the storage traits, run against every backend.
+//!
+//! SQLite runs always (a private in-memory database per test). PostgreSQL runs when
+//! `GDAP_TEST_POSTGRES` names a server URL; each test then works in a fresh database it drops.
+
+use gdap_domain::assignment::AccessAssignment;
+use gdap_domain::directory::{Group, PartnerProfile, PartnerType, Tenant, User};
+use gdap_domain::enums::{AssignmentStatus, RelationshipStatus, RequestAction};
+use gdap_domain::ids::{GroupId, RoleDefinitionId, TenantId, UserId};
+use gdap_domain::query::{parse_list_query, schemas, RawQuery};
+use gdap_domain::relationship::{CustomerParticipant, Relationship, RelationshipDraft};
+use gdap_domain::request::RelationshipRequest;
+use gdap_domain::roles::Catalogue;
+use gdap_domain::timefmt::truncate_micros;
+use gdap_domain::Timings;
+use gdap_store::{Changes, DirectoryBatch, DirectoryStore, RelationshipStore, StoreError, Write};
+use gdap_store_sql::SqlStore;
+use time::macros::datetime;
+use time::OffsetDateTime;
+
+const HELPDESK: &str = "729827e3-9c14-49f7-bb1b-9608f156bbb8";
+const USER_ADMIN: &str = "fe930be7-5e62-47db-91af-98c3a49a38b1";
+
+fn now() -> OffsetDateTime {
+    truncate_micros(datetime!(2026-01-05 09:00:00.123456 UTC))
+}
+
+struct World {
+    partner: TenantId,
+    customer: TenantId,
+    group: GroupId,
+}
+
+async fn world(store: &SqlStore) -> World {
+    let partner = TenantId::new_random();
+    let customer = TenantId::new_random();
+    let user = UserId::new_random();
+    let group = GroupId::new_random();
+    let tag = &partner.to_string()[..8];
+    store
+        .insert_directory(DirectoryBatch {
+            tenants: vec![
+                Tenant {
+                    id: partner,
+                    display_name: "Partner".into(),
+                    domain: format!("partner{tag}.onmicrosoft.com"),
+                    partner: Some(PartnerProfile {
+                        mpn_id: Some("1".into()),
+                        types: vec![PartnerType::CspDirect],
+                    }),
+                    created_at: now(),
+                },
+                Tenant {
+                    id: customer,
+                    display_name: "Customer".into(),
+                    domain: format!("customer{tag}.onmicrosoft.com"),
+                    partner: None,
+                    created_at: now(),
+                },
+            ],
+            users: vec![User {
+                id: user,
+                tenant: partner,
+                user_principal_name: format!("Admin@partner{tag}.onmicrosoft.com"),
+                display_name: "Admin".into(),
+                password_hash: None,
+                roles: vec![],
+                preferred_language: None,
+                account_enabled: true,
+            }],
+            groups: vec![Group {
+                id: group,
+                tenant: partner,
+                display_name: "AdminAgents".into(),
+                members: vec![user],
+            }],
+            applications: vec![],
+        })
+        .await
+        .unwrap();
+    World {
+        partner,
+        customer,
+        group,
+    }
+}
+
+fn draft(name: &str, customer: Option<TenantId>) -> RelationshipDraft {
+    RelationshipDraft {
+        display_name: name.into(),
+        duration: "P730D".into(),
+        auto_extend: None,
+        roles: vec![
+            RoleDefinitionId::parse(HELPDESK).unwrap(),
+            RoleDefinitionId::parse(USER_ADMIN).unwrap(),
+        ],
+        customer: customer.map(|t| CustomerParticipant {
+            tenant_id: t,
+            display_name: Some("Customer".into()),
+        }),
+    }
+}
+
+async fn insert(store: &SqlStore, rel: Relationship) -> Relationship {
+    let c = store
+        .commit(Changes {
+            relationships: vec![Write::Insert(rel)],
+            ..Changes::default()
+        })
+        .await
+        .unwrap();
+    c.relationships.into_iter().next().unwrap().into_inner()
+}
+
+fn query(pairs: &[(&str, &str)]) -> gdap_domain::query::ListQuery {
+    let raw = RawQuery {
+        pairs: pairs
+            .iter()
+            .map(|(a, b)| ((*a).into(), (*b).into()))
+            .collect(),
+    };
+    parse_list_query(&schemas::RELATIONSHIPS, &raw, false).unwrap()
+}
+
+async fn a_relationship_round_trips_unchanged(store: SqlStore) {
+    let w = world(&store).await;
+    let rel = Relationship::create(
+        w.partner,
+        draft("Round trip", Some(w.customer)),
+        Catalogue::builtin(),
+        now(),
+    )
+    .unwrap();
+    let stored = insert(&store, rel.clone()).await;
+    assert_eq!(stored, rel);
+    let read = store
+        .relationship(w.partner, rel.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read, rel);
+    assert!(
+        store
+            .relationship(w.customer, rel.id)
+            .await
+            .unwrap()
+            .is_none(),
+        "another tenant must not see it"
+    );
+}
+
+async fn display_names_are_unique_per_partner_ignoring_case(store: SqlStore) {
+    let w = world(&store).await;
+    insert(
+        &store,
+        Relationship::create(
+            w.partner,
+            draft("Same name", None),
+            Catalogue::builtin(),
+            now(),
+        )
+        .unwrap(),
+    )
+    .await;
+    let dup = Relationship::create(
+        w.partner,
+        draft("SAME name", None),
+        Catalogue::builtin(),
+        now(),
+    )
+    .unwrap();
+    let err = store
+        .commit(Changes {
+            relationships: vec![Write::Insert(dup)],
+            ..Changes::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err, StoreError::DuplicateDisplayName("SAME name".into()));
+    let other = world(&store).await;
+    insert(
+        &store,
+        Relationship::create(
+            other.partner,
+            draft("Same name", None),
+            Catalogue::builtin(),
+            now(),
+        )
+        .unwrap(),
+    )
+    .await;
+}
+
+async fn a_stale_version_is_refused_and_changes_nothing(store: SqlStore) {
+    let w = world(&store).await;
+    let rel = insert(
+        &store,
+        Relationship::create(
+            w.partner,
+            draft("Versions", None),
+            Catalogue::builtin(),
+            now(),
+        )
+        .unwrap(),
+    )
+    .await;
+    let mut a = rel.clone();
+    a.display_name = "First".into();
+    let saved = store
+        .commit(Changes {
+            relationships: vec![Write::Update(a)],
+            ..Changes::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(saved.relationships[0].get().version, rel.version + 1);
+    let mut b = rel.clone();
+    b.display_name = "Second".into();
+    let req = RelationshipRequest::new(
+        rel.id,
+        w.partner,
+        RequestAction::LockForApproval,
+        now(),
+        &Timings::default(),
+    );
+    let err = store
+        .commit(Changes {
+            relationships: vec![Write::Update(b)],
+            requests: vec![Write::Insert(req.clone())],
+            ..Changes::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err, StoreError::VersionConflict);
+    let read = store
+        .relationship(w.partner, rel.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.display_name, "First");
+    assert!(
+        store.request(rel.id, req.id).await.unwrap().is_none(),
+        "the whole change set must roll back"
+    );
+}
+
+async fn listing_pages_through_every_item_once_in_order(store: SqlStore) {
+    let w = world(&store).await;
+    for n in 0..25 {
+        let mut rel = Relationship::create(
+            w.partner,
+            draft(&format!("Rel {n:02}"), None),
+            Catalogue::builtin(),
+            now(),
+        )
+        .unwrap();
+        rel.created_at = now() + time::Duration::seconds(n % 7);
+        if n % 3 == 0 {
+            rel.status = RelationshipStatus::Active;
+        }
+        insert(&store, rel).await;
+    }
+    for (order, filter) in [
+        (None, None),
+        (Some("displayName desc"), None),
+        (
+            Some("createdDateTime desc,displayName"),
+            Some("status eq 'active'"),
+        ),
+    ] {
+        let mut seen = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut pairs = vec![("$top", "4".to_owned()), ("$count", "true".to_owned())];
+            if let Some(o) = order {
+                pairs.push(("$orderby", o.to_owned()));
+            }
+            if let Some(f) = filter {
+                pairs.push(("$filter", f.to_owned()));
+            }
+            if let Some(t) = &token {
+                pairs.push(("$skiptoken", t.clone()));
+            }
+            let p: Vec<(&str, &str)> = pairs.iter().map(|(a, b)| (*a, b.as_str())).collect();
+            let page = store
+                .list_relationships(w.partner, &query(&p))
+                .await
+                .unwrap();
+            let expected = if filter.is_some() { 9 } else { 25 };
+            assert_eq!(page.count, Some(expected));
+            assert!(page.items.len() <= 4);
+            seen.extend(page.items.iter().map(|r| r.display_name.clone()));
+            match page.next {
+                Some(t) => token = Some(t),
+                None => break,
+            }
+        }
+        let expected = if filter.is_some() { 9 } else { 25 };
+        assert_eq!(seen.len(), expected, "order {order:?}");
+        let mut dedup = seen.clone();
+        dedup.sort();
+        dedup.dedup();
+        assert_eq!(dedup.len(), expected, "no item twice");
+        if order == Some("displayName desc") {
+            let mut sorted = seen.clone();
+            sorted.sort_by(|a, b| b.cmp(a));
+            assert_eq!(seen, sorted);
+        }
+    }
+    let err = store
+        .list_relationships(w.partner, &query(&[("$skiptoken", "garbage")]))
+        .await
+        .unwrap_err();
+    assert_eq!(err, StoreError::BadSkipToken);
+}
+
+async fn filters_select_the_right_relationships(store: SqlStore) {
+    let w = world(&store).await;
+    let mut a = Relationship::create(
+        w.partner,
+        draft("Alpha", Some(w.customer)),
+        Catalogue::builtin(),
+        now(),
+    )
+    .unwrap();
+    a.status = RelationshipStatus::Active;
+    a.end_at = Some(datetime!(2027-01-01 0:00 UTC));
+    insert(&store, a).await;
+    insert(
+        &store,
+        Relationship::create(
+            w.partner,
+            draft("Beta 100%", None),
+            Catalogue::builtin(),
+            now(),
+        )
+        .unwrap(),
+    )
+    .await;
+    let names = |p: &[(&str, &str)]| {
+        let q = query(p);
+        let store = store.clone();
+        async move {
+            let mut v: Vec<String> = store
+                .list_relationships(w.partner, &q)
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|r| r.display_name)
+                .collect();
+            v.sort();
+            v
+        }
+    };
+    assert_eq!(names(&[("$filter", "status eq 'active'")]).await, ["Alpha"]);
+    assert_eq!(
+        names(&[("$filter", "status ne 'active'")]).await,
+        ["Beta 100%"]
+    );
+    assert_eq!(
+        names(&[(
+            "$filter",
+            &format!(
+                "customer/tenantId eq '{}'",
+                w.customer.to_string().to_uppercase()
+            )
+        )])
+        .await,
+        ["Alpha"]
+    );
+    assert_eq!(
+        names(&[("$filter", "customer/tenantId eq null")]).await,
+        ["Beta 100%"]
+    );
+    assert_eq!(
+        names(&[("$filter", "displayName eq 'ALPHA'")]).await,
+        ["Alpha"]
+    );
+    assert_eq!(
+        names(&[("$filter", "startswith(displayName, 'be')")]).await,
+        ["Beta 100%"]
+    );
+    assert_eq!(
+        names(&[("$filter", "contains(displayName, '0%')")]).await,
+        ["Beta 100%"]
+    );
+    assert_eq!(
+        names(&[("$filter", "contains(displayName, '_')")]).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        names(&[("$filter", "status in ('active', 'created')")]).await,
+        ["Alpha", "Beta 100%"]
+    );
+    assert_eq!(
+        names(&[(
+            "$filter",
+            "endDateTime lt 2027-06-01T00:00:00Z and status eq 'active'"
+        )])
+        .await,
+        ["Alpha"]
+    );
+    assert_eq!(
+        names(&[(
+            "$filter",
+            "endDateTime gt 2030-01-01T00:00:00Z or displayName eq 'beta 100%'"
+        )])
+        .await,
+        ["Beta 100%"]
+    );
+    assert_eq!(
+        names(&[("$filter", "not (status eq 'active')")]).await,
+        ["Beta 100%"]
+    );
+}
+
+async fn one_live_assignment_per_group_and_customers_follow_active_relationships(store: SqlStore) {
+    let w = world(&store).await;
+    let mut rel = Relationship::create(
+        w.partner,
+        draft("Assign", Some(w.customer)),
+        Catalogue::builtin(),
+        now(),
+    )
+    .unwrap();
+    rel.status = RelationshipStatus::Active;
+    let rel = insert(&store, rel).await;
+    let page = store
+        .list_customers(w.partner, &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].tenant_id, w.customer);
+    assert_eq!(page.items[0].display_name, "Customer");
+    assert!(store
+        .list_customers(w.customer, &Default::default())
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+    let t = Timings::default();
+    let a = AccessAssignment::create(
+        &rel,
+        w.group,
+        vec![RoleDefinitionId::parse(HELPDESK).unwrap()],
+        now(),
+        &t,
+    )
+    .unwrap();
+    store
+        .commit(Changes {
+            assignments: vec![Write::Insert(a.clone())],
+            ..Changes::default()
+        })
+        .await
+        .unwrap();
+    let b = AccessAssignment::create(
+        &rel,
+        w.group,
+        vec![RoleDefinitionId::parse(HELPDESK).unwrap()],
+        now(),
+        &t,
+    )
+    .unwrap();
+    let err = store
+        .commit(Changes {
+            assignments: vec![Write::Insert(b.clone())],
+            ..Changes::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err, StoreError::DuplicateAssignment);
+    let mut gone = a.clone();
+    gone.status = AssignmentStatus::Deleted;
+    store
+        .commit(Changes {
+            assignments: vec![Write::Update(gone)],
+            ..Changes::default()
+        })
+        .await
+        .unwrap();
+    store
+        .commit(Changes {
+            assignments: vec![Write::Insert(b)],
+            ..Changes::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.assignments_of(rel.id).await.unwrap().len(), 2);
+}
+
+async fn due_work_is_found_in_due_order(store: SqlStore) {
+    let w = world(&store).await;
+    let t = Timings::default();
+    let mut late =
+        Relationship::create(w.partner, draft("Late", None), Catalogue::builtin(), now()).unwrap();
+    late.lock_for_approval(now() + time::Duration::days(2), &t)
+        .unwrap();
+    let mut early =
+        Relationship::create(w.partner, draft("Early", None), Catalogue::builtin(), now()).unwrap();
+    early.lock_for_approval(now(), &t).unwrap();
+    insert(&store, late).await;
+    insert(&store, early).await;
+    let due = store
+        .due_relationships(now() + time::Duration::days(91), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        due.iter()
+            .map(|r| r.display_name.as_str())
+            .collect::<Vec<_>>(),
+        ["Early"]
+    );
+    let due = store
+        .due_relationships(now() + time::Duration::days(100), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        due.iter()
+            .map(|r| r.display_name.as_str())
+            .collect::<Vec<_>>(),
+        ["Early", "Late"]
+    );
+}
+
+macro_rules! suite {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(gdap_store_sql::SqlStore::in_memory().await.unwrap()).await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(db) = super::pg::fresh().await else { return };
+                    super::$name(db.store.clone()).await;
+                    db.drop().await;
+                }
+            )+
+        }
+    };
+}
+
+suite!(
+    a_relationship_round_trips_unchanged,
+    display_names_are_unique_per_partner_ignoring_case,
+    a_stale_version_is_refused_and_changes_nothing,
+    listing_pages_through_every_item_once_in_order,
+    filters_select_the_right_relationships,
+    one_live_assignment_per_group_and_customers_follow_active_relationships,
+    due_work_is_found_in_due_order,
+);
+
+mod pg {
+    use gdap_store_sql::SqlStore;
+
+    pub struct FreshDb {
+        pub store: SqlStore,
+        admin_url: String,
+        name: String,
+    }
+
+    /// A new database on the server named by `GDAP_TEST_POSTGRES`, or `None` when unset.
+    pub async fn fresh() -> Option<FreshDb> {
+        let admin_url = std::env::var("GDAP_TEST_POSTGRES").ok()?;
+        let name = format!("gdap_test_{}", uuid::Uuid::new_v4().simple());
+        admin(&admin_url, &format!("CREATE DATABASE {name}")).await;
+        let base = admin_url
+            .rsplit_once('/')
+            .map(|(b, _)| b.to_owned())
+            .unwrap_or(admin_url.clone());
+        let store = SqlStore::connect(&format!("{base}/{name}"))
+            .await
+            .expect("connect to the fresh database");
+        Some(FreshDb {
+            store,
+            admin_url,
+            name,
+        })
+    }
+
+    async fn admin(url: &str, sql: &str) {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(url)
+            .await
+            .expect("connect to GDAP_TEST_POSTGRES");
+        sqlx::query(sql).execute(&pool).await.expect(sql);
+        pool.close().await;
+    }
+
+    impl FreshDb {
+        pub async fn drop(self) {
+            let FreshDb {
+                store,
+                admin_url,
+                name,
+            } = self;
+            drop(store);
+            admin(
+                &admin_url,
+                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            )
+            .await;
+        }
+    }
+}
