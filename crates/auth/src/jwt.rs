@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use ring::rand::SystemRandom;
-use ring::signature::{self, EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING};
+use ring::signature::{
+    self, EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING,
+};
 use serde::{Deserialize, Serialize};
 
 /// Why a token was refused.
@@ -117,7 +119,8 @@ impl SigningKey {
     /// Generates a new key; returns it with its PKCS#8 bytes for storage.
     pub fn generate() -> Result<(Self, Vec<u8>), TokenError> {
         let rng = SystemRandom::new();
-        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).map_err(|_| TokenError::Key)?;
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+            .map_err(|_| TokenError::Key)?;
         let bytes = pkcs8.as_ref().to_vec();
         let kid = {
             let digest = ring::digest::digest(&ring::digest::SHA256, &bytes);
@@ -128,9 +131,16 @@ impl SigningKey {
 
     /// Loads a stored key.
     pub fn from_pkcs8(kid: &str, pkcs8: &[u8]) -> Result<Self, TokenError> {
-        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8, &SystemRandom::new())
-            .map_err(|_| TokenError::Key)?;
-        Ok(Self { kid: kid.to_owned(), pair })
+        let pair = EcdsaKeyPair::from_pkcs8(
+            &ECDSA_P256_SHA256_FIXED_SIGNING,
+            pkcs8,
+            &SystemRandom::new(),
+        )
+        .map_err(|_| TokenError::Key)?;
+        Ok(Self {
+            kid: kid.to_owned(),
+            pair,
+        })
     }
 
     /// The key id.
@@ -141,7 +151,10 @@ impl SigningKey {
     fn jwk(&self) -> serde_json::Value {
         // Uncompressed point: 0x04 || X (32) || Y (32).
         let public = self.pair.public_key().as_ref();
-        let (x, y) = public.get(1..33).zip(public.get(33..65)).unwrap_or((&[], &[]));
+        let (x, y) = public
+            .get(1..33)
+            .zip(public.get(33..65))
+            .unwrap_or((&[], &[]));
         serde_json::json!({
             "kty": "EC", "use": "sig", "crv": "P-256", "alg": "ES256",
             "kid": self.kid, "x": URL_SAFE_NO_PAD.encode(x), "y": URL_SAFE_NO_PAD.encode(y),
@@ -168,7 +181,11 @@ impl KeySet {
 
     /// Signs claims with the newest key.
     pub fn sign(&self, claims: &Claims) -> Result<String, TokenError> {
-        let key = self.newest.as_ref().and_then(|k| self.keys.get(k)).ok_or(TokenError::Key)?;
+        let key = self
+            .newest
+            .as_ref()
+            .and_then(|k| self.keys.get(k))
+            .ok_or(TokenError::Key)?;
         let header = Header {
             alg: "ES256".into(),
             kid: Some(key.kid.clone()),
@@ -177,7 +194,10 @@ impl KeySet {
         let h = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header).map_err(|_| TokenError::Key)?);
         let c = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).map_err(|_| TokenError::Key)?);
         let input = format!("{h}.{c}");
-        let sig = key.pair.sign(&SystemRandom::new(), input.as_bytes()).map_err(|_| TokenError::Key)?;
+        let sig = key
+            .pair
+            .sign(&SystemRandom::new(), input.as_bytes())
+            .map_err(|_| TokenError::Key)?;
         Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig.as_ref())))
     }
 
@@ -188,7 +208,9 @@ impl KeySet {
             return Err(TokenError::Malformed);
         }
         let mut parts = token.split('.');
-        let (Some(h), Some(c), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        let (Some(h), Some(c), Some(s), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
             return Err(TokenError::Malformed);
         };
         let header: Header = URL_SAFE_NO_PAD
@@ -199,9 +221,18 @@ impl KeySet {
         if header.alg != "ES256" {
             return Err(TokenError::Algorithm(header.alg.chars().take(20).collect()));
         }
-        let key = header.kid.as_ref().and_then(|k| self.keys.get(k)).ok_or(TokenError::UnknownKey)?;
-        let sig = URL_SAFE_NO_PAD.decode(s).map_err(|_| TokenError::Malformed)?;
-        let public = signature::UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, key.pair.public_key().as_ref());
+        let key = header
+            .kid
+            .as_ref()
+            .and_then(|k| self.keys.get(k))
+            .ok_or(TokenError::UnknownKey)?;
+        let sig = URL_SAFE_NO_PAD
+            .decode(s)
+            .map_err(|_| TokenError::Malformed)?;
+        let public = signature::UnparsedPublicKey::new(
+            &ECDSA_P256_SHA256_FIXED,
+            key.pair.public_key().as_ref(),
+        );
         public
             .verify(format!("{h}.{c}").as_bytes(), &sig)
             .map_err(|_| TokenError::Signature)?;
@@ -275,14 +306,25 @@ mod tests {
         let parts: Vec<&str> = t.split('.').collect();
         let mut c = claims(5000);
         c.tid = "other".into();
-        let forged = format!("{}.{}.{}", parts[0], URL_SAFE_NO_PAD.encode(serde_json::to_vec(&c).unwrap()), parts[2]);
+        let forged = format!(
+            "{}.{}.{}",
+            parts[0],
+            URL_SAFE_NO_PAD.encode(serde_json::to_vec(&c).unwrap()),
+            parts[2]
+        );
         assert_eq!(k.verify(&forged, 2000), Err(TokenError::Signature));
         // alg none.
         let none_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
         let unsigned = format!("{none_header}.{}.", parts[1]);
-        assert_eq!(k.verify(&unsigned, 2000), Err(TokenError::Algorithm("none".into())));
+        assert_eq!(
+            k.verify(&unsigned, 2000),
+            Err(TokenError::Algorithm("none".into()))
+        );
         let hs = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
-        assert!(matches!(k.verify(&format!("{hs}.{}.{}", parts[1], parts[2]), 2000), Err(TokenError::Algorithm(_))));
+        assert!(matches!(
+            k.verify(&format!("{hs}.{}.{}", parts[1], parts[2]), 2000),
+            Err(TokenError::Algorithm(_))
+        ));
         assert_eq!(k.verify("a.b", 2000), Err(TokenError::Malformed));
         assert_eq!(k.verify("!!.??.**", 2000), Err(TokenError::Malformed));
     }
@@ -294,6 +336,12 @@ mod tests {
         let key = &jwks["keys"][0];
         assert_eq!(key["kty"], "EC");
         assert_eq!(key["crv"], "P-256");
-        assert_eq!(URL_SAFE_NO_PAD.decode(key["x"].as_str().unwrap()).unwrap().len(), 32);
+        assert_eq!(
+            URL_SAFE_NO_PAD
+                .decode(key["x"].as_str().unwrap())
+                .unwrap()
+                .len(),
+            32
+        );
     }
 }

@@ -18,7 +18,11 @@ pub fn hash_secret(secret: &str) -> String {
 /// Checks a secret against a PHC string; a malformed hash never verifies.
 pub fn verify_secret(secret: &str, phc: &str) -> bool {
     PasswordHash::new(phc)
-        .map(|h| Argon2::default().verify_password(secret.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(secret.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 

@@ -1,1 +1,89 @@
-fn main() {}
+//! `gdap`: a self-hostable partner delegated administration service (GDAP).
+
+mod config;
+mod demo;
+mod serve;
+mod tls;
+mod token_cmd;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+/// Self-hostable GDAP: the Microsoft Graph delegated admin API, customer approval and a token service.
+#[derive(Parser)]
+#[command(name = "gdap", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (configuration from gdap.toml, GDAP_* variables and flags).
+    Serve {
+        /// Configuration file (default: ./gdap.toml when present).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[command(flatten)]
+        overrides: config::Overrides,
+    },
+    /// Run the demo: development mode with a partner and three customer tenants.
+    Demo {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// SQLite file for the demo (emptied at start).
+        #[arg(long, default_value = "./gdap-demo.db")]
+        db: String,
+    },
+    /// Print an access token for an application or a user, for scripts.
+    Token(token_cmd::TokenArgs),
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+fn init_logging(filter: &str) {
+    let filter =
+        EnvFilter::try_from_env("GDAP_LOG_FILTER").unwrap_or_else(|_| EnvFilter::new(filter));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve { config, overrides } => {
+            let config = config::load(config.as_ref(), &overrides)?;
+            init_logging(&config.log);
+            let seed = match &config.seed {
+                Some(path) => {
+                    let json = std::fs::read_to_string(path)
+                        .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+                    serve::Seed::IfAbsent(gdap_api::world::parse_world(
+                        &json,
+                        time::OffsetDateTime::now_utc(),
+                    )?)
+                }
+                None => serve::Seed::None,
+            };
+            serve::run(config, seed, |ready| {
+                println!("gdap listening on {}", ready.base_url);
+                if let Some(ca) = &ready.ca_file {
+                    println!("development CA written to {}", ca.display());
+                }
+            })
+            .await
+        }
+        Command::Demo { listen, db } => demo::run(listen, db).await,
+        Command::Token(args) => token_cmd::run(args).await,
+        Command::Openapi => {
+            print!("{}", gdap_api::openapi::document());
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! Development controls (only routed in development mode): reset and the clock.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use gdap_domain::duration::IsoDuration;
+use gdap_domain::timefmt::{format_graph, parse_rfc3339};
+use serde_json::{json, Value};
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{JsonObject, Obj};
+use crate::state::AppState;
+
+/// Routes under `/_gdap`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/_gdap/reset", post(reset))
+        .route("/_gdap/clock", get(get_clock).post(set_clock))
+}
+
+/// `POST /_gdap/reset`: deletes every relationship and restores the starting world.
+#[utoipa::path(post, path = "/_gdap/reset", tag = "development", responses((status = 204)))]
+pub async fn reset(State(state): State<AppState>) -> ApiResult<StatusCode> {
+    let _guard = state.lifecycle_lock.lock().await;
+    state.store.reset().await?;
+    if let Some(world) = &state.world {
+        state.store.insert_directory((**world).clone()).await?;
+    }
+    tracing::info!("development reset");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn clock_view(state: &AppState) -> Value {
+    let offset = state
+        .dev_clock
+        .as_ref()
+        .map(|c| c.offset().whole_seconds())
+        .unwrap_or_default();
+    json!({ "now": format_graph(state.now()), "offsetSeconds": offset })
+}
+
+/// `GET /_gdap/clock`: the lifecycle clock.
+#[utoipa::path(get, path = "/_gdap/clock", tag = "development", responses((status = 200, description = "{\"now\": …}")))]
+pub async fn get_clock(State(state): State<AppState>) -> Json<Value> {
+    Json(clock_view(&state))
+}
+
+/// `POST /_gdap/clock` with `{"advance": "P1D"}` or `{"set": "2027-01-01T00:00:00Z"}`: moves the
+/// clock forward and runs every lifecycle step due up to the new instant before answering.
+#[utoipa::path(post, path = "/_gdap/clock", tag = "development", request_body(content = serde_json::Value),
+    responses((status = 200), (status = 400)))]
+pub async fn set_clock(
+    State(state): State<AppState>,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Json<Value>> {
+    let clock = state.dev_clock.clone().ok_or_else(|| {
+        ApiError::NotFound("the clock can only be moved in development mode".into())
+    })?;
+    let mut o = Obj::new(body, "clock");
+    let advance = o.take_str("advance")?;
+    let set = o.take_str("set")?;
+    o.finish(&[])?;
+    let now = match (advance, set) {
+        (Some(a), None) => {
+            let d = IsoDuration::parse(&a)
+                .map_err(|e| ApiError::BadRequest(format!("`advance`: {e}")))?;
+            clock
+                .advance(d.to_time())
+                .map_err(|e| ApiError::BadRequest(e.to_string()))?
+        }
+        (None, Some(s)) => {
+            let t = parse_rfc3339(&s).ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "`set`: `{}` is not a date-time such as 2027-01-01T00:00:00Z",
+                    s.chars().take(40).collect::<String>()
+                ))
+            })?;
+            clock
+                .set(t)
+                .map_err(|e| ApiError::BadRequest(e.to_string()))?
+        }
+        _ => {
+            return Err(ApiError::BadRequest(
+                "send exactly one of `advance` (an ISO 8601 duration) or `set` (a date-time)"
+                    .into(),
+            ))
+        }
+    };
+    let report = state.run_lifecycle(Some(now)).await?;
+    let mut v = clock_view(&state);
+    v["stepsApplied"] = json!(report.total());
+    Ok(Json(v))
+}

@@ -1,0 +1,99 @@
+//! `delegatedAdminCustomers`: the partner's customers with an active relationship, and their
+//! service management links.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use gdap_domain::ids::TenantId;
+use gdap_domain::query::{parse_item_query, parse_list_query, schemas};
+use gdap_store::Page;
+
+use super::relationships::reject_options;
+use super::{collection, entity};
+use crate::auth::GraphCaller;
+use crate::dto;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Base, OData};
+use crate::state::AppState;
+
+/// `GET …/delegatedAdminCustomers` (Read.All).
+#[utoipa::path(get, path = "/v1.0/tenantRelationships/delegatedAdminCustomers", tag = "delegatedAdminCustomers",
+    responses((status = 200)))]
+pub async fn list_customers(
+    State(state): State<AppState>,
+    GraphCaller(caller): GraphCaller,
+    OData(raw): OData,
+    base: Base,
+) -> ApiResult<Response> {
+    let partner = caller.require_gdap(&state, false).await?;
+    let q = parse_list_query(&schemas::CUSTOMERS, &raw, false)?;
+    let page = state.store.list_customers(partner, &q).await?;
+    Ok(collection(
+        &base,
+        base.context("delegatedAdminCustomers"),
+        page,
+        |c| dto::select(dto::customer(c), &q.select),
+    ))
+}
+
+async fn load(
+    state: &AppState,
+    caller: &crate::auth::Principal,
+    raw: &str,
+) -> ApiResult<gdap_store::CustomerSummary> {
+    let partner = caller.require_gdap(state, false).await?;
+    let id = TenantId::parse(raw)?;
+    state
+        .store
+        .customer(partner, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("delegatedAdminCustomer", raw))
+}
+
+/// `GET …/delegatedAdminCustomers/{customerId}` (Read.All).
+#[utoipa::path(get, path = "/v1.0/tenantRelationships/delegatedAdminCustomers/{customer_id}", tag = "delegatedAdminCustomers",
+    params(("customer_id" = String, Path)), responses((status = 200), (status = 404)))]
+pub async fn get_customer(
+    State(state): State<AppState>,
+    GraphCaller(caller): GraphCaller,
+    Path(customer_id): Path<String>,
+    OData(raw): OData,
+    base: Base,
+) -> ApiResult<Response> {
+    let select = parse_item_query(&schemas::CUSTOMERS, &raw, false)?;
+    let c = load(&state, &caller, &customer_id).await?;
+    Ok(entity(
+        StatusCode::OK,
+        base.context("delegatedAdminCustomers/$entity"),
+        dto::select(dto::customer(&c), &select),
+        None,
+    ))
+}
+
+/// `GET …/delegatedAdminCustomers/{customerId}/serviceManagementDetails` (Read.All; no query options).
+#[utoipa::path(get, path = "/v1.0/tenantRelationships/delegatedAdminCustomers/{customer_id}/serviceManagementDetails", tag = "delegatedAdminCustomers",
+    params(("customer_id" = String, Path)), responses((status = 200), (status = 404)))]
+pub async fn list_service_management_details(
+    State(state): State<AppState>,
+    GraphCaller(caller): GraphCaller,
+    Path(customer_id): Path<String>,
+    OData(raw): OData,
+    base: Base,
+) -> ApiResult<Response> {
+    reject_options(&raw)?;
+    let c = load(&state, &caller, &customer_id).await?;
+    let page = Page {
+        items: dto::service_management_details(&c),
+        next: None,
+        count: None,
+    };
+    Ok(collection(
+        &base,
+        base.context(&format!(
+            "delegatedAdminCustomers('{}')/serviceManagementDetails",
+            c.tenant_id
+        )),
+        page,
+        |m| m.clone(),
+    ))
+}

@@ -1,0 +1,176 @@
+//! The Graph GDAP API under `/v1.0` and `/beta` (`tenantRelationships/...`).
+
+pub(crate) mod assignments;
+pub(crate) mod customers;
+mod input;
+pub(crate) mod operations;
+pub(crate) mod relationships;
+pub(crate) mod requests;
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use gdap_domain::ids::RelationshipId;
+use gdap_domain::relationship::Relationship;
+use gdap_store::Page;
+use serde_json::{Map, Value};
+
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult, GRAPH_JSON};
+use crate::extract::Base;
+use crate::state::AppState;
+
+/// Routes of one API version (paths in lower case: requests are matched case-insensitively).
+pub fn routes() -> Router<AppState> {
+    let rel = "/tenantrelationships/delegatedadminrelationships";
+    Router::new()
+        .route(
+            rel,
+            get(relationships::list_relationships).post(relationships::create_relationship),
+        )
+        .route(
+            &format!("{rel}/{{id}}"),
+            get(relationships::get_relationship)
+                .patch(relationships::update_relationship)
+                .delete(relationships::delete_relationship),
+        )
+        .route(
+            &format!("{rel}/{{id}}/requests"),
+            get(requests::list_requests).post(requests::create_request),
+        )
+        .route(
+            &format!("{rel}/{{id}}/requests/{{request_id}}"),
+            get(requests::get_request),
+        )
+        .route(
+            &format!("{rel}/{{id}}/accessassignments"),
+            get(assignments::list_assignments).post(assignments::create_assignment),
+        )
+        .route(
+            &format!("{rel}/{{id}}/accessassignments/{{assignment_id}}"),
+            get(assignments::get_assignment)
+                .patch(assignments::update_assignment)
+                .delete(assignments::delete_assignment),
+        )
+        .route(
+            &format!("{rel}/{{id}}/operations"),
+            get(operations::list_operations),
+        )
+        .route(
+            &format!("{rel}/{{id}}/operations/{{operation_id}}"),
+            get(operations::get_operation),
+        )
+        .route(
+            "/tenantrelationships/delegatedadmincustomers",
+            get(customers::list_customers),
+        )
+        .route(
+            "/tenantrelationships/delegatedadmincustomers/{customer_id}",
+            get(customers::get_customer),
+        )
+        .route(
+            "/tenantrelationships/delegatedadmincustomers/{customer_id}/servicemanagementdetails",
+            get(customers::list_service_management_details),
+        )
+}
+
+/// A JSON response with Graph's media type.
+pub fn json_response(status: StatusCode, body: &Value) -> Response {
+    let mut res = (status, body.to_string()).into_response();
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(GRAPH_JSON));
+    res
+}
+
+/// A single entity with its `@odata.context`, optionally with a `Location`.
+pub fn entity(
+    status: StatusCode,
+    context: String,
+    item: Map<String, Value>,
+    location: Option<String>,
+) -> Response {
+    let mut m = Map::new();
+    m.insert("@odata.context".into(), Value::String(context));
+    m.extend(item);
+    let mut res = json_response(status, &Value::Object(m));
+    if let Some(loc) = location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        res.headers_mut().insert(header::LOCATION, loc);
+    }
+    res
+}
+
+/// A collection page with `@odata.count` and `@odata.nextLink` when they apply.
+pub fn collection<T>(
+    base: &Base,
+    context: String,
+    page: Page<T>,
+    render: impl Fn(&T) -> Map<String, Value>,
+) -> Response {
+    let mut m = Map::new();
+    m.insert("@odata.context".into(), Value::String(context));
+    if let Some(n) = page.count {
+        m.insert("@odata.count".into(), Value::from(n));
+    }
+    if let Some(token) = &page.next {
+        m.insert(
+            "@odata.nextLink".into(),
+            Value::String(base.next_link(token)),
+        );
+    }
+    m.insert(
+        "value".into(),
+        Value::Array(
+            page.items
+                .iter()
+                .map(|i| Value::Object(render(i)))
+                .collect(),
+        ),
+    );
+    json_response(StatusCode::OK, &Value::Object(m))
+}
+
+/// 202 Accepted for a long-running operation.
+pub fn accepted(location: String) -> Response {
+    let mut res = json_response(StatusCode::ACCEPTED, &Value::Object(Map::new()));
+    if let Ok(loc) = HeaderValue::from_str(&location) {
+        res.headers_mut().insert(header::LOCATION, loc);
+    }
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
+    res
+}
+
+/// Parses a relationship id from the path (V13).
+pub fn relationship_id(raw: &str) -> ApiResult<RelationshipId> {
+    RelationshipId::parse(raw).map_err(|_| {
+        ApiError::BadRequest(format!(
+            "The passed in delegatedAdminRelationshipId is invalid: `{}` is not of the form `{{guid}}-{{partnerTenantId}}`.",
+            raw.chars().take(80).collect::<String>()
+        ))
+    })
+}
+
+/// Loads a relationship of the calling partner; another partner's ids are simply not found.
+pub async fn load_relationship(
+    state: &AppState,
+    caller: &Principal,
+    write: bool,
+    raw_id: &str,
+) -> ApiResult<Relationship> {
+    let partner = caller.require_gdap(state, write).await?;
+    let id = relationship_id(raw_id)?;
+    state
+        .store
+        .relationship(partner, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("delegatedAdminRelationship", raw_id))
+}
+
+/// `{root}/tenantRelationships/delegatedAdminRelationships/{id}`.
+pub fn relationship_url(base: &Base, id: &RelationshipId) -> String {
+    format!(
+        "{}/tenantRelationships/delegatedAdminRelationships/{id}",
+        base.root()
+    )
+}

@@ -1,0 +1,60 @@
+//! `operations` of a relationship (read-only; created by PATCH requests that return 202).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use gdap_domain::ids::OperationId;
+use gdap_domain::query::{parse_item_query, parse_list_query, schemas};
+
+use super::{collection, entity, load_relationship};
+use crate::auth::GraphCaller;
+use crate::dto;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Base, OData, Prefer};
+use crate::state::AppState;
+
+/// `GET …/{id}/operations` (Read.All).
+#[utoipa::path(get, path = "/v1.0/tenantRelationships/delegatedAdminRelationships/{id}/operations", tag = "operations",
+    params(("id" = String, Path)), responses((status = 200), (status = 404)))]
+pub async fn list_operations(
+    State(state): State<AppState>,
+    GraphCaller(caller): GraphCaller,
+    Path(id): Path<String>,
+    OData(raw): OData,
+    prefer: Prefer,
+    base: Base,
+) -> ApiResult<Response> {
+    let rel = load_relationship(&state, &caller, false, &id).await?;
+    let q = parse_list_query(&schemas::OPERATIONS, &raw, true)?;
+    let page = state.store.list_operations(rel.id, &q).await?;
+    Ok(collection(&base, base.context("operations"), page, |o| {
+        dto::select(dto::operation(o, prefer.unknown_members), &q.select)
+    }))
+}
+
+/// `GET …/{id}/operations/{operationId}` (Read.All): what a 202 `Location` points to.
+#[utoipa::path(get, path = "/v1.0/tenantRelationships/delegatedAdminRelationships/{id}/operations/{operation_id}", tag = "operations",
+    params(("id" = String, Path), ("operation_id" = String, Path)), responses((status = 200), (status = 404)))]
+pub async fn get_operation(
+    State(state): State<AppState>,
+    GraphCaller(caller): GraphCaller,
+    Path((id, oid)): Path<(String, String)>,
+    OData(raw): OData,
+    prefer: Prefer,
+    base: Base,
+) -> ApiResult<Response> {
+    let rel = load_relationship(&state, &caller, false, &id).await?;
+    let select = parse_item_query(&schemas::OPERATIONS, &raw, true)?;
+    let op_id = OperationId::parse(&oid)?;
+    let op = state
+        .store
+        .operation(rel.id, op_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("delegatedAdminRelationshipOperation", &oid))?;
+    Ok(entity(
+        StatusCode::OK,
+        base.context("operations/$entity"),
+        dto::select(dto::operation(&op, prefer.unknown_members), &select),
+        None,
+    ))
+}

@@ -1,0 +1,122 @@
+//! `requests` of a relationship: `lockForApproval`, `terminate`, `approve`, `reject`.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use gdap_domain::enums::{GraphEnum, RequestAction};
+use gdap_domain::ids::RequestId;
+use gdap_domain::query::{parse_item_query, parse_list_query, schemas};
+use gdap_domain::request::RelationshipRequest;
+use gdap_store::{Changes, Write};
+
+use super::{collection, entity, load_relationship, relationship_url};
+use crate::auth::GraphCaller;
+use crate::dto;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Base, IfMatch, JsonObject, OData, Obj, Prefer};
+use crate::state::AppState;
+
+/// `GET …/{id}/requests` (Read.All).
+#[utoipa::path(get, path = "/v1.0/tenantRelationships/delegatedAdminRelationships/{id}/requests", tag = "requests",
+    params(("id" = String, Path)), responses((status = 200), (status = 404)))]
+pub async fn list_requests(
+    State(state): State<AppState>,
+    GraphCaller(caller): GraphCaller,
+    Path(id): Path<String>,
+    OData(raw): OData,
+    prefer: Prefer,
+    base: Base,
+) -> ApiResult<Response> {
+    let rel = load_relationship(&state, &caller, false, &id).await?;
+    let q = parse_list_query(&schemas::REQUESTS, &raw, true)?;
+    let page = state.store.list_requests(rel.id, &q).await?;
+    Ok(collection(&base, base.context("requests"), page, |r| {
+        dto::select(dto::request(r, prefer.unknown_members), &q.select)
+    }))
+}
+
+/// `GET …/{id}/requests/{requestId}` (Read.All).
+#[utoipa::path(get, path = "/v1.0/tenantRelationships/delegatedAdminRelationships/{id}/requests/{request_id}", tag = "requests",
+    params(("id" = String, Path), ("request_id" = String, Path)), responses((status = 200), (status = 404)))]
+pub async fn get_request(
+    State(state): State<AppState>,
+    GraphCaller(caller): GraphCaller,
+    Path((id, request_id)): Path<(String, String)>,
+    OData(raw): OData,
+    prefer: Prefer,
+    base: Base,
+) -> ApiResult<Response> {
+    let rel = load_relationship(&state, &caller, false, &id).await?;
+    let select = parse_item_query(&schemas::REQUESTS, &raw, true)?;
+    let rid = RequestId::parse(&request_id)?;
+    let r = state
+        .store
+        .request(rel.id, rid)
+        .await?
+        .ok_or_else(|| ApiError::not_found("delegatedAdminRelationshipRequest", &request_id))?;
+    Ok(entity(
+        StatusCode::OK,
+        base.context("requests/$entity"),
+        dto::select(dto::request(&r, prefer.unknown_members), &select),
+        None,
+    ))
+}
+
+/// `POST …/{id}/requests` with `{"action": …}` (ReadWrite.All). `If-Match` is optional and checked
+/// when sent. `reject` needs `Prefer: include-unknown-enum-members`.
+#[utoipa::path(post, path = "/v1.0/tenantRelationships/delegatedAdminRelationships/{id}/requests", tag = "requests",
+    params(("id" = String, Path)), request_body(content = serde_json::Value, description = "{\"action\": \"lockForApproval\"}"),
+    responses((status = 201), (status = 400), (status = 404), (status = 412)))]
+pub async fn create_request(
+    State(state): State<AppState>,
+    GraphCaller(caller): GraphCaller,
+    Path(id): Path<String>,
+    if_match: IfMatch,
+    prefer: Prefer,
+    base: Base,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Response> {
+    let mut rel = load_relationship(&state, &caller, true, &id).await?;
+    if_match.check_if_present(&dto::relationship_etag(&rel))?;
+    let mut o = Obj::new(body, "delegatedAdminRelationshipRequest");
+    let action = o.require_str("action")?;
+    o.finish(&["id", "status", "createdDateTime", "lastModifiedDateTime"])?;
+    let action = RequestAction::parse_wire(&action, prefer.unknown_members)
+        .map_err(|e| ApiError::BadRequest(format!("`action`: {e}")))?;
+    let now = state.now();
+    let timings = state.config.timings;
+    match action {
+        RequestAction::LockForApproval => rel.lock_for_approval(now, &timings)?,
+        RequestAction::Terminate => rel.request_termination(now, &timings)?,
+        RequestAction::Approve => rel.review_as_reseller(true, now)?,
+        RequestAction::Reject => rel.review_as_reseller(false, now)?,
+        RequestAction::UnknownFutureValue => {
+            return Err(ApiError::BadRequest(
+                "`action` cannot be `unknownFutureValue`".into(),
+            ))
+        }
+    }
+    let request = RelationshipRequest::new(rel.id, rel.partner, action, now, &timings);
+    let location = format!(
+        "{}/requests/{}",
+        relationship_url(&base, &rel.id),
+        request.id
+    );
+    let body = dto::request(&request, prefer.unknown_members);
+    tracing::info!(relationship = %rel.id, action = %action, "relationship request");
+    state
+        .store
+        .commit(Changes {
+            relationships: vec![Write::Update(rel)],
+            requests: vec![Write::Insert(request)],
+            ..Changes::default()
+        })
+        .await?;
+    state.wake.notify_one();
+    Ok(entity(
+        StatusCode::CREATED,
+        base.context("requests/$entity"),
+        body,
+        Some(location),
+    ))
+}

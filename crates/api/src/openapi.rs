@@ -1,0 +1,63 @@
+//! The OpenAPI document, generated from the handlers and committed as `openapi.json`.
+
+use utoipa::OpenApi;
+
+use crate::{admincenter, dev, graph, token};
+
+/// gdap's HTTP API.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "gdap",
+        description = "Self-hostable partner delegated administration: the Microsoft Graph GDAP API (`/v1.0` and `/beta` serve the same resources), the customer approval API, an Entra-compatible token service and development controls.",
+        license(name = "Apache-2.0")
+    ),
+    paths(
+        graph::relationships::list_relationships,
+        graph::relationships::create_relationship,
+        graph::relationships::get_relationship,
+        graph::relationships::update_relationship,
+        graph::relationships::delete_relationship,
+        graph::requests::list_requests,
+        graph::requests::create_request,
+        graph::requests::get_request,
+        graph::assignments::list_assignments,
+        graph::assignments::create_assignment,
+        graph::assignments::get_assignment,
+        graph::assignments::update_assignment,
+        graph::assignments::delete_assignment,
+        graph::operations::list_operations,
+        graph::operations::get_operation,
+        graph::customers::list_customers,
+        graph::customers::get_customer,
+        graph::customers::list_service_management_details,
+        admincenter::get_invitation,
+        admincenter::approve_invitation,
+        admincenter::list_partners,
+        admincenter::remove_roles,
+        token::token,
+        token::openid_configuration,
+        token::jwks,
+        dev::reset,
+        dev::get_clock,
+        dev::set_clock,
+    ),
+    tags(
+        (name = "delegatedAdminRelationships", description = "GDAP relationships of the calling partner"),
+        (name = "requests", description = "lockForApproval, terminate, approve, reject"),
+        (name = "accessAssignments", description = "Partner security groups granted roles on a relationship"),
+        (name = "operations", description = "Long-running operations"),
+        (name = "delegatedAdminCustomers", description = "Customers with an active relationship"),
+        (name = "admincenter", description = "The customer side: approve invitations, see partners, remove roles"),
+        (name = "token", description = "Entra-compatible token service"),
+        (name = "development", description = "Only in development mode"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The document as pretty JSON with a trailing newline, exactly as committed.
+pub fn document() -> String {
+    let mut s = ApiDoc::openapi().to_pretty_json().unwrap_or_default();
+    s.push('\n');
+    s
+}

@@ -1,0 +1,106 @@
+//! Shared state of the HTTP layer.
+
+use std::sync::Arc;
+
+use gdap_auth::KeySet;
+use gdap_domain::Timings;
+use gdap_store::{DirectoryBatch, Lifecycle, Store};
+use tokio::sync::{Mutex, Notify};
+
+use crate::clock::{Clock, DevClock};
+
+/// Settings the HTTP layer needs.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// Externally visible base URL (`https://gdap.example.com`); when absent it is derived from
+    /// the `Host` header and whether TLS is on.
+    pub public_url: Option<String>,
+    /// Whether the server itself terminates TLS (for derived URLs).
+    pub tls: bool,
+    /// Development mode: clock and reset controls.
+    pub dev: bool,
+    /// Lifecycle step timings.
+    pub timings: Timings,
+    /// Access token lifetime in seconds.
+    pub token_lifetime_secs: i64,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            public_url: None,
+            tls: false,
+            dev: false,
+            timings: Timings::default(),
+            token_lifetime_secs: 3600,
+        }
+    }
+}
+
+/// Everything handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    /// Storage.
+    pub store: Arc<dyn Store>,
+    /// Token signing keys.
+    pub keys: Arc<KeySet>,
+    /// The lifecycle clock.
+    pub clock: Arc<dyn Clock>,
+    /// The same clock, when it can be moved (development mode).
+    pub dev_clock: Option<Arc<DevClock>>,
+    /// Lifecycle engine.
+    pub lifecycle: Lifecycle,
+    /// One lifecycle run at a time.
+    pub lifecycle_lock: Arc<Mutex<()>>,
+    /// Wakes the background worker after a change that starts a lifecycle step.
+    pub wake: Arc<Notify>,
+    /// The world to restore on reset (development mode).
+    pub world: Option<Arc<DirectoryBatch>>,
+    /// Failed sign-in counting.
+    pub throttle: Arc<crate::throttle::SignInThrottle>,
+    /// Settings.
+    pub config: Arc<ApiConfig>,
+}
+
+impl AppState {
+    /// Builds the state; `dev_clock` is used as the clock when given.
+    pub fn new(
+        store: Arc<dyn Store>,
+        keys: KeySet,
+        dev_clock: Option<Arc<DevClock>>,
+        world: Option<DirectoryBatch>,
+        config: ApiConfig,
+    ) -> Self {
+        let clock: Arc<dyn Clock> = match &dev_clock {
+            Some(c) => c.clone(),
+            None => Arc::new(crate::clock::SystemClock),
+        };
+        Self {
+            lifecycle: Lifecycle::new(store.clone(), config.timings),
+            store,
+            keys: Arc::new(keys),
+            clock,
+            dev_clock,
+            lifecycle_lock: Arc::new(Mutex::new(())),
+            wake: Arc::new(Notify::new()),
+            world: world.map(Arc::new),
+            throttle: Arc::new(crate::throttle::SignInThrottle::default()),
+            config: Arc::new(config),
+        }
+    }
+
+    /// Now, by the lifecycle clock (whole microseconds, as stored).
+    pub fn now(&self) -> time::OffsetDateTime {
+        gdap_domain::timefmt::truncate_micros(self.clock.now())
+    }
+
+    /// Runs the lifecycle up to now (or `until`), one run at a time.
+    pub async fn run_lifecycle(
+        &self,
+        until: Option<time::OffsetDateTime>,
+    ) -> Result<gdap_store::RunReport, gdap_store::StoreError> {
+        let _guard = self.lifecycle_lock.lock().await;
+        let until = until.unwrap_or_else(|| self.now());
+        self.lifecycle.run_until(until).await
+    }
+}

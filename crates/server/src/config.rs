@@ -1,0 +1,171 @@
+//! Configuration: defaults, then `gdap.toml` (or `--config`), then `GDAP_*` environment variables,
+//! then command-line flags.
+
+use std::path::PathBuf;
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+/// Settings of `gdap serve` (and `gdap demo`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Database: an SQLite file path, a `sqlite:` URL or a `postgres://` URL.
+    pub db: String,
+    /// Address to listen on (`127.0.0.1:0` picks a free port).
+    pub listen: String,
+    /// Externally visible base URL, when behind a proxy.
+    pub public_url: Option<String>,
+    /// Development mode: clock and reset controls, seeding.
+    pub dev: bool,
+    /// World file to seed at start (development mode).
+    pub seed: Option<PathBuf>,
+    /// Serve HTTPS.
+    pub tls: bool,
+    /// Certificate chain (PEM) for HTTPS; generated with a development CA when absent.
+    pub tls_cert: Option<PathBuf>,
+    /// Private key (PEM) for HTTPS.
+    pub tls_key: Option<PathBuf>,
+    /// Where the generated development CA certificate is written.
+    pub tls_ca_out: PathBuf,
+    /// Seconds per automatic lifecycle step (provisioning, deprovisioning, operations).
+    pub step_seconds: f64,
+    /// Log filter (`info`, `gdap=debug` …).
+    pub log: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            db: "./gdap.db".into(),
+            listen: "127.0.0.1:8080".into(),
+            public_url: None,
+            dev: false,
+            seed: None,
+            tls: false,
+            tls_cert: None,
+            tls_key: None,
+            tls_ca_out: "./gdap-ca.pem".into(),
+            step_seconds: 1.0,
+            log: "info".into(),
+        }
+    }
+}
+
+/// Flags that override the configuration when given.
+#[derive(Debug, Clone, Default, Serialize, clap::Args)]
+pub struct Overrides {
+    /// Database: SQLite file path (default `./gdap.db`), `sqlite:` URL or `postgres://` URL.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub db: Option<String>,
+    /// Address to listen on, e.g. `127.0.0.1:8080` (port 0 picks a free one).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    /// Externally visible base URL.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+    /// Development mode (clock and reset controls).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dev: bool,
+    /// World file to seed at start.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<PathBuf>,
+    /// Serve HTTPS (with a generated development CA unless --tls-cert/--tls-key are given).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub tls: bool,
+    /// Certificate chain (PEM).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_cert: Option<PathBuf>,
+    /// Private key (PEM).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_key: Option<PathBuf>,
+    /// Where to write the generated CA certificate.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_ca_out: Option<PathBuf>,
+    /// Seconds per automatic lifecycle step.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step_seconds: Option<f64>,
+    /// Log filter.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log: Option<String>,
+}
+
+/// Merges defaults, the config file, `GDAP_*` variables and flags; validates once.
+pub fn load(file: Option<&PathBuf>, overrides: &Overrides) -> anyhow::Result<Config> {
+    let mut fig = Figment::from(Serialized::defaults(Config::default()));
+    match file {
+        Some(f) => {
+            anyhow::ensure!(f.exists(), "config file {} does not exist", f.display());
+            fig = fig.merge(Toml::file(f));
+        }
+        None => fig = fig.merge(Toml::file("gdap.toml")),
+    }
+    let config: Config = fig
+        .merge(Env::prefixed("GDAP_").ignore(&["config"]))
+        .merge(Serialized::globals(overrides))
+        .extract()
+        .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+    anyhow::ensure!(
+        config.step_seconds.is_finite() && (0.0..=3600.0).contains(&config.step_seconds),
+        "step_seconds must be between 0 and 3600"
+    );
+    anyhow::ensure!(
+        config.tls_cert.is_some() == config.tls_key.is_some(),
+        "give both tls_cert and tls_key, or neither"
+    );
+    anyhow::ensure!(
+        config.seed.is_none() || config.dev,
+        "seeding a world needs development mode (--dev)"
+    );
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_override_the_environment_which_overrides_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("GDAP_DB", "/tmp/env.db");
+            jail.set_env("GDAP_LISTEN", "127.0.0.1:9999");
+            let c = load(
+                None,
+                &Overrides {
+                    listen: Some("127.0.0.1:1".into()),
+                    ..Overrides::default()
+                },
+            )
+            .unwrap();
+            assert_eq!(c.db, "/tmp/env.db");
+            assert_eq!(c.listen, "127.0.0.1:1");
+            assert!(!c.dev);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_config_file_is_read_and_bad_values_are_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("gdap.toml", "dev = true\nstep_seconds = 0.5\n")?;
+            let c = load(None, &Overrides::default()).unwrap();
+            assert!(c.dev);
+            assert!((c.step_seconds - 0.5).abs() < f64::EPSILON);
+            jail.create_file("bad.toml", "colour = \"red\"\n")?;
+            assert!(load(Some(&"bad.toml".into()), &Overrides::default()).is_err());
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,220 @@
+//! Starting a server: store, keys, world, clock, worker, listener.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use gdap_api::clock::DevClock;
+use gdap_api::{ApiConfig, AppState};
+use gdap_auth::{KeySet, SigningKey};
+use gdap_domain::Timings;
+use gdap_store::{AdminStore, DirectoryBatch, DirectoryStore, Store, StoredKey};
+use gdap_store_sql::SqlStore;
+use tokio::sync::watch;
+
+use crate::config::Config;
+use crate::tls;
+
+/// What the server was started with, for banners.
+pub struct Ready {
+    /// `http(s)://host:port` clients use.
+    pub base_url: String,
+    /// Where the development CA was written, when one was generated.
+    pub ca_file: Option<std::path::PathBuf>,
+}
+
+/// How to treat the world at start.
+pub enum Seed {
+    /// No world.
+    None,
+    /// Insert unless its first tenant already exists.
+    IfAbsent(DirectoryBatch),
+    /// Wipe the store and insert (the demo).
+    Fresh(DirectoryBatch),
+}
+
+/// Loads the signing keys, creating the first one on a new database.
+pub async fn keys(store: &SqlStore) -> anyhow::Result<KeySet> {
+    let mut stored = store.signing_keys().await?;
+    if stored.is_empty() {
+        let (k, bytes) = SigningKey::generate().map_err(|e| anyhow::anyhow!("{e}"))?;
+        store
+            .add_signing_key(StoredKey {
+                kid: k.kid().to_owned(),
+                pkcs8: bytes,
+                created_at: time::OffsetDateTime::now_utc(),
+            })
+            .await?;
+        // Another node may have added one at the same time: read back what the store holds.
+        stored = store.signing_keys().await?;
+    }
+    let keys = stored
+        .iter()
+        .map(|k| {
+            SigningKey::from_pkcs8(&k.kid, &k.pkcs8)
+                .map_err(|e| anyhow::anyhow!("signing key {}: {e}", k.kid))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(KeySet::new(keys))
+}
+
+async fn seed(store: &SqlStore, seed: &Seed) -> anyhow::Result<()> {
+    match seed {
+        Seed::None => {}
+        Seed::IfAbsent(batch) => {
+            let present = match batch.tenants.first() {
+                Some(t) => store.tenant_by_domain(&t.domain).await?.is_some(),
+                None => true,
+            };
+            if present {
+                tracing::info!("the seed world is already in the database");
+            } else {
+                store
+                    .insert_directory(batch.clone())
+                    .await
+                    .context("seeding the world")?;
+            }
+        }
+        Seed::Fresh(batch) => {
+            store.reset().await?;
+            store
+                .insert_directory(batch.clone())
+                .await
+                .context("seeding the world")?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs the server until Ctrl-C or SIGTERM. `on_ready` is called once it listens.
+pub async fn run(
+    config: Config,
+    seed_world: Seed,
+    on_ready: impl FnOnce(&Ready),
+) -> anyhow::Result<()> {
+    let store = SqlStore::connect(&config.db)
+        .await
+        .with_context(|| "opening the database")?;
+    let keys = keys(&store).await?;
+    seed(&store, &seed_world).await?;
+    let world = match seed_world {
+        Seed::None => None,
+        Seed::IfAbsent(b) | Seed::Fresh(b) => Some(b),
+    };
+    let dev_clock = config.dev.then(|| Arc::new(DevClock::default()));
+    let timings = Timings {
+        step: time::Duration::seconds_f64(config.step_seconds),
+        ..Timings::default()
+    };
+    let api_config = ApiConfig {
+        public_url: config.public_url.clone(),
+        tls: config.tls,
+        dev: config.dev,
+        timings,
+        ..ApiConfig::default()
+    };
+    let store: Arc<dyn Store> = Arc::new(store);
+    let state = AppState::new(store, keys, dev_clock, world, api_config);
+    let app = gdap_api::app(state.clone());
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let worker = {
+        let state = state.clone();
+        let mut rx = stop_rx.clone();
+        tokio::spawn(gdap_api::worker::run(state, async move {
+            let _ = rx.wait_for(|s| *s).await;
+        }))
+    };
+
+    let listener = std::net::TcpListener::bind(&config.listen)
+        .with_context(|| format!("listening on {}", config.listen))?;
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+    let scheme = if config.tls { "https" } else { "http" };
+    let host = if addr.ip().is_unspecified() {
+        "127.0.0.1".to_owned()
+    } else {
+        addr.ip().to_string()
+    };
+    let host = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host
+    };
+    let base_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("{scheme}://{host}:{}", addr.port()));
+
+    if config.tls {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let (material, ca_file) = match (&config.tls_cert, &config.tls_key) {
+            (Some(c), Some(k)) => (tls::load(c, k)?, None),
+            _ => {
+                let extra: Vec<String> = config
+                    .public_url
+                    .as_deref()
+                    .and_then(|u| u.split("://").nth(1))
+                    .map(|h| h.split(['/', ':']).next().unwrap_or_default().to_owned())
+                    .into_iter()
+                    .filter(|h| !h.is_empty())
+                    .collect();
+                (
+                    tls::generate(&config.tls_ca_out, &extra)?,
+                    Some(config.tls_ca_out.clone()),
+                )
+            }
+        };
+        let rustls_config = axum_server::tls_rustls::RustlsConfig::from_pem(
+            material.cert_pem.into_bytes(),
+            material.key_pem.into_bytes(),
+        )
+        .await
+        .context("loading the TLS certificate")?;
+        let handle = axum_server::Handle::new();
+        let shutdown_handle = handle.clone();
+        on_ready(&Ready { base_url, ca_file });
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            shutdown_handle.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+        });
+        axum_server::from_tcp_rustls(listener, rustls_config)
+            .handle(handle)
+            .serve(app.into_make_service())
+            .await?;
+    } else {
+        let listener = tokio::net::TcpListener::from_std(listener)?;
+        on_ready(&Ready {
+            base_url,
+            ca_file: None,
+        });
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
+    }
+    let _ = stop_tx.send(true);
+    let _ = worker.await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+    tracing::info!("shutting down");
+}
