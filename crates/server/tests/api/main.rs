@@ -1,0 +1,9 @@
+//! Black-box tests of gdap over HTTP on an ephemeral port, with a fresh SQLite file per test.
+
+mod bad_input;
+mod helpers;
+mod lifecycle;
+mod odata;
+mod rules;
+mod security;
+mod surface;
