@@ -344,10 +344,19 @@ pub fn origin(state: &AppState, parts: &Parts) -> String {
     if let Some(u) = &state.config.public_url {
         return u.trim_end_matches('/').to_owned();
     }
+    // HTTP/1.1 names the host in `Host`; HTTP/2 in the `:authority` pseudo-header, which arrives
+    // as the URI's authority (kept by the path normaliser as the client's URI).
+    let authority = parts
+        .extensions
+        .get::<ClientUri>()
+        .and_then(|u| u.0.authority())
+        .or_else(|| parts.uri.authority())
+        .map(|a| a.as_str());
     let host = parts
         .headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
+        .or(authority)
         .filter(|h| {
             !h.is_empty()
                 && h.chars()

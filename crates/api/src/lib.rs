@@ -92,7 +92,8 @@ async fn method_not_allowed() -> ApiError {
 /// Lower-cases Graph and admin-center paths and drops a trailing slash, keeping the original URI
 /// for links.
 async fn normalize_path(mut req: Request, next: Next) -> Response {
-    let path = req.uri().path();
+    let original = req.uri().clone();
+    let path = original.path();
     let lower = path.to_ascii_lowercase();
     let api = ["/v1.0/", "/beta/", "/admincenter/"]
         .iter()
@@ -103,16 +104,20 @@ async fn normalize_path(mut req: Request, next: Next) -> Response {
             new_path.pop();
         }
         if new_path != path {
-            let original = req.uri().clone();
             let pq = match original.query() {
                 Some(q) => format!("{new_path}?{q}"),
                 None => new_path,
             };
-            if let Ok(u) = pq.parse::<Uri>() {
-                req.extensions_mut().insert(ClientUri(original));
-                *req.uri_mut() = u;
+            // Keep scheme and authority: over HTTP/2 the authority is the only record of the host.
+            let mut parts = original.clone().into_parts();
+            if let Ok(p) = pq.parse() {
+                parts.path_and_query = Some(p);
+                if let Ok(u) = Uri::from_parts(parts) {
+                    *req.uri_mut() = u;
+                }
             }
         }
     }
+    req.extensions_mut().insert(ClientUri(original));
     next.run(req).await
 }

@@ -191,7 +191,7 @@ fn validate_duration(text: &str) -> Result<IsoDuration, DomainError> {
         source,
     })?;
     let s = d.total_seconds();
-    if s < 86_400 || s > MAX_DURATION_DAYS * 86_400 {
+    if !(86_400..=MAX_DURATION_DAYS * 86_400).contains(&s) {
         return Err(DomainError::DurationOutOfRange(text.to_owned()));
     }
     Ok(d)

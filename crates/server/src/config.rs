@@ -133,6 +133,10 @@ pub fn load(file: Option<&PathBuf>, overrides: &Overrides) -> anyhow::Result<Con
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::result_large_err,
+    reason = "figment's test jail returns its own large error type"
+)]
 mod tests {
     use super::*;
 

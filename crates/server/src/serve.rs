@@ -175,7 +175,7 @@ pub async fn run(
         on_ready(&Ready { base_url, ca_file });
         tokio::spawn(async move {
             shutdown_signal().await;
-            shutdown_handle.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+            shutdown_handle.graceful_shutdown(Some(std::time::Duration::from_secs(3)));
         });
         axum_server::from_tcp_rustls(listener, rustls_config)
             .handle(handle)

@@ -1,4 +1,9 @@
 //! One conformance suite for the storage traits, run against every backend.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code fails loudly on broken assumptions"
+)]
 //!
 //! SQLite runs always (a private in-memory database per test). PostgreSQL runs when
 //! `GDAP_TEST_POSTGRES` names a server URL; each test then works in a fresh database it drops.

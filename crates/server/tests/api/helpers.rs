@@ -38,7 +38,8 @@ pub mod tempfile_dir {
     pub struct TempDir(pub std::path::PathBuf);
     impl TempDir {
         pub fn new() -> Self {
-            let p = std::env::temp_dir().join(format!("gdap-test-{}", uuid::Uuid::new_v4().simple()));
+            let p =
+                std::env::temp_dir().join(format!("gdap-test-{}", uuid::Uuid::new_v4().simple()));
             std::fs::create_dir_all(&p).expect("temp dir");
             Self(p)
         }
@@ -58,7 +59,10 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self { dev: true, step_seconds: 1 }
+        Self {
+            dev: true,
+            step_seconds: 1,
+        }
     }
 }
 
@@ -69,30 +73,47 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_with(opts: Options) -> TestApp {
     let dir = tempfile_dir::TempDir::new();
     let db = dir.0.join("gdap.db");
-    let store = SqlStore::connect(db.to_str().expect("utf-8 path")).await.expect("open store");
+    let store = SqlStore::connect(db.to_str().expect("utf-8 path"))
+        .await
+        .expect("open store");
     let (key, pkcs8) = gdap_auth::SigningKey::generate().expect("key");
     store
-        .add_signing_key(StoredKey { kid: key.kid().to_owned(), pkcs8, created_at: time::OffsetDateTime::now_utc() })
+        .add_signing_key(StoredKey {
+            kid: key.kid().to_owned(),
+            pkcs8,
+            created_at: time::OffsetDateTime::now_utc(),
+        })
         .await
         .expect("store key");
     let keys = gdap_auth::KeySet::new(vec![key]);
-    let world = gdap_api::world::parse_world(WORLD, time::OffsetDateTime::now_utc()).expect("world");
+    let world =
+        gdap_api::world::parse_world(WORLD, time::OffsetDateTime::now_utc()).expect("world");
     store.insert_directory(world.clone()).await.expect("seed");
     let config = ApiConfig {
         dev: opts.dev,
-        timings: Timings { step: time::Duration::seconds(opts.step_seconds), ..Timings::default() },
+        timings: Timings {
+            step: time::Duration::seconds(opts.step_seconds),
+            ..Timings::default()
+        },
         ..ApiConfig::default()
     };
     let dev_clock = opts.dev.then(|| Arc::new(DevClock::default()));
     let store: Arc<dyn Store> = Arc::new(store);
     let state = AppState::new(store, keys, dev_clock, Some(world), config);
     let app = gdap_api::app(state.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move {
         axum::serve(listener, app).await.expect("serve");
     });
-    TestApp { base: format!("http://{addr}"), client: reqwest::Client::new(), state, _dir: dir }
+    TestApp {
+        base: format!("http://{addr}"),
+        client: reqwest::Client::new(),
+        state,
+        _dir: dir,
+    }
 }
 
 pub struct Res {
@@ -104,7 +125,10 @@ pub struct Res {
 
 impl Res {
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
     }
 
     pub fn etag(&self) -> String {
@@ -112,17 +136,30 @@ impl Res {
     }
 
     pub fn message(&self) -> String {
-        self.body["error"]["message"].as_str().unwrap_or_default().to_owned()
+        self.body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     /// Asserts a Graph error envelope with this status, whose message contains `needle`.
     #[track_caller]
     pub fn assert_error(&self, status: u16, needle: &str) {
         assert_eq!(self.status.as_u16(), status, "body: {}", self.text);
-        assert!(self.body["error"]["code"].is_string(), "not a Graph error envelope: {}", self.text);
-        assert!(self.body["error"]["innerError"]["request-id"].is_string(), "no request id: {}", self.text);
         assert!(
-            self.message().to_lowercase().contains(&needle.to_lowercase()),
+            self.body["error"]["code"].is_string(),
+            "not a Graph error envelope: {}",
+            self.text
+        );
+        assert!(
+            self.body["error"]["innerError"]["request-id"].is_string(),
+            "no request id: {}",
+            self.text
+        );
+        assert!(
+            self.message()
+                .to_lowercase()
+                .contains(&needle.to_lowercase()),
             "message {:?} lacks {needle:?}",
             self.message()
         );
@@ -130,8 +167,19 @@ impl Res {
 }
 
 impl TestApp {
-    pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>, headers: &[(&str, &str)]) -> Res {
-        let url = if path.starts_with("http") { path.to_owned() } else { format!("{}{path}", self.base) };
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Res {
+        let url = if path.starts_with("http") {
+            path.to_owned()
+        } else {
+            format!("{}{path}", self.base)
+        };
         let mut rb = self.client.request(method, url);
         if let Some(t) = token {
             rb = rb.bearer_auth(t);
@@ -140,14 +188,21 @@ impl TestApp {
             rb = rb.header(*k, *v);
         }
         if let Some(b) = body {
-            rb = rb.header("content-type", "application/json").body(b.to_string());
+            rb = rb
+                .header("content-type", "application/json")
+                .body(b.to_string());
         }
         let r = rb.send().await.expect("request");
         let status = r.status();
         let headers = r.headers().clone();
         let text = r.text().await.expect("body");
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Res { status, headers, body, text }
+        Res {
+            status,
+            headers,
+            body,
+            text,
+        }
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Res {
@@ -155,15 +210,30 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Res {
-        self.send(Method::POST, path, Some(token), Some(body), &[]).await
+        self.send(Method::POST, path, Some(token), Some(body), &[])
+            .await
     }
 
     pub async fn patch(&self, path: &str, token: &str, etag: &str, body: Value) -> Res {
-        self.send(Method::PATCH, path, Some(token), Some(body), &[("If-Match", etag)]).await
+        self.send(
+            Method::PATCH,
+            path,
+            Some(token),
+            Some(body),
+            &[("If-Match", etag)],
+        )
+        .await
     }
 
     pub async fn delete(&self, path: &str, token: &str, etag: &str) -> Res {
-        self.send(Method::DELETE, path, Some(token), None, &[("If-Match", etag)]).await
+        self.send(
+            Method::DELETE,
+            path,
+            Some(token),
+            None,
+            &[("If-Match", etag)],
+        )
+        .await
     }
 
     pub async fn form_token(&self, tenant: &str, form: &[(&str, &str)]) -> Res {
@@ -177,7 +247,12 @@ impl TestApp {
         let status = r.status();
         let headers = r.headers().clone();
         let text = r.text().await.expect("body");
-        Res { status, headers, body: serde_json::from_str(&text).unwrap_or(Value::Null), text }
+        Res {
+            status,
+            headers,
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+            text,
+        }
     }
 
     pub async fn app_token(&self, tenant: &str, client_id: &str, secret: &str) -> String {
@@ -216,21 +291,41 @@ impl TestApp {
 
     /// Partner One's writer application.
     pub async fn partner(&self) -> String {
-        self.app_token(PARTNER, "11111111-cccc-4ccc-8ccc-000000000001", "writer-secret").await
+        self.app_token(
+            PARTNER,
+            "11111111-cccc-4ccc-8ccc-000000000001",
+            "writer-secret",
+        )
+        .await
     }
 
     /// Partner Two's writer application.
     pub async fn partner_two(&self) -> String {
-        self.app_token(PARTNER_TWO, "22222222-cccc-4ccc-8ccc-000000000001", "two-secret").await
+        self.app_token(
+            PARTNER_TWO,
+            "22222222-cccc-4ccc-8ccc-000000000001",
+            "two-secret",
+        )
+        .await
     }
 
     /// Customer A's Global Administrator (admin-center audience).
     pub async fn customer_a_admin(&self) -> String {
-        self.user_token("ga@customera.onmicrosoft.com", "Ga-Pass-1", "https://admin.microsoft.com/.default").await
+        self.user_token(
+            "ga@customera.onmicrosoft.com",
+            "Ga-Pass-1",
+            "https://admin.microsoft.com/.default",
+        )
+        .await
     }
 
     pub async fn customer_b_admin(&self) -> String {
-        self.user_token("ga@customerb.onmicrosoft.com", "Gb-Pass-1", "https://admin.microsoft.com/.default").await
+        self.user_token(
+            "ga@customerb.onmicrosoft.com",
+            "Gb-Pass-1",
+            "https://admin.microsoft.com/.default",
+        )
+        .await
     }
 
     pub async fn create(&self, token: &str, body: Value) -> Res {
@@ -239,21 +334,52 @@ impl TestApp {
 
     /// Creates a relationship for Customer A with Helpdesk and User Administrator; returns the body.
     pub async fn create_default(&self, token: &str, name: &str) -> Value {
-        let r = self.create(token, relationship_body(name, Some(CUSTOMER_A), &[HELPDESK, USER_ADMIN], "P730D", None)).await;
+        let r = self
+            .create(
+                token,
+                relationship_body(
+                    name,
+                    Some(CUSTOMER_A),
+                    &[HELPDESK, USER_ADMIN],
+                    "P730D",
+                    None,
+                ),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
         r.body
     }
 
     pub async fn lock(&self, token: &str, id: &str) -> Res {
-        self.post(&format!("{RELS}/{id}/requests"), token, json!({"action": "lockForApproval"})).await
+        self.post(
+            &format!("{RELS}/{id}/requests"),
+            token,
+            json!({"action": "lockForApproval"}),
+        )
+        .await
     }
 
     pub async fn approve(&self, customer_token: &str, id: &str) -> Res {
-        self.send(Method::POST, &format!("/admincenter/v1/gdapInvitations/{id}/approve"), Some(customer_token), None, &[]).await
+        self.send(
+            Method::POST,
+            &format!("/admincenter/v1/gdapInvitations/{id}/approve"),
+            Some(customer_token),
+            None,
+            &[],
+        )
+        .await
     }
 
     pub async fn advance(&self, iso: &str) -> Value {
-        let r = self.send(Method::POST, "/_gdap/clock", None, Some(json!({"advance": iso})), &[]).await;
+        let r = self
+            .send(
+                Method::POST,
+                "/_gdap/clock",
+                None,
+                Some(json!({"advance": iso})),
+                &[],
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         r.body
     }
@@ -280,7 +406,13 @@ impl TestApp {
     }
 }
 
-pub fn relationship_body(name: &str, customer: Option<&str>, roles: &[&str], duration: &str, auto_extend: Option<&str>) -> Value {
+pub fn relationship_body(
+    name: &str,
+    customer: Option<&str>,
+    roles: &[&str],
+    duration: &str,
+    auto_extend: Option<&str>,
+) -> Value {
     let mut b = json!({
         "displayName": name,
         "duration": duration,

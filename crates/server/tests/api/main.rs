@@ -1,4 +1,9 @@
 //! Black-box tests of gdap over HTTP on an ephemeral port, with a fresh SQLite file per test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code fails loudly on broken assumptions"
+)]
 
 mod bad_input;
 mod helpers;
