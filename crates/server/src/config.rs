@@ -113,7 +113,19 @@ pub fn load(file: Option<&PathBuf>, overrides: &Overrides) -> anyhow::Result<Con
         None => fig = fig.merge(Toml::file("gdap.toml")),
     }
     let config: Config = fig
-        .merge(Env::prefixed("GDAP_").ignore(&["config"]))
+        .merge(Env::prefixed("GDAP_").only(&[
+            "db",
+            "listen",
+            "public_url",
+            "dev",
+            "seed",
+            "tls",
+            "tls_cert",
+            "tls_key",
+            "tls_ca_out",
+            "step_seconds",
+            "log",
+        ]))
         .merge(Serialized::globals(overrides))
         .extract()
         .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
@@ -145,6 +157,7 @@ mod tests {
         figment::Jail::expect_with(|jail| {
             jail.set_env("GDAP_DB", "/tmp/env.db");
             jail.set_env("GDAP_LISTEN", "127.0.0.1:9999");
+            jail.set_env("GDAP_TEST_POSTGRES", "postgres://elsewhere");
             let c = load(
                 None,
                 &Overrides {

@@ -84,12 +84,14 @@ impl SqlStore {
                 .max_lifetime(None)
                 .after_connect(move |conn, _meta| {
                     Box::pin(async move {
+                        // The busy timeout first: recovering a database left by a killed process
+                        // holds a lock that the other pragmas must wait for.
+                        conn.execute("PRAGMA busy_timeout = 10000").await?;
                         if !memory {
                             conn.execute("PRAGMA journal_mode = WAL").await?;
                         }
                         conn.execute("PRAGMA synchronous = NORMAL").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
-                        conn.execute("PRAGMA busy_timeout = 10000").await?;
                         Ok(())
                     })
                 });

@@ -1,0 +1,189 @@
+//! The `gdap` binary, started the way a user starts it.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code fails loudly on broken assumptions"
+)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+const WORLD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/api/world.json");
+
+struct Server {
+    child: Child,
+    base: String,
+    dir: std::path::PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn start(extra: &[&str]) -> Server {
+    let dir = std::env::temp_dir().join(format!("gdap-cli-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    start_in(dir, extra)
+}
+
+fn start_in(dir: std::path::PathBuf, extra: &[&str]) -> Server {
+    let db = dir.join("gdap.db");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gdap"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+            db.to_str().unwrap(),
+            "--log",
+            "warn",
+        ])
+        .args(extra)
+        .env_remove("GDAP_DB")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("gdap listening on ")
+        .unwrap_or_else(|| panic!("unexpected banner {line:?}"))
+        .to_owned();
+    Server { child, base, dir }
+}
+
+fn token(base: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_gdap"))
+        .args(["token", "--server", base])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn serve_with_a_seed_answers_and_gdap_token_prints_a_working_token() {
+    let server = start(&["--dev", "--seed", WORLD]);
+    let out = token(
+        &server.base,
+        &[
+            "--tenant",
+            "partnerone.onmicrosoft.com",
+            "--client-id",
+            "11111111-cccc-4ccc-8ccc-000000000001",
+            "--client-secret",
+            "writer-secret",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let t = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(t.trim().split('.').count(), 3);
+    let r = reqwest::Client::new()
+        .get(format!(
+            "{}/v1.0/tenantRelationships/delegatedAdminRelationships",
+            server.base
+        ))
+        .bearer_auth(t.trim())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let clock = reqwest::get(format!("{}/_gdap/clock", server.base))
+        .await
+        .unwrap();
+    assert_eq!(clock.status(), 200);
+
+    let bad = token(
+        &server.base,
+        &[
+            "--username",
+            "agent@partnerone.onmicrosoft.com",
+            "--password",
+            "wrong",
+        ],
+    );
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("AADSTS50126"));
+}
+
+#[tokio::test]
+async fn a_restarted_server_keeps_its_data_and_signing_keys() {
+    let server = start(&["--dev", "--seed", WORLD]);
+    let out = token(
+        &server.base,
+        &[
+            "--username",
+            "agent@partnerone.onmicrosoft.com",
+            "--password",
+            "Agent-Pass-1",
+            "--scope",
+            "https://graph.microsoft.com/DelegatedAdminRelationship.ReadWrite.All",
+        ],
+    );
+    let t = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert_eq!(t.split('.').count(), 3);
+    let mut server = server;
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    let dir = std::mem::replace(
+        &mut server.dir,
+        std::env::temp_dir().join("gdap-cli-nothing-to-remove"),
+    );
+    drop(server);
+    let again = start_in(dir, &["--dev", "--seed", WORLD]);
+    let r = reqwest::Client::new()
+        .get(format!(
+            "{}/v1.0/tenantRelationships/delegatedAdminRelationships",
+            again.base
+        ))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        200,
+        "a token from before the restart still verifies"
+    );
+}
+
+#[test]
+fn development_seeding_without_dev_mode_is_refused_at_start() {
+    let out = Command::new(env!("CARGO_BIN_EXE_gdap"))
+        .args([
+            "serve",
+            "--seed",
+            WORLD,
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+            "/nonexistent/never.db",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("development mode"));
+}
+
+#[test]
+fn the_openapi_command_prints_the_committed_document() {
+    let out = Command::new(env!("CARGO_BIN_EXE_gdap"))
+        .arg("openapi")
+        .output()
+        .unwrap();
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../openapi.json"))
+            .unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), committed);
+}
