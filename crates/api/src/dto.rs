@@ -4,11 +4,14 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use gdap_domain::assignment::AccessAssignment;
 use gdap_domain::enums::GraphEnum;
-use gdap_domain::ids::RoleDefinitionId;
+use gdap_domain::ids::{
+    AssignmentId, GroupId, OperationId, RelationshipId, RequestId, RoleDefinitionId, TenantId,
+};
 use gdap_domain::relationship::{Relationship, RelationshipKind};
 use gdap_domain::request::{Operation, RelationshipRequest};
 use gdap_domain::timefmt::format_graph;
 use gdap_store::CustomerSummary;
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
 
@@ -26,19 +29,40 @@ pub fn etag(id: &str, version: u64) -> String {
     format!("W/\"{}\"", STANDARD.encode(inner))
 }
 
-fn time(t: Option<OffsetDateTime>) -> Value {
-    t.map_or(Value::Null, |t| Value::String(format_graph(t)))
+fn time(t: Option<OffsetDateTime>) -> Option<String> {
+    t.map(format_graph)
 }
 
-fn roles(rs: &[RoleDefinitionId]) -> Value {
-    json!({ "unifiedRoles": rs.iter().map(|r| json!({"roleDefinitionId": r})).collect::<Vec<_>>() })
+/// `{"unifiedRoles": [{"roleDefinitionId": …}]}`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessDetails<'a> {
+    unified_roles: Vec<UnifiedRole<'a>>,
 }
 
-fn obj(v: Value) -> Map<String, Value> {
-    match v {
-        Value::Object(m) => m,
-        _ => Map::new(),
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UnifiedRole<'a> {
+    role_definition_id: &'a RoleDefinitionId,
+}
+
+fn roles(rs: &[RoleDefinitionId]) -> AccessDetails<'_> {
+    AccessDetails {
+        unified_roles: rs
+            .iter()
+            .map(|r| UnifiedRole {
+                role_definition_id: r,
+            })
+            .collect(),
     }
+}
+
+/// `delegatedAdminRelationshipCustomerParticipant`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Customer<'a> {
+    tenant_id: &'a TenantId,
+    display_name: Option<&'a str>,
 }
 
 /// The ETag of a relationship.
@@ -47,54 +71,91 @@ pub fn relationship_etag(r: &Relationship) -> String {
 }
 
 /// A relationship as Graph shows it (`delegatedAdminRelationship` or its reseller subtype).
-pub fn relationship(r: &Relationship) -> Map<String, Value> {
-    let odata_type = match r.kind {
-        RelationshipKind::Direct => "#microsoft.graph.delegatedAdminRelationship",
-        RelationshipKind::Reseller { .. } => "#microsoft.graph.resellerDelegatedAdminRelationship",
-    };
-    let mut m = obj(json!({
-        "@odata.type": odata_type,
-        "@odata.etag": relationship_etag(r),
-        "id": r.id,
-        "displayName": r.display_name,
-        "duration": r.duration,
-        "customer": r.customer.as_ref().map(|c| json!({"tenantId": c.tenant_id, "displayName": c.display_name})),
-        "accessDetails": roles(&r.roles),
-        "status": r.status.wire(true),
-        "autoExtendDuration": r.auto_extend.as_str(),
-        "createdDateTime": format_graph(r.created_at),
-        "lastModifiedDateTime": format_graph(r.last_modified_at),
-        "activatedDateTime": time(r.activated_at),
-        "endDateTime": time(r.end_at),
-    }));
-    if let RelationshipKind::Reseller {
-        indirect_provider_tenant_id,
-        is_partner_consent_pending,
-    } = &r.kind
-    {
-        m.insert(
-            "indirectProviderTenantId".into(),
-            json!(indirect_provider_tenant_id),
-        );
-        m.insert(
-            "isPartnerConsentPending".into(),
-            json!(is_partner_consent_pending),
-        );
-    }
-    m
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RelationshipJson<'a> {
+    #[serde(rename = "@odata.type")]
+    odata_type: &'static str,
+    #[serde(rename = "@odata.etag")]
+    etag: String,
+    id: &'a RelationshipId,
+    display_name: &'a str,
+    duration: &'a str,
+    customer: Option<Customer<'a>>,
+    access_details: AccessDetails<'a>,
+    status: &'static str,
+    auto_extend_duration: &'static str,
+    created_date_time: String,
+    last_modified_date_time: String,
+    activated_date_time: Option<String>,
+    end_date_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    indirect_provider_tenant_id: Option<&'a TenantId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_partner_consent_pending: Option<bool>,
 }
 
-/// A request.
-pub fn request(r: &RelationshipRequest, unknown_members: bool) -> Map<String, Value> {
-    obj(json!({
-        "@odata.type": "#microsoft.graph.delegatedAdminRelationshipRequest",
-        "@odata.etag": etag(&r.id.to_string(), r.version),
-        "id": r.id,
-        "action": r.action.wire(unknown_members),
-        "status": r.status.wire(unknown_members),
-        "createdDateTime": format_graph(r.created_at),
-        "lastModifiedDateTime": format_graph(r.last_modified_at),
-    }))
+/// Renders a relationship.
+pub fn relationship(r: &Relationship) -> RelationshipJson<'_> {
+    let (odata_type, provider, pending) = match &r.kind {
+        RelationshipKind::Direct => ("#microsoft.graph.delegatedAdminRelationship", None, None),
+        RelationshipKind::Reseller {
+            indirect_provider_tenant_id,
+            is_partner_consent_pending,
+        } => (
+            "#microsoft.graph.resellerDelegatedAdminRelationship",
+            Some(indirect_provider_tenant_id),
+            Some(*is_partner_consent_pending),
+        ),
+    };
+    RelationshipJson {
+        odata_type,
+        etag: relationship_etag(r),
+        id: &r.id,
+        display_name: &r.display_name,
+        duration: r.duration.as_str(),
+        customer: r.customer.as_ref().map(|c| Customer {
+            tenant_id: &c.tenant_id,
+            display_name: c.display_name.as_deref(),
+        }),
+        access_details: roles(&r.roles),
+        status: r.status.wire(true),
+        auto_extend_duration: r.auto_extend.as_str(),
+        created_date_time: format_graph(r.created_at),
+        last_modified_date_time: format_graph(r.last_modified_at),
+        activated_date_time: time(r.activated_at),
+        end_date_time: time(r.end_at),
+        indirect_provider_tenant_id: provider,
+        is_partner_consent_pending: pending,
+    }
+}
+
+/// A request as Graph shows it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestJson<'a> {
+    #[serde(rename = "@odata.type")]
+    odata_type: &'static str,
+    #[serde(rename = "@odata.etag")]
+    etag: String,
+    id: &'a RequestId,
+    action: &'static str,
+    status: &'static str,
+    created_date_time: String,
+    last_modified_date_time: String,
+}
+
+/// Renders a request.
+pub fn request(r: &RelationshipRequest, unknown_members: bool) -> RequestJson<'_> {
+    RequestJson {
+        odata_type: "#microsoft.graph.delegatedAdminRelationshipRequest",
+        etag: etag(&r.id.to_string(), r.version),
+        id: &r.id,
+        action: r.action.wire(unknown_members),
+        status: r.status.wire(unknown_members),
+        created_date_time: format_graph(r.created_at),
+        last_modified_date_time: format_graph(r.last_modified_at),
+    }
 }
 
 /// The ETag of an access assignment.
@@ -102,47 +163,103 @@ pub fn assignment_etag(a: &AccessAssignment) -> String {
     etag(&a.id.to_string(), a.version)
 }
 
-/// An access assignment.
-pub fn assignment(a: &AccessAssignment) -> Map<String, Value> {
-    obj(json!({
-        "@odata.type": "#microsoft.graph.delegatedAdminAccessAssignment",
-        "@odata.etag": assignment_etag(a),
-        "id": a.id,
-        "accessContainer": {"accessContainerId": a.group, "accessContainerType": "securityGroup"},
-        "accessDetails": roles(&a.roles),
-        "status": a.status.wire(true),
-        "createdDateTime": format_graph(a.created_at),
-        "lastModifiedDateTime": format_graph(a.last_modified_at),
-    }))
+/// `delegatedAdminAccessContainer`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Container<'a> {
+    access_container_id: &'a GroupId,
+    access_container_type: &'static str,
 }
 
-/// An operation.
-pub fn operation(o: &Operation, unknown_members: bool) -> Map<String, Value> {
-    obj(json!({
-        "@odata.type": "#microsoft.graph.delegatedAdminRelationshipOperation",
-        "@odata.etag": etag(&o.id.to_string(), o.version),
-        "id": o.id,
-        "operationType": o.operation_type.wire(unknown_members),
-        "data": o.data,
-        "status": o.status.wire(unknown_members),
-        "createdDateTime": format_graph(o.created_at),
-        "lastModifiedDateTime": format_graph(o.last_modified_at),
-    }))
+/// An access assignment as Graph shows it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssignmentJson<'a> {
+    #[serde(rename = "@odata.type")]
+    odata_type: &'static str,
+    #[serde(rename = "@odata.etag")]
+    etag: String,
+    id: &'a AssignmentId,
+    access_container: Container<'a>,
+    access_details: AccessDetails<'a>,
+    status: &'static str,
+    created_date_time: String,
+    last_modified_date_time: String,
 }
 
-/// A customer.
-pub fn customer(c: &CustomerSummary) -> Map<String, Value> {
-    obj(json!({
-        "@odata.type": "#microsoft.graph.delegatedAdminCustomer",
-        "@odata.etag": etag(&c.tenant_id.to_string(), c.version),
-        "id": c.tenant_id,
-        "tenantId": c.tenant_id,
-        "displayName": c.display_name,
-    }))
+/// Renders an access assignment.
+pub fn assignment(a: &AccessAssignment) -> AssignmentJson<'_> {
+    AssignmentJson {
+        odata_type: "#microsoft.graph.delegatedAdminAccessAssignment",
+        etag: assignment_etag(a),
+        id: &a.id,
+        access_container: Container {
+            access_container_id: &a.group,
+            access_container_type: "securityGroup",
+        },
+        access_details: roles(&a.roles),
+        status: a.status.wire(true),
+        created_date_time: format_graph(a.created_at),
+        last_modified_date_time: format_graph(a.last_modified_at),
+    }
+}
+
+/// An operation as Graph shows it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OperationJson<'a> {
+    #[serde(rename = "@odata.type")]
+    odata_type: &'static str,
+    #[serde(rename = "@odata.etag")]
+    etag: String,
+    id: &'a OperationId,
+    operation_type: &'static str,
+    data: &'a str,
+    status: &'static str,
+    created_date_time: String,
+    last_modified_date_time: String,
+}
+
+/// Renders an operation.
+pub fn operation(o: &Operation, unknown_members: bool) -> OperationJson<'_> {
+    OperationJson {
+        odata_type: "#microsoft.graph.delegatedAdminRelationshipOperation",
+        etag: etag(&o.id.to_string(), o.version),
+        id: &o.id,
+        operation_type: o.operation_type.wire(unknown_members),
+        data: &o.data,
+        status: o.status.wire(unknown_members),
+        created_date_time: format_graph(o.created_at),
+        last_modified_date_time: format_graph(o.last_modified_at),
+    }
+}
+
+/// A customer as Graph shows it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerJson<'a> {
+    #[serde(rename = "@odata.type")]
+    odata_type: &'static str,
+    #[serde(rename = "@odata.etag")]
+    etag: String,
+    id: &'a TenantId,
+    tenant_id: &'a TenantId,
+    display_name: &'a str,
+}
+
+/// Renders a customer.
+pub fn customer(c: &CustomerSummary) -> CustomerJson<'_> {
+    CustomerJson {
+        odata_type: "#microsoft.graph.delegatedAdminCustomer",
+        etag: etag(&c.tenant_id.to_string(), c.version),
+        id: &c.tenant_id,
+        tenant_id: &c.tenant_id,
+        display_name: &c.display_name,
+    }
 }
 
 /// The admin-portal links of a customer, one per service.
-pub fn service_management_details(c: &CustomerSummary) -> Vec<Map<String, Value>> {
+pub fn service_management_details(c: &CustomerSummary) -> Vec<Value> {
     let t = c.tenant_id;
     let d = &c.domain;
     let rows = [
@@ -158,20 +275,48 @@ pub fn service_management_details(c: &CustomerSummary) -> Vec<Map<String, Value>
     rows.into_iter()
         .enumerate()
         .map(|(i, (name, url))| {
-            obj(json!({
+            json!({
                 "@odata.type": "#microsoft.graph.delegatedAdminServiceManagementDetail",
                 "id": format!("{t}-{i}"),
                 "serviceName": name,
                 "serviceManagementUrl": url,
-            }))
+            })
         })
         .collect()
 }
 
-/// Keeps only `$select`ed properties (and `@odata.type`, which tells base and derived types apart).
-pub fn select(mut m: Map<String, Value>, select: &[&str]) -> Map<String, Value> {
-    if !select.is_empty() {
-        m.retain(|k, _| k == "@odata.type" || select.contains(&k.as_str()));
+/// An item with `$select` applied: written as is when nothing is selected, otherwise reduced to the
+/// chosen properties (and `@odata.type`, which tells base and derived types apart).
+pub struct Selected<'s, T> {
+    item: T,
+    select: &'s [&'static str],
+}
+
+/// Applies `$select` to a rendered item.
+pub fn select<'s, T: Serialize>(item: T, select: &'s [&'static str]) -> Selected<'s, T> {
+    Selected { item, select }
+}
+
+impl<T: Serialize> Serialize for Selected<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.select.is_empty() {
+            return self.item.serialize(s);
+        }
+        let mut m = to_map(&self.item);
+        m.retain(|k, _| k == "@odata.type" || self.select.contains(&k.as_str()));
+        m.serialize(s)
     }
-    m
+}
+
+/// A rendered item as a JSON object (for merging with `@odata.context`).
+pub fn to_map<T: Serialize>(item: &T) -> Map<String, Value> {
+    match serde_json::to_value(item) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
+    }
+}
+
+/// Writes a rendered item as JSON.
+pub fn write<T: Serialize>(out: &mut Vec<u8>, item: T) -> serde_json::Result<()> {
+    serde_json::to_writer(out, &item)
 }

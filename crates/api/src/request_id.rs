@@ -25,7 +25,8 @@ impl RequestIds {
     }
 }
 
-/// Middleware: assigns ids, makes them available to error rendering, and sets the response headers.
+/// Middleware: assigns ids, makes them available to error rendering, and sets the response headers
+/// (`request-id`, `client-request-id`, `server-timing`).
 pub async fn layer(req: Request, next: Next) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
     let client_request_id = req
@@ -38,8 +39,15 @@ pub async fn layer(req: Request, next: Next) -> Response {
         request_id,
         client_request_id,
     };
+    let started = std::time::Instant::now();
     let mut res = CURRENT.scope(ids.clone(), next.run(req)).await;
+    let micros = started.elapsed().as_micros();
     let h = res.headers_mut();
+    // W3C Server-Timing: how long gdap spent on the request, for clients and benchmarks.
+    if let Ok(v) = HeaderValue::from_str(&format!("app;dur={}.{:03}", micros / 1000, micros % 1000))
+    {
+        h.insert("server-timing", v);
+    }
     if let Ok(v) = HeaderValue::from_str(&ids.request_id) {
         h.insert("request-id", v);
     }

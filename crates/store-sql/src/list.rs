@@ -273,7 +273,17 @@ pub async fn list<T>(
             })
             .collect::<Result<_, _>>()?;
         vals.push(Param::Text(cursor.i));
-        // (k0 > v0) OR (k0 = v0 AND k1 > v1) OR … with the comparison flipped for descending keys.
+        // k0 >= v0 AND ((k0 > v0) OR (k0 = v0 AND k1 > v1) OR …), comparisons flipped for descending
+        // keys. The leading bound lets the engine start an index range at the cursor; without it a
+        // prepared statement's OR chain scans from the first row.
+        sql.push(" AND ")
+            .push(keys[0].0)
+            .push(if keys[0].2 == Dir::Asc {
+                " >= "
+            } else {
+                " <= "
+            });
+        sql.bind(vals[0].clone());
         sql.push(" AND (");
         for n in 0..keys.len() {
             if n > 0 {

@@ -81,11 +81,44 @@ impl Lifecycle {
         }
     }
 
+    /// Commits the steps of one batch in a single transaction; when any object changed meanwhile,
+    /// falls back to one transaction per step so the others still land. Returns the steps applied.
+    async fn apply_all(
+        &self,
+        bundles: Vec<Changes>,
+        report: &mut RunReport,
+    ) -> Result<usize, StoreError> {
+        if bundles.is_empty() {
+            return Ok(0);
+        }
+        let mut merged = Changes::default();
+        for b in &bundles {
+            merged.relationships.extend(b.relationships.iter().cloned());
+            merged.assignments.extend(b.assignments.iter().cloned());
+            merged.requests.extend(b.requests.iter().cloned());
+            merged.operations.extend(b.operations.iter().cloned());
+        }
+        match self.store.commit(merged).await {
+            Ok(_) => Ok(bundles.len()),
+            Err(StoreError::VersionConflict | StoreError::NotFound) => {
+                let mut done = 0;
+                for b in bundles {
+                    if self.apply(b, report).await? {
+                        done += 1;
+                    }
+                }
+                Ok(done)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     async fn relationships(
         &self,
         until: OffsetDateTime,
         report: &mut RunReport,
     ) -> Result<(), StoreError> {
+        let mut bundles = Vec::new();
         for mut rel in self.store.due_relationships(until, BATCH).await? {
             let Some(event) = rel.advance(until, &self.timings) else {
                 // Due but nothing to do: clear the stale due date.
@@ -113,10 +146,9 @@ impl Lifecycle {
             }
             tracing::debug!(relationship = %rel.id, ?event, status = %rel.status, "lifecycle step");
             changes.relationships.push(Write::Update(rel));
-            if self.apply(changes, report).await? {
-                report.relationships += 1;
-            }
+            bundles.push(changes);
         }
+        report.relationships += self.apply_all(bundles, report).await?;
         Ok(())
     }
 
@@ -125,21 +157,15 @@ impl Lifecycle {
         until: OffsetDateTime,
         report: &mut RunReport,
     ) -> Result<(), StoreError> {
+        let mut bundles = Vec::new();
         for mut a in self.store.due_assignments(until, BATCH).await? {
             a.advance(until);
-            if self
-                .apply(
-                    Changes {
-                        assignments: vec![Write::Update(a)],
-                        ..Changes::default()
-                    },
-                    report,
-                )
-                .await?
-            {
-                report.assignments += 1;
-            }
+            bundles.push(Changes {
+                assignments: vec![Write::Update(a)],
+                ..Changes::default()
+            });
         }
+        report.assignments += self.apply_all(bundles, report).await?;
         Ok(())
     }
 
@@ -148,21 +174,15 @@ impl Lifecycle {
         until: OffsetDateTime,
         report: &mut RunReport,
     ) -> Result<(), StoreError> {
+        let mut bundles = Vec::new();
         for mut r in self.store.due_requests(until, BATCH).await? {
             r.advance(until, &self.timings);
-            if self
-                .apply(
-                    Changes {
-                        requests: vec![Write::Update(r)],
-                        ..Changes::default()
-                    },
-                    report,
-                )
-                .await?
-            {
-                report.requests += 1;
-            }
+            bundles.push(Changes {
+                requests: vec![Write::Update(r)],
+                ..Changes::default()
+            });
         }
+        report.requests += self.apply_all(bundles, report).await?;
         Ok(())
     }
 

@@ -35,7 +35,7 @@ pub async fn list_assignments(
         &base,
         base.context("accessAssignments"),
         page,
-        |a| dto::select(dto::assignment(a), &q.select),
+        |a, out| dto::write(out, dto::select(dto::assignment(a), &q.select)),
     ))
 }
 
@@ -112,7 +112,7 @@ pub async fn create_assignment(
         relationship_url(&base, &rel.id),
         a.id
     );
-    let body = dto::assignment(&a);
+    let body = dto::to_map(&dto::assignment(&a));
     state
         .store
         .commit(Changes {
@@ -174,7 +174,8 @@ pub async fn update_assignment(
         AssignmentChange::Roles(roles) => {
             let mut target = a.clone();
             target.roles = roles.clone();
-            let data = serde_json::Value::Object(dto::assignment(&target)).to_string();
+            let data = serde_json::to_string(&dto::assignment(&target))
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
             let now = state.now();
             let op = Operation::new(
                 rel.id,

@@ -32,7 +32,7 @@ pub async fn list_customers(
         &base,
         base.context("delegatedAdminCustomers"),
         page,
-        |c| dto::select(dto::customer(c), &q.select),
+        |c, out| dto::write(out, dto::select(dto::customer(c), &q.select)),
     ))
 }
 
@@ -94,6 +94,6 @@ pub async fn list_service_management_details(
             c.tenant_id
         )),
         page,
-        |m| m.clone(),
+        |m, out| dto::write(out, m),
     ))
 }

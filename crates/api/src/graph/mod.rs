@@ -14,6 +14,7 @@ use axum::Router;
 use gdap_domain::ids::RelationshipId;
 use gdap_domain::relationship::Relationship;
 use gdap_store::Page;
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::auth::Principal;
@@ -87,12 +88,12 @@ pub fn json_response(status: StatusCode, body: &Value) -> Response {
 pub fn entity(
     status: StatusCode,
     context: String,
-    item: Map<String, Value>,
+    item: impl Serialize,
     location: Option<String>,
 ) -> Response {
     let mut m = Map::new();
     m.insert("@odata.context".into(), Value::String(context));
-    m.extend(item);
+    m.extend(crate::dto::to_map(&item));
     let mut res = json_response(status, &Value::Object(m));
     if let Some(loc) = location.and_then(|l| HeaderValue::from_str(&l).ok()) {
         res.headers_mut().insert(header::LOCATION, loc);
@@ -100,34 +101,38 @@ pub fn entity(
     res
 }
 
-/// A collection page with `@odata.count` and `@odata.nextLink` when they apply.
+/// A collection page with `@odata.count` and `@odata.nextLink` when they apply. Items are written
+/// straight into the body, without an intermediate JSON tree.
 pub fn collection<T>(
     base: &Base,
     context: String,
     page: Page<T>,
-    render: impl Fn(&T) -> Map<String, Value>,
+    render: impl Fn(&T, &mut Vec<u8>) -> serde_json::Result<()>,
 ) -> Response {
-    let mut m = Map::new();
-    m.insert("@odata.context".into(), Value::String(context));
+    let mut out: Vec<u8> = Vec::with_capacity(256 + page.items.len() * 900);
+    out.extend_from_slice(b"{\"@odata.context\":");
+    let _ = serde_json::to_writer(&mut out, &context);
     if let Some(n) = page.count {
-        m.insert("@odata.count".into(), Value::from(n));
+        out.extend_from_slice(format!(",\"@odata.count\":{n}").as_bytes());
     }
     if let Some(token) = &page.next {
-        m.insert(
-            "@odata.nextLink".into(),
-            Value::String(base.next_link(token)),
-        );
+        out.extend_from_slice(b",\"@odata.nextLink\":");
+        let _ = serde_json::to_writer(&mut out, &base.next_link(token));
     }
-    m.insert(
-        "value".into(),
-        Value::Array(
-            page.items
-                .iter()
-                .map(|i| Value::Object(render(i)))
-                .collect(),
-        ),
-    );
-    json_response(StatusCode::OK, &Value::Object(m))
+    out.extend_from_slice(b",\"value\":[");
+    for (i, item) in page.items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        if render(item, &mut out).is_err() {
+            return ApiError::Internal("an item could not be rendered".into()).into_response();
+        }
+    }
+    out.extend_from_slice(b"]}");
+    let mut res = (StatusCode::OK, out).into_response();
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(GRAPH_JSON));
+    res
 }
 
 /// 202 Accepted for a long-running operation.

@@ -27,9 +27,17 @@ pub async fn list_operations(
     let rel = load_relationship(&state, &caller, false, &id).await?;
     let q = parse_list_query(&schemas::OPERATIONS, &raw, true)?;
     let page = state.store.list_operations(rel.id, &q).await?;
-    Ok(collection(&base, base.context("operations"), page, |o| {
-        dto::select(dto::operation(o, prefer.unknown_members), &q.select)
-    }))
+    Ok(collection(
+        &base,
+        base.context("operations"),
+        page,
+        |o, out| {
+            dto::write(
+                out,
+                dto::select(dto::operation(o, prefer.unknown_members), &q.select),
+            )
+        },
+    ))
 }
 
 /// `GET …/{id}/operations/{operationId}` (Read.All): what a 202 `Location` points to.

@@ -38,7 +38,7 @@ pub async fn list_relationships(
         &base,
         base.context("delegatedAdminRelationships"),
         page,
-        |r| dto::select(dto::relationship(r), &q.select),
+        |r, out| dto::write(out, dto::select(dto::relationship(r), &q.select)),
     ))
 }
 
@@ -241,7 +241,8 @@ pub async fn update_relationship(
             }
             let mut target = rel.clone();
             target.roles = remaining.clone();
-            let data = serde_json::Value::Object(dto::relationship(&target)).to_string();
+            let data = serde_json::to_string(&dto::relationship(&target))
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
             let op = Operation::new(
                 rel.id,
                 rel.partner,

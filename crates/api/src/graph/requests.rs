@@ -30,9 +30,17 @@ pub async fn list_requests(
     let rel = load_relationship(&state, &caller, false, &id).await?;
     let q = parse_list_query(&schemas::REQUESTS, &raw, true)?;
     let page = state.store.list_requests(rel.id, &q).await?;
-    Ok(collection(&base, base.context("requests"), page, |r| {
-        dto::select(dto::request(r, prefer.unknown_members), &q.select)
-    }))
+    Ok(collection(
+        &base,
+        base.context("requests"),
+        page,
+        |r, out| {
+            dto::write(
+                out,
+                dto::select(dto::request(r, prefer.unknown_members), &q.select),
+            )
+        },
+    ))
 }
 
 /// `GET …/{id}/requests/{requestId}` (Read.All).
@@ -102,7 +110,7 @@ pub async fn create_request(
         relationship_url(&base, &rel.id),
         request.id
     );
-    let body = dto::request(&request, prefer.unknown_members);
+    let body = dto::to_map(&dto::request(&request, prefer.unknown_members));
     tracing::info!(relationship = %rel.id, action = %action, "relationship request");
     state
         .store

@@ -1,0 +1,468 @@
+//! `gdap-bench`: measures a release `gdap` the way a user runs it, and prints a Markdown report.
+//!
+//! ```text
+//! cargo build --release --bin gdap --bin gdap-bench
+//! target/release/gdap-bench [--relationships 100000] [--gdap target/release/gdap]
+//! ```
+//!
+//! It fills an SQLite file with relationships through the store, starts `gdap serve` on it, and
+//! measures: 100-item pages (first and deep, with and without `$filter`), create + `lockForApproval`
+//! throughput from 32 concurrent clients, the server's resident memory, and `gdap demo` start-up.
+//! Latencies are the server's own (`Server-Timing`) beside what the client saw over loopback.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use gdap_domain::enums::RelationshipStatus;
+use gdap_domain::ids::{RoleDefinitionId, TenantId};
+use gdap_domain::relationship::{CustomerParticipant, Relationship, RelationshipDraft};
+use gdap_domain::roles::Catalogue;
+use gdap_store::{Changes, RelationshipStore, Write};
+use gdap_store_sql::SqlStore;
+use serde_json::{json, Value};
+
+const PARTNER: &str = "8777b240-c6f0-4469-9e98-a3205431b836";
+const CLIENT_ID: &str = "2f0c6f5e-3c1a-4b7e-9d2a-6a1b0c9d8e01";
+const SECRET: &str = "bench-secret";
+const CUSTOMERS: usize = 1000;
+const ROLES: [&str; 5] = [
+    "729827e3-9c14-49f7-bb1b-9608f156bbb8",
+    "fe930be7-5e62-47db-91af-98c3a49a38b1",
+    "29232cdf-9323-42fd-ade2-1d097af3e4de",
+    "3a2c62db-5318-420d-8d74-23affee5d9d5",
+    "f28a1f50-f6e7-4571-818b-6a12f2af6b6c",
+];
+
+fn customer_id(i: usize) -> String {
+    format!("4fdbff88-9d6b-42e0-9713-{:012x}", i + 1)
+}
+
+fn world() -> Value {
+    let mut tenants = vec![json!({
+        "id": PARTNER, "displayName": "Bench Partner", "domain": "benchpartner.onmicrosoft.com",
+        "partner": {"types": ["cspDirect"]},
+        "applications": [{"clientId": CLIENT_ID, "displayName": "bench", "secret": SECRET,
+                          "permissions": ["DelegatedAdminRelationship.ReadWrite.All"]}],
+    })];
+    for i in 0..CUSTOMERS {
+        tenants.push(json!({"id": customer_id(i), "displayName": format!("Customer {i:04}"), "domain": format!("customer{i}.onmicrosoft.com")}));
+    }
+    json!({ "tenants": tenants })
+}
+
+/// Inserts `n` relationships directly: about 85 % active with a customer, the rest spread over
+/// created, approvalPending and terminated.
+async fn populate(db: &str, n: usize) -> anyhow::Result<()> {
+    let store = SqlStore::connect(db).await?;
+    let partner = TenantId::parse(PARTNER)?;
+    let roles: Vec<RoleDefinitionId> = ROLES
+        .iter()
+        .map(|r| RoleDefinitionId::parse(r))
+        .collect::<Result<_, _>>()?;
+    let start = time::OffsetDateTime::now_utc() - time::Duration::days(30);
+    let mut batch = Changes::default();
+    for i in 0..n {
+        let customer = TenantId::parse(&customer_id(i % CUSTOMERS))?;
+        let now = start + time::Duration::milliseconds(i as i64 * 10);
+        let draft = RelationshipDraft {
+            display_name: format!("Relationship {i:06}"),
+            duration: "P730D".into(),
+            auto_extend: Some("P180D".into()),
+            roles: roles.clone(),
+            customer: Some(CustomerParticipant {
+                tenant_id: customer,
+                display_name: Some(format!("Customer {:04}", i % CUSTOMERS)),
+            }),
+        };
+        let mut r = Relationship::create(
+            partner,
+            draft,
+            Catalogue::builtin(),
+            gdap_domain::timefmt::truncate_micros(now),
+        )?;
+        match i % 20 {
+            0 => {}
+            1 => r.status = RelationshipStatus::ApprovalPending,
+            2 => r.status = RelationshipStatus::Terminated,
+            _ => {
+                r.status = RelationshipStatus::Active;
+                r.activated_at = Some(r.created_at);
+                r.end_at = Some(r.created_at + time::Duration::days(730));
+                r.due_at = r.end_at;
+            }
+        }
+        batch.relationships.push(Write::Insert(r));
+        if batch.relationships.len() == 2000 {
+            store.commit(std::mem::take(&mut batch)).await?;
+        }
+    }
+    store.commit(batch).await?;
+    Ok(())
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(gdap: &str, args: &[&str], banner: &str) -> anyhow::Result<(Server, Duration)> {
+    let t0 = Instant::now();
+    let mut child = Command::new(gdap)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let out = child.stdout.take().context("stdout")?;
+    let mut reader = BufReader::new(out);
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line)? == 0 {
+            bail!("gdap exited before it was ready");
+        }
+        if let Some(rest) = line.trim().strip_prefix(banner) {
+            let base = rest
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            // Keep draining stdout so the server never blocks on a full pipe.
+            std::thread::spawn(move || for _ in reader.lines() {});
+            return Ok((Server { child, base }, t0.elapsed()));
+        }
+    }
+}
+
+fn server_ms(res: &reqwest::Response) -> f64 {
+    res.headers()
+        .get("server-timing")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split("dur=").nth(1))
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+#[derive(Default)]
+struct Samples {
+    server: Vec<f64>,
+    client: Vec<f64>,
+}
+
+fn pct(v: &mut [f64], p: f64) -> f64 {
+    v.sort_by(f64::total_cmp);
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+    v[i.min(v.len() - 1)]
+}
+
+async fn sample(
+    client: &reqwest::Client,
+    token: &str,
+    url: &str,
+    n: usize,
+) -> anyhow::Result<Samples> {
+    let mut s = Samples::default();
+    for i in 0..n + 20 {
+        let t = Instant::now();
+        let res = client.get(url).bearer_auth(token).send().await?;
+        let srv = server_ms(&res);
+        if !res.status().is_success() {
+            bail!("{url}: {}", res.text().await?);
+        }
+        let body: Value = res.json().await?;
+        let client_ms = t.elapsed().as_secs_f64() * 1000.0;
+        if body["value"].as_array().map_or(0, Vec::len) != 100 {
+            bail!("{url}: expected 100 items");
+        }
+        if i >= 20 {
+            s.server.push(srv);
+            s.client.push(client_ms);
+        }
+    }
+    Ok(s)
+}
+
+/// Walks pages of 300 to about position `depth` and returns a skip token from there.
+async fn deep_token(
+    client: &reqwest::Client,
+    token: &str,
+    base: &str,
+    filter: Option<&str>,
+    depth: usize,
+) -> anyhow::Result<String> {
+    let mut url = format!("{base}/v1.0/tenantRelationships/delegatedAdminRelationships?$top=300");
+    if let Some(f) = filter {
+        url.push_str(&format!("&$filter={f}"));
+    }
+    let mut seen = 0;
+    loop {
+        let body: Value = client
+            .get(&url)
+            .bearer_auth(token)
+            .send()
+            .await?
+            .json()
+            .await?;
+        seen += body["value"].as_array().map_or(0, Vec::len);
+        let next = body["@odata.nextLink"]
+            .as_str()
+            .context("ran out of pages")?
+            .to_owned();
+        if seen >= depth {
+            let t = next
+                .split("%24skiptoken=")
+                .nth(1)
+                .or_else(|| next.split("$skiptoken=").nth(1))
+                .context("no skip token")?;
+            return Ok(t.split('&').next().unwrap_or_default().to_owned());
+        }
+        url = next;
+    }
+}
+
+async fn create_and_lock(
+    client: reqwest::Client,
+    base: String,
+    token: Arc<String>,
+    from: usize,
+    count: usize,
+    lat: Arc<std::sync::Mutex<Samples>>,
+) -> anyhow::Result<()> {
+    for i in from..from + count {
+        let body = json!({
+            "displayName": format!("Throughput {i:06}"), "duration": "P730D",
+            "customer": {"tenantId": customer_id(i % CUSTOMERS)},
+            "accessDetails": {"unifiedRoles": ROLES.iter().map(|r| json!({"roleDefinitionId": r})).collect::<Vec<_>>()},
+        });
+        let t = Instant::now();
+        let res = client
+            .post(format!(
+                "{base}/v1.0/tenantRelationships/delegatedAdminRelationships"
+            ))
+            .bearer_auth(token.as_str())
+            .json(&body)
+            .send()
+            .await?;
+        let s1 = server_ms(&res);
+        if res.status() != 201 {
+            bail!("create: {}", res.text().await?);
+        }
+        let id = res.json::<Value>().await?["id"]
+            .as_str()
+            .context("id")?
+            .to_owned();
+        let res = client
+            .post(format!(
+                "{base}/v1.0/tenantRelationships/delegatedAdminRelationships/{id}/requests"
+            ))
+            .bearer_auth(token.as_str())
+            .json(&json!({"action": "lockForApproval"}))
+            .send()
+            .await?;
+        let s2 = server_ms(&res);
+        if res.status() != 201 {
+            bail!("lock: {}", res.text().await?);
+        }
+        let mut l = lat.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+        l.server.push(s1 + s2);
+        l.client.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok(())
+}
+
+fn rss_mb(pid: u32) -> (f64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map_or(f64::NAN, |kb| kb / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let n: usize = arg("--relationships").map_or(Ok(100_000), |v| v.parse())?;
+    let gdap = arg("--gdap").unwrap_or_else(|| "target/release/gdap".into());
+    let dir = std::env::temp_dir().join(format!("gdap-bench-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir)?;
+    // `--db FILE` keeps the populated database for later runs (it is filled only when missing).
+    let db = arg("--db").map_or_else(|| dir.join("bench.db"), std::path::PathBuf::from);
+    let db_s = db.to_str().context("path")?.to_owned();
+    let world_path = dir.join("world.json");
+    std::fs::write(&world_path, world().to_string())?;
+    if !db.exists() {
+        let t = Instant::now();
+        populate(&db_s, n).await?;
+        eprintln!(
+            "populated {n} relationships in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
+    }
+    let only_paging = args.iter().any(|a| a == "--only-paging");
+
+    let (server, _) = start(
+        &gdap,
+        &[
+            "serve",
+            "--dev",
+            "--seed",
+            world_path.to_str().context("path")?,
+            "--db",
+            &db_s,
+            "--listen",
+            "127.0.0.1:0",
+            "--log",
+            "warn",
+        ],
+        "gdap listening on ",
+    )?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()?;
+    let tok: Value = client
+        .post(format!("{}/{PARTNER}/oauth2/v2.0/token", server.base))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", CLIENT_ID),
+            ("client_secret", SECRET),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ])
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = tok["access_token"].as_str().context("token")?.to_owned();
+    let rels = format!(
+        "{}/v1.0/tenantRelationships/delegatedAdminRelationships",
+        server.base
+    );
+    let active = "status%20eq%20%27active%27";
+    let deep = deep_token(&client, &token, &server.base, None, n * 9 / 10).await?;
+    let deep_f = deep_token(
+        &client,
+        &token,
+        &server.base,
+        Some(active),
+        n * 9 / 10 * 85 / 100,
+    )
+    .await?;
+    let scenarios = [
+        ("first page", format!("{rels}?$top=100")),
+        ("first page, `$filter=status eq 'active'`", format!("{rels}?$top=100&$filter={active}")),
+        ("first page, `$filter` on customer and status", format!("{rels}?$top=100&$filter=status%20eq%20%27active%27%20and%20customer%2FtenantId%20eq%20%27{}%27%20or%20status%20eq%20%27active%27", customer_id(7))),
+        ("first page, `$orderby=displayName desc`", format!("{rels}?$top=100&$orderby=displayName%20desc")),
+        ("deep page (item 90 %)", format!("{rels}?$top=100&$skiptoken={deep}")),
+        ("deep page (item 90 %), `$filter=status eq 'active'`", format!("{rels}?$top=100&$filter={active}&$skiptoken={deep_f}")),
+    ];
+    let mut report = String::new();
+    report.push_str(&format!(
+        "### Paging over {n} relationships in SQLite (100-item pages, 300 requests each)\n\n"
+    ));
+    report.push_str(
+        "| Request | server p50 | server p99 | client p50 | client p99 |\n|---|---|---|---|---|\n",
+    );
+    for (name, url) in &scenarios {
+        let mut s = sample(&client, &token, url, 300).await?;
+        report.push_str(&format!(
+            "| {name} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms |\n",
+            pct(&mut s.server, 0.5),
+            pct(&mut s.server, 0.99),
+            pct(&mut s.client, 0.5),
+            pct(&mut s.client, 0.99)
+        ));
+    }
+
+    if only_paging {
+        println!("{report}");
+        return Ok(());
+    }
+    let total = 5_000;
+    let workers = 32;
+    let lat = Arc::new(std::sync::Mutex::new(Samples::default()));
+    let token_arc = Arc::new(token.clone());
+    let t = Instant::now();
+    let mut tasks = Vec::new();
+    for w in 0..workers {
+        tasks.push(tokio::spawn(create_and_lock(
+            client.clone(),
+            server.base.clone(),
+            token_arc.clone(),
+            w * (total / workers),
+            total / workers,
+            lat.clone(),
+        )));
+    }
+    for task in tasks {
+        task.await??;
+    }
+    let secs = t.elapsed().as_secs_f64();
+    let done = (total / workers) * workers;
+    let mut l = lat.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+    report.push_str(&format!(
+        "\n### Create + `lockForApproval` over HTTP ({workers} concurrent clients, {done} relationships)\n\n| Throughput | server p50 (create+lock) | server p99 | client p50 | client p99 |\n|---|---|---|---|---|\n| **{:.0} relationships/s** | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms |\n",
+        done as f64 / secs,
+        pct(&mut l.server, 0.5),
+        pct(&mut l.server, 0.99),
+        pct(&mut l.client, 0.5),
+        pct(&mut l.client, 0.99)
+    ));
+    let (rss, hwm) = rss_mb(server.child.id());
+    report.push_str(&format!(
+        "\n### Memory of `gdap serve` holding {} relationships\n\n| Resident now | Peak resident |\n|---|---|\n| {rss:.1} MB | {hwm:.1} MB |\n",
+        n + done
+    ));
+    drop(server);
+
+    let mut starts = Vec::new();
+    for i in 0..5 {
+        let demo_db = dir.join(format!("demo{i}.db"));
+        let (demo, ready) = start(
+            &gdap,
+            &[
+                "demo",
+                "--listen",
+                "127.0.0.1:0",
+                "--db",
+                demo_db.to_str().context("path")?,
+            ],
+            "gdap demo is ready at ",
+        )?;
+        let health = client.get(format!("{}/healthz", demo.base)).send().await?;
+        if !health.status().is_success() {
+            bail!("demo not healthy");
+        }
+        starts.push(ready.as_secs_f64() * 1000.0);
+        drop(demo);
+    }
+    report.push_str(&format!(
+        "\n### `gdap demo` start-up (process start to serving, fresh database, 5 runs)\n\n| median | max |\n|---|---|\n| {:.0} ms | {:.0} ms |\n",
+        pct(&mut starts, 0.5),
+        pct(&mut starts, 1.0)
+    ));
+    println!("{report}");
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
