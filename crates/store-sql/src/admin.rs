@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use gdap_domain::timefmt::{from_micros, to_micros};
 use gdap_store::{AdminStore, StoreError, StoredKey};
 
+use crate::db::Step;
 use crate::rows;
 use crate::sql::Sql;
 use crate::SqlStore;
@@ -26,7 +27,7 @@ impl AdminStore for SqlStore {
     async fn signing_keys(&self) -> Result<Vec<StoredKey>, StoreError> {
         let q =
             Sql::new("SELECT kid, pkcs8, created_at FROM signing_keys ORDER BY created_at, kid");
-        self.fetch_all(&q, |r| {
+        self.fetch_all(q, |r| {
             use base64::Engine;
             let pkcs8 = base64::engine::general_purpose::STANDARD
                 .decode(rows::s(r, "pkcs8")?)
@@ -47,27 +48,16 @@ impl AdminStore for SqlStore {
         q.text(base64::engine::general_purpose::STANDARD.encode(&key.pkcs8))
             .push(", ");
         q.int(to_micros(key.created_at)).push(")");
-        self.write(move |tx| {
-            Box::pin(async move {
-                q.query().execute(&mut **tx).await.map_err(crate::db_err)?;
-                Ok(())
-            })
-        })
-        .await
+        self.transaction(vec![Step::plain(q)]).await
     }
 
     async fn reset(&self) -> Result<(), StoreError> {
-        self.write(|tx| {
-            Box::pin(async move {
-                for table in RESET_ORDER {
-                    sqlx::query(&format!("DELETE FROM {table}"))
-                        .execute(&mut **tx)
-                        .await
-                        .map_err(crate::db_err)?;
-                }
-                Ok(())
-            })
-        })
+        self.transaction(
+            RESET_ORDER
+                .iter()
+                .map(|t| Step::plain(Sql::new(&format!("DELETE FROM {t}"))))
+                .collect(),
+        )
         .await
     }
 }

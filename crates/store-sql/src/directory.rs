@@ -5,18 +5,18 @@ use gdap_domain::directory::{Application, Group, Tenant, User};
 use gdap_domain::ids::{ClientId, GroupId, TenantId, UserId};
 use gdap_domain::timefmt::to_micros;
 use gdap_store::{DirectoryBatch, DirectoryStore, StoreError};
-use sqlx::Row;
 
+use crate::db::Step;
 use crate::rows::{self, roles_json};
 use crate::sql::{Param, Sql};
-use crate::{db_err, is_unique_violation, SqlStore};
+use crate::SqlStore;
 
 impl SqlStore {
     async fn members(&self, group: GroupId) -> Result<Vec<UserId>, StoreError> {
         let mut q = Sql::new("SELECT user_id FROM group_members WHERE group_id = ");
         q.text(group.to_string());
         q.push(" ORDER BY user_id");
-        self.fetch_all(&q, |r| {
+        self.fetch_all(q, |r| {
             rows::s(r, "user_id")?
                 .parse()
                 .map_err(|_| StoreError::Internal("corrupt member id".into()))
@@ -32,19 +32,19 @@ impl DirectoryStore for SqlStore {
             "SELECT id, display_name, domain, partner_json, created_at FROM tenants WHERE id = ",
         );
         q.text(id.to_string());
-        self.fetch_optional(&q, rows::tenant).await
+        self.fetch_optional(q, rows::tenant).await
     }
 
     async fn tenant_by_domain(&self, domain: &str) -> Result<Option<Tenant>, StoreError> {
         let mut q = Sql::new("SELECT id, display_name, domain, partner_json, created_at FROM tenants WHERE domain = ");
         q.text(domain.to_lowercase());
-        self.fetch_optional(&q, rows::tenant).await
+        self.fetch_optional(q, rows::tenant).await
     }
 
     async fn user_by_upn(&self, upn: &str) -> Result<Option<User>, StoreError> {
         let mut q = Sql::new("SELECT * FROM users WHERE upn = ");
         q.text(upn.to_lowercase());
-        self.fetch_optional(&q, rows::user).await
+        self.fetch_optional(q, rows::user).await
     }
 
     async fn user(&self, tenant: TenantId, id: UserId) -> Result<Option<User>, StoreError> {
@@ -52,7 +52,7 @@ impl DirectoryStore for SqlStore {
         q.text(tenant.to_string())
             .push(" AND id = ")
             .text(id.to_string());
-        self.fetch_optional(&q, rows::user).await
+        self.fetch_optional(q, rows::user).await
     }
 
     async fn group(&self, tenant: TenantId, id: GroupId) -> Result<Option<Group>, StoreError> {
@@ -61,7 +61,7 @@ impl DirectoryStore for SqlStore {
         q.text(tenant.to_string())
             .push(" AND id = ")
             .text(id.to_string());
-        let Some(row) = q.query().fetch_optional(&self.pool).await.map_err(db_err)? else {
+        let Some(row) = self.db.query(q).await?.into_iter().next() else {
             return Ok(None);
         };
         let members = self.members(id).await?;
@@ -81,7 +81,7 @@ impl DirectoryStore for SqlStore {
             .push(" AND m.user_id = ")
             .text(user.to_string());
         q.push(" ORDER BY g.display_name");
-        let rows_ = q.query().fetch_all(&self.pool).await.map_err(db_err)?;
+        let rows_ = self.db.query(q).await?;
         let mut out = Vec::with_capacity(rows_.len());
         for row in &rows_ {
             let id: GroupId = rows::s(row, "id")?
@@ -95,7 +95,7 @@ impl DirectoryStore for SqlStore {
     async fn application(&self, client_id: ClientId) -> Result<Option<Application>, StoreError> {
         let mut q = Sql::new("SELECT * FROM applications WHERE client_id = ");
         q.text(client_id.to_string());
-        self.fetch_optional(&q, rows::application).await
+        self.fetch_optional(q, rows::application).await
     }
 
     async fn insert_directory(&self, batch: DirectoryBatch) -> Result<(), StoreError> {
@@ -169,29 +169,25 @@ impl DirectoryStore for SqlStore {
                 .push(")");
             stmts.push((q, format!("application {}", a.client_id)));
         }
-        self.write(move |tx| {
-            Box::pin(async move {
-                for (q, what) in &stmts {
-                    q.query().execute(&mut **tx).await.map_err(|e| {
-                        if is_unique_violation(&e) {
-                            StoreError::Duplicate(what.clone())
-                        } else {
-                            db_err(e)
-                        }
-                    })?;
-                }
-                Ok(())
-            })
-        })
+        self.transaction(
+            stmts
+                .into_iter()
+                .map(|(sql, what)| Step {
+                    sql,
+                    checked: false,
+                    on_unique: Some(StoreError::Duplicate(what)),
+                })
+                .collect(),
+        )
         .await
     }
 }
 
 /// Counts rows of a table (used by tests and diagnostics).
 pub(crate) async fn count(store: &SqlStore, table: &str) -> Result<i64, StoreError> {
-    let row = sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}"))
-        .fetch_one(&store.pool)
-        .await
-        .map_err(db_err)?;
-    row.try_get::<i64, _>("n").map_err(db_err)
+    let rows = store
+        .db
+        .query(Sql::new(&format!("SELECT COUNT(*) AS n FROM {table}")))
+        .await?;
+    rows.first().map_or(Ok(0), |r| r.int("n"))
 }

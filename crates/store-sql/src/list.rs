@@ -1,15 +1,13 @@
 //! Generic listing: `$filter` compiled to SQL, keyset paging with opaque skip tokens, `$count`.
 
+use crate::db::{Db, Row};
+use crate::sql::{Param, Sql};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use gdap_domain::query::{CmpOp, Dir, ListQuery, Schema, StrFn, TypedFilter, Value};
 use gdap_domain::timefmt::to_micros;
 use gdap_store::StoreError;
 use serde::{Deserialize, Serialize};
-use sqlx::any::AnyRow;
-use sqlx::Row;
-
-use crate::sql::{Param, Sql};
 
 /// How a property is stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -240,10 +238,10 @@ fn where_clause(src: &Source<'_>, q: &ListQuery, sql: &mut Sql) -> Result<(), St
 
 /// Runs a page query; `map` turns a row into an item. Returns items, next token and count.
 pub async fn list<T>(
-    pool: &sqlx::AnyPool,
+    db: &dyn Db,
     src: Source<'_>,
     q: &ListQuery,
-    map: impl Fn(&AnyRow) -> Result<T, StoreError>,
+    map: impl Fn(&Row) -> Result<T, StoreError>,
 ) -> Result<(Vec<T>, Option<String>, Option<u64>), StoreError> {
     let top = q.top.max(1);
     let keys = order(&src, q)?;
@@ -317,7 +315,7 @@ pub async fn list<T>(
         sql.push(" OFFSET ");
         sql.int(i64::try_from(q.skip).unwrap_or(0));
     }
-    let rows = sql.query().fetch_all(pool).await.map_err(crate::db_err)?;
+    let rows = db.query(sql).await?;
     let more = rows.len() > top;
     let mut items = Vec::with_capacity(rows.len().min(top));
     for row in rows.iter().take(top) {
@@ -329,19 +327,11 @@ pub async fn list<T>(
         for (n, (_, kind, _)) in keys.iter().enumerate().take(keys.len() - 1) {
             let name = format!("k{n}");
             k.push(match kind {
-                ColKind::Int => Key::I(
-                    last.try_get::<i64, _>(name.as_str())
-                        .map_err(crate::db_err)?,
-                ),
-                _ => Key::T(
-                    last.try_get::<String, _>(name.as_str())
-                        .map_err(crate::db_err)?,
-                ),
+                ColKind::Int => Key::I(last.int(&name)?),
+                _ => Key::T(last.text(&name)?),
             });
         }
-        let i = last
-            .try_get::<String, _>(format!("k{}", keys.len() - 1).as_str())
-            .map_err(crate::db_err)?;
+        let i = last.text(&format!("k{}", keys.len() - 1))?;
         Some(encode(&Cursor { o: sig, k, i }))
     } else {
         None
@@ -350,8 +340,8 @@ pub async fn list<T>(
         let mut c = Sql::new("SELECT COUNT(*) AS n FROM ");
         append(&mut c, &src.from);
         where_clause(&src, q, &mut c)?;
-        let row = c.query().fetch_one(pool).await.map_err(crate::db_err)?;
-        let n: i64 = row.try_get("n").map_err(crate::db_err)?;
+        let rows = db.query(c).await?;
+        let n = rows.first().map(|r| r.int("n")).transpose()?.unwrap_or(0);
         Some(u64::try_from(n).unwrap_or(0))
     } else {
         None

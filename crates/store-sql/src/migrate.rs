@@ -1,9 +1,10 @@
 //! Embedded per-dialect migrations, applied in order at start.
 
 use gdap_store::StoreError;
-use sqlx::Row;
 
-use crate::{db_err, Dialect, SqlStore};
+use crate::db::Step;
+use crate::sql::Sql;
+use crate::{Dialect, SqlStore};
 
 const SQLITE: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
 const POSTGRES: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
@@ -16,19 +17,16 @@ fn statements(sql: &str) -> impl Iterator<Item = String> + '_ {
 }
 
 pub(crate) async fn run(store: &SqlStore) -> Result<(), StoreError> {
-    let pool = &store.pool;
-    sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
-        .execute(pool)
-        .await
-        .map_err(db_err)?;
-    let applied: Vec<i64> = sqlx::query("SELECT version FROM schema_migrations")
-        .fetch_all(pool)
-        .await
-        .map_err(db_err)?
-        .iter()
-        .map(|r| r.try_get::<i64, _>("version"))
-        .collect::<Result<_, _>>()
-        .map_err(db_err)?;
+    store
+        .transaction(vec![Step::plain(Sql::new(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+        ))])
+        .await?;
+    let applied = store
+        .fetch_all(Sql::new("SELECT version FROM schema_migrations"), |r| {
+            r.int("version")
+        })
+        .await?;
     let migrations = match store.dialect {
         Dialect::Sqlite => SQLITE,
         Dialect::Postgres => POSTGRES,
@@ -37,30 +35,17 @@ pub(crate) async fn run(store: &SqlStore) -> Result<(), StoreError> {
         if applied.contains(version) {
             continue;
         }
-        let version = *version;
-        let text = *text;
-        store
-            .write(move |tx| {
-                Box::pin(async move {
-                    for stmt in statements(text) {
-                        sqlx::query(&stmt)
-                            .execute(&mut **tx)
-                            .await
-                            .map_err(db_err)?;
-                    }
-                    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-                    sqlx::query(
-                        "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
-                    )
-                    .bind(version)
-                    .bind(now)
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(db_err)?;
-                    Ok(())
-                })
-            })
-            .await?;
+        let mut steps: Vec<Step> = statements(text)
+            .map(|s| Step::plain(Sql::new(&s)))
+            .collect();
+        let mut record = Sql::new("INSERT INTO schema_migrations (version, applied_at) VALUES (");
+        record
+            .int(*version)
+            .push(", ")
+            .int(time::OffsetDateTime::now_utc().unix_timestamp())
+            .push(")");
+        steps.push(Step::plain(record));
+        store.transaction(steps).await?;
         tracing::info!(version, "applied database migration");
     }
     Ok(())

@@ -11,10 +11,11 @@ use gdap_domain::timefmt::to_micros;
 use gdap_store::{Changes, CustomerSummary, Page, RelationshipStore, StoreError, Write};
 use time::OffsetDateTime;
 
+use crate::db::Step;
 use crate::list::{list, Col, ColKind, Source};
 use crate::rows::{self, om, roles_json, ASG_COLS, OP_COLS, REL_COLS, REQ_COLS};
 use crate::sql::{Param, Sql};
-use crate::{db_err, is_unique_violation, SqlStore};
+use crate::SqlStore;
 
 const fn c(path: &'static str, expr: &'static str, sort: &'static str, kind: ColKind) -> Col {
     Col {
@@ -113,7 +114,7 @@ fn customers_from(partner: TenantId) -> Sql {
     from
 }
 
-fn customer_row(r: &sqlx::any::AnyRow) -> Result<CustomerSummary, StoreError> {
+fn customer_row(r: &crate::db::Row) -> Result<CustomerSummary, StoreError> {
     Ok(CustomerSummary {
         tenant_id: rows::s(r, "tenant_id")?
             .parse()
@@ -161,15 +162,6 @@ fn rel_values(r: &Relationship, q: &mut Sql) {
 
 fn version_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
-}
-
-/// An SQL statement and what its failure means.
-struct Step {
-    sql: Sql,
-    /// Whether exactly one row must be affected (version-checked update or delete).
-    checked: bool,
-    /// The error a unique violation maps to.
-    on_unique: Option<StoreError>,
 }
 
 fn relationship_step(w: &Write<Relationship>) -> Step {
@@ -356,7 +348,7 @@ impl SqlStore {
         schema: &'static gdap_domain::query::Schema,
         rel: RelationshipId,
         q: &ListQuery,
-        map: fn(&sqlx::any::AnyRow) -> Result<T, StoreError>,
+        map: fn(&crate::db::Row) -> Result<T, StoreError>,
     ) -> Result<Page<T>, StoreError> {
         let src = Source {
             schema,
@@ -367,7 +359,7 @@ impl SqlStore {
             id: "id",
             default_order: BY_CREATION,
         };
-        let (items, next, count) = list(&self.pool, src, q, map).await?;
+        let (items, next, count) = list(self.db.as_ref(), src, q, map).await?;
         Ok(Page { items, next, count })
     }
 
@@ -377,7 +369,7 @@ impl SqlStore {
         cols: &str,
         until: OffsetDateTime,
         limit: u32,
-        map: fn(&sqlx::any::AnyRow) -> Result<T, StoreError>,
+        map: fn(&crate::db::Row) -> Result<T, StoreError>,
     ) -> Result<Vec<T>, StoreError> {
         let mut q = Sql::new(&format!(
             "SELECT {cols} FROM {table} WHERE due_at IS NOT NULL AND due_at <= "
@@ -385,7 +377,7 @@ impl SqlStore {
         q.int(to_micros(until))
             .push(" ORDER BY due_at, id LIMIT ")
             .int(i64::from(limit));
-        self.fetch_all(&q, map).await
+        self.fetch_all(q, map).await
     }
 
     async fn by_id<T>(
@@ -394,13 +386,13 @@ impl SqlStore {
         cols: &str,
         rel: RelationshipId,
         id: String,
-        map: fn(&sqlx::any::AnyRow) -> Result<T, StoreError>,
+        map: fn(&crate::db::Row) -> Result<T, StoreError>,
     ) -> Result<Option<T>, StoreError> {
         let mut q = Sql::new(&format!(
             "SELECT {cols} FROM {table} WHERE relationship_id = "
         ));
         q.text(rel.to_string()).push(" AND id = ").text(id);
-        self.fetch_optional(&q, map).await
+        self.fetch_optional(q, map).await
     }
 }
 
@@ -415,7 +407,7 @@ impl RelationshipStore for SqlStore {
         q.text(id.to_string())
             .push(" AND partner_id = ")
             .text(partner.to_string());
-        self.fetch_optional(&q, rows::relationship).await
+        self.fetch_optional(q, rows::relationship).await
     }
 
     async fn relationship_by_id(
@@ -424,7 +416,7 @@ impl RelationshipStore for SqlStore {
     ) -> Result<Option<Relationship>, StoreError> {
         let mut q = Sql::new(&format!("SELECT {REL_COLS} FROM relationships WHERE id = "));
         q.text(id.to_string());
-        self.fetch_optional(&q, rows::relationship).await
+        self.fetch_optional(q, rows::relationship).await
     }
 
     async fn list_relationships(
@@ -441,7 +433,7 @@ impl RelationshipStore for SqlStore {
             id: "id",
             default_order: BY_CREATION,
         };
-        let (items, next, count) = list(&self.pool, src, q, rows::relationship).await?;
+        let (items, next, count) = list(self.db.as_ref(), src, q, rows::relationship).await?;
         Ok(Page { items, next, count })
     }
 
@@ -454,7 +446,7 @@ impl RelationshipStore for SqlStore {
         ));
         q.text(customer.to_string())
             .push(" ORDER BY COALESCE(end_at, 0) DESC, id");
-        self.fetch_all(&q, rows::relationship).await
+        self.fetch_all(q, rows::relationship).await
     }
 
     async fn request(
@@ -521,7 +513,7 @@ impl RelationshipStore for SqlStore {
             "SELECT {ASG_COLS} FROM assignments WHERE relationship_id = "
         ));
         q.text(rel.to_string()).push(" ORDER BY created_at, id");
-        self.fetch_all(&q, rows::assignment).await
+        self.fetch_all(q, rows::assignment).await
     }
 
     async fn operation(
@@ -563,7 +555,7 @@ impl RelationshipStore for SqlStore {
             id: "tenant_id",
             default_order: &[],
         };
-        let (items, next, count) = list(&self.pool, src, q, customer_row).await?;
+        let (items, next, count) = list(self.db.as_ref(), src, q, customer_row).await?;
         Ok(Page { items, next, count })
     }
 
@@ -577,7 +569,7 @@ impl RelationshipStore for SqlStore {
         q.push(&from.text);
         q.params = from.params;
         q.push(" WHERE tenant_id = ").text(customer.to_string());
-        self.fetch_optional(&q, customer_row).await
+        self.fetch_optional(q, customer_row).await
     }
 
     async fn commit(&self, mut changes: Changes) -> Result<Changes, StoreError> {
@@ -600,23 +592,7 @@ impl RelationshipStore for SqlStore {
         if steps.is_empty() {
             return Ok(changes);
         }
-        self.write(move |tx| {
-            Box::pin(async move {
-                for step in &steps {
-                    let done = step.sql.query().execute(&mut **tx).await.map_err(|e| {
-                        match (&step.on_unique, is_unique_violation(&e)) {
-                            (Some(err), true) => err.clone(),
-                            _ => db_err(e),
-                        }
-                    })?;
-                    if step.checked && done.rows_affected() != 1 {
-                        return Err(StoreError::VersionConflict);
-                    }
-                }
-                Ok(())
-            })
-        })
-        .await?;
+        self.transaction(steps).await?;
         bump(&mut changes.relationships, |r| &mut r.version);
         bump(&mut changes.requests, |r| &mut r.version);
         bump(&mut changes.assignments, |a| &mut a.version);

@@ -13,37 +13,35 @@ use gdap_domain::request::{Operation, OperationChange, RelationshipRequest};
 use gdap_domain::timefmt::{from_micros, to_micros};
 use gdap_store::StoreError;
 use serde::{Deserialize, Serialize};
-use sqlx::any::AnyRow;
-use sqlx::Row;
 use time::OffsetDateTime;
+
+use crate::db::Row;
 
 fn corrupt(what: &str) -> StoreError {
     StoreError::Internal(format!("corrupt stored {what}"))
 }
 
-pub(crate) fn s(row: &AnyRow, col: &str) -> Result<String, StoreError> {
-    row.try_get::<String, _>(col).map_err(crate::db_err)
+pub(crate) fn s(row: &Row, col: &str) -> Result<String, StoreError> {
+    row.text(col)
 }
 
-pub(crate) fn os(row: &AnyRow, col: &str) -> Result<Option<String>, StoreError> {
-    row.try_get::<Option<String>, _>(col).map_err(crate::db_err)
+pub(crate) fn os(row: &Row, col: &str) -> Result<Option<String>, StoreError> {
+    row.opt_text(col)
 }
 
-pub(crate) fn i(row: &AnyRow, col: &str) -> Result<i64, StoreError> {
-    row.try_get::<i64, _>(col).map_err(crate::db_err)
+pub(crate) fn i(row: &Row, col: &str) -> Result<i64, StoreError> {
+    row.int(col)
 }
 
-fn t(row: &AnyRow, col: &str) -> Result<OffsetDateTime, StoreError> {
+fn t(row: &Row, col: &str) -> Result<OffsetDateTime, StoreError> {
     i(row, col).map(from_micros)
 }
 
-fn ot(row: &AnyRow, col: &str) -> Result<Option<OffsetDateTime>, StoreError> {
-    row.try_get::<Option<i64>, _>(col)
-        .map(|v| v.map(from_micros))
-        .map_err(crate::db_err)
+fn ot(row: &Row, col: &str) -> Result<Option<OffsetDateTime>, StoreError> {
+    row.opt_int(col).map(|v| v.map(from_micros))
 }
 
-fn version(row: &AnyRow) -> Result<u64, StoreError> {
+fn version(row: &Row) -> Result<u64, StoreError> {
     u64::try_from(i(row, "version")?).map_err(|_| corrupt("version"))
 }
 
@@ -93,7 +91,7 @@ pub(crate) fn kind_json(k: &RelationshipKind) -> Option<String> {
 /// Columns of `relationships`, in the order the mappers expect.
 pub(crate) const REL_COLS: &str = "id, partner_id, display_name, duration, auto_extend, roles, customer_id, customer_name, status, kind_json, created_at, last_modified_at, activated_at, end_at, locked_at, due_at, version";
 
-pub(crate) fn relationship(row: &AnyRow) -> Result<Relationship, StoreError> {
+pub(crate) fn relationship(row: &Row) -> Result<Relationship, StoreError> {
     let customer = match os(row, "customer_id")? {
         Some(id) => Some(CustomerParticipant {
             tenant_id: parse(&id, "customer id")?,
@@ -134,7 +132,7 @@ pub(crate) fn relationship(row: &AnyRow) -> Result<Relationship, StoreError> {
 
 pub(crate) const REQ_COLS: &str = "id, relationship_id, partner_id, action, status, created_at, last_modified_at, due_at, version";
 
-pub(crate) fn request(row: &AnyRow) -> Result<RelationshipRequest, StoreError> {
+pub(crate) fn request(row: &Row) -> Result<RelationshipRequest, StoreError> {
     Ok(RelationshipRequest {
         id: parse::<RequestId>(&s(row, "id")?, "request id")?,
         relationship_id: RelationshipId::parse(&s(row, "relationship_id")?)
@@ -151,7 +149,7 @@ pub(crate) fn request(row: &AnyRow) -> Result<RelationshipRequest, StoreError> {
 
 pub(crate) const ASG_COLS: &str = "id, relationship_id, partner_id, group_id, roles, status, created_at, last_modified_at, due_at, version";
 
-pub(crate) fn assignment(row: &AnyRow) -> Result<AccessAssignment, StoreError> {
+pub(crate) fn assignment(row: &Row) -> Result<AccessAssignment, StoreError> {
     Ok(AccessAssignment {
         id: parse::<AssignmentId>(&s(row, "id")?, "assignment id")?,
         relationship_id: RelationshipId::parse(&s(row, "relationship_id")?)
@@ -194,7 +192,7 @@ pub(crate) fn change_json(c: &OperationChange) -> String {
 
 pub(crate) const OP_COLS: &str = "id, relationship_id, partner_id, operation_type, change_json, data, status, created_at, last_modified_at, due_at, version";
 
-pub(crate) fn operation(row: &AnyRow) -> Result<Operation, StoreError> {
+pub(crate) fn operation(row: &Row) -> Result<Operation, StoreError> {
     let change = match serde_json::from_str::<ChangeJson>(&s(row, "change_json")?)
         .map_err(|_| corrupt("operation change"))?
     {
@@ -236,7 +234,7 @@ pub(crate) fn partner_json(p: &Option<PartnerProfile>) -> Option<String> {
     })
 }
 
-pub(crate) fn tenant(row: &AnyRow) -> Result<Tenant, StoreError> {
+pub(crate) fn tenant(row: &Row) -> Result<Tenant, StoreError> {
     let partner = match os(row, "partner_json")? {
         Some(j) => {
             let p: PartnerJson =
@@ -257,7 +255,7 @@ pub(crate) fn tenant(row: &AnyRow) -> Result<Tenant, StoreError> {
     })
 }
 
-pub(crate) fn user(row: &AnyRow) -> Result<User, StoreError> {
+pub(crate) fn user(row: &Row) -> Result<User, StoreError> {
     Ok(User {
         id: parse::<UserId>(&s(row, "id")?, "user id")?,
         tenant: parse(&s(row, "tenant_id")?, "tenant id")?,
@@ -270,7 +268,7 @@ pub(crate) fn user(row: &AnyRow) -> Result<User, StoreError> {
     })
 }
 
-pub(crate) fn group(row: &AnyRow, members: Vec<UserId>) -> Result<Group, StoreError> {
+pub(crate) fn group(row: &Row, members: Vec<UserId>) -> Result<Group, StoreError> {
     Ok(Group {
         id: parse::<GroupId>(&s(row, "id")?, "group id")?,
         tenant: parse(&s(row, "tenant_id")?, "tenant id")?,
@@ -279,7 +277,7 @@ pub(crate) fn group(row: &AnyRow, members: Vec<UserId>) -> Result<Group, StoreEr
     })
 }
 
-pub(crate) fn application(row: &AnyRow) -> Result<Application, StoreError> {
+pub(crate) fn application(row: &Row) -> Result<Application, StoreError> {
     Ok(Application {
         client_id: parse::<ClientId>(&s(row, "client_id")?, "client id")?,
         tenant: parse(&s(row, "tenant_id")?, "tenant id")?,

@@ -1,8 +1,4 @@
-//! A small SQL text builder with positional `$n` placeholders, which both SQLite and PostgreSQL accept.
-
-use sqlx::any::AnyArguments;
-use sqlx::query::Query;
-use sqlx::Any;
+//! A small SQL text builder with positional `$n` placeholders (PostgreSQL's form; SQLite gets `?n`).
 
 /// A bound parameter.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,19 +53,5 @@ impl Sql {
     /// Appends an integer placeholder.
     pub fn int(&mut self, n: i64) -> &mut Self {
         self.bind(Param::Int(n))
-    }
-
-    /// A query with every parameter bound.
-    pub fn query(&self) -> Query<'_, Any, AnyArguments<'_>> {
-        let mut q = sqlx::query::<Any>(&self.text);
-        for p in &self.params {
-            q = match p {
-                Param::Text(s) => q.bind(s.clone()),
-                Param::Int(n) => q.bind(*n),
-                Param::OptText(s) => q.bind(s.clone()),
-                Param::OptInt(n) => q.bind(*n),
-            };
-        }
-        q
     }
 }

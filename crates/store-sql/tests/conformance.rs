@@ -591,8 +591,7 @@ mod pg {
     }
 
     async fn admin(url: &str, sql: &str) {
-        sqlx::any::install_default_drivers();
-        let pool = sqlx::AnyPool::connect(url)
+        let pool = sqlx::PgPool::connect(url)
             .await
             .expect("connect to GDAP_TEST_POSTGRES");
         sqlx::query(sql).execute(&pool).await.expect(sql);

@@ -1,0 +1,109 @@
+//! PostgreSQL through sqlx's connection pool.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use gdap_store::StoreError;
+use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
+use sqlx::{Column, Row as _, TypeInfo};
+
+use super::{step_error, Db, Row, Step, Value};
+use crate::sql::{Param, Sql};
+
+/// A PostgreSQL database.
+pub struct PostgresDb {
+    pool: PgPool,
+}
+
+fn err(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            StoreError::Unavailable(e.to_string())
+        }
+        _ => StoreError::Internal(e.to_string()),
+    }
+}
+
+fn bind<'q>(sql: &'q Sql) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    let mut q = sqlx::query(&sql.text);
+    for p in &sql.params {
+        q = match p {
+            Param::Text(s) => q.bind(s.as_str()),
+            Param::Int(n) => q.bind(*n),
+            Param::OptText(s) => q.bind(s.as_deref()),
+            Param::OptInt(n) => q.bind(*n),
+        };
+    }
+    q
+}
+
+fn row(r: &PgRow, names: &Arc<Vec<String>>) -> Result<Row, StoreError> {
+    let mut vals = Vec::with_capacity(names.len());
+    for (i, c) in r.columns().iter().enumerate() {
+        let v = match c.type_info().name() {
+            "INT8" | "INT4" | "INT2" => r
+                .try_get::<Option<i64>, _>(i)
+                .map_err(err)?
+                .map_or(Value::Null, Value::Int),
+            "NUMERIC" => r
+                .try_get::<Option<String>, _>(i)
+                .ok()
+                .flatten()
+                .and_then(|s| s.parse().ok())
+                .map_or(Value::Null, Value::Int),
+            _ => r
+                .try_get::<Option<String>, _>(i)
+                .map_err(err)?
+                .map_or(Value::Null, Value::Text),
+        };
+        vals.push(v);
+    }
+    Ok(Row::new(names.clone(), vals))
+}
+
+impl PostgresDb {
+    /// Connects a pool.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(std::time::Duration::from_secs(10))
+            .connect(url)
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("{}: {e}", crate::redact(url))))?;
+        Ok(Self { pool })
+    }
+}
+
+#[async_trait]
+impl Db for PostgresDb {
+    async fn query(&self, sql: Sql) -> Result<Vec<Row>, StoreError> {
+        let rows = bind(&sql).fetch_all(&self.pool).await.map_err(err)?;
+        let Some(first) = rows.first() else {
+            return Ok(Vec::new());
+        };
+        let names: Arc<Vec<String>> = Arc::new(
+            first
+                .columns()
+                .iter()
+                .map(|c| c.name().to_owned())
+                .collect(),
+        );
+        rows.iter().map(|r| row(r, &names)).collect()
+    }
+
+    async fn transaction(&self, steps: Vec<Step>) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(err)?;
+        for step in &steps {
+            let done = bind(&step.sql).execute(&mut *tx).await.map_err(|e| {
+                let unique = e
+                    .as_database_error()
+                    .is_some_and(|d| d.is_unique_violation());
+                step_error(step, unique, e.to_string())
+            })?;
+            if step.checked && done.rows_affected() != 1 {
+                return Err(StoreError::VersionConflict);
+            }
+        }
+        tx.commit().await.map_err(err)
+    }
+}
