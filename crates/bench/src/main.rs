@@ -275,7 +275,7 @@ async fn create_and_lock(
         if res.status() != 201 {
             bail!("lock: {}", res.text().await?);
         }
-        let mut l = lat.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+        let mut l = std::mem::take(&mut *lat.lock().map_err(|_| anyhow::anyhow!("poisoned"))?);
         l.server.push(s1 + s2);
         l.client.push(t.elapsed().as_secs_f64() * 1000.0);
     }
@@ -420,7 +420,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let secs = t.elapsed().as_secs_f64();
     let done = (total / workers) * workers;
-    let mut l = lat.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+    let mut l = std::mem::take(&mut *lat.lock().map_err(|_| anyhow::anyhow!("poisoned"))?);
     report.push_str(&format!(
         "\n### Create + `lockForApproval` over HTTP ({workers} concurrent clients, {done} relationships)\n\n| Throughput | server p50 (create+lock) | server p99 | client p50 | client p99 |\n|---|---|---|---|---|\n| **{:.0} relationships/s** | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms |\n",
         done as f64 / secs,

@@ -71,7 +71,7 @@ fn to_sql(v: &Value) -> rusqlite::types::Value {
 fn run_query(conn: &Connection, sql: &Sql) -> Result<Vec<Row>, StoreError> {
     let mut stmt = conn.prepare_cached(&sqlite_text(&sql.text)).map_err(err)?;
     let names: Arc<Vec<String>> =
-        Arc::new(stmt.column_names().into_iter().map(str::to_owned).collect());
+        Arc::new(stmt.column_names().map(str::to_owned).collect());
     let params: Vec<rusqlite::types::Value> = values(&sql.params).iter().map(to_sql).collect();
     let mut rows = stmt
         .query(rusqlite::params_from_iter(params))
