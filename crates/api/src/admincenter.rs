@@ -208,7 +208,7 @@ pub async fn approve(
             ..Changes::default()
         })
         .await?;
-    state.wake.notify_one();
+    state.scheduled();
     let rel = saved
         .relationships
         .into_iter()
@@ -322,7 +322,7 @@ pub async fn remove_partner_roles(
         }
     }
     state.store.commit(changes).await?;
-    state.wake.notify_one();
+    state.scheduled();
     tracing::info!(partner = %partner, customer = %caller.tenant, count = ended.len(), "customer removed partner roles");
     Ok(ended)
 }

@@ -80,7 +80,14 @@ impl Principal {
     /// Verifies a token for one of the accepted audiences.
     pub fn from_token(state: &AppState, token: &str, audiences: &[&str]) -> ApiResult<Self> {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let claims = state.keys.verify(token, now).map_err(|e| {
+        let claims = match state.verified.get(token, now) {
+            Some(c) => Ok(c),
+            None => state
+                .keys
+                .verify(token, now)
+                .inspect(|c| state.verified.put(token, c)),
+        }
+        .map_err(|e| {
             ApiError::Unauthenticated(match e {
                 TokenError::Expired => {
                     "Lifetime validation failed, the token is expired.".to_owned()
@@ -237,5 +244,40 @@ impl FromRequestParts<AppState> for AdminCaller {
         let mut auds: Vec<&str> = GRAPH_AUDIENCES.to_vec();
         auds.push(ADMIN_AUDIENCE);
         Principal::from_token(state, token, &auds).map(Self)
+    }
+}
+
+/// How many verified tokens are remembered.
+const VERIFIED_CAPACITY: usize = 10_000;
+
+/// Tokens whose signature has been checked, with their claims. Lifetimes are still checked on
+/// every use; the cache is emptied when full.
+#[derive(Debug, Default)]
+pub struct VerifiedTokens {
+    map: std::sync::Mutex<std::collections::HashMap<String, Claims>>,
+}
+
+impl VerifiedTokens {
+    /// The claims of a token verified before and still within its lifetime.
+    pub fn get(&self, token: &str, now: i64) -> Option<Claims> {
+        let map = self
+            .map
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.get(token)
+            .filter(|c| now < c.exp + 60 && now + 60 >= c.nbf)
+            .cloned()
+    }
+
+    /// Remembers a verified token.
+    pub fn put(&self, token: &str, claims: &Claims) {
+        let mut map = self
+            .map
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if map.len() >= VERIFIED_CAPACITY {
+            map.clear();
+        }
+        map.insert(token.to_owned(), claims.clone());
     }
 }

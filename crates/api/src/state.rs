@@ -56,6 +56,8 @@ pub struct AppState {
     pub wake: Arc<Notify>,
     /// The world to restore on reset (development mode).
     pub world: Option<Arc<DirectoryBatch>>,
+    /// Tokens already verified, so a client's repeated calls skip the signature check.
+    pub verified: Arc<crate::auth::VerifiedTokens>,
     /// Failed sign-in counting.
     pub throttle: Arc<crate::throttle::SignInThrottle>,
     /// Settings.
@@ -85,7 +87,16 @@ impl AppState {
             wake: Arc::new(Notify::new()),
             world: world.map(Arc::new),
             throttle: Arc::new(crate::throttle::SignInThrottle::default()),
+            verified: Arc::new(crate::auth::VerifiedTokens::default()),
             config: Arc::new(config),
+        }
+    }
+
+    /// Called after a change that scheduled a lifecycle step. The worker looks every tick anyway;
+    /// only steps of zero length are worth waking it early for.
+    pub fn scheduled(&self) {
+        if self.config.timings.step.is_zero() {
+            self.wake.notify_one();
         }
     }
 

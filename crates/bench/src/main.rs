@@ -275,7 +275,7 @@ async fn create_and_lock(
         if res.status() != 201 {
             bail!("lock: {}", res.text().await?);
         }
-        let mut l = std::mem::take(&mut *lat.lock().map_err(|_| anyhow::anyhow!("poisoned"))?);
+        let mut l = lat.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
         l.server.push(s1 + s2);
         l.client.push(t.elapsed().as_secs_f64() * 1000.0);
     }

@@ -529,11 +529,48 @@ async fn due_work_is_found_in_due_order(store: SqlStore) {
     );
 }
 
+async fn concurrent_commits_succeed_or_fail_each_on_their_own(store: SqlStore) {
+    let w = world(&store).await;
+    let mut tasks = Vec::new();
+    for n in 0..40 {
+        let store = store.clone();
+        // Every name is used twice: exactly one of each pair can land.
+        let rel = Relationship::create(
+            w.partner,
+            draft(&format!("Concurrent {}", n / 2), None),
+            Catalogue::builtin(),
+            now(),
+        )
+        .unwrap();
+        tasks.push(tokio::spawn(async move {
+            store
+                .commit(Changes {
+                    relationships: vec![Write::Insert(rel)],
+                    ..Changes::default()
+                })
+                .await
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(e) => assert!(matches!(e, StoreError::DuplicateDisplayName(_)), "{e}"),
+        }
+    }
+    assert_eq!(ok, 20);
+    let all = store
+        .list_relationships(w.partner, &query(&[("$count", "true")]))
+        .await
+        .unwrap();
+    assert_eq!(all.count, Some(20));
+}
+
 macro_rules! suite {
     ($($name:ident),+ $(,)?) => {
         mod sqlite {
             $(
-                #[tokio::test]
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     super::$name(gdap_store_sql::SqlStore::in_memory().await.unwrap()).await;
                 }
@@ -541,7 +578,7 @@ macro_rules! suite {
         }
         mod postgres {
             $(
-                #[tokio::test]
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     let Some(db) = super::pg::fresh().await else { return };
                     super::$name(db.store.clone()).await;
@@ -560,6 +597,7 @@ suite!(
     filters_select_the_right_relationships,
     one_live_assignment_per_group_and_customers_follow_active_relationships,
     due_work_is_found_in_due_order,
+    concurrent_commits_succeed_or_fail_each_on_their_own,
 );
 
 mod pg {

@@ -120,7 +120,7 @@ pub async fn create_assignment(
             ..Changes::default()
         })
         .await?;
-    state.wake.notify_one();
+    state.scheduled();
     Ok(entity(
         StatusCode::CREATED,
         base.context("accessAssignments/$entity"),
@@ -197,7 +197,7 @@ pub async fn update_assignment(
                     ..Changes::default()
                 })
                 .await?;
-            state.wake.notify_one();
+            state.scheduled();
             Ok(accepted(location))
         }
     }
@@ -226,6 +226,6 @@ pub async fn delete_assignment(
             ..Changes::default()
         })
         .await?;
-    state.wake.notify_one();
+    state.scheduled();
     Ok(StatusCode::NO_CONTENT)
 }

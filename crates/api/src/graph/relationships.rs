@@ -260,7 +260,7 @@ pub async fn update_relationship(
                     ..Changes::default()
                 })
                 .await?;
-            state.wake.notify_one();
+            state.scheduled();
             Ok(accepted(location))
         }
     }

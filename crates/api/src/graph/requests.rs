@@ -120,7 +120,7 @@ pub async fn create_request(
             ..Changes::default()
         })
         .await?;
-    state.wake.notify_one();
+    state.scheduled();
     Ok(entity(
         StatusCode::CREATED,
         base.context("requests/$entity"),

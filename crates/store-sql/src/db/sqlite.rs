@@ -1,5 +1,6 @@
-//! SQLite through rusqlite: one writer connection, a few reader connections (WAL lets readers run
-//! beside the writer), all used on Tokio's blocking threads.
+//! SQLite through rusqlite: a few reader connections on Tokio's blocking threads (WAL lets readers
+//! run beside the writer), and one writer thread that commits concurrent transactions together
+//! (group commit), each in its own savepoint so one failure does not undo the others.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -13,11 +14,20 @@ use crate::sql::Sql;
 
 const READERS: usize = 4;
 
+/// Most transactions committed together.
+const GROUP: usize = 64;
+
+type Job = (
+    Vec<Step>,
+    tokio::sync::oneshot::Sender<Result<(), StoreError>>,
+);
+
 /// An SQLite database file (or a private in-memory database).
 pub struct SqliteDb {
     path: Option<String>,
     writer: Arc<Mutex<Connection>>,
     readers: Arc<Mutex<Vec<Connection>>>,
+    jobs: std::sync::mpsc::Sender<Job>,
 }
 
 fn open(path: &str) -> Result<Connection, StoreError> {
@@ -70,8 +80,7 @@ fn to_sql(v: &Value) -> rusqlite::types::Value {
 
 fn run_query(conn: &Connection, sql: &Sql) -> Result<Vec<Row>, StoreError> {
     let mut stmt = conn.prepare_cached(&sqlite_text(&sql.text)).map_err(err)?;
-    let names: Arc<Vec<String>> =
-        Arc::new(stmt.column_names().map(str::to_owned).collect());
+    let names: Arc<Vec<String>> = Arc::new(stmt.column_names().map(str::to_owned).collect());
     let params: Vec<rusqlite::types::Value> = values(&sql.params).iter().map(to_sql).collect();
     let mut rows = stmt
         .query(rusqlite::params_from_iter(params))
@@ -94,12 +103,9 @@ fn run_query(conn: &Connection, sql: &Sql) -> Result<Vec<Row>, StoreError> {
     Ok(out)
 }
 
-fn run_transaction(conn: &mut Connection, steps: &[Step]) -> Result<(), StoreError> {
-    let tx = conn
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(err)?;
+fn run_steps(conn: &Connection, steps: &[Step]) -> Result<(), StoreError> {
     for step in steps {
-        let mut stmt = tx
+        let mut stmt = conn
             .prepare_cached(&sqlite_text(&step.sql.text))
             .map_err(err)?;
         let params: Vec<rusqlite::types::Value> =
@@ -111,7 +117,67 @@ fn run_transaction(conn: &mut Connection, steps: &[Step]) -> Result<(), StoreErr
             return Err(StoreError::VersionConflict);
         }
     }
-    tx.commit().map_err(err)
+    Ok(())
+}
+
+/// Commits a group of jobs in one transaction, each inside a savepoint; returns each job's outcome.
+fn commit_group(
+    conn: &Connection,
+    jobs: &[Vec<Step>],
+) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+    conn.execute_batch("BEGIN IMMEDIATE").map_err(err)?;
+    let mut outcomes = Vec::with_capacity(jobs.len());
+    for steps in jobs {
+        let outcome = conn
+            .execute_batch("SAVEPOINT job")
+            .map_err(err)
+            .and_then(|()| run_steps(conn, steps));
+        match outcome {
+            Ok(()) => {
+                conn.execute_batch("RELEASE job").map_err(err)?;
+                outcomes.push(Ok(()));
+            }
+            Err(e) => {
+                conn.execute_batch("ROLLBACK TO job; RELEASE job")
+                    .map_err(err)?;
+                outcomes.push(Err(e));
+            }
+        }
+    }
+    match conn.execute_batch("COMMIT") {
+        Ok(()) => Ok(outcomes),
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(err(e))
+        }
+    }
+}
+
+/// The writer thread: waits for a job, takes whatever else is queued, commits them together.
+fn writer_loop(conn: Arc<Mutex<Connection>>, jobs: std::sync::mpsc::Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut group = vec![first];
+        while group.len() < GROUP {
+            match jobs.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        let (steps, replies): (Vec<_>, Vec<_>) = group.into_iter().unzip();
+        let conn = conn.lock().unwrap_or_else(PoisonError::into_inner);
+        match commit_group(&conn, &steps) {
+            Ok(outcomes) => {
+                for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                    let _ = reply.send(outcome);
+                }
+            }
+            Err(e) => {
+                for reply in replies {
+                    let _ = reply.send(Err(e.clone()));
+                }
+            }
+        }
+    }
 }
 
 impl SqliteDb {
@@ -125,10 +191,18 @@ impl SqliteDb {
                 c
             }
         };
+        let writer = Arc::new(Mutex::new(writer));
+        let (jobs, queue) = std::sync::mpsc::channel();
+        let conn = writer.clone();
+        std::thread::Builder::new()
+            .name("gdap-sqlite-writer".into())
+            .spawn(move || writer_loop(conn, queue))
+            .map_err(|e| StoreError::Internal(e.to_string()))?;
         Ok(Self {
             path: path.map(str::to_owned),
-            writer: Arc::new(Mutex::new(writer)),
+            writer,
             readers: Arc::new(Mutex::new(Vec::new())),
+            jobs,
         })
     }
 }
@@ -165,12 +239,12 @@ impl Db for SqliteDb {
     }
 
     async fn transaction(&self, steps: Vec<Step>) -> Result<(), StoreError> {
-        let writer = self.writer.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = writer.lock().unwrap_or_else(PoisonError::into_inner);
-            run_transaction(&mut conn, &steps)
-        })
-        .await
-        .map_err(|e| StoreError::Internal(e.to_string()))?
+        let (reply, outcome) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send((steps, reply))
+            .map_err(|_| StoreError::Unavailable("the SQLite writer has stopped".into()))?;
+        outcome
+            .await
+            .map_err(|_| StoreError::Unavailable("the SQLite writer has stopped".into()))?
     }
 }
