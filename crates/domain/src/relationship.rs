@@ -637,3 +637,71 @@ pub fn ga_id() -> RoleDefinitionId {
         0x62e90394_69f5_4237_9190_012177145e10,
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn draft() -> RelationshipDraft {
+        RelationshipDraft {
+            display_name: "Reseller".into(),
+            duration: "P30D".into(),
+            auto_extend: None,
+            roles: vec![RoleDefinitionId::parse(crate::roles::HELPDESK_ADMINISTRATOR).unwrap()],
+            customer: None,
+        }
+    }
+
+    fn reseller_relationship(now: OffsetDateTime) -> Relationship {
+        let mut r =
+            Relationship::create(TenantId::new_random(), draft(), Catalogue::builtin(), now)
+                .unwrap();
+        r.kind = RelationshipKind::Reseller {
+            indirect_provider_tenant_id: TenantId::new_random(),
+            is_partner_consent_pending: true,
+        };
+        r.lock_for_approval(now, &Timings::default()).unwrap();
+        r
+    }
+
+    #[test]
+    fn a_reseller_must_review_before_the_customer_can_approve() {
+        let now = datetime!(2026-01-01 0:00 UTC);
+        let t = Timings::default();
+        let customer = TenantId::new_random();
+        let mut r = reseller_relationship(now);
+        assert_eq!(
+            r.check_approvable(customer, now, &t),
+            Err(DomainError::NotAwaitingApproval(S::ApprovalPending))
+        );
+        r.review_as_reseller(true, now).unwrap();
+        assert!(r.check_approvable(customer, now, &t).is_ok());
+        assert!(
+            r.review_as_reseller(true, now).is_err(),
+            "a review happens once"
+        );
+    }
+
+    #[test]
+    fn a_reseller_rejection_ends_the_relationship() {
+        let now = datetime!(2026-01-01 0:00 UTC);
+        let mut r = reseller_relationship(now);
+        r.review_as_reseller(false, now).unwrap();
+        assert_eq!(r.status, S::Terminated);
+        assert_eq!(r.end_at, Some(now));
+        assert_eq!(r.due_at, None);
+    }
+
+    #[test]
+    fn direct_relationships_have_no_reseller_review() {
+        let now = datetime!(2026-01-01 0:00 UTC);
+        let mut r =
+            Relationship::create(TenantId::new_random(), draft(), Catalogue::builtin(), now)
+                .unwrap();
+        assert_eq!(
+            r.review_as_reseller(true, now),
+            Err(DomainError::NotResellerRelationship(RequestAction::Approve))
+        );
+    }
+}
