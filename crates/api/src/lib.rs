@@ -55,12 +55,22 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .fallback_service(inner)
         .layer(from_fn(normalize_path))
+        .layer(from_fn(time_limit))
         .layer(from_fn(request_id::layer))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(60),
-        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+/// How long one request may take before it is answered with 503.
+pub const REQUEST_TIME_LIMIT: Duration = Duration::from_secs(60);
+
+/// Answers a request that takes too long with a Graph error (503, `Retry-After`) instead of hanging.
+async fn time_limit(req: Request, next: Next) -> Response {
+    match tokio::time::timeout(REQUEST_TIME_LIMIT, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => {
+            ApiError::Unavailable("the request took longer than 60 seconds".into()).into_response()
+        }
+    }
 }
 
 async fn openapi_json() -> Response {
