@@ -201,20 +201,8 @@ pub async fn approve(
             DomainError::WrongCustomer => ApiError::Forbidden(e.to_string()),
             other => other.into(),
         })?;
-    let saved = state
-        .store
-        .commit(Changes {
-            relationships: vec![Write::Update(rel)],
-            ..Changes::default()
-        })
-        .await?;
+    let rel = crate::graph::save_relationship(state, Write::Update(rel)).await?;
     state.scheduled();
-    let rel = saved
-        .relationships
-        .into_iter()
-        .next()
-        .map(Write::into_inner)
-        .ok_or_else(|| ApiError::Internal("commit lost the relationship".into()))?;
     tracing::info!(relationship = %rel.id, customer = %caller.tenant, "relationship approved by the customer");
     Ok(rel)
 }

@@ -312,32 +312,51 @@ async fn client_credentials(
             ),
         )
     })?;
+    let mut claims = base_claims(
+        state,
+        aud,
+        tenant.id.to_string(),
+        client_id.to_string(),
+        client_id.to_string(),
+        "app",
+    );
+    if aud != ADMIN_AUDIENCE {
+        claims.roles = app.permissions.clone();
+    }
+    claims.name = Some(app.display_name.clone());
+    sign(state, issuer, claims, None)
+}
+
+/// The claims every token carries; the issuer is filled in when signing.
+fn base_claims(
+    state: &AppState,
+    aud: &str,
+    tid: String,
+    oid: String,
+    azp: String,
+    idtyp: &str,
+) -> Claims {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let claims = Claims {
+    Claims {
         aud: aud.to_owned(),
         iss: String::new(),
         iat: now,
         nbf: now,
         exp: now + state.config.token_lifetime_secs,
-        tid: tenant.id.to_string(),
-        oid: client_id.to_string(),
-        sub: client_id.to_string(),
-        azp: client_id.to_string(),
-        idtyp: "app".into(),
-        roles: if aud == ADMIN_AUDIENCE {
-            Vec::new()
-        } else {
-            app.permissions.clone()
-        },
+        tid,
+        sub: oid.clone(),
+        oid,
+        azp,
+        idtyp: idtyp.to_owned(),
+        roles: Vec::new(),
         scp: None,
         upn: None,
-        name: Some(app.display_name.clone()),
+        name: None,
         idp: None,
         home_tid: None,
         ver: "2.0".into(),
         uti: uuid::Uuid::new_v4().simple().to_string(),
-    };
-    sign(state, issuer, claims, None)
+    }
 }
 
 fn sign(
@@ -479,27 +498,17 @@ async fn password(
     }
     granted.sort();
     granted.dedup();
-    let now = now_t.unix_timestamp();
-    let claims = Claims {
-        aud: aud.to_owned(),
-        iss: String::new(),
-        iat: now,
-        nbf: now,
-        exp: now + state.config.token_lifetime_secs,
-        tid: user.tenant.to_string(),
-        oid: user.id.to_string(),
-        sub: user.id.to_string(),
-        azp: client_id.to_string(),
-        idtyp: "user".into(),
-        roles: Vec::new(),
-        scp: Some(granted.join(" ")),
-        upn: Some(user.user_principal_name.clone()),
-        name: Some(user.display_name.clone()),
-        idp: None,
-        home_tid: None,
-        ver: "2.0".into(),
-        uti: uuid::Uuid::new_v4().simple().to_string(),
-    };
+    let mut claims = base_claims(
+        state,
+        aud,
+        user.tenant.to_string(),
+        user.id.to_string(),
+        client_id.to_string(),
+        "user",
+    );
+    claims.scp = Some(granted.join(" "));
+    claims.upn = Some(user.user_principal_name.clone());
+    claims.name = Some(user.display_name.clone());
     let scope_out = granted
         .iter()
         .map(|g| format!("{aud}/{g}"))

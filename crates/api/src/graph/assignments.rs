@@ -6,12 +6,12 @@ use axum::response::Response;
 use gdap_domain::assignment::{AccessAssignment, AssignmentChange};
 use gdap_domain::ids::AssignmentId;
 use gdap_domain::query::{parse_item_query, parse_list_query, schemas};
-use gdap_domain::request::{Operation, OperationChange};
+use gdap_domain::request::OperationChange;
 use gdap_store::{Changes, Write};
 
 use super::input::{access_container, access_details, ASSIGNMENT_READ_ONLY};
 use super::relationships::reject_options;
-use super::{accepted, collection, entity, load_relationship, relationship_url};
+use super::{collection, entity, load_relationship, relationship_url, start_operation};
 use crate::auth::GraphCaller;
 use crate::dto;
 use crate::error::{ApiError, ApiResult};
@@ -174,31 +174,23 @@ pub async fn update_assignment(
         AssignmentChange::Roles(roles) => {
             let mut target = a.clone();
             target.roles = roles.clone();
-            let data = serde_json::to_string(&dto::assignment(&target))
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
-            let now = state.now();
-            let op = Operation::new(
-                rel.id,
-                rel.partner,
-                OperationChange::AssignmentRoles {
-                    assignment: a.id,
-                    roles,
-                },
-                data,
-                now,
-                &state.config.timings,
-            );
-            let location = format!("{}/operations/{}", relationship_url(&base, &rel.id), op.id);
-            state
-                .store
-                .commit(Changes {
-                    assignments: vec![Write::Update(a)],
-                    operations: vec![Write::Insert(op)],
-                    ..Changes::default()
-                })
-                .await?;
-            state.scheduled();
-            Ok(accepted(location))
+            let change = OperationChange::AssignmentRoles {
+                assignment: a.id,
+                roles,
+            };
+            let changes = Changes {
+                assignments: vec![Write::Update(a)],
+                ..Changes::default()
+            };
+            start_operation(
+                &state,
+                &base,
+                &rel,
+                change,
+                dto::assignment(&target),
+                changes,
+            )
+            .await
         }
     }
 }

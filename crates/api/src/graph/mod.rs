@@ -13,7 +13,8 @@ use axum::routing::get;
 use axum::Router;
 use gdap_domain::ids::RelationshipId;
 use gdap_domain::relationship::Relationship;
-use gdap_store::Page;
+use gdap_domain::request::{Operation, OperationChange};
+use gdap_store::{Changes, Page, Write};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -178,4 +179,50 @@ pub fn relationship_url(base: &Base, id: &RelationshipId) -> String {
         "{}/tenantRelationships/delegatedAdminRelationships/{id}",
         base.root()
     )
+}
+
+/// Commits one relationship write and returns the relationship as stored (with its new version).
+pub async fn save_relationship(
+    state: &AppState,
+    write: Write<Relationship>,
+) -> ApiResult<Relationship> {
+    let saved = state
+        .store
+        .commit(Changes {
+            relationships: vec![write],
+            ..Changes::default()
+        })
+        .await?;
+    saved
+        .relationships
+        .into_iter()
+        .next()
+        .map(Write::into_inner)
+        .ok_or_else(|| ApiError::Internal("commit lost the relationship".into()))
+}
+
+/// Records a long-running operation together with `changes`, and answers 202 with its `Location`.
+/// `target` is the object as it will be once the operation succeeds (Graph's `data`).
+pub async fn start_operation(
+    state: &AppState,
+    base: &Base,
+    rel: &Relationship,
+    change: OperationChange,
+    target: impl Serialize,
+    mut changes: Changes,
+) -> ApiResult<Response> {
+    let data = serde_json::to_string(&target).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let op = Operation::new(
+        rel.id,
+        rel.partner,
+        change,
+        data,
+        state.now(),
+        &state.config.timings,
+    );
+    let location = format!("{}/operations/{}", relationship_url(base, &rel.id), op.id);
+    changes.operations.push(Write::Insert(op));
+    state.store.commit(changes).await?;
+    state.scheduled();
+    Ok(accepted(location))
 }

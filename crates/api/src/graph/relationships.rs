@@ -8,12 +8,14 @@ use gdap_domain::query::{parse_item_query, parse_list_query, schemas, ListQuery,
 use gdap_domain::relationship::{
     CustomerParticipant, PatchOutcome, Relationship, RelationshipDraft, RelationshipPatch,
 };
-use gdap_domain::request::{Operation, OperationChange};
+use gdap_domain::request::OperationChange;
 use gdap_domain::roles::Catalogue;
 use gdap_store::{Changes, Write};
 
 use super::input::{access_details, customer, RELATIONSHIP_READ_ONLY};
-use super::{accepted, collection, entity, load_relationship, relationship_url};
+use super::{
+    collection, entity, load_relationship, relationship_url, save_relationship, start_operation,
+};
 use crate::auth::GraphCaller;
 use crate::dto;
 use crate::error::{ApiError, ApiResult};
@@ -94,19 +96,7 @@ pub async fn create_relationship(
         customer,
     };
     let rel = Relationship::create(partner, draft, Catalogue::builtin(), state.now())?;
-    let saved = state
-        .store
-        .commit(Changes {
-            relationships: vec![Write::Insert(rel)],
-            ..Changes::default()
-        })
-        .await?;
-    let rel = saved
-        .relationships
-        .into_iter()
-        .next()
-        .map(Write::into_inner)
-        .ok_or_else(|| ApiError::Internal("commit lost the relationship".into()))?;
+    let rel = save_relationship(&state, Write::Insert(rel)).await?;
     tracing::info!(relationship = %rel.id, partner = %partner, "relationship created");
     Ok(entity(
         StatusCode::CREATED,
@@ -199,19 +189,7 @@ pub async fn update_relationship(
             None,
         )),
         PatchOutcome::Updated => {
-            let saved = state
-                .store
-                .commit(Changes {
-                    relationships: vec![Write::Update(rel)],
-                    ..Changes::default()
-                })
-                .await?;
-            let rel = saved
-                .relationships
-                .into_iter()
-                .next()
-                .map(Write::into_inner)
-                .ok_or_else(|| ApiError::Internal("commit lost the relationship".into()))?;
+            let rel = save_relationship(&state, Write::Update(rel)).await?;
             Ok(entity(
                 StatusCode::OK,
                 base.context("delegatedAdminRelationships/$entity"),
@@ -241,27 +219,20 @@ pub async fn update_relationship(
             }
             let mut target = rel.clone();
             target.roles = remaining.clone();
-            let data = serde_json::to_string(&dto::relationship(&target))
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
-            let op = Operation::new(
-                rel.id,
-                rel.partner,
-                OperationChange::RelationshipRoles(remaining),
-                data,
-                now,
-                &state.config.timings,
-            );
-            let location = format!("{}/operations/{}", relationship_url(&base, &rel.id), op.id);
-            state
-                .store
-                .commit(Changes {
-                    relationships: vec![Write::Update(rel)],
-                    operations: vec![Write::Insert(op)],
-                    ..Changes::default()
-                })
-                .await?;
-            state.scheduled();
-            Ok(accepted(location))
+            let change = OperationChange::RelationshipRoles(remaining);
+            let changes = Changes {
+                relationships: vec![Write::Update(rel.clone())],
+                ..Changes::default()
+            };
+            start_operation(
+                &state,
+                &base,
+                &rel,
+                change,
+                dto::relationship(&target),
+                changes,
+            )
+            .await
         }
     }
 }
