@@ -10,6 +10,7 @@ pub mod duration;
 pub mod enums;
 pub mod error;
 pub mod ids;
+pub mod mail;
 pub mod query;
 pub mod relationship;
 pub mod request;
