@@ -17,6 +17,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/_gdap/reset", post(reset))
         .route("/_gdap/clock", get(get_clock).post(set_clock))
+        .route("/_gdap/outbox", get(outbox))
 }
 
 /// `POST /_gdap/reset`: deletes every relationship and restores the starting world.
@@ -91,4 +92,27 @@ pub async fn set_clock(
     let mut v = clock_view(&state);
     v["stepsApplied"] = json!(report.total());
     Ok(Json(v))
+}
+
+/// `GET /_gdap/outbox`: the newest 200 e-mails, sent or waiting, with their text.
+#[utoipa::path(get, path = "/_gdap/outbox", tag = "development", responses((status = 200)))]
+pub async fn outbox(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    let mails = state.store.outbox(200).await?;
+    let value: Vec<Value> = mails
+        .iter()
+        .map(|m| {
+            json!({
+                "id": m.id,
+                "to": m.to,
+                "subject": m.subject,
+                "body": m.body,
+                "relationshipId": m.relationship_id,
+                "createdDateTime": format_graph(m.created_at),
+                "attempts": m.attempts,
+                "sentDateTime": m.sent_at.map(format_graph),
+                "lastError": m.last_error,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "value": value })))
 }

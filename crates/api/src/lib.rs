@@ -11,6 +11,7 @@ pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod graph;
+pub mod mailer;
 pub mod openapi;
 pub mod request_id;
 pub mod state;

@@ -41,6 +41,7 @@ use crate::{admincenter, dev, graph, token};
         dev::reset,
         dev::get_clock,
         dev::set_clock,
+        dev::outbox,
     ),
     tags(
         (name = "delegatedAdminRelationships", description = "GDAP relationships of the calling partner"),

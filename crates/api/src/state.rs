@@ -58,6 +58,8 @@ pub struct AppState {
     pub world: Option<Arc<DirectoryBatch>>,
     /// Tokens already verified, so a client's repeated calls skip the signature check.
     pub verified: Arc<crate::auth::VerifiedTokens>,
+    /// The SMTP relay the outbox is delivered through, when one is configured.
+    pub mailer: Option<Arc<dyn crate::mailer::MailTransport>>,
     /// Failed sign-in counting.
     pub throttle: Arc<crate::throttle::SignInThrottle>,
     /// Settings.
@@ -88,8 +90,15 @@ impl AppState {
             world: world.map(Arc::new),
             throttle: Arc::new(crate::throttle::SignInThrottle::default()),
             verified: Arc::new(crate::auth::VerifiedTokens::default()),
+            mailer: None,
             config: Arc::new(config),
         }
+    }
+
+    /// Delivers the outbox through `mailer`.
+    pub fn with_mailer(mut self, mailer: Arc<dyn crate::mailer::MailTransport>) -> Self {
+        self.mailer = Some(mailer);
+        self
     }
 
     /// Called after a change that scheduled a lifecycle step. The worker looks every tick anyway;

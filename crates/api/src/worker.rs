@@ -8,7 +8,8 @@ use crate::state::AppState;
 /// How often the worker looks for due steps when nothing wakes it.
 pub const TICK: Duration = Duration::from_millis(250);
 
-/// Runs the lifecycle until `shutdown` completes: on every tick and whenever a change wakes it.
+/// Runs the lifecycle, and delivers the outbox, until `shutdown` completes: on every tick and
+/// whenever a change wakes it.
 pub async fn run(state: AppState, shutdown: impl Future<Output = ()>) {
     tokio::pin!(shutdown);
     loop {
@@ -21,6 +22,11 @@ pub async fn run(state: AppState, shutdown: impl Future<Output = ()>) {
             Ok(r) if r.total() > 0 => tracing::debug!(steps = r.total(), "lifecycle ran"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "lifecycle run failed; retrying"),
+        }
+        if let Some(mailer) = &state.mailer {
+            if let Err(e) = crate::mailer::deliver_due(&state, mailer.as_ref()).await {
+                tracing::warn!(error = %e, "outbox delivery failed; retrying");
+            }
         }
     }
 }

@@ -55,6 +55,9 @@ struct PartnerFile {
     mpn_id: Option<String>,
     #[serde(default)]
     types: Vec<PartnerType>,
+    service_name: Option<String>,
+    contact: Option<String>,
+    help_url: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -119,6 +122,9 @@ pub fn parse_world(json: &str, now: OffsetDateTime) -> Result<DirectoryBatch, Wo
             partner: t.partner.map(|p| PartnerProfile {
                 mpn_id: p.mpn_id,
                 types: p.types,
+                service_name: p.service_name,
+                contact: p.contact,
+                help_url: p.help_url,
             }),
             created_at: now,
         });

@@ -29,6 +29,12 @@ pub struct PartnerProfile {
     pub mpn_id: Option<String>,
     /// Program types.
     pub types: Vec<PartnerType>,
+    /// The service named in customer e-mails (defaults to the partner's name).
+    pub service_name: Option<String>,
+    /// Where customers ask for help (address, form URL or phone number).
+    pub contact: Option<String>,
+    /// A page with step-by-step approval instructions.
+    pub help_url: Option<String>,
 }
 
 /// An Entra tenant.

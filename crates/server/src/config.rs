@@ -33,6 +33,10 @@ pub struct Config {
     pub step_seconds: f64,
     /// Log filter (`info`, `gdap=debug` …).
     pub log: String,
+    /// SMTP relay for the outbox (`smtp://host:port`); without one, mails wait in the outbox.
+    pub smtp: Option<String>,
+    /// Sender address of outgoing mail (a no-reply address).
+    pub mail_from: String,
 }
 
 impl Default for Config {
@@ -49,6 +53,8 @@ impl Default for Config {
             tls_ca_out: "./gdap-ca.pem".into(),
             step_seconds: 1.0,
             log: "info".into(),
+            smtp: None,
+            mail_from: "gdap <no-reply@gdap.invalid>".into(),
         }
     }
 }
@@ -100,6 +106,14 @@ pub struct Overrides {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log: Option<String>,
+    /// SMTP relay for outgoing mail, e.g. `smtp://127.0.0.1:25`.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp: Option<String>,
+    /// Sender address of outgoing mail.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mail_from: Option<String>,
 }
 
 /// Merges defaults, the config file, `GDAP_*` variables and flags; validates once.
@@ -125,6 +139,8 @@ pub fn load(file: Option<&PathBuf>, overrides: &Overrides) -> anyhow::Result<Con
             "tls_ca_out",
             "step_seconds",
             "log",
+            "smtp",
+            "mail_from",
         ]))
         .merge(Serialized::globals(overrides))
         .extract()

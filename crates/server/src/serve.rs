@@ -113,7 +113,12 @@ pub async fn run(
         ..ApiConfig::default()
     };
     let store: Arc<dyn Store> = Arc::new(store);
-    let state = AppState::new(store, keys, dev_clock, world, api_config);
+    let mut state = AppState::new(store, keys, dev_clock, world, api_config);
+    if let Some(url) = &config.smtp {
+        let relay = gdap_api::mailer::SmtpRelay::new(url, &config.mail_from)
+            .map_err(|e| anyhow::anyhow!("smtp: {e}"))?;
+        state = state.with_mailer(Arc::new(relay));
+    }
     let app = gdap_api::app(state.clone());
 
     let (stop_tx, stop_rx) = watch::channel(false);

@@ -11,6 +11,7 @@ use crate::SqlStore;
 
 /// Tables emptied by a reset, children first.
 const RESET_ORDER: &[&str] = &[
+    "outbox",
     "operations",
     "assignments",
     "requests",

@@ -92,6 +92,12 @@ impl DirectoryStore for SqlStore {
         Ok(out)
     }
 
+    async fn users_of(&self, tenant: TenantId) -> Result<Vec<User>, StoreError> {
+        let mut q = Sql::new("SELECT * FROM users WHERE tenant_id = ");
+        q.text(tenant.to_string()).push(" ORDER BY upn");
+        self.fetch_all(q, rows::user).await
+    }
+
     async fn application(&self, client_id: ClientId) -> Result<Option<Application>, StoreError> {
         let mut q = Sql::new("SELECT * FROM applications WHERE client_id = ");
         q.text(client_id.to_string());

@@ -6,6 +6,7 @@ mod db;
 mod directory;
 mod list;
 mod migrate;
+mod outbox;
 mod relationships;
 mod rows;
 mod sql;

@@ -6,8 +6,14 @@ use crate::db::Step;
 use crate::sql::Sql;
 use crate::{Dialect, SqlStore};
 
-const SQLITE: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
-const POSTGRES: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+const SQLITE: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/sqlite/0001_init.sql")),
+    (2, include_str!("../migrations/sqlite/0002_outbox.sql")),
+];
+const POSTGRES: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_init.sql")),
+    (2, include_str!("../migrations/postgres/0002_outbox.sql")),
+];
 
 /// Splits a migration file into statements (on `;` at the end of a line).
 fn statements(sql: &str) -> impl Iterator<Item = String> + '_ {

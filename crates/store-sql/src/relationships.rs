@@ -589,6 +589,7 @@ impl RelationshipStore for SqlStore {
         steps.extend(changes.requests.iter().map(request_step));
         steps.extend(changes.assignments.iter().map(assignment_step));
         steps.extend(changes.operations.iter().map(operation_step));
+        steps.extend(changes.mail.iter().map(crate::outbox::insert_step));
         if steps.is_empty() {
             return Ok(changes);
         }

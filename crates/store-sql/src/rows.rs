@@ -222,6 +222,12 @@ pub(crate) fn operation(row: &Row) -> Result<Operation, StoreError> {
 struct PartnerJson {
     mpn_id: Option<String>,
     types: Vec<PartnerType>,
+    #[serde(default)]
+    service_name: Option<String>,
+    #[serde(default)]
+    contact: Option<String>,
+    #[serde(default)]
+    help_url: Option<String>,
 }
 
 pub(crate) fn partner_json(p: &Option<PartnerProfile>) -> Option<String> {
@@ -229,6 +235,9 @@ pub(crate) fn partner_json(p: &Option<PartnerProfile>) -> Option<String> {
         serde_json::to_string(&PartnerJson {
             mpn_id: p.mpn_id.clone(),
             types: p.types.clone(),
+            service_name: p.service_name.clone(),
+            contact: p.contact.clone(),
+            help_url: p.help_url.clone(),
         })
         .ok()
     })
@@ -242,6 +251,9 @@ pub(crate) fn tenant(row: &Row) -> Result<Tenant, StoreError> {
             Some(PartnerProfile {
                 mpn_id: p.mpn_id,
                 types: p.types,
+                service_name: p.service_name,
+                contact: p.contact,
+                help_url: p.help_url,
             })
         }
         None => None,

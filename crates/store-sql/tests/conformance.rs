@@ -52,6 +52,7 @@ async fn world(store: &SqlStore) -> World {
                     partner: Some(PartnerProfile {
                         mpn_id: Some("1".into()),
                         types: vec![PartnerType::CspDirect],
+                        ..PartnerProfile::default()
                     }),
                     created_at: now(),
                 },

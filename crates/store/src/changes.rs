@@ -43,6 +43,8 @@ pub struct Changes {
     pub assignments: Vec<Write<AccessAssignment>>,
     /// Operation writes.
     pub operations: Vec<Write<Operation>>,
+    /// E-mails to queue with the change.
+    pub mail: Vec<crate::traits::OutboxMail>,
 }
 
 impl Changes {
@@ -53,5 +55,6 @@ impl Changes {
             && self.requests.is_empty()
             && self.assignments.is_empty()
             && self.operations.is_empty()
+            && self.mail.is_empty()
     }
 }

@@ -11,6 +11,6 @@ pub use changes::{Changes, Write};
 pub use error::StoreError;
 pub use lifecycle::{Lifecycle, RunReport};
 pub use traits::{
-    AdminStore, CustomerSummary, DirectoryBatch, DirectoryStore, Page, RelationshipStore, Store,
-    StoredKey,
+    AdminStore, CustomerSummary, Delivery, DirectoryBatch, DirectoryStore, OutboxMail, OutboxStore,
+    Page, RelationshipStore, Store, StoredKey,
 };

@@ -97,6 +97,7 @@ impl Lifecycle {
             merged.assignments.extend(b.assignments.iter().cloned());
             merged.requests.extend(b.requests.iter().cloned());
             merged.operations.extend(b.operations.iter().cloned());
+            merged.mail.extend(b.mail.iter().cloned());
         }
         match self.store.commit(merged).await {
             Ok(_) => Ok(bundles.len()),

@@ -49,6 +49,61 @@ pub struct StoredKey {
     pub created_at: OffsetDateTime,
 }
 
+/// An e-mail waiting in (or delivered from) the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxMail {
+    /// Random id.
+    pub id: uuid::Uuid,
+    /// Recipient address.
+    pub to: String,
+    /// Subject (one line).
+    pub subject: String,
+    /// Plain-text body.
+    pub body: String,
+    /// The relationship the mail is about, if any.
+    pub relationship_id: Option<RelationshipId>,
+    /// When it was queued.
+    pub created_at: OffsetDateTime,
+    /// Delivery attempts so far.
+    pub attempts: u32,
+    /// When to try next (`None` once sent).
+    pub next_attempt_at: Option<OffsetDateTime>,
+    /// When the relay accepted it.
+    pub sent_at: Option<OffsetDateTime>,
+    /// The relay's last refusal, if any.
+    pub last_error: Option<String>,
+}
+
+/// The result of one delivery attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// The relay accepted the mail.
+    Sent(OffsetDateTime),
+    /// The relay was unreachable or refused; try again at `retry_at`.
+    Failed {
+        /// What went wrong.
+        error: String,
+        /// The next attempt.
+        retry_at: OffsetDateTime,
+    },
+}
+
+/// The e-mail outbox: mails are queued in the same transaction as the change they announce, so a
+/// relay that is down loses nothing.
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Mails due for a delivery attempt at `now`, oldest first.
+    async fn due_mail(
+        &self,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<OutboxMail>, StoreError>;
+    /// Records the outcome of an attempt.
+    async fn record_delivery(&self, id: uuid::Uuid, outcome: Delivery) -> Result<(), StoreError>;
+    /// The newest mails, sent or not.
+    async fn outbox(&self, limit: u32) -> Result<Vec<OutboxMail>, StoreError>;
+}
+
 /// A directory write for seeding and tests.
 #[derive(Debug, Clone, Default)]
 pub struct DirectoryBatch {
@@ -81,6 +136,8 @@ pub trait DirectoryStore: Send + Sync {
         tenant: TenantId,
         user: UserId,
     ) -> Result<Vec<Group>, StoreError>;
+    /// Every user of a tenant, by principal name.
+    async fn users_of(&self, tenant: TenantId) -> Result<Vec<User>, StoreError>;
     /// An application by client id, in any tenant.
     async fn application(&self, client_id: ClientId) -> Result<Option<Application>, StoreError>;
     /// Inserts directory objects atomically.
@@ -211,6 +268,6 @@ pub trait AdminStore: Send + Sync {
 }
 
 /// Everything gdap stores.
-pub trait Store: DirectoryStore + RelationshipStore + AdminStore {}
+pub trait Store: DirectoryStore + RelationshipStore + AdminStore + OutboxStore {}
 
-impl<T: DirectoryStore + RelationshipStore + AdminStore> Store for T {}
+impl<T: DirectoryStore + RelationshipStore + AdminStore + OutboxStore> Store for T {}

@@ -112,11 +112,17 @@ pub async fn create_request(
     );
     let body = dto::to_map(&dto::request(&request, prefer.unknown_members));
     tracing::info!(relationship = %rel.id, action = %action, "relationship request");
+    let mail = if action == RequestAction::LockForApproval {
+        crate::mailer::invitation_mails(&state, &rel, &base.origin).await?
+    } else {
+        Vec::new()
+    };
     state
         .store
         .commit(Changes {
             relationships: vec![Write::Update(rel)],
             requests: vec![Write::Insert(request)],
+            mail,
             ..Changes::default()
         })
         .await?;

@@ -8,6 +8,7 @@
 mod bad_input;
 mod helpers;
 mod lifecycle;
+mod mail;
 mod odata;
 mod rules;
 mod security;
