@@ -171,6 +171,9 @@ pub fn backoff(attempts: u32) -> Duration {
     Duration::seconds((5_i64 << attempts.min(7)).min(600))
 }
 
+/// How long a claimed mail stays hidden from other nodes while one tries to send it.
+pub const CLAIM_LEASE: Duration = Duration::minutes(2);
+
 /// Delivers every due mail once; returns how many the relay accepted.
 pub async fn deliver_due(
     state: &AppState,
@@ -178,7 +181,7 @@ pub async fn deliver_due(
 ) -> Result<usize, StoreError> {
     let now = OffsetDateTime::now_utc();
     let mut sent = 0;
-    for mail in state.store.due_mail(now, 100).await? {
+    for mail in state.store.claim_mail(now, CLAIM_LEASE, 100).await? {
         let outcome = match transport.send(&mail).await {
             Ok(()) => {
                 sent += 1;

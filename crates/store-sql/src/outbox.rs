@@ -58,9 +58,10 @@ fn mail(r: &Row) -> Result<OutboxMail, StoreError> {
 
 #[async_trait]
 impl OutboxStore for SqlStore {
-    async fn due_mail(
+    async fn claim_mail(
         &self,
         now: time::OffsetDateTime,
+        lease: time::Duration,
         limit: u32,
     ) -> Result<Vec<OutboxMail>, StoreError> {
         let mut q = Sql::new(&format!(
@@ -69,7 +70,32 @@ impl OutboxStore for SqlStore {
         q.int(to_micros(now))
             .push(" ORDER BY next_attempt_at, id LIMIT ")
             .int(i64::from(limit));
-        self.fetch_all(q, mail).await
+        let due = self.fetch_all(q, mail).await?;
+        let mut claimed = Vec::with_capacity(due.len());
+        for m in due {
+            // Move the attempt time forward, on the condition that nobody else did first.
+            let mut claim = Sql::new("UPDATE outbox SET next_attempt_at = ");
+            claim
+                .int(to_micros(now + lease))
+                .push(" WHERE id = ")
+                .text(m.id.to_string());
+            claim
+                .push(" AND sent_at IS NULL AND next_attempt_at = ")
+                .bind(Param::OptInt(om(m.next_attempt_at)));
+            match self
+                .transaction(vec![Step {
+                    sql: claim,
+                    checked: true,
+                    on_unique: None,
+                }])
+                .await
+            {
+                Ok(()) => claimed.push(m),
+                Err(StoreError::VersionConflict) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(claimed)
     }
 
     async fn record_delivery(&self, id: uuid::Uuid, outcome: Delivery) -> Result<(), StoreError> {

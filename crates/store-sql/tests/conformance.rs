@@ -567,6 +567,80 @@ async fn concurrent_commits_succeed_or_fail_each_on_their_own(store: SqlStore) {
     assert_eq!(all.count, Some(20));
 }
 
+async fn a_queued_mail_is_claimed_by_one_sender_at_a_time_and_survives_a_failed_attempt(
+    store: SqlStore,
+) {
+    use gdap_store::{Delivery, OutboxMail, OutboxStore};
+    let mail = OutboxMail {
+        id: uuid::Uuid::new_v4(),
+        to: "admin@customer.example".into(),
+        subject: "【重要】subject".into(),
+        body: "body".into(),
+        relationship_id: None,
+        created_at: now(),
+        attempts: 0,
+        next_attempt_at: Some(now()),
+        sent_at: None,
+        last_error: None,
+    };
+    store
+        .commit(Changes {
+            mail: vec![mail.clone()],
+            ..Changes::default()
+        })
+        .await
+        .unwrap();
+    let lease = time::Duration::minutes(2);
+    let (a, b) = tokio::join!(
+        store.claim_mail(now(), lease, 10),
+        store.claim_mail(now(), lease, 10)
+    );
+    assert_eq!(
+        a.unwrap().len() + b.unwrap().len(),
+        1,
+        "exactly one claimer gets the mail"
+    );
+    assert!(
+        store
+            .claim_mail(now() + time::Duration::minutes(1), lease, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "hidden during the lease"
+    );
+    store
+        .record_delivery(
+            mail.id,
+            Delivery::Failed {
+                error: "relay down".into(),
+                retry_at: now() + time::Duration::seconds(5),
+            },
+        )
+        .await
+        .unwrap();
+    let again = store
+        .claim_mail(now() + time::Duration::seconds(5), lease, 10)
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].attempts, 1);
+    assert_eq!(again[0].last_error.as_deref(), Some("relay down"));
+    assert_eq!(again[0].subject, "【重要】subject");
+    store
+        .record_delivery(mail.id, Delivery::Sent(now()))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .claim_mail(now() + time::Duration::days(1), lease, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "sent mail is done"
+    );
+    assert_eq!(store.outbox(10).await.unwrap()[0].sent_at, Some(now()));
+}
+
 macro_rules! suite {
     ($($name:ident),+ $(,)?) => {
         mod sqlite {
@@ -599,6 +673,7 @@ suite!(
     one_live_assignment_per_group_and_customers_follow_active_relationships,
     due_work_is_found_in_due_order,
     concurrent_commits_succeed_or_fail_each_on_their_own,
+    a_queued_mail_is_claimed_by_one_sender_at_a_time_and_survives_a_failed_attempt,
 );
 
 mod pg {

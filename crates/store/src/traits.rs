@@ -92,10 +92,13 @@ pub enum Delivery {
 /// relay that is down loses nothing.
 #[async_trait]
 pub trait OutboxStore: Send + Sync {
-    /// Mails due for a delivery attempt at `now`, oldest first.
-    async fn due_mail(
+    /// Claims up to `limit` mails due at `now`, oldest first, for one delivery attempt: each is
+    /// hidden from other claimers for `lease`, so several nodes never send the same mail at once,
+    /// and a node that dies mid-attempt only delays it.
+    async fn claim_mail(
         &self,
         now: OffsetDateTime,
+        lease: time::Duration,
         limit: u32,
     ) -> Result<Vec<OutboxMail>, StoreError>;
     /// Records the outcome of an attempt.
