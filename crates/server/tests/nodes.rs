@@ -1,0 +1,271 @@
+//! Two `gdap serve` processes on one PostgreSQL database: any node serves any request.
+//!
+//! Runs when `GDAP_TEST_POSTGRES` names a PostgreSQL server (`./scripts/test` and CI set it); each
+//! test creates a fresh database and drops it afterwards.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code fails loudly on broken assumptions"
+)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const WORLD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/api/world.json");
+const PARTNER: &str = "11111111-1111-4111-8111-111111111111";
+const RELS: &str = "/v1.0/tenantRelationships/delegatedAdminRelationships";
+
+struct Node {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn node(db: &str) -> Node {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gdap"))
+        .args([
+            "serve",
+            "--dev",
+            "--seed",
+            WORLD,
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+            db,
+            "--step-seconds",
+            "0.2",
+            "--log",
+            "error",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("gdap listening on ")
+        .unwrap_or_else(|| panic!("no banner: {line:?}"))
+        .to_owned();
+    Node { child, base }
+}
+
+struct Database {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl Database {
+    async fn fresh() -> Option<Self> {
+        let admin = std::env::var("GDAP_TEST_POSTGRES").ok()?;
+        let name = format!("gdap_nodes_{}", uuid::Uuid::new_v4().simple());
+        let pool = sqlx::PgPool::connect(&admin).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        let url = format!(
+            "{}/{name}",
+            admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b)
+        );
+        Some(Self { admin, name, url })
+    }
+
+    async fn drop_now(self) {
+        let pool = sqlx::PgPool::connect(&self.admin).await.unwrap();
+        sqlx::query(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ))
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+    }
+}
+
+async fn token(http: &reqwest::Client, base: &str, tenant: &str, form: &[(&str, &str)]) -> String {
+    let v: Value = http
+        .post(format!("{base}/{tenant}/oauth2/v2.0/token"))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["access_token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no token: {v}"))
+        .to_owned()
+}
+
+async fn partner_token(http: &reqwest::Client, base: &str) -> String {
+    token(
+        http,
+        base,
+        PARTNER,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", "11111111-cccc-4ccc-8ccc-000000000001"),
+            ("client_secret", "writer-secret"),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ],
+    )
+    .await
+}
+
+fn body(name: &str) -> Value {
+    json!({"displayName": name, "duration": "P30D", "customer": {"tenantId": "33333333-3333-4333-8333-333333333333"},
+           "accessDetails": {"unifiedRoles": [{"roleDefinitionId": "729827e3-9c14-49f7-bb1b-9608f156bbb8"}]}})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relationship_created_on_one_node_is_locked_approved_and_seen_active_on_the_other() {
+    let Some(db) = Database::fresh().await else {
+        return;
+    };
+    let one = node(&db.url);
+    let two = node(&db.url);
+    let http = reqwest::Client::new();
+    let t1 = partner_token(&http, &one.base).await;
+    let created: Value = http
+        .post(format!("{}{RELS}", one.base))
+        .bearer_auth(&t1)
+        .json(&body("Two nodes"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+    // A token issued by node one is accepted by node two.
+    let lock = http
+        .post(format!("{}{RELS}/{id}/requests", two.base))
+        .bearer_auth(&t1)
+        .json(&json!({"action": "lockForApproval"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lock.status(), 201);
+    let customer = token(
+        &http,
+        &two.base,
+        "customera.onmicrosoft.com",
+        &[
+            ("grant_type", "password"),
+            ("client_id", "04b07795-8ddb-461a-bbee-02f9e1bf7b46"),
+            ("username", "ga@customera.onmicrosoft.com"),
+            ("password", "Ga-Pass-1"),
+            ("scope", "https://admin.microsoft.com/.default"),
+        ],
+    )
+    .await;
+    let approve = http
+        .post(format!(
+            "{}/admincenter/v1/gdapInvitations/{id}/approve",
+            one.base
+        ))
+        .bearer_auth(&customer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(approve.status(), 200);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let rel: Value = http
+            .get(format!("{}{RELS}/{id}", two.base))
+            .bearer_auth(&t1)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if rel["status"] == "active" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still {} on node two",
+            rel["status"]
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    drop((one, two));
+    db.drop_now().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_concurrent_patches_with_one_etag_over_two_nodes_let_exactly_one_win() {
+    let Some(db) = Database::fresh().await else {
+        return;
+    };
+    let one = node(&db.url);
+    let two = node(&db.url);
+    let http = reqwest::Client::new();
+    let t = partner_token(&http, &one.base).await;
+    let created: Value = http
+        .post(format!("{}{RELS}", one.base))
+        .bearer_auth(&t)
+        .json(&body("Race"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+    let etag = created["@odata.etag"].as_str().unwrap().to_owned();
+    let mut tasks = Vec::new();
+    for n in 0..50 {
+        let base = if n % 2 == 0 {
+            one.base.clone()
+        } else {
+            two.base.clone()
+        };
+        let (http, t, id, etag) = (http.clone(), t.clone(), id.clone(), etag.clone());
+        tasks.push(tokio::spawn(async move {
+            http.patch(format!("{base}{RELS}/{id}"))
+                .bearer_auth(t)
+                .header("If-Match", etag)
+                .json(&json!({"displayName": format!("Winner {n}")}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 412).count(),
+        49,
+        "{statuses:?}"
+    );
+    drop((one, two));
+    db.drop_now().await;
+}
