@@ -38,13 +38,16 @@ pub async fn keys(store: &SqlStore) -> anyhow::Result<KeySet> {
     if stored.is_empty() {
         let (k, bytes) = SigningKey::generate().map_err(|e| anyhow::anyhow!("{e}"))?;
         store
-            .add_signing_key(StoredKey {
-                kid: k.kid().to_owned(),
-                pkcs8: bytes,
-                created_at: time::OffsetDateTime::now_utc(),
-            })
+            .add_signing_key(
+                StoredKey {
+                    kid: k.kid().to_owned(),
+                    pkcs8: bytes,
+                    created_at: time::OffsetDateTime::now_utc(),
+                },
+                true,
+            )
             .await?;
-        // Another node may have added one at the same time: read back what the store holds.
+        // Another node may have added its key first: use what the store holds.
         stored = store.signing_keys().await?;
     }
     let keys = stored

@@ -42,14 +42,25 @@ impl AdminStore for SqlStore {
         .await
     }
 
-    async fn add_signing_key(&self, key: StoredKey) -> Result<(), StoreError> {
+    async fn add_signing_key(&self, key: StoredKey, only_if_none: bool) -> Result<(), StoreError> {
         use base64::Engine;
-        let mut q = Sql::new("INSERT INTO signing_keys (kid, pkcs8, created_at) VALUES (");
+        let mut q = Sql::new("INSERT INTO signing_keys (kid, pkcs8, created_at) SELECT ");
         q.text(key.kid.clone()).push(", ");
         q.text(base64::engine::general_purpose::STANDARD.encode(&key.pkcs8))
             .push(", ");
-        q.int(to_micros(key.created_at)).push(")");
-        self.transaction(vec![Step::plain(q)]).await
+        q.int(to_micros(key.created_at));
+        let mut steps = Vec::new();
+        if only_if_none {
+            q.push(" WHERE NOT EXISTS (SELECT 1 FROM signing_keys)");
+            // SQLite has one writer already; PostgreSQL needs the table locked for the check to hold.
+            if self.dialect() == crate::Dialect::Postgres {
+                steps.push(Step::plain(Sql::new(
+                    "LOCK TABLE signing_keys IN EXCLUSIVE MODE",
+                )));
+            }
+        }
+        steps.push(Step::plain(q));
+        self.transaction(steps).await
     }
 
     async fn reset(&self) -> Result<(), StoreError> {

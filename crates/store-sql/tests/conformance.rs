@@ -641,6 +641,26 @@ async fn a_queued_mail_is_claimed_by_one_sender_at_a_time_and_survives_a_failed_
     assert_eq!(store.outbox(10).await.unwrap()[0].sent_at, Some(now()));
 }
 
+async fn nodes_starting_together_agree_on_one_signing_key(store: SqlStore) {
+    use gdap_store::{AdminStore, StoredKey};
+    let key = |kid: &str| StoredKey {
+        kid: kid.into(),
+        pkcs8: vec![1, 2, 3],
+        created_at: now(),
+    };
+    let (a, b) = tokio::join!(
+        store.add_signing_key(key("a"), true),
+        store.add_signing_key(key("b"), true)
+    );
+    a.unwrap();
+    b.unwrap();
+    assert_eq!(store.signing_keys().await.unwrap().len(), 1);
+    store.add_signing_key(key("rotated"), false).await.unwrap();
+    let keys = store.signing_keys().await.unwrap();
+    assert_eq!(keys.len(), 2);
+    assert_eq!(keys[1].pkcs8, vec![1, 2, 3]);
+}
+
 macro_rules! suite {
     ($($name:ident),+ $(,)?) => {
         mod sqlite {
@@ -674,6 +694,7 @@ suite!(
     due_work_is_found_in_due_order,
     concurrent_commits_succeed_or_fail_each_on_their_own,
     a_queued_mail_is_claimed_by_one_sender_at_a_time_and_survives_a_failed_attempt,
+    nodes_starting_together_agree_on_one_signing_key,
 );
 
 mod pg {

@@ -264,8 +264,9 @@ pub trait RelationshipStore: Send + Sync {
 pub trait AdminStore: Send + Sync {
     /// All signing keys, oldest first.
     async fn signing_keys(&self) -> Result<Vec<StoredKey>, StoreError>;
-    /// Adds a signing key.
-    async fn add_signing_key(&self, key: StoredKey) -> Result<(), StoreError>;
+    /// Adds a signing key. With `only_if_none`, the key is added only when the store holds none
+    /// yet, atomically, so nodes starting together on a new database agree on one key.
+    async fn add_signing_key(&self, key: StoredKey, only_if_none: bool) -> Result<(), StoreError>;
     /// Deletes every directory object and relationship (keys stay, so issued tokens still verify).
     async fn reset(&self) -> Result<(), StoreError>;
 }

@@ -78,11 +78,14 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         .expect("open store");
     let (key, pkcs8) = gdap_auth::SigningKey::generate().expect("key");
     store
-        .add_signing_key(StoredKey {
-            kid: key.kid().to_owned(),
-            pkcs8,
-            created_at: time::OffsetDateTime::now_utc(),
-        })
+        .add_signing_key(
+            StoredKey {
+                kid: key.kid().to_owned(),
+                pkcs8,
+                created_at: time::OffsetDateTime::now_utc(),
+            },
+            false,
+        )
         .await
         .expect("store key");
     let keys = gdap_auth::KeySet::new(vec![key]);
