@@ -269,3 +269,111 @@ async fn fifty_concurrent_patches_with_one_etag_over_two_nodes_let_exactly_one_w
     drop((one, two));
     db.drop_now().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_killed_while_creating_loses_no_acknowledged_relationship_and_carries_on_after_restart(
+) {
+    let Some(db) = Database::fresh().await else {
+        return;
+    };
+    let mut one = node(&db.url);
+    let http = reqwest::Client::new();
+    let t = partner_token(&http, &one.base).await;
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let mut tasks = Vec::new();
+    for w in 0..16 {
+        let (http, t, base, acked) = (
+            http.clone(),
+            t.clone(),
+            one.base.clone(),
+            acknowledged.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            for n in 0..(5000 / 16) {
+                let Ok(res) = http
+                    .post(format!("{base}{RELS}"))
+                    .bearer_auth(&t)
+                    .json(&body(&format!("Kill {w}-{n}")))
+                    .send()
+                    .await
+                else {
+                    return;
+                };
+                if res.status() != 201 {
+                    return;
+                }
+                let Ok(v) = res.json::<Value>().await else {
+                    return;
+                };
+                acked
+                    .lock()
+                    .unwrap()
+                    .push(v["id"].as_str().unwrap().to_owned());
+            }
+        }));
+    }
+    // Kill the node with SIGKILL while the clients are busy.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while acknowledged.lock().unwrap().len() < 500 {
+        assert!(Instant::now() < deadline, "the node did not get going");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    one.child.kill().unwrap();
+    one.child.wait().unwrap();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let acked = acknowledged.lock().unwrap().clone();
+    assert!(
+        acked.len() < 4992,
+        "the kill came too late to prove anything"
+    );
+
+    let again = node(&db.url);
+    let t = partner_token(&http, &again.base).await;
+    let mut stored = std::collections::HashSet::new();
+    let mut url = format!(
+        "{}{RELS}?$top=300&$filter=startswith(displayName,'Kill')",
+        again.base
+    );
+    loop {
+        let page: Value = http
+            .get(&url)
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for r in page["value"].as_array().unwrap() {
+            assert_eq!(r["status"], "created", "nothing half-written");
+            assert_eq!(
+                r["accessDetails"]["unifiedRoles"].as_array().unwrap().len(),
+                1
+            );
+            stored.insert(r["id"].as_str().unwrap().to_owned());
+        }
+        match page["@odata.nextLink"].as_str() {
+            Some(next) => url = next.to_owned(),
+            None => break,
+        }
+    }
+    for id in &acked {
+        assert!(
+            stored.contains(id),
+            "relationship {id} was acknowledged with 201 but is gone"
+        );
+    }
+    let carry_on = http
+        .post(format!("{}{RELS}", again.base))
+        .bearer_auth(&t)
+        .json(&body("After the restart"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(carry_on.status(), 201);
+    drop(again);
+    drop(one);
+    db.drop_now().await;
+}
