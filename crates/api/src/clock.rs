@@ -53,6 +53,12 @@ impl DevClock {
         self.advance(t - now)
     }
 
+    /// Adopts a larger offset seen elsewhere (another node moved the shared clock).
+    pub fn observe(&self, offset: Duration) {
+        let us = i64::try_from(offset.whole_microseconds()).unwrap_or(i64::MAX);
+        self.offset_micros.fetch_max(us, Ordering::SeqCst);
+    }
+
     /// The current offset from wall-clock time.
     pub fn offset(&self) -> Duration {
         Duration::microseconds(self.offset_micros.load(Ordering::SeqCst))

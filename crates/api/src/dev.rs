@@ -43,8 +43,9 @@ fn clock_view(state: &AppState) -> Value {
 
 /// `GET /_gdap/clock`: the lifecycle clock.
 #[utoipa::path(get, path = "/_gdap/clock", tag = "development", responses((status = 200, description = "{\"now\": …}")))]
-pub async fn get_clock(State(state): State<AppState>) -> Json<Value> {
-    Json(clock_view(&state))
+pub async fn get_clock(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    state.sync_clock().await?;
+    Ok(Json(clock_view(&state)))
 }
 
 /// `POST /_gdap/clock` with `{"advance": "P1D"}` or `{"set": "2027-01-01T00:00:00Z"}`: moves the
@@ -58,6 +59,7 @@ pub async fn set_clock(
     let clock = state.dev_clock.clone().ok_or_else(|| {
         ApiError::NotFound("the clock can only be moved in development mode".into())
     })?;
+    state.sync_clock().await?;
     let mut o = Obj::new(body, "clock");
     let advance = o.take_str("advance")?;
     let set = o.take_str("set")?;
@@ -88,6 +90,10 @@ pub async fn set_clock(
             ))
         }
     };
+    state
+        .store
+        .raise_clock_offset(i64::try_from(clock.offset().whole_microseconds()).unwrap_or(i64::MAX))
+        .await?;
     let report = state.run_lifecycle(Some(now)).await?;
     let mut v = clock_view(&state);
     v["stepsApplied"] = json!(report.total());

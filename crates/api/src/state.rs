@@ -101,6 +101,17 @@ impl AppState {
         self
     }
 
+    /// Adopts the development clock offset shared through the store (another node may have moved
+    /// it). Does nothing outside development mode.
+    pub async fn sync_clock(&self) -> Result<(), gdap_store::StoreError> {
+        if let Some(clock) = &self.dev_clock {
+            clock.observe(time::Duration::microseconds(
+                self.store.clock_offset().await?,
+            ));
+        }
+        Ok(())
+    }
+
     /// Called after a change that scheduled a lifecycle step. The worker looks every tick anyway;
     /// only steps of zero length are worth waking it early for.
     pub fn scheduled(&self) {

@@ -18,6 +18,9 @@ pub async fn run(state: AppState, shutdown: impl Future<Output = ()>) {
             () = state.wake.notified() => {}
             () = tokio::time::sleep(TICK) => {}
         }
+        if let Err(e) = state.sync_clock().await {
+            tracing::warn!(error = %e, "reading the shared clock failed");
+        }
         match state.run_lifecycle(None).await {
             Ok(r) if r.total() > 0 => tracing::debug!(steps = r.total(), "lifecycle ran"),
             Ok(_) => {}

@@ -71,10 +71,14 @@ async fn seed(store: &SqlStore, seed: &Seed) -> anyhow::Result<()> {
             if present {
                 tracing::info!("the seed world is already in the database");
             } else {
-                store
-                    .insert_directory(batch.clone())
-                    .await
-                    .context("seeding the world")?;
+                match store.insert_directory(batch.clone()).await {
+                    Ok(()) => {}
+                    // Another node seeded the same world at the same moment.
+                    Err(gdap_store::StoreError::Duplicate(_)) => {
+                        tracing::info!("the seed world was inserted by another node");
+                    }
+                    Err(e) => return Err(anyhow::Error::new(e).context("seeding the world")),
+                }
             }
         }
         Seed::Fresh(batch) => {

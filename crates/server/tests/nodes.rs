@@ -31,6 +31,10 @@ impl Drop for Node {
 }
 
 fn node(db: &str) -> Node {
+    node_with(db, &[])
+}
+
+fn node_with(db: &str, extra: &[&str]) -> Node {
     let mut child = Command::new(env!("CARGO_BIN_EXE_gdap"))
         .args([
             "serve",
@@ -46,6 +50,7 @@ fn node(db: &str) -> Node {
             "--log",
             "error",
         ])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -375,5 +380,182 @@ async fn a_node_killed_while_creating_loses_no_acknowledged_relationship_and_car
     assert_eq!(carry_on.status(), 201);
     drop(again);
     drop(one);
+    db.drop_now().await;
+}
+
+fn python() -> std::path::PathBuf {
+    let p = std::env::var_os("GDAP_TEST_PYTHON")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../target/pyenv/bin/python"
+            ))
+        });
+    assert!(
+        p.exists(),
+        "{} is missing: run ./scripts/test, which makes the test environment with aiosmtpd",
+        p.display()
+    );
+    p
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_two_nodes_every_mail_is_sent_once_and_every_expiry_happens_on_the_shared_clock() {
+    let Some(db) = Database::fresh().await else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("gdap-nodes-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut relay = Command::new(python())
+        .args([
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            &format!("127.0.0.1:{port}"),
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+            dir.join("Maildir").to_str().unwrap(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "aiosmtpd did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let smtp = format!("smtp://127.0.0.1:{port}");
+    let one = node_with(&db.url, &["--smtp", &smtp]);
+    let two = node_with(&db.url, &["--smtp", &smtp]);
+    let http = reqwest::Client::new();
+    let t = partner_token(&http, &one.base).await;
+    let customer = token(
+        &http,
+        &two.base,
+        "customerb.onmicrosoft.com",
+        &[
+            ("grant_type", "password"),
+            ("client_id", "04b07795-8ddb-461a-bbee-02f9e1bf7b46"),
+            ("username", "ga@customerb.onmicrosoft.com"),
+            ("password", "Gb-Pass-1"),
+            ("scope", "https://admin.microsoft.com/.default"),
+        ],
+    )
+    .await;
+    let mut ids = Vec::new();
+    for n in 0..30 {
+        let base = if n % 2 == 0 { &one.base } else { &two.base };
+        let mut b = body(&format!("Once {n}"));
+        b["customer"]["tenantId"] = json!("44444444-4444-4444-8444-444444444444");
+        let created: Value = http
+            .post(format!("{base}{RELS}"))
+            .bearer_auth(&t)
+            .json(&b)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = created["id"].as_str().unwrap().to_owned();
+        assert_eq!(
+            http.post(format!("{base}{RELS}/{id}/requests"))
+                .bearer_auth(&t)
+                .json(&json!({"action": "lockForApproval"}))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            201
+        );
+        assert_eq!(
+            http.post(format!(
+                "{base}/admincenter/v1/gdapInvitations/{id}/approve"
+            ))
+            .bearer_auth(&customer)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+            200
+        );
+        ids.push(id);
+    }
+    // Both nodes deliver the outbox: each of the 30 mails must arrive exactly once.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let n = std::fs::read_dir(dir.join("Maildir/new"))
+            .map(|d| d.count())
+            .unwrap_or(0);
+        assert!(
+            n <= 30,
+            "{n} mails arrived for 30 invitations: some were sent twice"
+        );
+        if n == 30 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "only {n} of 30 mails arrived");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Wait for activation, then move the shared clock on node one past every end date.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let moved = http
+        .post(format!("{}/_gdap/clock", one.base))
+        .json(&json!({"advance": "P31D"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(moved.status(), 200);
+    let clock_two: Value = http
+        .get(format!("{}/_gdap/clock", two.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        clock_two["offsetSeconds"].as_i64().unwrap() >= 31 * 86_400,
+        "node two follows the shared clock: {clock_two}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    for id in &ids {
+        loop {
+            let rel: Value = http
+                .get(format!("{}{RELS}/{id}", two.base))
+                .bearer_auth(&t)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if rel["status"] == "expired" {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{id} is still {}", rel["status"]);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let n = std::fs::read_dir(dir.join("Maildir/new"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(n, 30, "no mail is sent twice later either");
+    let _ = relay.kill();
+    let _ = relay.wait();
+    drop((one, two));
+    let _ = std::fs::remove_dir_all(&dir);
     db.drop_now().await;
 }

@@ -63,6 +63,22 @@ impl AdminStore for SqlStore {
         self.transaction(steps).await
     }
 
+    async fn clock_offset(&self) -> Result<i64, StoreError> {
+        let q = Sql::new("SELECT value FROM settings WHERE key = 'clock_offset_us'");
+        let v = self.fetch_optional(q, |r| r.text("value")).await?;
+        Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    async fn raise_clock_offset(&self, micros: i64) -> Result<(), StoreError> {
+        let mut q = Sql::new("INSERT INTO settings (key, value) VALUES ('clock_offset_us', ");
+        q.text(micros.to_string());
+        q.push(
+            ") ON CONFLICT (key) DO UPDATE SET value = excluded.value \
+             WHERE CAST(settings.value AS BIGINT) < CAST(excluded.value AS BIGINT)",
+        );
+        self.transaction(vec![Step::plain(q)]).await
+    }
+
     async fn reset(&self) -> Result<(), StoreError> {
         self.transaction(
             RESET_ORDER

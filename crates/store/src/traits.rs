@@ -267,6 +267,10 @@ pub trait AdminStore: Send + Sync {
     /// Adds a signing key. With `only_if_none`, the key is added only when the store holds none
     /// yet, atomically, so nodes starting together on a new database agree on one key.
     async fn add_signing_key(&self, key: StoredKey, only_if_none: bool) -> Result<(), StoreError>;
+    /// The development clock's offset from wall-clock time, in microseconds, shared by all nodes.
+    async fn clock_offset(&self) -> Result<i64, StoreError>;
+    /// Raises the shared development clock offset to `micros` (it never goes down).
+    async fn raise_clock_offset(&self, micros: i64) -> Result<(), StoreError>;
     /// Deletes every directory object and relationship (keys stay, so issued tokens still verify).
     async fn reset(&self) -> Result<(), StoreError>;
 }
