@@ -107,7 +107,7 @@ pub async fn invitation_view(
     rel: &Relationship,
     customer: TenantId,
 ) -> ApiResult<Value> {
-    let partner = state.store.tenant(rel.partner).await?;
+    let partner = state.tenant(rel.partner).await?;
     let expires = rel.invitation_expires_at(&state.config.timings);
     let approvable = rel
         .check_approvable(customer, state.now(), &state.config.timings)
@@ -184,7 +184,6 @@ pub async fn approve(
     require_approver(state, caller).await?;
     if_match.check_if_present(&dto::relationship_etag(&rel))?;
     let tenant = state
-        .store
         .tenant(caller.tenant)
         .await?
         .ok_or_else(|| ApiError::Forbidden("the calling tenant no longer exists".into()))?;
@@ -233,7 +232,7 @@ pub async fn partners_of(state: &AppState, customer: TenantId) -> ApiResult<Vec<
     }
     let mut out = Vec::new();
     for (partner, rels) in by_partner {
-        let t = state.store.tenant(partner).await?;
+        let t = state.tenant(partner).await?;
         let relationships: Vec<Value> = rels
             .iter()
             .map(|r| {

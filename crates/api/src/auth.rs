@@ -176,7 +176,7 @@ impl Principal {
                 "{NOT_PERMITTED} The token lacks the `{needed}` permission."
             )));
         }
-        let tenant = state.store.tenant(self.tenant).await?.ok_or_else(|| {
+        let tenant = state.tenant(self.tenant).await?.ok_or_else(|| {
             ApiError::Forbidden(format!("{NOT_PERMITTED} The tenant no longer exists."))
         })?;
         if tenant.partner.is_none() {

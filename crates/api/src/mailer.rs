@@ -41,8 +41,8 @@ pub async fn invitation_mails(
         return Ok(Vec::new());
     };
     let (Some(partner), Some(tenant)) = (
-        state.store.tenant(rel.partner).await?,
-        state.store.tenant(customer.tenant_id).await?,
+        state.tenant(rel.partner).await?,
+        state.tenant(customer.tenant_id).await?,
     ) else {
         return Ok(Vec::new());
     };

@@ -62,8 +62,58 @@ pub struct AppState {
     pub mailer: Option<Arc<dyn crate::mailer::MailTransport>>,
     /// Failed sign-in counting.
     pub throttle: Arc<crate::throttle::SignInThrottle>,
+    /// Recently read tenants (they change only when seeded or reset).
+    pub tenants: Arc<TenantCache>,
     /// Settings.
     pub config: Arc<ApiConfig>,
+}
+
+/// How long a tenant read from the store is reused.
+pub const TENANT_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// A short-lived cache of tenants by id, so that every request does not read its tenant again.
+#[derive(Debug, Default)]
+pub struct TenantCache {
+    map: std::sync::Mutex<
+        std::collections::HashMap<
+            gdap_domain::ids::TenantId,
+            (std::time::Instant, Option<gdap_domain::directory::Tenant>),
+        >,
+    >,
+}
+
+impl TenantCache {
+    fn get(
+        &self,
+        id: &gdap_domain::ids::TenantId,
+    ) -> Option<Option<gdap_domain::directory::Tenant>> {
+        let map = self
+            .map
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.get(id)
+            .filter(|(at, _)| at.elapsed() < TENANT_CACHE_TTL)
+            .map(|(_, t)| t.clone())
+    }
+
+    fn put(&self, id: gdap_domain::ids::TenantId, t: Option<gdap_domain::directory::Tenant>) {
+        let mut map = self
+            .map
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if map.len() >= 10_000 {
+            map.clear();
+        }
+        map.insert(id, (std::time::Instant::now(), t));
+    }
+
+    /// Forgets everything (after a reset).
+    pub fn clear(&self) {
+        self.map
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
+    }
 }
 
 impl AppState {
@@ -90,9 +140,23 @@ impl AppState {
             world: world.map(Arc::new),
             throttle: Arc::new(crate::throttle::SignInThrottle::default()),
             verified: Arc::new(crate::auth::VerifiedTokens::default()),
+            tenants: Arc::new(TenantCache::default()),
             mailer: None,
             config: Arc::new(config),
         }
+    }
+
+    /// A tenant by id, through the short-lived cache.
+    pub async fn tenant(
+        &self,
+        id: gdap_domain::ids::TenantId,
+    ) -> Result<Option<gdap_domain::directory::Tenant>, gdap_store::StoreError> {
+        if let Some(t) = self.tenants.get(&id) {
+            return Ok(t);
+        }
+        let t = self.store.tenant(id).await?;
+        self.tenants.put(id, t.clone());
+        Ok(t)
     }
 
     /// Delivers the outbox through `mailer`.

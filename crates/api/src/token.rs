@@ -122,7 +122,7 @@ async fn resolve_tenant(state: &AppState, segment: &str) -> OAuthResult<Option<T
         return Ok(None);
     }
     let t = match TenantId::parse(&seg) {
-        Ok(id) => state.store.tenant(id).await.map_err(internal)?,
+        Ok(id) => state.tenant(id).await.map_err(internal)?,
         Err(_) => state.store.tenant_by_domain(&seg).await.map_err(internal)?,
     };
     t.map(Some).ok_or_else(|| {

@@ -308,12 +308,27 @@ async fn main() -> anyhow::Result<()> {
     let gdap = arg("--gdap").unwrap_or_else(|| "target/release/gdap".into());
     let dir = std::env::temp_dir().join(format!("gdap-bench-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir)?;
-    // `--db FILE` keeps the populated database for later runs (it is filled only when missing).
+    // `--postgres URL` runs on a fresh database created on that server (and dropped afterwards);
+    // otherwise SQLite, where `--db FILE` keeps the populated database for later runs.
+    let postgres = arg("--postgres");
+    let nodes: usize = arg("--nodes").map_or(Ok(1), |v| v.parse())?;
+    let pg_db = match &postgres {
+        Some(admin) => Some(create_pg_database(admin).await?),
+        None => None,
+    };
     let db = arg("--db").map_or_else(|| dir.join("bench.db"), std::path::PathBuf::from);
-    let db_s = db.to_str().context("path")?.to_owned();
+    let db_s = match &pg_db {
+        Some((_, url)) => url.clone(),
+        None => db.to_str().context("path")?.to_owned(),
+    };
+    let engine = if pg_db.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
     let world_path = dir.join("world.json");
     std::fs::write(&world_path, world().to_string())?;
-    if !db.exists() {
+    if pg_db.is_some() || !db.exists() {
         let t = Instant::now();
         populate(&db_s, n).await?;
         eprintln!(
@@ -323,22 +338,24 @@ async fn main() -> anyhow::Result<()> {
     }
     let only_paging = args.iter().any(|a| a == "--only-paging");
 
-    let (server, _) = start(
-        &gdap,
-        &[
-            "serve",
-            "--dev",
-            "--seed",
-            world_path.to_str().context("path")?,
-            "--db",
-            &db_s,
-            "--listen",
-            "127.0.0.1:0",
-            "--log",
-            "warn",
-        ],
-        "gdap listening on ",
-    )?;
+    let serve_args = [
+        "serve",
+        "--dev",
+        "--seed",
+        world_path.to_str().context("path")?,
+        "--db",
+        &db_s,
+        "--listen",
+        "127.0.0.1:0",
+        "--log",
+        "warn",
+    ];
+    let (server, _) = start(&gdap, &serve_args, "gdap listening on ")?;
+    // Further nodes on the same database share the create + lock load.
+    let mut others = Vec::new();
+    for _ in 1..nodes {
+        others.push(start(&gdap, &serve_args, "gdap listening on ")?.0);
+    }
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(64)
         .build()?;
@@ -379,7 +396,7 @@ async fn main() -> anyhow::Result<()> {
     ];
     let mut report = String::new();
     report.push_str(&format!(
-        "### Paging over {n} relationships in SQLite (100-item pages, 300 requests each)\n\n"
+        "### Paging over {n} relationships in {engine} (100-item pages, 300 requests each)\n\n"
     ));
     report.push_str(
         "| Request | server p50 | server p99 | client p50 | client p99 |\n|---|---|---|---|---|\n",
@@ -405,10 +422,13 @@ async fn main() -> anyhow::Result<()> {
     let token_arc = Arc::new(token.clone());
     let t = Instant::now();
     let mut tasks = Vec::new();
+    let bases: Vec<String> = std::iter::once(server.base.clone())
+        .chain(others.iter().map(|o| o.base.clone()))
+        .collect();
     for w in 0..workers {
         tasks.push(tokio::spawn(create_and_lock(
             client.clone(),
-            server.base.clone(),
+            bases[w % bases.len()].clone(),
             token_arc.clone(),
             w * (total / workers),
             total / workers,
@@ -422,7 +442,7 @@ async fn main() -> anyhow::Result<()> {
     let done = (total / workers) * workers;
     let mut l = std::mem::take(&mut *lat.lock().map_err(|_| anyhow::anyhow!("poisoned"))?);
     report.push_str(&format!(
-        "\n### Create + `lockForApproval` over HTTP ({workers} concurrent clients, {done} relationships)\n\n| Throughput | server p50 (create+lock) | server p99 | client p50 | client p99 |\n|---|---|---|---|---|\n| **{:.0} relationships/s** | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms |\n",
+        "\n### Create + `lockForApproval` over HTTP ({engine}, {nodes} node(s), {workers} concurrent clients, {done} relationships)\n\n| Throughput | server p50 (create+lock) | server p99 | client p50 | client p99 |\n|---|---|---|---|---|\n| **{:.0} relationships/s** | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms |\n",
         done as f64 / secs,
         pct(&mut l.server, 0.5),
         pct(&mut l.server, 0.99),
@@ -435,6 +455,12 @@ async fn main() -> anyhow::Result<()> {
         n + done
     ));
     drop(server);
+    drop(others);
+    if let (Some(admin), Some((name, _))) = (&postgres, &pg_db) {
+        drop_pg_database(admin, name).await?;
+        println!("{report}");
+        return Ok(());
+    }
 
     let mut starts = Vec::new();
     for i in 0..5 {
@@ -464,5 +490,26 @@ async fn main() -> anyhow::Result<()> {
     ));
     println!("{report}");
     let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// Creates a fresh database on a PostgreSQL server; returns its name and URL.
+async fn create_pg_database(admin: &str) -> anyhow::Result<(String, String)> {
+    let name = format!("gdap_bench_{}", uuid::Uuid::new_v4().simple());
+    let pool = sqlx::PgPool::connect(admin).await?;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&pool)
+        .await?;
+    pool.close().await;
+    let base = admin.rsplit_once('/').map_or(admin, |(b, _)| b);
+    Ok((name.clone(), format!("{base}/{name}")))
+}
+
+async fn drop_pg_database(admin: &str, name: &str) -> anyhow::Result<()> {
+    let pool = sqlx::PgPool::connect(admin).await?;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&pool)
+        .await?;
+    pool.close().await;
     Ok(())
 }

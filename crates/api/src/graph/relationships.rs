@@ -48,7 +48,7 @@ async fn customer_participant(
     state: &AppState,
     tenant: TenantId,
 ) -> ApiResult<CustomerParticipant> {
-    let t = state.store.tenant(tenant).await?.ok_or_else(|| {
+    let t = state.tenant(tenant).await?.ok_or_else(|| {
         ApiError::BadRequest(format!(
             "`customer.tenantId`: tenant `{tenant}` does not exist"
         ))
