@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+mod common;
+
 const WORLD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/api/world.json");
 const PARTNER: &str = "11111111-1111-4111-8111-111111111111";
 const RELS: &str = "/v1.0/tenantRelationships/delegatedAdminRelationships";
@@ -383,23 +385,6 @@ async fn a_node_killed_while_creating_loses_no_acknowledged_relationship_and_car
     db.drop_now().await;
 }
 
-fn python() -> std::path::PathBuf {
-    let p = std::env::var_os("GDAP_TEST_PYTHON")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            std::path::PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../target/pyenv/bin/python"
-            ))
-        });
-    assert!(
-        p.exists(),
-        "{} is missing: run ./scripts/test, which makes the test environment with aiosmtpd",
-        p.display()
-    );
-    p
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_two_nodes_every_mail_is_sent_once_and_every_expiry_happens_on_the_shared_clock() {
     let Some(db) = Database::fresh().await else {
@@ -407,34 +392,8 @@ async fn with_two_nodes_every_mail_is_sent_once_and_every_expiry_happens_on_the_
     };
     let dir = std::env::temp_dir().join(format!("gdap-nodes-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut relay = Command::new(python())
-        .args([
-            "-m",
-            "aiosmtpd",
-            "-n",
-            "-l",
-            &format!("127.0.0.1:{port}"),
-            "-c",
-            "aiosmtpd.handlers.Mailbox",
-            dir.join("Maildir").to_str().unwrap(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "aiosmtpd did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let port = common::free_port();
+    let relay = common::smtp_server(port, &dir.join("Maildir"));
     let smtp = format!("smtp://127.0.0.1:{port}");
     let one = node_with(&db.url, &["--smtp", &smtp]);
     let two = node_with(&db.url, &["--smtp", &smtp]);
@@ -553,8 +512,7 @@ async fn with_two_nodes_every_mail_is_sent_once_and_every_expiry_happens_on_the_
         .map(|d| d.count())
         .unwrap_or(0);
     assert_eq!(n, 30, "no mail is sent twice later either");
-    let _ = relay.kill();
-    let _ = relay.wait();
+    drop(relay);
     drop((one, two));
     let _ = std::fs::remove_dir_all(&dir);
     db.drop_now().await;

@@ -1,0 +1,68 @@
+//! Helpers shared by the test binaries that need the test environment's SMTP server.
+#![allow(dead_code, reason = "each test binary uses the helpers it needs")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A child process killed when dropped.
+pub struct Proc(pub Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The test environment's Python (with aiosmtpd), made by `./scripts/test`.
+pub fn python() -> PathBuf {
+    let p = std::env::var_os("GDAP_TEST_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../target/pyenv/bin/python"
+            ))
+        });
+    assert!(
+        p.exists(),
+        "{} is missing: run ./scripts/test, which makes the test environment with aiosmtpd",
+        p.display()
+    );
+    p
+}
+
+/// A port nothing listens on.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A real SMTP server (aiosmtpd) storing mail in a Maildir, started and ready.
+pub fn smtp_server(port: u16, maildir: &Path) -> Proc {
+    let child = Command::new(python())
+        .args([
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            &format!("127.0.0.1:{port}"),
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+            maildir.to_str().unwrap(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "aiosmtpd did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Proc(child)
+}
