@@ -187,3 +187,87 @@ fn the_openapi_command_prints_the_committed_document() {
             .unwrap();
     assert_eq!(String::from_utf8(out.stdout).unwrap(), committed);
 }
+
+#[tokio::test]
+async fn the_demo_serves_the_world_and_the_commands_its_banner_prints() {
+    let dir = std::env::temp_dir().join(format!("gdap-demo-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gdap"))
+        .args([
+            "demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+            dir.join("demo.db").to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut banner = String::new();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    for _ in 0..40 {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        banner.push_str(&line);
+        if line.starts_with("API description:") {
+            break;
+        }
+    }
+    let server = Server {
+        base: banner.split_whitespace().nth(5).unwrap().to_owned(),
+        child,
+        dir,
+    };
+    assert!(
+        banner.contains("admin@fabrikam.onmicrosoft.com / Demo-Customer-1!"),
+        "{banner}"
+    );
+    assert!(banner.contains("lockForApproval"));
+    let out = token(
+        &server.base,
+        &[
+            "--tenant",
+            "contosopartner.onmicrosoft.com",
+            "--client-id",
+            "2f0c6f5e-3c1a-4b7e-9d2a-6a1b0c9d8e01",
+            "--client-secret",
+            "demo-automation-secret",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let t = String::from_utf8(out.stdout).unwrap();
+    let http = reqwest::Client::new();
+    let created = http
+        .post(format!("{}/v1.0/tenantRelationships/delegatedAdminRelationships", server.base))
+        .bearer_auth(t.trim())
+        .json(&serde_json::json!({"displayName": "Fabrikam support", "duration": "P730D",
+            "customer": {"tenantId": "4fdbff88-9d6b-42e0-9713-45c922ba8001"},
+            "accessDetails": {"unifiedRoles": [{"roleDefinitionId": "729827e3-9c14-49f7-bb1b-9608f156bbb8"}]}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let customer = token(
+        &server.base,
+        &[
+            "--username",
+            "admin@fabrikam.onmicrosoft.com",
+            "--password",
+            "Demo-Customer-1!",
+            "--scope",
+            "https://admin.microsoft.com/.default",
+        ],
+    );
+    assert!(
+        customer.status.success(),
+        "{}",
+        String::from_utf8_lossy(&customer.stderr)
+    );
+}
