@@ -156,14 +156,6 @@ impl Principal {
         }
     }
 
-    /// The signed-in user, for user tokens.
-    pub fn user_id(&self) -> Option<UserId> {
-        match &self.kind {
-            PrincipalKind::User { id, .. } => Some(*id),
-            PrincipalKind::App { .. } => None,
-        }
-    }
-
     /// Checks the caller may use the partner-side GDAP API and returns the partner tenant.
     ///
     /// Apps need `DelegatedAdminRelationship.ReadWrite.All` (or `.Read.All` to read); users need the

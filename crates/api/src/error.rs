@@ -52,9 +52,6 @@ pub enum ApiError {
     /// 428: `If-Match` missing.
     #[error("{0}")]
     PreconditionRequired(String),
-    /// 429.
-    #[error("{0}")]
-    TooManyRequests(String),
     /// 503: the database is unreachable.
     #[error("{0}")]
     Unavailable(String),
@@ -82,7 +79,6 @@ impl ApiError {
             Self::PreconditionRequired(_) => {
                 (StatusCode::PRECONDITION_REQUIRED, "preconditionRequired")
             }
-            Self::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "tooManyRequests"),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "serviceUnavailable"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "unexpectedError"),
         }
@@ -126,7 +122,7 @@ impl IntoResponse for ApiError {
         let mut res = (status, body.to_string()).into_response();
         res.headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(GRAPH_JSON));
-        if matches!(self, Self::TooManyRequests(_) | Self::Unavailable(_)) {
+        if matches!(self, Self::Unavailable(_)) {
             res.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         }

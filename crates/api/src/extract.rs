@@ -107,11 +107,6 @@ impl Obj {
         }
     }
 
-    /// Whether a property is present (even as null).
-    pub fn has(&self, key: &str) -> bool {
-        self.map.contains_key(key)
-    }
-
     /// Takes an optional string property (null counts as absent).
     pub fn take_str(&mut self, key: &str) -> ApiResult<Option<String>> {
         match self.map.remove(key) {

@@ -41,14 +41,6 @@ impl IsoDuration {
             })
     }
 
-    /// A whole number of days, written `PnD`.
-    pub fn days(days: u32) -> Self {
-        Self {
-            text: format!("P{days}D"),
-            seconds: i64::from(days) * DAY,
-        }
-    }
-
     /// The text as the client wrote it.
     pub fn as_str(&self) -> &str {
         &self.text
@@ -62,11 +54,6 @@ impl IsoDuration {
     /// The nominal length as a `time::Duration`.
     pub fn to_time(&self) -> time::Duration {
         time::Duration::seconds(self.seconds)
-    }
-
-    /// True for a zero length (`PT0S`, `P0D` …).
-    pub const fn is_zero(&self) -> bool {
-        self.seconds == 0
     }
 }
 

@@ -6,9 +6,7 @@
     reason = "test code fails loudly on broken assumptions"
 )]
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
@@ -32,38 +30,24 @@ async fn invitations_locked_while_the_relay_is_down_are_all_delivered_when_it_re
     std::fs::create_dir_all(&dir).unwrap();
     let maildir = dir.join("Maildir");
     let port = free_port();
-    let mut gdap = Command::new(env!("CARGO_BIN_EXE_gdap"))
-        .args([
-            "serve",
-            "--dev",
-            "--seed",
-            WORLD,
-            "--listen",
-            "127.0.0.1:0",
-            "--log",
-            "error",
-        ])
-        .args([
-            "--db",
-            dir.join("gdap.db").to_str().unwrap(),
-            "--smtp",
-            &format!("smtp://127.0.0.1:{port}"),
-        ])
-        .args(["--mail-from", "Partner One <no-reply@partnerone.example>"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(gdap.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let db = dir.join("gdap.db");
+    let smtp = format!("smtp://127.0.0.1:{port}");
+    let (gdap, base) = common::serve(&[
+        "--dev",
+        "--seed",
+        WORLD,
+        "--listen",
+        "127.0.0.1:0",
+        "--log",
+        "error",
+        "--db",
+        db.to_str().unwrap(),
+        "--smtp",
+        &smtp,
+        "--mail-from",
+        "Partner One <no-reply@partnerone.example>",
+    ]);
     let gdap = Proc(gdap);
-    let base = line
-        .trim()
-        .strip_prefix("gdap listening on ")
-        .unwrap()
-        .to_owned();
     let http = reqwest::Client::new();
     let token: serde_json::Value = http
         .post(format!(

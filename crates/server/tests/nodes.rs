@@ -8,8 +8,7 @@
     reason = "test code fails loudly on broken assumptions"
 )]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -37,35 +36,21 @@ fn node(db: &str) -> Node {
 }
 
 fn node_with(db: &str, extra: &[&str]) -> Node {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gdap"))
-        .args([
-            "serve",
-            "--dev",
-            "--seed",
-            WORLD,
-            "--listen",
-            "127.0.0.1:0",
-            "--db",
-            db,
-            "--step-seconds",
-            "0.2",
-            "--log",
-            "error",
-        ])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("gdap listening on ")
-        .unwrap_or_else(|| panic!("no banner: {line:?}"))
-        .to_owned();
+    let mut args = vec![
+        "--dev",
+        "--seed",
+        WORLD,
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        db,
+        "--step-seconds",
+        "0.2",
+        "--log",
+        "error",
+    ];
+    args.extend_from_slice(extra);
+    let (child, base) = common::serve(&args);
     Node { child, base }
 }
 

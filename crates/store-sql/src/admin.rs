@@ -89,13 +89,3 @@ impl AdminStore for SqlStore {
         .await
     }
 }
-
-impl SqlStore {
-    /// Number of rows in a table, for diagnostics and tests.
-    pub async fn row_count(&self, table: &str) -> Result<i64, StoreError> {
-        if !RESET_ORDER.contains(&table) && table != "signing_keys" {
-            return Err(StoreError::Internal(format!("unknown table `{table}`")));
-        }
-        crate::directory::count(self, table).await
-    }
-}

@@ -188,12 +188,3 @@ impl DirectoryStore for SqlStore {
         .await
     }
 }
-
-/// Counts rows of a table (used by tests and diagnostics).
-pub(crate) async fn count(store: &SqlStore, table: &str) -> Result<i64, StoreError> {
-    let rows = store
-        .db
-        .query(Sql::new(&format!("SELECT COUNT(*) AS n FROM {table}")))
-        .await?;
-    rows.first().map_or(Ok(0), |r| r.int("n"))
-}

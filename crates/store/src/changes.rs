@@ -46,15 +46,3 @@ pub struct Changes {
     /// E-mails to queue with the change.
     pub mail: Vec<crate::traits::OutboxMail>,
 }
-
-impl Changes {
-    /// True when there is nothing to write.
-    pub fn is_empty(&self) -> bool {
-        self.relationships.is_empty()
-            && self.deleted_relationships.is_empty()
-            && self.requests.is_empty()
-            && self.assignments.is_empty()
-            && self.operations.is_empty()
-            && self.mail.is_empty()
-    }
-}

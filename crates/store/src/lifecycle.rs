@@ -49,11 +49,6 @@ impl Lifecycle {
         Self { store, timings }
     }
 
-    /// The step timings in force.
-    pub fn timings(&self) -> &Timings {
-        &self.timings
-    }
-
     /// Applies every step due at or before `until`, including steps that earlier steps make due,
     /// until nothing due remains.
     pub async fn run_until(&self, until: OffsetDateTime) -> Result<RunReport, StoreError> {

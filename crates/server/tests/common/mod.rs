@@ -1,6 +1,7 @@
 //! Helpers shared by the test binaries that need the test environment's SMTP server.
 #![allow(dead_code, reason = "each test binary uses the helpers it needs")]
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -65,4 +66,25 @@ pub fn smtp_server(port: u16, maildir: &Path) -> Proc {
         std::thread::sleep(Duration::from_millis(100));
     }
     Proc(child)
+}
+
+/// Starts `gdap serve` with `args` and returns the process and the base URL from its banner.
+pub fn serve(args: &[&str]) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gdap"))
+        .arg("serve")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("gdap listening on ")
+        .unwrap_or_else(|| panic!("no banner: {line:?}"))
+        .to_owned();
+    (child, base)
 }
