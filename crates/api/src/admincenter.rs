@@ -1,26 +1,30 @@
 //! The customer side (the Microsoft 365 admin center has no public API for it): invitations to
 //! approve, the partners of a tenant, and "Remove roles".
 
-use std::collections::BTreeMap;
-
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use gdap_domain::customer::{
+    partner_rows, Activity, ActivityKind, LinkType, PartnerFilter,
+};
+use gdap_domain::directory::User;
 use gdap_domain::enums::RelationshipStatus;
-use gdap_domain::ids::{RoleDefinitionId, TenantId};
+use gdap_domain::ids::{RelationshipId, RoleDefinitionId, TenantId};
+use gdap_domain::mail::{notice_mail, Language, Notice, NoticeKind};
 use gdap_domain::relationship::{CustomerParticipant, Relationship};
 use gdap_domain::roles::{
     Catalogue, CUSTOMER_DELEGATED_ADMIN_RELATIONSHIP_ADMINISTRATOR, GLOBAL_ADMINISTRATOR,
 };
 use gdap_domain::timefmt::format_graph;
 use gdap_domain::DomainError;
-use gdap_store::{Changes, Write};
+use gdap_store::{Changes, OutboxMail, Write};
+use time::OffsetDateTime;
 use serde_json::{json, Value};
 
 use crate::auth::{AdminCaller, Principal, NOT_PERMITTED};
 use crate::dto;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::IfMatch;
+use crate::extract::{Base, IfMatch};
 use crate::graph::relationship_id;
 use crate::state::AppState;
 
@@ -42,40 +46,75 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-/// The roles of the calling user in its own tenant; apps and foreign users have none here.
-async fn caller_roles(state: &AppState, caller: &Principal) -> ApiResult<Vec<RoleDefinitionId>> {
-    match &caller.kind {
-        crate::auth::PrincipalKind::User {
-            id,
-            home_tenant: None,
-            ..
-        } => Ok(state
-            .store
-            .user(caller.tenant, *id)
-            .await?
-            .filter(|u| u.account_enabled)
-            .map(|u| u.roles)
-            .unwrap_or_default()),
-        _ => Ok(Vec::new()),
+/// Who acts on the customer side: a tenant and, for a user signed in to its own tenant, the user
+/// (applications and partner users have no customer-side roles).
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// The acting tenant.
+    pub tenant: TenantId,
+    /// The acting user, enabled and in its home tenant.
+    pub user: Option<User>,
+}
+
+impl Actor {
+    /// The actor behind an API caller.
+    pub async fn of(state: &AppState, caller: &Principal) -> ApiResult<Self> {
+        let user = match &caller.kind {
+            crate::auth::PrincipalKind::User {
+                id,
+                home_tenant: None,
+                ..
+            } => state
+                .store
+                .user(caller.tenant, *id)
+                .await?
+                .filter(|u| u.account_enabled),
+            _ => None,
+        };
+        Ok(Self {
+            tenant: caller.tenant,
+            user,
+        })
+    }
+
+    fn roles(&self) -> &[RoleDefinitionId] {
+        self.user.as_ref().map_or(&[], |u| u.roles.as_slice())
+    }
+
+    /// Whether the actor holds one of the roles.
+    pub fn holds(&self, any_of: &[&str]) -> bool {
+        self.roles()
+            .iter()
+            .any(|r| any_of.iter().any(|a| r.to_string() == *a))
+    }
+
+    /// Whether the actor may approve invitations and remove partner roles.
+    pub fn is_approver(&self) -> bool {
+        self.holds(&[
+            GLOBAL_ADMINISTRATOR,
+            CUSTOMER_DELEGATED_ADMIN_RELATIONSHIP_ADMINISTRATOR,
+        ])
+    }
+
+    /// Whether the actor may see the Partner relationships page.
+    pub fn may_view_partners(&self) -> bool {
+        self.holds(&[
+            GLOBAL_ADMINISTRATOR,
+            CUSTOMER_DELEGATED_ADMIN_RELATIONSHIP_ADMINISTRATOR,
+            GLOBAL_READER,
+        ])
+    }
+
+    fn acting_user(&self) -> ApiResult<&User> {
+        self.user
+            .as_ref()
+            .ok_or_else(|| ApiError::Forbidden(format!("{NOT_PERMITTED} Only a user of this tenant can do this.")))
     }
 }
 
-fn holds(roles: &[RoleDefinitionId], any_of: &[&str]) -> bool {
-    roles
-        .iter()
-        .any(|r| any_of.iter().any(|a| r.to_string() == *a))
-}
-
 /// Requires Global Administrator or Customer Delegated Admin Relationship Administrator.
-pub async fn require_approver(state: &AppState, caller: &Principal) -> ApiResult<()> {
-    let roles = caller_roles(state, caller).await?;
-    if holds(
-        &roles,
-        &[
-            GLOBAL_ADMINISTRATOR,
-            CUSTOMER_DELEGATED_ADMIN_RELATIONSHIP_ADMINISTRATOR,
-        ],
-    ) {
+pub fn require_approver(actor: &Actor) -> ApiResult<()> {
+    if actor.is_approver() {
         Ok(())
     } else {
         Err(ApiError::Forbidden(format!(
@@ -136,11 +175,7 @@ pub async fn invitation_view(
 
 /// Loads an invitation that the caller's tenant may see: locked for approval (or later), and
 /// either open to any customer or addressed to this one.
-async fn load_invitation(
-    state: &AppState,
-    caller: &Principal,
-    raw: &str,
-) -> ApiResult<Relationship> {
+async fn load_invitation(state: &AppState, tenant: TenantId, raw: &str) -> ApiResult<Relationship> {
     let id = relationship_id(raw)?;
     let rel = state
         .store
@@ -148,12 +183,7 @@ async fn load_invitation(
         .await?
         .filter(|r| r.status != RelationshipStatus::Created && r.locked_at.is_some())
         .ok_or_else(|| ApiError::not_found("invitation", raw))?;
-    if rel
-        .customer
-        .as_ref()
-        .is_some_and(|c| c.tenant_id != caller.tenant)
-        || rel.partner == caller.tenant
-    {
+    if rel.customer.as_ref().is_some_and(|c| c.tenant_id != tenant) || rel.partner == tenant {
         return Err(ApiError::Forbidden(DomainError::WrongCustomer.to_string()));
     }
     Ok(rel)
@@ -169,29 +199,115 @@ pub async fn get_invitation(
     AdminCaller(caller): AdminCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let rel = load_invitation(&state, &caller, &id).await?;
+    let rel = load_invitation(&state, caller.tenant, &id).await?;
     Ok(Json(invitation_view(&state, &rel, caller.tenant).await?))
 }
 
-/// Approves for the caller's tenant; shared by the API and the approval pages.
+/// The users of a tenant who hear about changes to its partner relationships: the customer's
+/// approvers, or the partner's Global Administrators.
+async fn notice_recipients(state: &AppState, tenant: TenantId) -> ApiResult<Vec<User>> {
+    Ok(state
+        .store
+        .users_of(tenant)
+        .await?
+        .into_iter()
+        .filter(crate::mailer::is_approver)
+        .collect())
+}
+
+/// The notices to both sides of a change made by a customer.
+async fn notices(
+    state: &AppState,
+    kind: NoticeKind,
+    partner: TenantId,
+    customer: TenantId,
+    actor: &User,
+    rels: &[&Relationship],
+    origin: &str,
+) -> ApiResult<Vec<OutboxMail>> {
+    let (Some(p), Some(c)) = (state.tenant(partner).await?, state.tenant(customer).await?) else {
+        return Ok(Vec::new());
+    };
+    let names: Vec<String> = rels.iter().map(|r| r.display_name.clone()).collect();
+    let now = state.now();
+    let mut out = Vec::new();
+    for (tenant, url) in [
+        (customer, format!("{origin}/adminportal/settings/partners/{partner}")),
+        (partner, format!("{origin}/partner")),
+    ] {
+        for u in notice_recipients(state, tenant).await? {
+            let lang = u
+                .preferred_language
+                .as_deref()
+                .and_then(Language::parse)
+                .unwrap_or(Language::En);
+            let m = notice_mail(
+                &Notice {
+                    kind,
+                    partner_name: &p.display_name,
+                    customer_name: &c.display_name,
+                    customer_domain: &c.domain,
+                    actor: &actor.user_principal_name,
+                    relationships: &names,
+                    at: now,
+                    url: &url,
+                },
+                lang,
+            );
+            out.push(crate::mailer::queued(
+                &u.user_principal_name,
+                m,
+                rels.first().map(|r| r.id),
+                now,
+            ));
+        }
+    }
+    Ok(out)
+}
+
+fn activity(
+    kind: ActivityKind,
+    customer: TenantId,
+    partner: Option<TenantId>,
+    actor: &User,
+    rels: Vec<RelationshipId>,
+    at: OffsetDateTime,
+) -> Activity {
+    Activity {
+        id: uuid::Uuid::new_v4(),
+        customer,
+        partner,
+        actor: actor.id,
+        actor_upn: actor.user_principal_name.clone(),
+        kind,
+        relationships: rels,
+        at,
+    }
+}
+
+/// Approves for the actor's tenant; shared by the API and the approval pages. Records who
+/// approved and tells both sides.
 pub async fn approve(
     state: &AppState,
-    caller: &Principal,
+    actor: &Actor,
     raw: &str,
     if_match: &IfMatch,
+    origin: &str,
 ) -> ApiResult<Relationship> {
-    let mut rel = load_invitation(state, caller, raw).await?;
-    require_approver(state, caller).await?;
+    let mut rel = load_invitation(state, actor.tenant, raw).await?;
+    require_approver(actor)?;
+    let user = actor.acting_user()?;
     if_match.check_if_present(&dto::relationship_etag(&rel))?;
     let tenant = state
-        .tenant(caller.tenant)
+        .tenant(actor.tenant)
         .await?
         .ok_or_else(|| ApiError::Forbidden("the calling tenant no longer exists".into()))?;
     let customer = CustomerParticipant {
         tenant_id: tenant.id,
         display_name: Some(tenant.display_name),
     };
-    rel.approve_as_customer(customer, state.now(), &state.config.timings)
+    let now = state.now();
+    rel.approve_as_customer(customer, now, &state.config.timings)
         .map_err(|e| match e {
             DomainError::InvitationExpired(_) => ApiError::Gone(e.to_string()),
             DomainError::NotAwaitingApproval(_) => {
@@ -200,9 +316,41 @@ pub async fn approve(
             DomainError::WrongCustomer => ApiError::Forbidden(e.to_string()),
             other => other.into(),
         })?;
-    let rel = crate::graph::save_relationship(state, Write::Update(rel)).await?;
+    let mail = notices(
+        state,
+        NoticeKind::Approved,
+        rel.partner,
+        actor.tenant,
+        user,
+        &[&rel],
+        origin,
+    )
+    .await?;
+    let record = activity(
+        ActivityKind::InvitationApproved,
+        actor.tenant,
+        Some(rel.partner),
+        user,
+        vec![rel.id],
+        now,
+    );
+    let saved = state
+        .store
+        .commit(Changes {
+            relationships: vec![Write::Update(rel)],
+            mail,
+            activity: vec![record],
+            ..Changes::default()
+        })
+        .await?;
+    let rel = saved
+        .relationships
+        .into_iter()
+        .next()
+        .map(Write::into_inner)
+        .ok_or_else(|| ApiError::Internal("the approval was not saved".into()))?;
     state.scheduled();
-    tracing::info!(relationship = %rel.id, customer = %caller.tenant, "relationship approved by the customer");
+    tracing::info!(relationship = %rel.id, customer = %actor.tenant, "relationship approved by the customer");
     Ok(rel)
 }
 
@@ -218,43 +366,56 @@ pub async fn approve_invitation(
     AdminCaller(caller): AdminCaller,
     Path(id): Path<String>,
     if_match: IfMatch,
+    base: Base,
 ) -> ApiResult<Json<Value>> {
-    let rel = approve(&state, &caller, &id, &if_match).await?;
+    let actor = Actor::of(&state, &caller).await?;
+    let rel = approve(&state, &actor, &id, &if_match, &base.origin).await?;
     Ok(Json(invitation_view(&state, &rel, caller.tenant).await?))
 }
 
 /// The partners of a customer tenant, each with its relationships (newest end date first).
 pub async fn partners_of(state: &AppState, customer: TenantId) -> ApiResult<Vec<Value>> {
     let rels = state.store.relationships_of_customer(customer).await?;
-    let mut by_partner: BTreeMap<TenantId, Vec<&Relationship>> = BTreeMap::new();
-    for r in &rels {
-        by_partner.entry(r.partner).or_default().push(r);
-    }
+    let links = state.store.partner_links(customer).await?;
     let mut out = Vec::new();
-    for (partner, rels) in by_partner {
-        let t = state.tenant(partner).await?;
-        let relationships: Vec<Value> = rels
-            .iter()
-            .map(|r| {
-                json!({
-                    "id": r.id,
-                    "displayName": r.display_name,
-                    "type": "granularDelegatedAdminPrivileges",
-                    "status": r.status.to_string(),
-                    "roles": role_list(&r.roles),
-                    "createdDateTime": format_graph(r.created_at),
-                    "activatedDateTime": r.activated_at.map(format_graph),
-                    "endDateTime": r.end_at.map(format_graph),
-                    "autoExtendDuration": r.auto_extend.as_str(),
+    for filter in [PartnerFilter::Current, PartnerFilter::Expired] {
+        for row in partner_rows(&rels, &links, filter) {
+            let t = state.tenant(row.partner).await?;
+            let relationships: Vec<Value> = row
+                .relationships
+                .iter()
+                .map(|r| {
+                    json!({
+                        "id": r.id,
+                        "displayName": r.display_name,
+                        "type": "granularDelegatedAdminPrivileges",
+                        "status": r.status.to_string(),
+                        "roles": role_list(&r.roles),
+                        "createdDateTime": format_graph(r.created_at),
+                        "activatedDateTime": r.activated_at.map(format_graph),
+                        "endDateTime": r.end_at.map(format_graph),
+                        "autoExtendDuration": r.auto_extend.as_str(),
+                    })
                 })
-            })
-            .collect();
-        out.push(json!({
-            "partnerTenantId": partner,
-            "displayName": t.as_ref().map(|t| t.display_name.clone()),
-            "domain": t.as_ref().map(|t| t.domain.clone()),
-            "relationships": relationships,
-        }));
+                .collect();
+            let types: Vec<&str> = row
+                .types
+                .iter()
+                .map(|t| match t {
+                    LinkType::Reseller => "reseller",
+                    LinkType::Dap => "delegatedAdministrator",
+                    LinkType::Gdap => "granularDelegatedAdminPrivileges",
+                })
+                .collect();
+            out.push(json!({
+                "partnerTenantId": row.partner,
+                "displayName": t.as_ref().map(|t| t.display_name.clone()),
+                "domain": t.as_ref().map(|t| t.domain.clone()),
+                "expired": filter == PartnerFilter::Expired,
+                "types": types,
+                "relationships": relationships,
+            }));
+        }
     }
     Ok(out)
 }
@@ -262,20 +423,13 @@ pub async fn partners_of(state: &AppState, customer: TenantId) -> ApiResult<Vec<
 /// `GET /admincenter/v1/partners`: partners of the calling tenant (Global Administrator, Customer
 /// Delegated Admin Relationship Administrator or Global Reader).
 #[utoipa::path(get, path = "/admincenter/v1/partners", tag = "admincenter",
-    responses((status = 200, description = "Partners with their relationships"), (status = 403)))]
+    responses((status = 200, description = "Partners with their tie types and relationships (newest end date first); ended ones in separate rows marked `expired`"), (status = 403)))]
 pub async fn list_partners(
     State(state): State<AppState>,
     AdminCaller(caller): AdminCaller,
 ) -> ApiResult<Json<Value>> {
-    let roles = caller_roles(&state, &caller).await?;
-    if !holds(
-        &roles,
-        &[
-            GLOBAL_ADMINISTRATOR,
-            CUSTOMER_DELEGATED_ADMIN_RELATIONSHIP_ADMINISTRATOR,
-            GLOBAL_READER,
-        ],
-    ) {
+    let actor = Actor::of(&state, &caller).await?;
+    if !actor.may_view_partners() {
         return Err(ApiError::Forbidden(format!(
             "{NOT_PERMITTED} Viewing partner relationships needs an administrator role in this tenant."
         )));
@@ -285,37 +439,69 @@ pub async fn list_partners(
     ))
 }
 
-/// Ends every active GDAP relationship of `partner` with the caller's tenant; returns their ids.
+/// "Remove roles" → Yes: ends every active GDAP relationship of `partner` with the actor's tenant
+/// and removes its DAP; a reseller relationship stays. Both sides are told and the action is
+/// recorded. Returns the ids of the relationships ended.
 pub async fn remove_partner_roles(
     state: &AppState,
-    caller: &Principal,
+    actor: &Actor,
     partner: TenantId,
-) -> ApiResult<Vec<String>> {
-    require_approver(state, caller).await?;
-    let rels = state.store.relationships_of_customer(caller.tenant).await?;
+    origin: &str,
+) -> ApiResult<Vec<RelationshipId>> {
+    require_approver(actor)?;
+    let user = actor.acting_user()?;
+    let rels = state.store.relationships_of_customer(actor.tenant).await?;
+    let links = state.store.partner_links(actor.tenant).await?;
     let mine: Vec<Relationship> = rels.into_iter().filter(|r| r.partner == partner).collect();
-    if mine.is_empty() {
+    let link = links.into_iter().find(|l| l.partner == partner);
+    if mine.is_empty() && link.is_none() {
         return Err(ApiError::not_found("partner", &partner.to_string()));
     }
     let now = state.now();
     let mut changes = Changes::default();
-    let mut ended = Vec::new();
     for mut r in mine {
         if r.status == RelationshipStatus::Active
             && r.request_termination(now, &state.config.timings).is_ok()
         {
-            ended.push(r.id.to_string());
             changes.relationships.push(Write::Update(r));
         }
     }
+    if let Some(mut l) = link.filter(|l| l.dap) {
+        l.dap = false;
+        l.dap_removed_at = Some(now);
+        changes.partner_links.push(l);
+    }
+    let ended: Vec<RelationshipId> = changes.relationships.iter().map(|w| w.get().id).collect();
+    if !changes.relationships.is_empty() || !changes.partner_links.is_empty() {
+        let touched: Vec<&Relationship> = changes.relationships.iter().map(Write::get).collect();
+        changes.mail = notices(
+            state,
+            NoticeKind::RolesRemoved,
+            partner,
+            actor.tenant,
+            user,
+            &touched,
+            origin,
+        )
+        .await?;
+        changes.activity.push(activity(
+            ActivityKind::RolesRemoved,
+            actor.tenant,
+            Some(partner),
+            user,
+            ended.clone(),
+            now,
+        ));
+    }
     state.store.commit(changes).await?;
     state.scheduled();
-    tracing::info!(partner = %partner, customer = %caller.tenant, count = ended.len(), "customer removed partner roles");
+    tracing::info!(partner = %partner, customer = %actor.tenant, count = ended.len(), "customer removed partner roles");
     Ok(ended)
 }
 
 /// `POST /admincenter/v1/partners/{partnerTenantId}/removeRoles`: "Remove roles" → Yes. Ends the
-/// partner's GDAP relationships (`terminationRequested → terminating → terminated`).
+/// partner's GDAP relationships (`terminationRequested → terminating → terminated`) and its DAP;
+/// the reseller relationship stays.
 #[utoipa::path(post, path = "/admincenter/v1/partners/{partner_id}/removeRoles", tag = "admincenter",
     params(("partner_id" = String, Path)),
     responses((status = 200, description = "Ids of the relationships being terminated"), (status = 403), (status = 404)))]
@@ -323,8 +509,10 @@ pub async fn remove_roles(
     State(state): State<AppState>,
     AdminCaller(caller): AdminCaller,
     Path(partner_id): Path<String>,
+    base: Base,
 ) -> ApiResult<Json<Value>> {
     let partner = TenantId::parse(&partner_id)?;
-    let ended = remove_partner_roles(&state, &caller, partner).await?;
+    let actor = Actor::of(&state, &caller).await?;
+    let ended = remove_partner_roles(&state, &actor, partner, &base.origin).await?;
     Ok(Json(json!({ "terminatedRelationshipIds": ended })))
 }

@@ -17,6 +17,7 @@ pub mod request_id;
 pub mod state;
 pub mod throttle;
 pub mod token;
+pub mod web;
 pub mod worker;
 pub mod world;
 
@@ -41,6 +42,7 @@ pub fn app(state: AppState) -> Router {
         .nest("/beta", graph::routes())
         .merge(admincenter::routes())
         .merge(token::routes())
+        .merge(web::routes(state.config.dev))
         .route("/openapi.json", get(openapi_json))
         .route("/healthz", get(|| async { "ok" }));
     if state.config.dev {
@@ -106,7 +108,7 @@ async fn normalize_path(mut req: Request, next: Next) -> Response {
     let original = req.uri().clone();
     let path = original.path();
     let lower = path.to_ascii_lowercase();
-    let api = ["/v1.0/", "/beta/", "/admincenter/"]
+    let api = ["/v1.0/", "/beta/", "/admincenter/", "/adminportal/"]
         .iter()
         .any(|p| lower.starts_with(p));
     if api {

@@ -3,7 +3,8 @@
 
 use async_trait::async_trait;
 use gdap_domain::directory::User;
-use gdap_domain::mail::{invitation_mail, Branding, Invitation, Language};
+use gdap_domain::ids::RelationshipId;
+use gdap_domain::mail::{invitation_mail, Branding, Composed, Invitation, Language};
 use gdap_domain::relationship::Relationship;
 use gdap_domain::roles::{
     CUSTOMER_DELEGATED_ADMIN_RELATIONSHIP_ADMINISTRATOR, GLOBAL_ADMINISTRATOR,
@@ -87,21 +88,36 @@ pub async fn invitation_mails(
             },
             lang,
         );
-        out.push(OutboxMail {
-            id: uuid::Uuid::new_v4(),
-            to: admin.user_principal_name.clone(),
-            subject: composed.subject,
-            body: composed.body,
-            relationship_id: Some(rel.id),
-            created_at: now,
-            attempts: 0,
-            // Delivery follows the wall clock, whatever the development clock says.
-            next_attempt_at: Some(OffsetDateTime::now_utc()),
-            sent_at: None,
-            last_error: None,
-        });
+        out.push(queued(
+            &admin.user_principal_name,
+            composed,
+            Some(rel.id),
+            now,
+        ));
     }
     Ok(out)
+}
+
+/// A composed mail, ready for the outbox.
+pub fn queued(
+    to: &str,
+    composed: Composed,
+    relationship_id: Option<RelationshipId>,
+    now: OffsetDateTime,
+) -> OutboxMail {
+    OutboxMail {
+        id: uuid::Uuid::new_v4(),
+        to: to.to_owned(),
+        subject: composed.subject,
+        body: composed.body,
+        relationship_id,
+        created_at: now,
+        attempts: 0,
+        // Delivery follows the wall clock, whatever the development clock says.
+        next_attempt_at: Some(OffsetDateTime::now_utc()),
+        sent_at: None,
+        last_error: None,
+    }
 }
 
 /// Sends one mail.

@@ -107,6 +107,14 @@ impl TenantCache {
         map.insert(id, (std::time::Instant::now(), t));
     }
 
+    /// Forgets one tenant (after this node changed it).
+    pub fn forget(&self, id: gdap_domain::ids::TenantId) {
+        self.map
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&id);
+    }
+
     /// Forgets everything (after a reset).
     pub fn clear(&self) {
         self.map

@@ -3,6 +3,9 @@
 use std::collections::{HashMap, HashSet};
 
 use gdap_auth::hash_secret;
+use gdap_domain::customer::{
+    AgreementAcceptance, PartnerLink, CUSTOMER_AGREEMENT, CUSTOMER_AGREEMENT_VERSION,
+};
 use gdap_domain::directory::{
     Application, Group, PartnerProfile, PartnerType, Tenant, User, ADMIN_AGENTS, HELPDESK_AGENTS,
     SALES_AGENTS,
@@ -47,6 +50,22 @@ struct TenantFile {
     groups: Vec<GroupFile>,
     #[serde(default)]
     applications: Vec<AppFile>,
+    /// This customer's reseller and DAP ties, by partner domain.
+    #[serde(default)]
+    partners: Vec<TieFile>,
+    /// Whether this customer already accepted the Microsoft Customer Agreement.
+    #[serde(default)]
+    customer_agreement_accepted: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct TieFile {
+    domain: String,
+    #[serde(default)]
+    reseller: bool,
+    #[serde(default)]
+    dap: bool,
 }
 
 #[derive(Deserialize)]
@@ -105,6 +124,7 @@ pub fn parse_world(json: &str, now: OffsetDateTime) -> Result<DirectoryBatch, Wo
     let mut domains = HashSet::new();
     let mut upns = HashSet::new();
     let catalogue = Catalogue::builtin();
+    let mut ties: Vec<(TenantId, TieFile)> = Vec::new();
     for t in file.tenants {
         let id = t.id.unwrap_or_else(TenantId::new_random);
         let domain = t.domain.trim().to_lowercase();
@@ -202,6 +222,46 @@ pub fn parse_world(json: &str, now: OffsetDateTime) -> Result<DirectoryBatch, Wo
                 permissions: a.permissions,
             });
         }
+        if t.customer_agreement_accepted {
+            let by = batch
+                .users
+                .iter()
+                .find(|u| u.tenant == id)
+                .ok_or_else(|| {
+                    content(format!(
+                        "tenant `{domain}` accepted the customer agreement but has no user to have accepted it"
+                    ))
+                })?;
+            batch.agreements.push(AgreementAcceptance {
+                tenant: id,
+                agreement: CUSTOMER_AGREEMENT.to_owned(),
+                version: CUSTOMER_AGREEMENT_VERSION.to_owned(),
+                accepted_by: by.id,
+                accepted_by_upn: by.user_principal_name.clone(),
+                accepted_at: now,
+            });
+        }
+        ties.extend(t.partners.into_iter().map(|tie| (id, tie)));
+    }
+    for (customer, tie) in ties {
+        let domain = tie.domain.trim().to_lowercase();
+        let partner = batch
+            .tenants
+            .iter()
+            .find(|t| t.domain == domain && t.partner.is_some())
+            .ok_or_else(|| {
+                content(format!(
+                    "a customer names partner `{domain}`, which is not a partner tenant of this world"
+                ))
+            })?;
+        batch.partner_links.push(PartnerLink {
+            customer,
+            partner: partner.id,
+            reseller: tie.reseller,
+            dap: tie.dap,
+            since: now,
+            dap_removed_at: None,
+        });
     }
     Ok(batch)
 }

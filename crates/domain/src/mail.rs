@@ -192,6 +192,88 @@ pub fn invitation_mail(inv: &Invitation<'_>, lang: Language) -> Composed {
     }
 }
 
+/// A change to a partner relationship that both sides are told about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeKind {
+    /// The customer approved an invitation.
+    Approved,
+    /// The customer removed the partner's roles.
+    RolesRemoved,
+}
+
+/// What a notice e-mail says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice<'a> {
+    /// What happened.
+    pub kind: NoticeKind,
+    /// The partner's name.
+    pub partner_name: &'a str,
+    /// The customer's name.
+    pub customer_name: &'a str,
+    /// The customer's default domain.
+    pub customer_domain: &'a str,
+    /// The customer user who acted.
+    pub actor: &'a str,
+    /// The relationships concerned, by name.
+    pub relationships: &'a [String],
+    /// When.
+    pub at: OffsetDateTime,
+    /// Where the reader sees the result (the Partner relationships page or the partner portal).
+    pub url: &'a str,
+}
+
+/// Composes the notice sent to each side after an approval or a removal of roles.
+pub fn notice_mail(n: &Notice<'_>, lang: Language) -> Composed {
+    let partner = one_line(n.partner_name, 120);
+    let customer = one_line(n.customer_name, 120);
+    let domain = one_line(n.customer_domain, 200);
+    let actor = one_line(n.actor, 200);
+    let url = one_line(n.url, 2000);
+    let when = date(n.at, lang);
+    let names: Vec<String> = n
+        .relationships
+        .iter()
+        .map(|r| format!("- {}", one_line(r, 200)))
+        .collect();
+    let names = if names.is_empty() {
+        "-".to_owned()
+    } else {
+        names.join("\n")
+    };
+    match (lang, n.kind) {
+        (Language::Ja, NoticeKind::Approved) => Composed {
+            subject: format!("【お知らせ】{customer} 様がパートナー関係（{partner}）を承認しました"),
+            body: format!(
+                "{customer}（{domain}）の {actor} が、{when}に {partner} との管理者リレーションシップを承認しました。\n\n{names}\n\n\
+                 状態はこちらで確認できます:\n{url}\n\n＃ 本メールは送信専用のメールアドレスで送信しております。\n"
+            ),
+        },
+        (Language::Ja, NoticeKind::RolesRemoved) => Composed {
+            subject: format!("【お知らせ】{customer} 様が {partner} のロールを削除しました"),
+            body: format!(
+                "{customer}（{domain}）の {actor} が、{when}に {partner} の管理者ロールを削除しました。\n\
+                 次の管理者リレーションシップは終了します（リセラー関係は継続します）。\n\n{names}\n\n\
+                 状態はこちらで確認できます:\n{url}\n\n＃ 本メールは送信専用のメールアドレスで送信しております。\n"
+            ),
+        },
+        (Language::En, NoticeKind::Approved) => Composed {
+            subject: format!("[Notice] {customer} approved the partner relationship with {partner}"),
+            body: format!(
+                "{actor} of {customer} ({domain}) approved the admin relationship with {partner} on {when}.\n\n{names}\n\n\
+                 See its status here:\n{url}\n\n# This e-mail was sent from a send-only address.\n"
+            ),
+        },
+        (Language::En, NoticeKind::RolesRemoved) => Composed {
+            subject: format!("[Notice] {customer} removed the roles of {partner}"),
+            body: format!(
+                "{actor} of {customer} ({domain}) removed the admin roles of {partner} on {when}.\n\
+                 These admin relationships end (a reseller relationship stays):\n\n{names}\n\n\
+                 See the status here:\n{url}\n\n# This e-mail was sent from a send-only address.\n"
+            ),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,5 +353,26 @@ mod tests {
             Some(Language::Ja)
         );
         assert_eq!(Language::from_accept_language("de"), None);
+    }
+
+    #[test]
+    fn notices_keep_hostile_names_on_one_line() {
+        let rels = vec!["evil\r\nBcc: victim@example.com".to_owned()];
+        let n = Notice {
+            kind: NoticeKind::RolesRemoved,
+            partner_name: "Partner\r\nBcc: x@example.com",
+            customer_name: "Agency",
+            customer_domain: "agency.onmicrosoft.com",
+            actor: "admin@agency.onmicrosoft.com",
+            relationships: &rels,
+            at: datetime!(2027-02-20 0:00 UTC),
+            url: "https://gdap.example/adminportal/settings/partners",
+        };
+        for lang in [Language::Ja, Language::En] {
+            let m = notice_mail(&n, lang);
+            assert!(!m.subject.contains('\n') && !m.subject.contains('\r'));
+            assert!(m.body.contains("- evil Bcc: victim@example.com"));
+            assert!(!m.body.contains("\r"));
+        }
     }
 }

@@ -18,10 +18,77 @@ pub async fn run(listen: String, db: String) -> anyhow::Result<()> {
     };
     let world = parse_world(DEMO_WORLD, time::OffsetDateTime::now_utc())?;
     serve::run(config, Seed::Fresh(world), |ready| {
-        println!("{}", banner(&ready.base_url))
+        let base = ready.base_url.clone();
+        // The server starts answering as soon as this returns; the invitation is sent through it,
+        // the way a partner would, and the banner follows.
+        tokio::spawn(async move {
+            let note = match invite(&base).await {
+                Ok(()) => String::new(),
+                Err(e) => format!("(the sample invitation could not be sent: {e})\n"),
+            };
+            println!("{note}{}", banner(&base));
+        });
     })
     .await
 }
+
+/// Contoso Partner's automation creates a relationship with Fabrikam and locks it for approval,
+/// which queues the approval e-mail to Fabrikam's administrator.
+async fn invite(base: &str) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let http = reqwest::Client::new();
+    let token: serde_json::Value = http
+        .post(format!("{base}/{PARTNER_DOMAIN}/oauth2/v2.0/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", DEMO_CLIENT_ID),
+            ("client_secret", DEMO_CLIENT_SECRET),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ])
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let token = token["access_token"]
+        .as_str()
+        .context("no access token")?
+        .to_owned();
+    let rel: serde_json::Value = http
+        .post(format!("{base}/v1.0/tenantRelationships/delegatedAdminRelationships"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({
+            "displayName": "Fabrikam support",
+            "duration": "P730D",
+            "autoExtendDuration": "P180D",
+            "customer": { "tenantId": FABRIKAM },
+            "accessDetails": { "unifiedRoles": [
+                { "roleDefinitionId": "729827e3-9c14-49f7-bb1b-9608f156bbb8" },
+                { "roleDefinitionId": "fe930be7-5e62-47db-91af-98c3a49a38b1" },
+                { "roleDefinitionId": "f2ef992c-3afb-46b9-b7cf-a126ee74c451" }
+            ] }
+        }))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let id = rel["id"].as_str().context("no relationship id")?;
+    http.post(format!(
+        "{base}/v1.0/tenantRelationships/delegatedAdminRelationships/{id}/requests"
+    ))
+    .bearer_auth(&token)
+    .json(&serde_json::json!({ "action": "lockForApproval" }))
+    .send()
+    .await?
+    .error_for_status()?;
+    Ok(())
+}
+
+const PARTNER_DOMAIN: &str = "contosopartner.onmicrosoft.com";
+const DEMO_CLIENT_ID: &str = "2f0c6f5e-3c1a-4b7e-9d2a-6a1b0c9d8e01";
+const DEMO_CLIENT_SECRET: &str = "demo-automation-secret";
+const FABRIKAM: &str = "4fdbff88-9d6b-42e0-9713-45c922ba8001";
 
 fn banner(base: &str) -> String {
     format!(
@@ -35,7 +102,14 @@ Customers Fabrikam Insurance Agency  admin@fabrikam.onmicrosoft.com / Demo-Custo
           Northwind Traders          admin@northwind.onmicrosoft.com / Demo-Customer-3!  (Global Administrator)
           Tailspin Toys              relationships@tailspin.onmicrosoft.com / Demo-Customer-4!  (Customer Delegated Admin Relationship Administrator)
 
-Try it (paste into a shell):
+See the customer's side in a browser:
+  1. Open {base}/_gdap/mail : the approval e-mail Contoso Partner sent to Fabrikam's administrator.
+  2. Click its link and sign in as admin@fabrikam.onmicrosoft.com / Demo-Customer-1!
+  3. 次へ → (Microsoft 顧客契約) 承諾 → 次へ → 承諾 → 閉じる: the Partner relationships page shows
+     the relationship アクティブ (Active) a few seconds later. The language switcher is at the top.
+  The partner's side: {base}/partner as admin@contosopartner.onmicrosoft.com / Demo-Partner-1!
+
+Try the API (paste into a shell):
 
   TOKEN=$(curl -s {base}/contosopartner.onmicrosoft.com/oauth2/v2.0/token \
     -d grant_type=client_credentials -d client_id=2f0c6f5e-3c1a-4b7e-9d2a-6a1b0c9d8e01 \

@@ -11,6 +11,10 @@ use crate::SqlStore;
 
 /// Tables emptied by a reset, children first.
 const RESET_ORDER: &[&str] = &[
+    "sessions",
+    "activity",
+    "agreements",
+    "partner_links",
     "outbox",
     "operations",
     "assignments",

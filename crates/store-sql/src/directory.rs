@@ -175,16 +175,16 @@ impl DirectoryStore for SqlStore {
                 .push(")");
             stmts.push((q, format!("application {}", a.client_id)));
         }
-        self.transaction(
-            stmts
-                .into_iter()
-                .map(|(sql, what)| Step {
-                    sql,
-                    checked: false,
-                    on_unique: Some(StoreError::Duplicate(what)),
-                })
-                .collect(),
-        )
-        .await
+        let mut steps: Vec<Step> = stmts
+            .into_iter()
+            .map(|(sql, what)| Step {
+                sql,
+                checked: false,
+                on_unique: Some(StoreError::Duplicate(what)),
+            })
+            .collect();
+        steps.extend(batch.partner_links.iter().map(crate::portal::link_step));
+        steps.extend(batch.agreements.iter().map(crate::portal::agreement_step));
+        self.transaction(steps).await
     }
 }

@@ -7,6 +7,7 @@ mod directory;
 mod list;
 mod migrate;
 mod outbox;
+mod portal;
 mod relationships;
 mod rows;
 mod sql;

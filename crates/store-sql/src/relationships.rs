@@ -590,6 +590,9 @@ impl RelationshipStore for SqlStore {
         steps.extend(changes.assignments.iter().map(assignment_step));
         steps.extend(changes.operations.iter().map(operation_step));
         steps.extend(changes.mail.iter().map(crate::outbox::insert_step));
+        steps.extend(changes.agreements.iter().map(crate::portal::agreement_step));
+        steps.extend(changes.partner_links.iter().map(crate::portal::link_step));
+        steps.extend(changes.activity.iter().map(crate::portal::activity_step));
         if steps.is_empty() {
             return Ok(changes);
         }

@@ -45,4 +45,10 @@ pub struct Changes {
     pub operations: Vec<Write<Operation>>,
     /// E-mails to queue with the change.
     pub mail: Vec<crate::traits::OutboxMail>,
+    /// Agreement acceptances to record (an acceptance already recorded is kept as it was).
+    pub agreements: Vec<gdap_domain::customer::AgreementAcceptance>,
+    /// Reseller/DAP ties to write (inserted, or replaced whole).
+    pub partner_links: Vec<gdap_domain::customer::PartnerLink>,
+    /// Actions to record.
+    pub activity: Vec<gdap_domain::customer::Activity>,
 }

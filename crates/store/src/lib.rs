@@ -12,5 +12,5 @@ pub use error::StoreError;
 pub use lifecycle::{Lifecycle, RunReport};
 pub use traits::{
     AdminStore, CustomerSummary, Delivery, DirectoryBatch, DirectoryStore, OutboxMail, OutboxStore,
-    Page, RelationshipStore, Store, StoredKey,
+    Page, PortalStore, RelationshipStore, Session, Store, StoredKey,
 };

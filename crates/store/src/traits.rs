@@ -2,7 +2,8 @@
 
 use async_trait::async_trait;
 use gdap_domain::assignment::AccessAssignment;
-use gdap_domain::directory::{Application, Group, Tenant, User};
+use gdap_domain::customer::{Activity, AgreementAcceptance, PartnerLink};
+use gdap_domain::directory::{Application, Group, PartnerProfile, Tenant, User};
 use gdap_domain::ids::{
     AssignmentId, ClientId, GroupId, OperationId, RelationshipId, RequestId, TenantId, UserId,
 };
@@ -118,6 +119,10 @@ pub struct DirectoryBatch {
     pub groups: Vec<Group>,
     /// Applications to insert.
     pub applications: Vec<Application>,
+    /// Reseller and DAP ties between customers and partners.
+    pub partner_links: Vec<PartnerLink>,
+    /// Customer agreements already accepted.
+    pub agreements: Vec<AgreementAcceptance>,
 }
 
 /// Tenants, users, groups and applications.
@@ -275,7 +280,65 @@ pub trait AdminStore: Send + Sync {
     async fn reset(&self) -> Result<(), StoreError>;
 }
 
-/// Everything gdap stores.
-pub trait Store: DirectoryStore + RelationshipStore + AdminStore + OutboxStore {}
+/// A signed-in browser session. Only a hash of the session id is stored, so a copy of the database
+/// cannot be used to sign in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// SHA-256 of the cookie value, hex.
+    pub id_hash: String,
+    /// The user's tenant.
+    pub tenant: TenantId,
+    /// The user.
+    pub user: UserId,
+    /// The token every form of this session must carry.
+    pub csrf: String,
+    /// Sign-in instant.
+    pub created_at: OffsetDateTime,
+    /// The session ends here, whatever happens.
+    pub expires_at: OffsetDateTime,
+}
 
-impl<T: DirectoryStore + RelationshipStore + AdminStore + OutboxStore> Store for T {}
+/// What the web pages keep: sessions, agreements, partner ties, the activity record, and the
+/// settings users and partners change there.
+#[async_trait]
+pub trait PortalStore: Send + Sync {
+    /// Stores a new session, dropping sessions that ended before its creation.
+    async fn create_session(&self, session: Session) -> Result<(), StoreError>;
+    /// A session by the hash of its id (ended ones included; the caller checks `expires_at`).
+    async fn session(&self, id_hash: &str) -> Result<Option<Session>, StoreError>;
+    /// Ends a session (sign-out).
+    async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError>;
+    /// The newest acceptance of an agreement by a tenant.
+    async fn agreement(
+        &self,
+        tenant: TenantId,
+        agreement: &str,
+    ) -> Result<Option<AgreementAcceptance>, StoreError>;
+    /// The reseller and DAP ties of a customer.
+    async fn partner_links(&self, customer: TenantId) -> Result<Vec<PartnerLink>, StoreError>;
+    /// The newest recorded actions about a customer (optionally with one partner only).
+    async fn activity_of(
+        &self,
+        customer: TenantId,
+        partner: Option<TenantId>,
+        limit: u32,
+    ) -> Result<Vec<Activity>, StoreError>;
+    /// Replaces a partner tenant's profile (service name, contact, help link).
+    async fn set_partner_profile(
+        &self,
+        tenant: TenantId,
+        profile: PartnerProfile,
+    ) -> Result<(), StoreError>;
+    /// Sets a user's preferred language.
+    async fn set_preferred_language(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        language: &str,
+    ) -> Result<(), StoreError>;
+}
+
+/// Everything gdap stores.
+pub trait Store: DirectoryStore + RelationshipStore + AdminStore + OutboxStore + PortalStore {}
+
+impl<T: DirectoryStore + RelationshipStore + AdminStore + OutboxStore + PortalStore> Store for T {}

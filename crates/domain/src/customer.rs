@@ -1,0 +1,411 @@
+//! The customer's side of partner relationships: reseller and DAP ties, the Microsoft Customer
+//! Agreement, the rows of the *Partner relationships* page, what an invitation link leads to, and
+//! the record of what customers and partners did.
+
+use time::OffsetDateTime;
+
+use crate::enums::RelationshipStatus as S;
+use crate::ids::{RelationshipId, TenantId, UserId};
+use crate::relationship::Relationship;
+use crate::Timings;
+
+/// The agreement a customer accepts before its first partner relationship.
+pub const CUSTOMER_AGREEMENT: &str = "MicrosoftCustomerAgreement";
+/// The version of the agreement gdap presents.
+pub const CUSTOMER_AGREEMENT_VERSION: &str = "2024-10";
+
+/// A customer's ties with a partner outside GDAP: the reseller (billing) relationship and DAP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartnerLink {
+    /// The customer tenant.
+    pub customer: TenantId,
+    /// The partner tenant.
+    pub partner: TenantId,
+    /// The partner resells to the customer; "Remove roles" never ends this.
+    pub reseller: bool,
+    /// The partner holds DAP (Admin Agents → Global Administrator, Helpdesk Agents → Helpdesk
+    /// Administrator) until the customer removes it.
+    pub dap: bool,
+    /// When the tie began.
+    pub since: OffsetDateTime,
+    /// When the customer removed DAP, if it did.
+    pub dap_removed_at: Option<OffsetDateTime>,
+}
+
+/// A tenant's acceptance of the Microsoft Customer Agreement: who, when, which version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgreementAcceptance {
+    /// The accepting tenant.
+    pub tenant: TenantId,
+    /// The agreement ([`CUSTOMER_AGREEMENT`]).
+    pub agreement: String,
+    /// Its version.
+    pub version: String,
+    /// The user who accepted.
+    pub accepted_by: UserId,
+    /// That user's principal name at the time.
+    pub accepted_by_upn: String,
+    /// When.
+    pub accepted_at: OffsetDateTime,
+}
+
+/// What happened, as recorded for the tenants concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActivityKind {
+    /// The customer accepted the Microsoft Customer Agreement.
+    AgreementAccepted,
+    /// The customer approved a GDAP invitation.
+    InvitationApproved,
+    /// The customer removed a partner's roles ("Remove roles" → Yes).
+    RolesRemoved,
+}
+
+impl ActivityKind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AgreementAccepted => "agreementAccepted",
+            Self::InvitationApproved => "invitationApproved",
+            Self::RolesRemoved => "rolesRemoved",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::AgreementAccepted,
+            Self::InvitationApproved,
+            Self::RolesRemoved,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// One recorded action of a customer or partner user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Activity {
+    /// Unique id.
+    pub id: uuid::Uuid,
+    /// The customer tenant concerned.
+    pub customer: TenantId,
+    /// The partner concerned, when there is one.
+    pub partner: Option<TenantId>,
+    /// The acting user.
+    pub actor: UserId,
+    /// That user's principal name at the time.
+    pub actor_upn: String,
+    /// What was done.
+    pub kind: ActivityKind,
+    /// The relationships it touched.
+    pub relationships: Vec<RelationshipId>,
+    /// When.
+    pub at: OffsetDateTime,
+}
+
+/// The kinds of tie a partner has with a customer, as the Partner relationships page names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LinkType {
+    /// Reseller.
+    Reseller,
+    /// Delegated administrator (DAP).
+    Dap,
+    /// Granular delegated admin privileges (GDAP).
+    Gdap,
+}
+
+/// Whether a relationship counts as ended on the page (shown under the "Expired" filter).
+pub fn is_ended(status: S) -> bool {
+    matches!(status, S::Expired | S::Terminated)
+}
+
+/// Which rows the Partner relationships page shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PartnerFilter {
+    /// Partners with a live tie (the default view).
+    #[default]
+    Current,
+    /// Partners with expired or terminated GDAP relationships, showing those.
+    Expired,
+}
+
+/// One partner on the Partner relationships page.
+#[derive(Debug, Clone)]
+pub struct PartnerRow<'a> {
+    /// The partner tenant.
+    pub partner: TenantId,
+    /// Its tie types, in a fixed order.
+    pub types: Vec<LinkType>,
+    /// Its GDAP relationships under the filter, the newest end date first (not yet active ones,
+    /// which have no end date, lead).
+    pub relationships: Vec<&'a Relationship>,
+    /// The reseller/DAP tie, if any.
+    pub link: Option<&'a PartnerLink>,
+}
+
+impl PartnerRow<'_> {
+    /// The relationship the row summarises: the one with the newest end date.
+    pub fn lead(&self) -> Option<&Relationship> {
+        self.relationships.first().copied()
+    }
+}
+
+/// Orders relationships for customers: not yet ended and without an end date first, then the newest
+/// end date first, then the newest created.
+pub fn newest_end_first(a: &Relationship, b: &Relationship) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    match (a.end_at, b.end_at) {
+        (None, Some(_)) => Ordering::Less,
+        (Some(_), None) => Ordering::Greater,
+        (Some(x), Some(y)) => y.cmp(&x),
+        (None, None) => Ordering::Equal,
+    }
+    .then_with(|| b.created_at.cmp(&a.created_at))
+    .then_with(|| a.id.to_string().cmp(&b.id.to_string()))
+}
+
+/// Groups a customer's relationships and ties into page rows, in partner order as given by
+/// `order` (usually by partner name). Relationships still being drafted (`created`) are the
+/// partner's business and never shown.
+pub fn partner_rows<'a>(
+    relationships: &'a [Relationship],
+    links: &'a [PartnerLink],
+    filter: PartnerFilter,
+) -> Vec<PartnerRow<'a>> {
+    let mut rows: Vec<PartnerRow<'a>> = Vec::new();
+    let row_of = |rows: &mut Vec<PartnerRow<'a>>, partner: TenantId| -> usize {
+        if let Some(i) = rows.iter().position(|r| r.partner == partner) {
+            return i;
+        }
+        rows.push(PartnerRow {
+            partner,
+            types: Vec::new(),
+            relationships: Vec::new(),
+            link: None,
+        });
+        rows.len() - 1
+    };
+    for r in relationships {
+        if r.status == S::Created || r.locked_at.is_none() {
+            continue;
+        }
+        let wanted = match filter {
+            PartnerFilter::Current => !is_ended(r.status),
+            PartnerFilter::Expired => is_ended(r.status),
+        };
+        if wanted {
+            let i = row_of(&mut rows, r.partner);
+            rows[i].relationships.push(r);
+        }
+    }
+    if filter == PartnerFilter::Current {
+        for l in links.iter().filter(|l| l.reseller || l.dap) {
+            let i = row_of(&mut rows, l.partner);
+            rows[i].link = Some(l);
+        }
+    }
+    for row in &mut rows {
+        row.relationships.sort_by(|a, b| newest_end_first(a, b));
+        if row.link.is_some_and(|l| l.reseller) {
+            row.types.push(LinkType::Reseller);
+        }
+        if row.link.is_some_and(|l| l.dap) {
+            row.types.push(LinkType::Dap);
+        }
+        if !row.relationships.is_empty() {
+            row.types.push(LinkType::Gdap);
+        }
+    }
+    rows
+}
+
+/// What an invitation link shows to a signed-in user of `tenant`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvitationState {
+    /// The link can be approved now.
+    Open,
+    /// The link is for another organisation (or the user is the partner's own).
+    Foreign,
+    /// More than 90 days passed since it was sent (or it lapsed unapproved).
+    Expired(OffsetDateTime),
+    /// This organisation already accepted it; links are single-use.
+    AlreadyAccepted,
+    /// The partner withdrew it or it ended before approval.
+    Withdrawn,
+}
+
+/// Classifies an invitation for a user of `tenant` at `now`. Acceptance by this tenant is
+/// reported as such even after the 90 days, so a customer revisiting the link learns that it is done.
+pub fn invitation_state(
+    rel: &Relationship,
+    tenant: TenantId,
+    now: OffsetDateTime,
+    timings: &Timings,
+) -> InvitationState {
+    if rel.partner == tenant {
+        return InvitationState::Foreign;
+    }
+    let for_other = rel.customer.as_ref().is_some_and(|c| c.tenant_id != tenant);
+    if for_other {
+        return InvitationState::Foreign;
+    }
+    let expires = rel.invitation_expires_at(timings);
+    match rel.status {
+        S::ApprovalPending => match expires {
+            Some(e) if now >= e => InvitationState::Expired(e),
+            _ => InvitationState::Open,
+        },
+        S::Approved
+        | S::Activating
+        | S::Active
+        | S::Expiring
+        | S::TerminationRequested
+        | S::Terminating => InvitationState::AlreadyAccepted,
+        S::Expired | S::Terminated if rel.activated_at.is_some() => {
+            InvitationState::AlreadyAccepted
+        }
+        S::Expired => InvitationState::Expired(expires.unwrap_or(rel.last_modified_at)),
+        S::Terminated | S::Created | S::UnknownFutureValue => InvitationState::Withdrawn,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::relationship::{CustomerParticipant, RelationshipDraft};
+    use time::Duration;
+
+    fn t(n: u128) -> TenantId {
+        TenantId::parse(&format!("00000000-0000-4000-8000-{n:012}")).unwrap()
+    }
+
+    fn rel(partner: TenantId, customer: Option<TenantId>, now: OffsetDateTime) -> Relationship {
+        let mut r = Relationship::create(
+            partner,
+            RelationshipDraft {
+                display_name: "r".into(),
+                duration: "P730D".into(),
+                auto_extend: None,
+                roles: vec![crate::relationship::ga_id()],
+                customer: customer.map(|c| CustomerParticipant {
+                    tenant_id: c,
+                    display_name: None,
+                }),
+            },
+            crate::roles::Catalogue::builtin(),
+            now,
+        )
+        .unwrap();
+        r.lock_for_approval(now, &Timings::default()).unwrap();
+        r
+    }
+
+    fn activate(r: &mut Relationship, customer: TenantId, now: OffsetDateTime) {
+        let timings = Timings::default();
+        r.approve_as_customer(
+            CustomerParticipant {
+                tenant_id: customer,
+                display_name: None,
+            },
+            now,
+            &timings,
+        )
+        .unwrap();
+        for _ in 0..4 {
+            r.advance(now + Duration::hours(1), &timings);
+        }
+        assert_eq!(r.status, S::Active);
+    }
+
+    #[test]
+    fn an_open_link_is_open_for_its_customer_and_foreign_for_others_and_the_partner() {
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let timings = Timings::default();
+        let r = rel(t(1), Some(t(2)), now);
+        assert_eq!(
+            invitation_state(&r, t(2), now, &timings),
+            InvitationState::Open
+        );
+        assert_eq!(
+            invitation_state(&r, t(3), now, &timings),
+            InvitationState::Foreign
+        );
+        assert_eq!(
+            invitation_state(&r, t(1), now, &timings),
+            InvitationState::Foreign
+        );
+        let open = rel(t(1), None, now);
+        assert_eq!(
+            invitation_state(&open, t(3), now, &timings),
+            InvitationState::Open
+        );
+    }
+
+    #[test]
+    fn a_link_expires_after_ninety_days_but_an_accepted_one_stays_accepted() {
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let timings = Timings::default();
+        let r = rel(t(1), Some(t(2)), now);
+        let later = now + Duration::days(90);
+        assert_eq!(
+            invitation_state(&r, t(2), later, &timings),
+            InvitationState::Expired(later)
+        );
+        let mut accepted = rel(t(1), Some(t(2)), now);
+        activate(&mut accepted, t(2), now);
+        assert_eq!(
+            invitation_state(&accepted, t(2), now + Duration::days(200), &timings),
+            InvitationState::AlreadyAccepted
+        );
+        assert_eq!(
+            invitation_state(&accepted, t(3), now, &timings),
+            InvitationState::Foreign
+        );
+    }
+
+    #[test]
+    fn rows_put_the_newest_end_date_first_and_the_expired_filter_shows_ended_ones() {
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let mut old = rel(t(1), Some(t(2)), now);
+        activate(&mut old, t(2), now);
+        let mut new = rel(t(1), Some(t(2)), now + Duration::days(10));
+        activate(&mut new, t(2), now + Duration::days(10));
+        let mut ended = rel(t(1), Some(t(2)), now);
+        activate(&mut ended, t(2), now);
+        ended.status = S::Terminated;
+        let rels = vec![old.clone(), ended.clone(), new.clone()];
+        let links = vec![PartnerLink {
+            customer: t(2),
+            partner: t(1),
+            reseller: true,
+            dap: false,
+            since: now,
+            dap_removed_at: None,
+        }];
+        let rows = partner_rows(&rels, &links, PartnerFilter::Current);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].types, vec![LinkType::Reseller, LinkType::Gdap]);
+        assert_eq!(rows[0].lead().map(|r| r.id), Some(new.id));
+        assert_eq!(rows[0].relationships.len(), 2);
+        let expired = partner_rows(&rels, &links, PartnerFilter::Expired);
+        assert_eq!(expired.len(), 1);
+        assert_eq!(expired[0].relationships.len(), 1);
+        assert_eq!(expired[0].lead().map(|r| r.id), Some(ended.id));
+    }
+
+    #[test]
+    fn a_reseller_only_partner_has_a_row_without_relationships() {
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let links = vec![PartnerLink {
+            customer: t(2),
+            partner: t(5),
+            reseller: true,
+            dap: true,
+            since: now,
+            dap_removed_at: None,
+        }];
+        let rows = partner_rows(&[], &links, PartnerFilter::Current);
+        assert_eq!(rows[0].types, vec![LinkType::Reseller, LinkType::Dap]);
+        assert!(rows[0].lead().is_none());
+    }
+}

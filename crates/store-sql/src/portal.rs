@@ -1,0 +1,250 @@
+//! `PortalStore` over SQL: sessions, agreements, partner ties and the activity record.
+
+use async_trait::async_trait;
+use gdap_domain::customer::{Activity, ActivityKind, AgreementAcceptance, PartnerLink};
+use gdap_domain::directory::PartnerProfile;
+use gdap_domain::ids::{RelationshipId, TenantId, UserId};
+use gdap_domain::timefmt::{from_micros, to_micros};
+use gdap_store::{PortalStore, Session, StoreError};
+
+use crate::db::{Row, Step};
+use crate::rows::{self, om};
+use crate::sql::{Param, Sql};
+use crate::SqlStore;
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Internal(format!("corrupt {what}"))
+}
+
+fn tenant(r: &Row, col: &str) -> Result<TenantId, StoreError> {
+    TenantId::parse(&r.text(col)?).map_err(|_| corrupt(col))
+}
+
+fn user(r: &Row, col: &str) -> Result<UserId, StoreError> {
+    UserId::parse(&r.text(col)?).map_err(|_| corrupt(col))
+}
+
+/// Records an acceptance; one already recorded for the same version stays as it was.
+pub(crate) fn agreement_step(a: &AgreementAcceptance) -> Step {
+    let mut q = Sql::new("INSERT INTO agreements (tenant_id, agreement, version, accepted_by, accepted_by_upn, accepted_at) VALUES (");
+    q.text(a.tenant.to_string())
+        .push(", ")
+        .text(a.agreement.clone())
+        .push(", ")
+        .text(a.version.clone())
+        .push(", ");
+    q.text(a.accepted_by.to_string())
+        .push(", ")
+        .text(a.accepted_by_upn.clone())
+        .push(", ")
+        .int(to_micros(a.accepted_at))
+        .push(") ON CONFLICT (tenant_id, agreement, version) DO NOTHING");
+    Step::plain(q)
+}
+
+/// Inserts or replaces a customer's tie with a partner.
+pub(crate) fn link_step(l: &PartnerLink) -> Step {
+    let mut q = Sql::new(
+        "INSERT INTO partner_links (customer_id, partner_id, reseller, dap, since, dap_removed_at) VALUES (",
+    );
+    q.text(l.customer.to_string())
+        .push(", ")
+        .text(l.partner.to_string())
+        .push(", ")
+        .int(i64::from(l.reseller))
+        .push(", ");
+    q.int(i64::from(l.dap))
+        .push(", ")
+        .int(to_micros(l.since))
+        .push(", ")
+        .bind(Param::OptInt(om(l.dap_removed_at)));
+    q.push(
+        ") ON CONFLICT (customer_id, partner_id) DO UPDATE SET reseller = excluded.reseller, \
+         dap = excluded.dap, since = excluded.since, dap_removed_at = excluded.dap_removed_at",
+    );
+    Step::plain(q)
+}
+
+/// Records an action.
+pub(crate) fn activity_step(a: &Activity) -> Step {
+    let rels: Vec<String> = a.relationships.iter().map(ToString::to_string).collect();
+    let mut q = Sql::new("INSERT INTO activity (id, customer_id, partner_id, actor, actor_upn, kind, relationships, at) VALUES (");
+    q.text(a.id.to_string())
+        .push(", ")
+        .text(a.customer.to_string())
+        .push(", ")
+        .bind(Param::OptText(a.partner.map(|p| p.to_string())))
+        .push(", ");
+    q.text(a.actor.to_string())
+        .push(", ")
+        .text(a.actor_upn.clone())
+        .push(", ")
+        .text(a.kind.as_str())
+        .push(", ");
+    q.text(serde_json::to_string(&rels).unwrap_or_else(|_| "[]".into()))
+        .push(", ")
+        .int(to_micros(a.at))
+        .push(")");
+    Step::plain(q)
+}
+
+fn session(r: &Row) -> Result<Session, StoreError> {
+    Ok(Session {
+        id_hash: r.text("id_hash")?,
+        tenant: tenant(r, "tenant_id")?,
+        user: user(r, "user_id")?,
+        csrf: r.text("csrf")?,
+        created_at: from_micros(r.int("created_at")?),
+        expires_at: from_micros(r.int("expires_at")?),
+    })
+}
+
+fn agreement(r: &Row) -> Result<AgreementAcceptance, StoreError> {
+    Ok(AgreementAcceptance {
+        tenant: tenant(r, "tenant_id")?,
+        agreement: r.text("agreement")?,
+        version: r.text("version")?,
+        accepted_by: user(r, "accepted_by")?,
+        accepted_by_upn: r.text("accepted_by_upn")?,
+        accepted_at: from_micros(r.int("accepted_at")?),
+    })
+}
+
+fn link(r: &Row) -> Result<PartnerLink, StoreError> {
+    Ok(PartnerLink {
+        customer: tenant(r, "customer_id")?,
+        partner: tenant(r, "partner_id")?,
+        reseller: r.int("reseller")? != 0,
+        dap: r.int("dap")? != 0,
+        since: from_micros(r.int("since")?),
+        dap_removed_at: r.opt_int("dap_removed_at")?.map(from_micros),
+    })
+}
+
+fn activity(r: &Row) -> Result<Activity, StoreError> {
+    let rels: Vec<String> =
+        serde_json::from_str(&r.text("relationships")?).map_err(|_| corrupt("activity"))?;
+    Ok(Activity {
+        id: r.text("id")?.parse().map_err(|_| corrupt("activity id"))?,
+        customer: tenant(r, "customer_id")?,
+        partner: r
+            .opt_text("partner_id")?
+            .map(|p| TenantId::parse(&p).map_err(|_| corrupt("partner_id")))
+            .transpose()?,
+        actor: user(r, "actor")?,
+        actor_upn: r.text("actor_upn")?,
+        kind: ActivityKind::parse(&r.text("kind")?).ok_or_else(|| corrupt("activity kind"))?,
+        relationships: rels
+            .iter()
+            .map(|s| RelationshipId::parse(s).map_err(|_| corrupt("activity relationship")))
+            .collect::<Result<_, _>>()?,
+        at: from_micros(r.int("at")?),
+    })
+}
+
+#[async_trait]
+impl PortalStore for SqlStore {
+    async fn create_session(&self, s: Session) -> Result<(), StoreError> {
+        let mut purge = Sql::new("DELETE FROM sessions WHERE expires_at < ");
+        purge.int(to_micros(s.created_at));
+        let mut q = Sql::new("INSERT INTO sessions (id_hash, tenant_id, user_id, csrf, created_at, expires_at) VALUES (");
+        q.text(s.id_hash)
+            .push(", ")
+            .text(s.tenant.to_string())
+            .push(", ")
+            .text(s.user.to_string())
+            .push(", ");
+        q.text(s.csrf)
+            .push(", ")
+            .int(to_micros(s.created_at))
+            .push(", ")
+            .int(to_micros(s.expires_at))
+            .push(")");
+        self.transaction(vec![Step::plain(purge), Step::plain(q)])
+            .await
+    }
+
+    async fn session(&self, id_hash: &str) -> Result<Option<Session>, StoreError> {
+        let mut q = Sql::new("SELECT * FROM sessions WHERE id_hash = ");
+        q.text(id_hash);
+        self.fetch_optional(q, session).await
+    }
+
+    async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
+        let mut q = Sql::new("DELETE FROM sessions WHERE id_hash = ");
+        q.text(id_hash);
+        self.transaction(vec![Step::plain(q)]).await
+    }
+
+    async fn agreement(
+        &self,
+        tenant: TenantId,
+        agreement_name: &str,
+    ) -> Result<Option<AgreementAcceptance>, StoreError> {
+        let mut q = Sql::new("SELECT * FROM agreements WHERE tenant_id = ");
+        q.text(tenant.to_string())
+            .push(" AND agreement = ")
+            .text(agreement_name)
+            .push(" ORDER BY accepted_at DESC LIMIT 1");
+        self.fetch_optional(q, agreement).await
+    }
+
+    async fn partner_links(&self, customer: TenantId) -> Result<Vec<PartnerLink>, StoreError> {
+        let mut q = Sql::new("SELECT * FROM partner_links WHERE customer_id = ");
+        q.text(customer.to_string()).push(" ORDER BY partner_id");
+        self.fetch_all(q, link).await
+    }
+
+    async fn activity_of(
+        &self,
+        customer: TenantId,
+        partner: Option<TenantId>,
+        limit: u32,
+    ) -> Result<Vec<Activity>, StoreError> {
+        let mut q = Sql::new("SELECT * FROM activity WHERE customer_id = ");
+        q.text(customer.to_string());
+        if let Some(p) = partner {
+            q.push(" AND partner_id = ").text(p.to_string());
+        }
+        q.push(" ORDER BY at DESC, id DESC LIMIT ")
+            .int(i64::from(limit));
+        self.fetch_all(q, activity).await
+    }
+
+    async fn set_partner_profile(
+        &self,
+        tenant_id: TenantId,
+        profile: PartnerProfile,
+    ) -> Result<(), StoreError> {
+        let mut q = Sql::new("UPDATE tenants SET partner_json = ");
+        q.bind(Param::OptText(rows::partner_json(&Some(profile))))
+            .push(" WHERE id = ")
+            .text(tenant_id.to_string());
+        self.transaction(vec![Step {
+            sql: q,
+            checked: true,
+            on_unique: None,
+        }])
+        .await
+    }
+
+    async fn set_preferred_language(
+        &self,
+        tenant_id: TenantId,
+        user_id: UserId,
+        language: &str,
+    ) -> Result<(), StoreError> {
+        let mut q = Sql::new("UPDATE users SET preferred_language = ");
+        q.text(language)
+            .push(" WHERE tenant_id = ")
+            .text(tenant_id.to_string())
+            .push(" AND id = ")
+            .text(user_id.to_string());
+        self.transaction(vec![Step {
+            sql: q,
+            checked: true,
+            on_unique: None,
+        }])
+        .await
+    }
+}

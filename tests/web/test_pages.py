@@ -1,0 +1,199 @@
+"""The customer's side in a real browser (headless Debian Chromium): the approval flow of the
+provider manual in Japanese and English from the e-mail to 'Active', the pages for links that
+cannot be approved, Remove roles, and hostile partner input. Buttons are clicked by their labels."""
+
+from selenium.webdriver.common.by import By
+
+from conftest import (EVIL_PARTNER, FABRIKAM, NORTHWIND, PARTNER, TAILSPIN, approval_link)
+
+
+def mail_for(inbox, to, relationship_id):
+    return inbox.wait_for(lambda m: to in m["to"] and relationship_id in m["body"])[0]
+
+
+def test_the_japanese_flow_runs_from_the_email_to_active(gdap, inbox, browser_factory):
+    rid = gdap.invite(FABRIKAM, "Fabrikam support")
+    mail = mail_for(inbox, "admin@fabrikam.onmicrosoft.com", rid)
+    assert mail["subject"] == "【重要】【損保クラウド】サポートご提供のための権限承認URLのご送付"
+    assert "本メール受信日含め90日間" in mail["body"]
+    b = browser_factory("ja")
+    b.open(approval_link(mail))
+    assert b.h1() == "サインイン"
+    b.shot("signin")
+    b.sign_in("admin@fabrikam.onmicrosoft.com", "Fabrikam-Pass-1", "サインイン")
+    assert b.h1() == "パートナーからの管理者リレーションシップの要求"
+    body = b.text()
+    for part in ("Contoso Partner", "Fabrikam support", "ヘルプデスク管理者 (Helpdesk Administrator)",
+                 "ユーザー管理者 (User Administrator)", "730日", "このリンクの有効期限"):
+        assert part in body, part
+    b.shot("notice")
+    b.click("次へ")
+    assert b.h1() == "Microsoft 顧客契約の承諾"
+    b.shot("agreement")
+    b.click("承諾")  # without the check box: refused with a message
+    assert "チェック ボックスをオンにしてください" in b.text()
+    b.check("Microsoft 顧客契約の内容を確認し、同意します。")
+    b.shot("agreement-checked")
+    b.click("承諾")
+    assert b.h1() == "パートナーに付与するロール"
+    b.shot("roles")
+    b.click("次へ")
+    assert b.h1() == "パートナー ロールの承諾"
+    b.shot("review")
+    b.click("承諾")
+    assert b.h1() == "パートナー関係を受け入れました"
+    b.shot("accepted")
+    b.click("閉じる")
+    assert b.h1() == "パートナー関係"
+    b.shot("relationships-progress")
+    row = b.wait_status(PARTNER, "active")
+    assert "アクティブ" in row.text and "リセラー" in row.text
+    assert "きめ細かい委任管理者特権 (GDAP)" in row.text
+    b.shot("relationships-active")
+    # Both sides hear about it.
+    inbox.wait_for(lambda m: "agent@contosopartner.onmicrosoft.com" in m["to"] and "approved" in m["subject"])
+    # A link is single-use: opening it again says so.
+    b.open(approval_link(mail))
+    assert b.h1() == "このリクエストは承諾済みです"
+    b.shot("reused-link")
+
+
+def test_the_english_flow_skips_the_agreement_once_the_tenant_accepted_it(gdap, inbox, browser_factory):
+    rid = gdap.invite(NORTHWIND, "Northwind support")
+    mail = mail_for(inbox, "admin@northwind.onmicrosoft.com", rid)
+    assert mail["subject"].startswith("[Important] [損保クラウド]")
+    b = browser_factory("en")
+    b.open(approval_link(mail))
+    assert b.h1() == "Sign in"
+    b.sign_in("admin@northwind.onmicrosoft.com", "Northwind-Pass-1", "Sign in")
+    assert b.h1() == "Admin relationship request from a partner"
+    b.shot("notice")
+    b.click("Next")
+    assert b.h1() == "Roles the partner gets"  # no agreement step for this tenant
+    b.shot("roles")
+    b.click("Next")
+    assert b.h1() == "Approve partner roles"
+    b.shot("review")
+    b.click("Approve")
+    assert b.h1() == "Partner relationship accepted"
+    b.shot("accepted")
+    b.click("Close")
+    assert b.h1() == "Partner relationships"
+    row = b.wait_status(PARTNER, "active")
+    assert "Active" in row.text and "Reseller" in row.text and "Delegated administrator (DAP)" in row.text
+    b.shot("relationships-active")
+
+
+def test_remove_roles_asks_for_yes_and_ends_gdap_but_keeps_the_reseller(gdap, inbox, browser_factory):
+    b = browser_factory("en")
+    b.open(gdap.base + "/adminportal/settings/partners")
+    b.sign_in("admin@northwind.onmicrosoft.com", "Northwind-Pass-1", "Sign in")
+    b.wait_status(PARTNER, "active")
+    b.click("Contoso Partner")
+    b.shot("partner-detail")
+    b.click("Remove roles")
+    assert b.h1() == "Remove roles?"
+    b.shot("confirm")
+    b.click("No")
+    assert b.h1() == "Contoso Partner"
+    b.click("Remove roles")
+    b.click("Yes")
+    assert "Roles removed" in b.text()
+    b.wait_text("Terminated")
+    b.shot("removed")
+    assert "Removed roles" in b.text()  # the action is on the record
+    b.click("‹ Partner relationships")
+    row = b.d.find_element(By.CSS_SELECTOR, f"tr[data-partner='{PARTNER}']")
+    assert "Reseller" in row.text and "DAP" not in row.text
+    b.click("Expired")
+    assert "Northwind support" in b.d.find_element(By.TAG_NAME, "main").text or "Contoso Partner" in b.text()
+    b.shot("expired-filter")
+    inbox.wait_for(lambda m: "agent@contosopartner.onmicrosoft.com" in m["to"] and "removed the roles" in m["subject"])
+    inbox.wait_for(lambda m: "admin@northwind.onmicrosoft.com" in m["to"] and "removed the roles" in m["subject"])
+
+
+def test_a_user_without_an_admin_role_sees_which_role_is_needed(gdap, inbox, browser_factory):
+    rid = gdap.invite(FABRIKAM, "Fabrikam second")
+    mail = mail_for(inbox, "admin@fabrikam.onmicrosoft.com", rid)
+    b = browser_factory("ja")
+    b.open(approval_link(mail))
+    b.sign_in("staff@fabrikam.onmicrosoft.com", "Staff-Pass-1", "サインイン")
+    assert b.h1() == "アクセス許可が必要です"
+    assert "グローバル管理者" in b.text()
+    assert "Customer Delegated Admin Relationship Administrator" in b.text()
+    b.shot("permission-required")
+
+
+def test_a_link_for_another_tenant_says_so(gdap, inbox, browser_factory):
+    rid = gdap.invite(FABRIKAM, "Fabrikam third")
+    mail = mail_for(inbox, "admin@fabrikam.onmicrosoft.com", rid)
+    b = browser_factory("en")
+    b.open(approval_link(mail))
+    b.sign_in("admin@tailspin.onmicrosoft.com", "Tailspin-Pass-1", "Sign in")
+    assert b.h1() == "This link is for another organization"
+    b.shot("foreign-link")
+
+
+def test_hostile_partner_input_renders_as_text_everywhere(gdap, inbox, browser_factory):
+    token = gdap.token(EVIL_PARTNER, "22222222-cccc-4ccc-8ccc-000000000001", "evil-secret")
+    rid = gdap.invite(TAILSPIN, "<img src=x onerror=alert(2)>", token=token)
+    mail = mail_for(inbox, "admin@tailspin.onmicrosoft.com", rid)
+    assert "\n" not in mail["subject"] and "Bcc" not in "".join(mail["headers"].keys())
+    assert "X-Injected" not in mail["headers"]
+    b = browser_factory("en")
+    b.open(approval_link(mail))
+    b.sign_in("admin@tailspin.onmicrosoft.com", "Tailspin-Pass-1", "Sign in")
+    assert "<script>alert('partner')</script>" in b.text()
+    assert not b.d.find_elements(By.CSS_SELECTOR, "main script, main img")
+    b.shot("hostile-notice")
+    b.click("Next")
+    b.click("Next")
+    b.click("Approve")
+    b.click("Close")
+    b.wait_status(EVIL_PARTNER, "active")
+    assert "<script>alert('partner')</script>" in b.text()
+    assert not b.d.find_elements(By.CSS_SELECTOR, "main script, main img")
+    b.shot("hostile-relationships")
+    b.open(gdap.base + "/_gdap/mail")
+    assert "<img src=x onerror=alert(1)>" in b.text()
+    assert not b.d.find_elements(By.CSS_SELECTOR, "main script, main img")
+
+
+def test_the_language_switcher_changes_every_word(gdap, browser_factory):
+    b = browser_factory("ja")
+    b.open(gdap.base + "/signin")
+    assert b.h1() == "サインイン"
+    select = b.d.find_element(By.ID, "lang-select")
+    select.find_element(By.CSS_SELECTOR, "option[value='en']").click()
+    b.click("変更")
+    assert b.h1() == "Sign in"
+    b.shot("switched-to-english")
+
+
+def test_the_partner_portal_creates_a_relationship_and_shows_its_link_and_mail(gdap, inbox, browser_factory):
+    b = browser_factory("en")
+    b.open(gdap.base + "/partner")
+    b.sign_in("agent@contosopartner.onmicrosoft.com", "Agent-Pass-1", "Sign in")
+    b.click("New relationship")
+    b.fill("Relationship name", "Portal made")
+    b.fill("Customer", "tailspin.onmicrosoft.com")
+    b.check("Helpdesk Administrator")
+    b.shot("new-form")
+    b.click("Create")
+    assert b.h1() == "Portal made"
+    link = b.d.find_element(By.ID, "approval-link").get_attribute("value")
+    assert "/adminportal/partners/invitation/granularAdminRelationships/" in link
+    assert "【重要】【損保クラウド】" in b.text()
+    b.shot("detail")
+    inbox.wait_for(lambda m: "admin@tailspin.onmicrosoft.com" in m["to"] and link in m["body"])
+
+
+def test_a_link_over_ninety_days_old_has_expired(gdap, inbox, browser_factory):
+    rid = gdap.invite(FABRIKAM, "Fabrikam late")
+    mail = mail_for(inbox, "admin@fabrikam.onmicrosoft.com", rid)
+    gdap.advance("P91D")
+    b = browser_factory("ja")
+    b.open(approval_link(mail))
+    b.sign_in("admin@fabrikam.onmicrosoft.com", "Fabrikam-Pass-1", "サインイン")
+    assert b.h1() == "このリンクの有効期限が切れています"
+    b.shot("expired-link")
