@@ -4,9 +4,7 @@
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use gdap_domain::customer::{
-    partner_rows, Activity, ActivityKind, LinkType, PartnerFilter,
-};
+use gdap_domain::customer::{partner_rows, Activity, ActivityKind, LinkType, PartnerFilter};
 use gdap_domain::directory::User;
 use gdap_domain::enums::RelationshipStatus;
 use gdap_domain::ids::{RelationshipId, RoleDefinitionId, TenantId};
@@ -18,8 +16,8 @@ use gdap_domain::roles::{
 use gdap_domain::timefmt::format_graph;
 use gdap_domain::DomainError;
 use gdap_store::{Changes, OutboxMail, Write};
-use time::OffsetDateTime;
 use serde_json::{json, Value};
+use time::OffsetDateTime;
 
 use crate::auth::{AdminCaller, Principal, NOT_PERMITTED};
 use crate::dto;
@@ -106,9 +104,11 @@ impl Actor {
     }
 
     fn acting_user(&self) -> ApiResult<&User> {
-        self.user
-            .as_ref()
-            .ok_or_else(|| ApiError::Forbidden(format!("{NOT_PERMITTED} Only a user of this tenant can do this.")))
+        self.user.as_ref().ok_or_else(|| {
+            ApiError::Forbidden(format!(
+                "{NOT_PERMITTED} Only a user of this tenant can do this."
+            ))
+        })
     }
 }
 
@@ -232,7 +232,10 @@ async fn notices(
     let now = state.now();
     let mut out = Vec::new();
     for (tenant, url) in [
-        (customer, format!("{origin}/adminportal/settings/partners/{partner}")),
+        (
+            customer,
+            format!("{origin}/adminportal/settings/partners/{partner}"),
+        ),
         (partner, format!("{origin}/partner")),
     ] {
         for u in notice_recipients(state, tenant).await? {

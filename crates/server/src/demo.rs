@@ -55,7 +55,9 @@ async fn invite(base: &str) -> anyhow::Result<()> {
         .context("no access token")?
         .to_owned();
     let rel: serde_json::Value = http
-        .post(format!("{base}/v1.0/tenantRelationships/delegatedAdminRelationships"))
+        .post(format!(
+            "{base}/v1.0/tenantRelationships/delegatedAdminRelationships"
+        ))
         .bearer_auth(&token)
         .json(&serde_json::json!({
             "displayName": "Fabrikam support",
@@ -116,12 +118,12 @@ Try the API (paste into a shell):
     -d client_secret=demo-automation-secret -d scope=https://graph.microsoft.com/.default | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
 
   curl -s {base}/v1.0/tenantRelationships/delegatedAdminRelationships -H "Authorization: Bearer $TOKEN" \
-    -H 'Content-Type: application/json' -d '{{"displayName":"Fabrikam support","duration":"P730D",
-    "customer":{{"tenantId":"4fdbff88-9d6b-42e0-9713-45c922ba8001"}},
+    -H 'Content-Type: application/json' -d '{{"displayName":"Northwind support","duration":"P730D",
+    "customer":{{"tenantId":"4fdbff88-9d6b-42e0-9713-45c922ba8002"}},
     "accessDetails":{{"unifiedRoles":[{{"roleDefinitionId":"729827e3-9c14-49f7-bb1b-9608f156bbb8"}}]}}}}'
 
 Then POST {{"action":"lockForApproval"}} to …/delegatedAdminRelationships/{{id}}/requests, approve it as the customer
-(POST {base}/admincenter/v1/gdapInvitations/{{id}}/approve with a token of admin@fabrikam.onmicrosoft.com),
+(POST {base}/admincenter/v1/gdapInvitations/{{id}}/approve with a token of admin@northwind.onmicrosoft.com),
 and watch it become active. Move time with: curl -s {base}/_gdap/clock -H 'Content-Type: application/json' -d '{{"advance":"P730D"}}'
 API description: {base}/openapi.json
 "#

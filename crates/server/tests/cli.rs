@@ -226,6 +226,44 @@ async fn the_demo_serves_the_world_and_the_commands_its_banner_prints() {
         "{banner}"
     );
     assert!(banner.contains("lockForApproval"));
+    // The outbox page the banner points to already holds the approval e-mail with a working link.
+    assert!(
+        banner.contains(&format!("{}/_gdap/mail", server.base)),
+        "{banner}"
+    );
+    let http = reqwest::Client::new();
+    let outbox = http
+        .get(format!("{}/_gdap/mail", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        outbox.contains("【重要】【Contoso Cloud Care】サポートご提供のための権限承認URLのご送付"),
+        "{outbox}"
+    );
+    let at = outbox
+        .find("/adminportal/partners/invitation/granularAdminRelationships/")
+        .expect("an approval link");
+    let id: String = outbox[at + 60..]
+        .chars()
+        .take_while(|c| c.is_ascii_hexdigit() || *c == '-')
+        .collect();
+    let link = http
+        .get(format!(
+            "{}/adminportal/partners/invitation/granularAdminRelationships/{id}",
+            server.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        link.url().path().starts_with("/signin"),
+        "the link leads through sign-in: {}",
+        link.url()
+    );
     let out = token(
         &server.base,
         &[
@@ -243,12 +281,11 @@ async fn the_demo_serves_the_world_and_the_commands_its_banner_prints() {
         String::from_utf8_lossy(&out.stderr)
     );
     let t = String::from_utf8(out.stdout).unwrap();
-    let http = reqwest::Client::new();
     let created = http
         .post(format!("{}/v1.0/tenantRelationships/delegatedAdminRelationships", server.base))
         .bearer_auth(t.trim())
-        .json(&serde_json::json!({"displayName": "Fabrikam support", "duration": "P730D",
-            "customer": {"tenantId": "4fdbff88-9d6b-42e0-9713-45c922ba8001"},
+        .json(&serde_json::json!({"displayName": "Northwind support", "duration": "P730D",
+            "customer": {"tenantId": "4fdbff88-9d6b-42e0-9713-45c922ba8002"},
             "accessDetails": {"unifiedRoles": [{"roleDefinitionId": "729827e3-9c14-49f7-bb1b-9608f156bbb8"}]}}))
         .send()
         .await

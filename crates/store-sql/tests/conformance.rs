@@ -9,6 +9,9 @@
 //! `GDAP_TEST_POSTGRES` names a server URL; each test then works in a fresh database it drops.
 
 use gdap_domain::assignment::AccessAssignment;
+use gdap_domain::customer::{
+    Activity, ActivityKind, AgreementAcceptance, PartnerLink, CUSTOMER_AGREEMENT,
+};
 use gdap_domain::directory::{Group, PartnerProfile, PartnerType, Tenant, User};
 use gdap_domain::enums::{AssignmentStatus, RelationshipStatus, RequestAction};
 use gdap_domain::ids::{GroupId, RoleDefinitionId, TenantId, UserId};
@@ -18,7 +21,10 @@ use gdap_domain::request::RelationshipRequest;
 use gdap_domain::roles::Catalogue;
 use gdap_domain::timefmt::truncate_micros;
 use gdap_domain::Timings;
-use gdap_store::{Changes, DirectoryBatch, DirectoryStore, RelationshipStore, StoreError, Write};
+use gdap_store::{
+    Changes, DirectoryBatch, DirectoryStore, PortalStore, RelationshipStore, Session, StoreError,
+    Write,
+};
 use gdap_store_sql::SqlStore;
 use time::macros::datetime;
 use time::OffsetDateTime;
@@ -81,6 +87,8 @@ async fn world(store: &SqlStore) -> World {
                 members: vec![user],
             }],
             applications: vec![],
+            partner_links: vec![],
+            agreements: vec![],
         })
         .await
         .unwrap();
@@ -661,6 +669,164 @@ async fn nodes_starting_together_agree_on_one_signing_key(store: SqlStore) {
     assert_eq!(keys[1].pkcs8, vec![1, 2, 3]);
 }
 
+async fn sessions_are_found_by_hash_ended_by_sign_out_and_purged_once_over(store: SqlStore) {
+    let w = world(&store).await;
+    let user = store.users_of(w.partner).await.unwrap().pop().unwrap().id;
+    let session = |hash: &str, created: OffsetDateTime| Session {
+        id_hash: hash.to_owned(),
+        tenant: w.partner,
+        user,
+        csrf: format!("csrf-{hash}"),
+        created_at: created,
+        expires_at: created + time::Duration::hours(8),
+    };
+    store.create_session(session("old", now())).await.unwrap();
+    store
+        .create_session(session("a", now() + time::Duration::hours(1)))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.session("a").await.unwrap(),
+        Some(session("a", now() + time::Duration::hours(1)))
+    );
+    assert!(store.session("old").await.unwrap().is_some());
+    store.delete_session("a").await.unwrap();
+    assert!(store.session("a").await.unwrap().is_none());
+    // A session created after another one ended sweeps the ended one away.
+    store
+        .create_session(session("b", now() + time::Duration::hours(9)))
+        .await
+        .unwrap();
+    assert!(store.session("old").await.unwrap().is_none());
+    assert!(store.session("b").await.unwrap().is_some());
+}
+
+async fn agreements_partner_ties_and_the_activity_record_round_trip(store: SqlStore) {
+    let w = world(&store).await;
+    let user = UserId::new_random();
+    let acceptance = AgreementAcceptance {
+        tenant: w.customer,
+        agreement: CUSTOMER_AGREEMENT.into(),
+        version: "2024-10".into(),
+        accepted_by: user,
+        accepted_by_upn: "admin@customer".into(),
+        accepted_at: now(),
+    };
+    let link = PartnerLink {
+        customer: w.customer,
+        partner: w.partner,
+        reseller: true,
+        dap: true,
+        since: now(),
+        dap_removed_at: None,
+    };
+    let act = |kind, at, partner| Activity {
+        id: uuid::Uuid::new_v4(),
+        customer: w.customer,
+        partner,
+        actor: user,
+        actor_upn: "admin@customer".into(),
+        kind,
+        relationships: vec![],
+        at,
+    };
+    let first = act(ActivityKind::AgreementAccepted, now(), Some(w.partner));
+    let second = act(
+        ActivityKind::RolesRemoved,
+        now() + time::Duration::minutes(1),
+        Some(w.partner),
+    );
+    let other = act(ActivityKind::InvitationApproved, now(), None);
+    store
+        .commit(Changes {
+            agreements: vec![acceptance.clone()],
+            partner_links: vec![link.clone()],
+            activity: vec![first.clone(), second.clone(), other],
+            ..Changes::default()
+        })
+        .await
+        .unwrap();
+    // Accepting again keeps the first record; the tie is replaced whole.
+    let mut again = acceptance.clone();
+    again.accepted_at = now() + time::Duration::days(1);
+    let mut removed = link.clone();
+    removed.dap = false;
+    removed.dap_removed_at = Some(now() + time::Duration::days(1));
+    store
+        .commit(Changes {
+            agreements: vec![again],
+            partner_links: vec![removed.clone()],
+            ..Changes::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .agreement(w.customer, CUSTOMER_AGREEMENT)
+            .await
+            .unwrap(),
+        Some(acceptance)
+    );
+    assert!(store
+        .agreement(w.partner, CUSTOMER_AGREEMENT)
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        store.partner_links(w.customer).await.unwrap(),
+        vec![removed]
+    );
+    assert!(store.partner_links(w.partner).await.unwrap().is_empty());
+    let log = store
+        .activity_of(w.customer, Some(w.partner), 10)
+        .await
+        .unwrap();
+    assert_eq!(log, vec![second, first]);
+    assert_eq!(
+        store.activity_of(w.customer, None, 10).await.unwrap().len(),
+        3
+    );
+}
+
+async fn partner_profiles_and_preferred_languages_can_be_changed(store: SqlStore) {
+    let w = world(&store).await;
+    let profile = PartnerProfile {
+        mpn_id: Some("1".into()),
+        types: vec![PartnerType::CspDirect],
+        service_name: Some("損保クラウド".into()),
+        contact: Some("support@example.jp".into()),
+        help_url: Some("https://example.jp/help".into()),
+    };
+    store
+        .set_partner_profile(w.partner, profile.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.tenant(w.partner).await.unwrap().unwrap().partner,
+        Some(profile)
+    );
+    let user = store.users_of(w.partner).await.unwrap().pop().unwrap();
+    store
+        .set_preferred_language(w.partner, user.id, "ja")
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .user(w.partner, user.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .preferred_language
+            .as_deref(),
+        Some("ja")
+    );
+    // A user of another tenant is not changed through this one.
+    assert!(store
+        .set_preferred_language(w.customer, user.id, "en")
+        .await
+        .is_err());
+}
+
 macro_rules! suite {
     ($($name:ident),+ $(,)?) => {
         mod sqlite {
@@ -695,6 +861,9 @@ suite!(
     concurrent_commits_succeed_or_fail_each_on_their_own,
     a_queued_mail_is_claimed_by_one_sender_at_a_time_and_survives_a_failed_attempt,
     nodes_starting_together_agree_on_one_signing_key,
+    sessions_are_found_by_hash_ended_by_sign_out_and_purged_once_over,
+    agreements_partner_ties_and_the_activity_record_round_trip,
+    partner_profiles_and_preferred_languages_can_be_changed,
 );
 
 mod pg {

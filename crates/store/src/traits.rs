@@ -339,6 +339,9 @@ pub trait PortalStore: Send + Sync {
 }
 
 /// Everything gdap stores.
-pub trait Store: DirectoryStore + RelationshipStore + AdminStore + OutboxStore + PortalStore {}
+pub trait Store:
+    DirectoryStore + RelationshipStore + AdminStore + OutboxStore + PortalStore
+{
+}
 
 impl<T: DirectoryStore + RelationshipStore + AdminStore + OutboxStore + PortalStore> Store for T {}

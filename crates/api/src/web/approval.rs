@@ -305,9 +305,15 @@ async fn open_invitation(
 ) -> Result<(SignedIn, Relationship), Response> {
     web.check_form(form)?;
     let me = web.signed_in()?.clone();
-    let rel = load(web, id).await?.ok_or_else(|| web.redirect(&link(id, None)))?;
-    let open = invitation_state(&rel, me.tenant.id, web.state.now(), &web.state.config.timings)
-        == InvitationState::Open;
+    let rel = load(web, id)
+        .await?
+        .ok_or_else(|| web.redirect(&link(id, None)))?;
+    let open = invitation_state(
+        &rel,
+        me.tenant.id,
+        web.state.now(),
+        &web.state.config.timings,
+    ) == InvitationState::Open;
     if !open || !web.actor().is_some_and(|a| a.is_approver()) {
         // The page explains why (foreign, expired, accepted, permission).
         return Err(web.redirect(&link(id, None)));

@@ -76,9 +76,9 @@ pub fn safe_return(candidate: &str) -> String {
         && !candidate
             .chars()
             .any(|c| c.is_control() || c == '\\' || c.is_whitespace())
-        && candidate.parse::<axum::http::Uri>().is_ok_and(|u| {
-            u.scheme().is_none() && u.authority().is_none()
-        });
+        && candidate
+            .parse::<axum::http::Uri>()
+            .is_ok_and(|u| u.scheme().is_none() && u.authority().is_none());
     if ok {
         candidate.to_owned()
     } else {
@@ -163,8 +163,7 @@ fn is_loopback(origin: &str) -> bool {
 /// Compares two tokens in time independent of where they differ.
 fn same_token(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a
-            .bytes()
+        && a.bytes()
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0

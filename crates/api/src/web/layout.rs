@@ -18,10 +18,7 @@ pub fn csrf(web: &Web) -> Markup {
 /// The whole document around a page body.
 pub fn shell(web: &Web, title: &str, body: Markup, refresh: Option<u32>) -> Markup {
     let t = web.t;
-    let is_partner = web
-        .me
-        .as_ref()
-        .is_some_and(|m| m.tenant.partner.is_some());
+    let is_partner = web.me.as_ref().is_some_and(|m| m.tenant.partner.is_some());
     html! {
         (DOCTYPE)
         html lang=(web.lang.tag()) {

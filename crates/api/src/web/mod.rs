@@ -46,20 +46,23 @@ pub fn routes(dev: bool) -> Router<AppState> {
             post(approval::approve),
         )
         .route("/adminportal/settings/partners", get(partners::list))
-        .route("/adminportal/settings/partners/{partner}", get(partners::detail))
+        .route(
+            "/adminportal/settings/partners/{partner}",
+            get(partners::detail),
+        )
         .route(
             "/adminportal/settings/partners/{partner}/removeroles",
             get(partners::confirm_remove).post(partners::remove),
         )
         .route("/partner", get(portal::list))
-        .route(
-            "/partner/relationships/new",
-            get(portal::new_form),
-        )
+        .route("/partner/relationships/new", get(portal::new_form))
         .route("/partner/relationships", post(portal::create))
         .route("/partner/relationships/{id}", get(portal::detail))
         .route("/partner/relationships/{id}/lock", post(portal::lock))
-        .route("/partner/settings", get(portal::settings).post(portal::save_settings))
+        .route(
+            "/partner/settings",
+            get(portal::settings).post(portal::save_settings),
+        )
         .route("/assets/gdap.css", get(css))
         .route("/assets/gdap.js", get(js));
     if dev {

@@ -28,16 +28,19 @@ pub struct ListQuery {
 /// The signed-in customer administrator who may see the page.
 fn viewer(web: &Web) -> Result<(SignedIn, Actor), Response> {
     let me = web.signed_in()?.clone();
-    let actor = web.actor().filter(Actor::may_view_partners).ok_or_else(|| {
-        web.page(
-            StatusCode::FORBIDDEN,
-            web.t.permission_title,
-            html! {
-                h1 { (web.t.permission_title) }
-                p.notice { (web.t.permission_body) }
-            },
-        )
-    })?;
+    let actor = web
+        .actor()
+        .filter(Actor::may_view_partners)
+        .ok_or_else(|| {
+            web.page(
+                StatusCode::FORBIDDEN,
+                web.t.permission_title,
+                html! {
+                    h1 { (web.t.permission_title) }
+                    p.notice { (web.t.permission_body) }
+                },
+            )
+        })?;
     Ok((me, actor))
 }
 

@@ -25,11 +25,21 @@ use crate::mailer::approval_url;
 /// Administrator of a partner tenant.
 async fn partner_user(web: &Web) -> Result<SignedIn, Response> {
     let me = web.signed_in()?.clone();
-    let forbidden = || web.message(StatusCode::FORBIDDEN, web.t.permission_title, web.t.portal_forbidden);
+    let forbidden = || {
+        web.message(
+            StatusCode::FORBIDDEN,
+            web.t.permission_title,
+            web.t.portal_forbidden,
+        )
+    };
     if me.tenant.partner.is_none() {
         return Err(forbidden());
     }
-    let ga = me.user.roles.iter().any(|r| r.to_string() == GLOBAL_ADMINISTRATOR);
+    let ga = me
+        .user
+        .roles
+        .iter()
+        .any(|r| r.to_string() == GLOBAL_ADMINISTRATOR);
     let agent = web
         .state
         .store
@@ -179,7 +189,8 @@ async fn customer_of(web: &Web, raw: &str) -> Result<Option<CustomerParticipant>
 async fn lock_changes(web: &Web, mut rel: Relationship, insert: bool) -> Result<Changes, String> {
     let now = web.state.now();
     let timings = web.state.config.timings;
-    rel.lock_for_approval(now, &timings).map_err(|e| e.to_string())?;
+    rel.lock_for_approval(now, &timings)
+        .map_err(|e| e.to_string())?;
     let request = RelationshipRequest::new(
         rel.id,
         rel.partner,
@@ -266,7 +277,13 @@ pub async fn create(web: Web, Form(form): Form<Vec<(String, String)>>) -> Respon
 }
 
 async fn own_relationship(web: &Web, me: &SignedIn, raw: &str) -> Result<Relationship, Response> {
-    let not_found = || web.message(StatusCode::NOT_FOUND, web.t.not_found_title, web.t.not_found_body);
+    let not_found = || {
+        web.message(
+            StatusCode::NOT_FOUND,
+            web.t.not_found_title,
+            web.t.not_found_body,
+        )
+    };
     let id = RelationshipId::parse(raw).map_err(|_| not_found())?;
     web.state
         .store

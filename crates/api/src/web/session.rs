@@ -183,11 +183,7 @@ pub async fn sign_in(web: Web, Form(form): Form<Vec<(String, String)>>) -> Respo
     }
     tracing::info!(upn = %upn, tenant = %user.tenant, "signed in");
     let mut res = web.redirect(&back);
-    let cookie = web.cookie(
-        SESSION_COOKIE,
-        &raw,
-        Some(SESSION_LIFETIME.whole_seconds()),
-    );
+    let cookie = web.cookie(SESSION_COOKIE, &raw, Some(SESSION_LIFETIME.whole_seconds()));
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }

@@ -459,7 +459,10 @@ const ROLE_NAMES_JA: &[(&str, &str)] = &[
     ("Privileged Authentication Administrator", "特権認証管理者"),
     ("Authentication Administrator", "認証管理者"),
     ("Application Administrator", "アプリケーション管理者"),
-    ("Cloud Application Administrator", "クラウド アプリケーション管理者"),
+    (
+        "Cloud Application Administrator",
+        "クラウド アプリケーション管理者",
+    ),
     ("Intune Administrator", "Intune 管理者"),
     ("Conditional Access Administrator", "条件付きアクセス管理者"),
     ("Directory Readers", "ディレクトリ閲覧者"),

@@ -10,6 +10,7 @@ mod helpers;
 mod lifecycle;
 mod mail;
 mod odata;
+mod pages;
 mod rules;
 mod security;
 mod surface;
