@@ -3,12 +3,15 @@
 //! ```text
 //! cargo build --release --bin gdap --bin gdap-bench
 //! target/release/gdap-bench [--relationships 100000] [--gdap target/release/gdap]
+//! target/release/gdap-bench --pages      # the Partner relationships page (50 partners, 500 relationships)
 //! ```
 //!
 //! It fills an SQLite file with relationships through the store, starts `gdap serve` on it, and
 //! measures: 100-item pages (first and deep, with and without `$filter`), create + `lockForApproval`
 //! throughput from 32 concurrent clients, the server's resident memory, and `gdap demo` start-up.
 //! Latencies are the server's own (`Server-Timing`) beside what the client saw over loopback.
+
+mod pages;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -308,6 +311,11 @@ async fn main() -> anyhow::Result<()> {
     let gdap = arg("--gdap").unwrap_or_else(|| "target/release/gdap".into());
     let dir = std::env::temp_dir().join(format!("gdap-bench-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir)?;
+    if args.iter().any(|a| a == "--pages") {
+        let result = pages::run(&gdap, &dir).await;
+        let _ = std::fs::remove_dir_all(&dir);
+        return result;
+    }
     // `--postgres URL` runs on a fresh database created on that server (and dropped afterwards);
     // otherwise SQLite, where `--db FILE` keeps the populated database for later runs.
     let postgres = arg("--postgres");
