@@ -178,6 +178,7 @@ def test_the_partner_portal_creates_a_relationship_and_shows_its_link_and_mail(g
     b.fill("Relationship name", "Portal made")
     b.fill("Customer", "tailspin.onmicrosoft.com")
     b.check("Helpdesk Administrator")
+    b.fill("Also send the approval e-mail to (optional e-mail address)", "it-desk@tailspin.example")
     b.shot("new-form")
     b.click("Create")
     assert b.h1() == "Portal made"
@@ -186,6 +187,9 @@ def test_the_partner_portal_creates_a_relationship_and_shows_its_link_and_mail(g
     assert "【重要】【損保クラウド】" in b.text()
     b.shot("detail")
     inbox.wait_for(lambda m: "admin@tailspin.onmicrosoft.com" in m["to"] and link in m["body"])
+    # The contact the partner gave gets it too, in the language chosen (English, the page's).
+    extra = inbox.wait_for(lambda m: "it-desk@tailspin.example" in m["to"] and link in m["body"])[0]
+    assert extra["subject"].startswith("[Important] [損保クラウド]")
 
 
 def test_a_link_over_ninety_days_old_has_expired(gdap, inbox, browser_factory):

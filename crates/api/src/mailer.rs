@@ -32,20 +32,21 @@ pub fn is_approver(u: &User) -> bool {
 }
 
 /// The approval-request mails for a relationship just locked: one to each administrator of the
-/// customer who can approve, in that person's language. None when the partner left the customer open.
+/// customer who can approve, in that person's language, and one to the contact the partner gave
+/// (if any, in the language it chose). None to the administrators when the partner left the customer
+/// open.
 pub async fn invitation_mails(
     state: &AppState,
     rel: &Relationship,
     origin: &str,
+    contact: Option<(&str, Language)>,
 ) -> Result<Vec<OutboxMail>, StoreError> {
-    let Some(customer) = &rel.customer else {
+    let Some(partner) = state.tenant(rel.partner).await? else {
         return Ok(Vec::new());
     };
-    let (Some(partner), Some(tenant)) = (
-        state.tenant(rel.partner).await?,
-        state.tenant(customer.tenant_id).await?,
-    ) else {
-        return Ok(Vec::new());
+    let customer = match &rel.customer {
+        Some(c) => state.tenant(c.tenant_id).await?,
+        None => None,
     };
     let profile = partner.partner.clone().unwrap_or_default();
     let branding = Branding {
@@ -65,35 +66,52 @@ pub async fn invitation_mails(
         .invitation_expires_at(&state.config.timings)
         .unwrap_or(rel.last_modified_at);
     let now = state.now();
-    let mut out = Vec::new();
-    for admin in state
-        .store
-        .users_of(customer.tenant_id)
-        .await?
-        .iter()
-        .filter(|u| is_approver(u))
-    {
-        let lang = admin
-            .preferred_language
-            .as_deref()
-            .and_then(Language::parse)
-            .unwrap_or(Language::En);
-        let composed = invitation_mail(
-            &Invitation {
-                branding: &branding,
-                admin_account: &admin.user_principal_name,
-                approval_url: &url,
-                customer_domain: &tenant.domain,
-                expires_at,
-            },
-            lang,
-        );
-        out.push(queued(
-            &admin.user_principal_name,
-            composed,
+    let domain = customer.as_ref().map_or("—", |t| t.domain.as_str());
+    let compose = |to: &str, account: &str, lang: Language| {
+        queued(
+            to,
+            invitation_mail(
+                &Invitation {
+                    branding: &branding,
+                    admin_account: account,
+                    approval_url: &url,
+                    customer_domain: domain,
+                    expires_at,
+                },
+                lang,
+            ),
             Some(rel.id),
             now,
-        ));
+        )
+    };
+    let mut out = Vec::new();
+    if let Some(tenant) = &customer {
+        for admin in state
+            .store
+            .users_of(tenant.id)
+            .await?
+            .iter()
+            .filter(|u| is_approver(u))
+        {
+            let lang = admin
+                .preferred_language
+                .as_deref()
+                .and_then(Language::parse)
+                .unwrap_or(Language::En);
+            out.push(compose(
+                &admin.user_principal_name,
+                &admin.user_principal_name,
+                lang,
+            ));
+        }
+    }
+    if let Some((to, lang)) = contact {
+        if !out.iter().any(|m| m.to.eq_ignore_ascii_case(to)) {
+            let account = customer
+                .as_ref()
+                .map_or_else(|| to.to_owned(), |t| format!("admin@{}", t.domain));
+            out.push(compose(to, &account, lang));
+        }
     }
     Ok(out)
 }

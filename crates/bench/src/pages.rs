@@ -150,10 +150,15 @@ pub async fn run(gdap: &str, dir: &std::path::Path) -> anyhow::Result<()> {
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
     let cookie = sign_in(&client, &server.base).await?;
-    println!("| page (50 partners, 500 relationships) | server p50 | server p99 | client p50 | bytes |");
+    println!(
+        "| page (50 partners, 500 relationships) | server p50 | server p99 | client p50 | bytes |"
+    );
     println!("|---|---|---|---|---|");
     for (name, path) in [
-        ("Partner relationships", "/adminportal/settings/partners".to_owned()),
+        (
+            "Partner relationships",
+            "/adminportal/settings/partners".to_owned(),
+        ),
         (
             "… Expired filter",
             "/adminportal/settings/partners?filter=expired".to_owned(),

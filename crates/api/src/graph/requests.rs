@@ -113,7 +113,7 @@ pub async fn create_request(
     let body = dto::to_map(&dto::request(&request, prefer.unknown_members));
     tracing::info!(relationship = %rel.id, action = %action, "relationship request");
     let mail = if action == RequestAction::LockForApproval {
-        crate::mailer::invitation_mails(&state, &rel, &base.origin).await?
+        crate::mailer::invitation_mails(&state, &rel, &base.origin, None).await?
     } else {
         Vec::new()
     };

@@ -134,6 +134,13 @@ fn new_form_body(web: &Web, form: &FormData, error: Option<&str>) -> Markup {
             input id="days" name="days" type="number" min="1" max="730" required value=(form.get("days").unwrap_or("730"));
             p { input id="autoextend" type="checkbox" name="autoExtend" value="yes" checked[form.get("autoExtend").is_some()]; " " label for="autoextend" { (t.auto_extend_label) } }
             p { input id="lock" type="checkbox" name="lock" value="yes" checked[form.get("lock").is_some() || form.0.is_empty()]; " " label for="lock" { (t.send_for_approval) } }
+            label for="contact" { (t.contact_email) }
+            input id="contact" name="contact" type="email" maxlength="254" value=(form.get("contact").unwrap_or(""));
+            label for="contact-lang" { (t.mail_language) }
+            select id="contact-lang" name="contactLang" {
+                option value="ja" selected[form.get("contactLang").map_or(web.lang == Language::Ja, |l| l == "ja")] { "日本語" }
+                option value="en" selected[form.get("contactLang").map_or(web.lang == Language::En, |l| l == "en")] { "English" }
+            }
             fieldset.roles {
                 legend { (t.roles) }
                 @for r in &roles {
@@ -186,7 +193,12 @@ async fn customer_of(web: &Web, raw: &str) -> Result<Option<CustomerParticipant>
 }
 
 /// Locks a relationship for approval, recording the request and queuing the approval mails.
-async fn lock_changes(web: &Web, mut rel: Relationship, insert: bool) -> Result<Changes, String> {
+async fn lock_changes(
+    web: &Web,
+    mut rel: Relationship,
+    insert: bool,
+    contact: Option<(&str, Language)>,
+) -> Result<Changes, String> {
     let now = web.state.now();
     let timings = web.state.config.timings;
     rel.lock_for_approval(now, &timings)
@@ -198,7 +210,7 @@ async fn lock_changes(web: &Web, mut rel: Relationship, insert: bool) -> Result<
         now,
         &timings,
     );
-    let mail = crate::mailer::invitation_mails(&web.state, &rel, &web.origin)
+    let mail = crate::mailer::invitation_mails(&web.state, &rel, &web.origin, contact)
         .await
         .map_err(|e| e.to_string())?;
     Ok(Changes {
@@ -258,8 +270,23 @@ pub async fn create(web: Web, Form(form): Form<Vec<(String, String)>>) -> Respon
         Err(e) => return bad(&e.to_string()),
     };
     let id = rel.id;
+    let contact = form.get("contact").map(str::trim).filter(|c| !c.is_empty());
+    if contact.is_some_and(|c| {
+        c.len() > 254
+            || c.chars()
+                .any(|ch| ch.is_whitespace() || ch.is_control() || "<>\",;".contains(ch))
+            || c.split('@').count() != 2
+            || c.starts_with('@')
+            || c.ends_with('@')
+    }) {
+        return bad(web.t.contact_email);
+    }
+    let contact_lang = form
+        .get("contactLang")
+        .and_then(Language::parse)
+        .unwrap_or(web.lang);
     let changes = if form.get("lock").is_some() {
-        match lock_changes(&web, rel, true).await {
+        match lock_changes(&web, rel, true, contact.map(|c| (c, contact_lang))).await {
             Ok(c) => c,
             Err(e) => return bad(&e),
         }
@@ -404,7 +431,7 @@ pub async fn lock(
         Err(r) => return r,
     };
     let rid = rel.id;
-    let changes = match lock_changes(&web, rel, false).await {
+    let changes = match lock_changes(&web, rel, false, None).await {
         Ok(c) => c,
         Err(e) => return web.message(StatusCode::CONFLICT, web.t.request_approval, &e),
     };
