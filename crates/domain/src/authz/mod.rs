@@ -1,0 +1,175 @@
+//! Authorization: whether a user may perform an Entra resource action in a tenant, and why.
+//!
+//! A user acts in its own tenant through its own directory roles. A partner's user acts in a
+//! customer tenant only through delegated access, decided at the instant of the call:
+//!
+//! - **GDAP**: an `active` relationship of the partner with the customer whose `endDateTime` has
+//!   not been reached, an `active` access assignment on it naming a security group the user
+//!   belongs to, and one of the assignment's roles (also held by the relationship) granting the
+//!   action.
+//! - **DAP**: when the customer keeps DAP for the partner, Admin Agents act as Global
+//!   Administrator and Helpdesk Agents as Helpdesk Administrator — unless GDAP governs: a user
+//!   with any GDAP assignment in that customer is judged by GDAP alone.
+//! - **AOBO**: acting on behalf of a customer never reaches purchases, products or billing
+//!   (licenses and billing notifications stay readable).
+//!
+//! [`reference::evaluate`] states these rules as plainly as possible over lists of facts;
+//! [`index::AuthzIndex`] answers the same questions from an in-memory index, fast. A property test
+//! holds them to the same answers.
+
+pub mod action;
+pub mod index;
+pub mod reference;
+
+use time::OffsetDateTime;
+
+use crate::enums::RelationshipStatus;
+use crate::ids::{AssignmentId, GroupId, RelationshipId, RoleDefinitionId, TenantId, UserId};
+
+pub use action::{grant_matches, ActionId, ActionSet, ActionTable};
+
+/// A question: may this user do this action in this tenant?
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckRequest {
+    /// The acting user (its home tenant is known to the directory).
+    pub user: UserId,
+    /// The tenant acted in.
+    pub tenant: TenantId,
+    /// The resource action, e.g. `microsoft.directory/users/password/update`.
+    pub action: String,
+}
+
+/// Through what a user holds the role that allowed an action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    /// The user's own directory role in its home tenant.
+    OwnRole,
+    /// A GDAP relationship's access assignment to one of the user's groups.
+    Gdap {
+        /// The relationship.
+        relationship: RelationshipId,
+        /// The access assignment.
+        assignment: AssignmentId,
+        /// The partner security group named by the assignment.
+        group: GroupId,
+    },
+    /// DAP: the user's Admin Agents or Helpdesk Agents group.
+    Dap {
+        /// The group.
+        group: GroupId,
+    },
+}
+
+/// Why an action was allowed: the path to the grant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    /// How the role is held.
+    pub via: Via,
+    /// The role.
+    pub role: RoleDefinitionId,
+    /// The role's resource action that covers the request (possibly a wildcard).
+    pub resource_action: String,
+}
+
+/// Why an action was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DenyReason {
+    /// The user is unknown or disabled.
+    UnknownPrincipal,
+    /// The partner has no relationship (nor DAP) with this customer.
+    NoRelationship,
+    /// The partner's relationships with the customer are not active (the newest one's status).
+    RelationshipNotActive {
+        /// The relationship.
+        relationship: RelationshipId,
+        /// Its status.
+        status: RelationshipStatus,
+    },
+    /// The relationship reached its end date.
+    Expired {
+        /// The relationship.
+        relationship: RelationshipId,
+        /// Its `endDateTime`.
+        at: OffsetDateTime,
+    },
+    /// Active relationships exist, but no active access assignment names a group of the user.
+    NoAssignmentForGroups,
+    /// The user's roles there do not include the action.
+    RoleLacksAction,
+    /// Acting on behalf of a customer cannot reach purchases, products or billing.
+    AoboRestricted,
+}
+
+impl DenyReason {
+    /// A stable code for the reason (the `reason` of the check API).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::UnknownPrincipal => "unknownPrincipal",
+            Self::NoRelationship => "noRelationship",
+            Self::RelationshipNotActive { .. } => "relationshipNotActive",
+            Self::Expired { .. } => "relationshipExpired",
+            Self::NoAssignmentForGroups => "noAssignmentForUserGroups",
+            Self::RoleLacksAction => "roleLacksAction",
+            Self::AoboRestricted => "aoboRestricted",
+        }
+    }
+}
+
+/// The answer to a [`CheckRequest`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Allowed, with the path.
+    Allow(Grant),
+    /// Denied, with the reason.
+    Deny(DenyReason),
+}
+
+impl Decision {
+    /// Whether the action is allowed.
+    pub fn allowed(&self) -> bool {
+        matches!(self, Self::Allow(_))
+    }
+}
+
+/// Whether acting on behalf of a customer may not perform `action`: everything under
+/// `microsoft.commerce.billing` except reading licenses and billing notifications.
+pub fn aobo_restricted(action: &str) -> bool {
+    let mut parts = action.split('/');
+    let namespace = parts.next().unwrap_or_default();
+    if !namespace.eq_ignore_ascii_case("microsoft.commerce.billing") {
+        return false;
+    }
+    let entity = parts.next().unwrap_or_default();
+    let readable_entity = entity.eq_ignore_ascii_case("licenses")
+        || entity.eq_ignore_ascii_case("billingNotifications");
+    let is_read = action
+        .rsplit('/')
+        .next()
+        .is_some_and(|t| t.eq_ignore_ascii_case("read"));
+    !(readable_entity && is_read)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aobo_keeps_partners_out_of_billing_but_not_licenses_and_notices() {
+        assert!(aobo_restricted(
+            "microsoft.commerce.billing/purchases/create"
+        ));
+        assert!(aobo_restricted(
+            "microsoft.commerce.billing/allEntities/allProperties/read"
+        ));
+        assert!(aobo_restricted(
+            "microsoft.commerce.billing/licenses/update"
+        ));
+        assert!(!aobo_restricted(
+            "microsoft.commerce.billing/licenses/standard/read"
+        ));
+        assert!(!aobo_restricted(
+            "microsoft.commerce.billing/billingNotifications/read"
+        ));
+        assert!(!aobo_restricted("microsoft.directory/users/create"));
+    }
+}
