@@ -5,6 +5,7 @@
 
 pub mod admincenter;
 pub mod auth;
+pub mod authz;
 pub mod clock;
 pub mod dev;
 pub mod dto;
@@ -43,6 +44,7 @@ pub fn app(state: AppState) -> Router {
         .merge(admincenter::routes())
         .merge(token::routes())
         .merge(web::routes(state.config.dev))
+        .merge(authz::routes())
         .route("/openapi.json", get(openapi_json))
         .route("/healthz", get(|| async { "ok" }));
     if state.config.dev {

@@ -2,7 +2,7 @@
 
 use utoipa::OpenApi;
 
-use crate::{admincenter, dev, graph, token};
+use crate::{admincenter, authz, dev, graph, token};
 
 /// gdap's HTTP API.
 #[derive(OpenApi)]
@@ -35,6 +35,7 @@ use crate::{admincenter, dev, graph, token};
         admincenter::approve_invitation,
         admincenter::list_partners,
         admincenter::remove_roles,
+        authz::check,
         token::token,
         token::openid_configuration,
         token::jwks,
@@ -50,6 +51,7 @@ use crate::{admincenter, dev, graph, token};
         (name = "operations", description = "Long-running operations"),
         (name = "delegatedAdminCustomers", description = "Customers with an active relationship"),
         (name = "admincenter", description = "The customer side: approve invitations, see partners, remove roles"),
+        (name = "authz", description = "Check and explain: may this user do this action in this tenant, and why"),
         (name = "token", description = "Entra-compatible token service"),
         (name = "development", description = "Only in development mode"),
     )

@@ -23,6 +23,8 @@ pub struct ApiConfig {
     pub timings: Timings,
     /// Access token lifetime in seconds.
     pub token_lifetime_secs: i64,
+    /// How often to rebuild the authorization index from the store, when other nodes share it.
+    pub authz_reload: Option<std::time::Duration>,
 }
 
 impl Default for ApiConfig {
@@ -33,6 +35,7 @@ impl Default for ApiConfig {
             dev: false,
             timings: Timings::default(),
             token_lifetime_secs: 3600,
+            authz_reload: None,
         }
     }
 }
@@ -64,6 +67,8 @@ pub struct AppState {
     pub throttle: Arc<crate::throttle::SignInThrottle>,
     /// Recently read tenants (they change only when seeded or reset).
     pub tenants: Arc<TenantCache>,
+    /// The authorization index of this node (kept current by observing the store).
+    pub authz: Arc<crate::authz::Authz>,
     /// Settings.
     pub config: Arc<ApiConfig>,
 }
@@ -138,6 +143,7 @@ impl AppState {
             None => Arc::new(crate::clock::SystemClock),
         };
         Self {
+            authz: crate::authz::attach(&store),
             lifecycle: Lifecycle::new(store.clone(), config.timings),
             store,
             keys: Arc::new(keys),

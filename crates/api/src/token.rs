@@ -441,7 +441,14 @@ async fn password(
             "The user account is disabled.",
         ));
     }
-    if let Some(t) = &tenant {
+    // A partner's user signs in to a customer tenant with its own credentials, and gets a token
+    // there only while it has some delegated access (GDAP or DAP).
+    let foreign = tenant
+        .as_ref()
+        .filter(|t| t.id != user.tenant)
+        .filter(|t| state.authz.has_delegated_access(user.id, t.id, state.now()))
+        .map(|t| t.id);
+    if let Some(t) = tenant.as_ref().filter(|_| foreign.is_none()) {
         if t.id != user.tenant {
             return Err(OAuthError::bad(
                 "invalid_grant",
@@ -501,11 +508,15 @@ async fn password(
     let mut claims = base_claims(
         state,
         aud,
-        user.tenant.to_string(),
+        foreign.unwrap_or(user.tenant).to_string(),
         user.id.to_string(),
         client_id.to_string(),
         "user",
     );
+    if foreign.is_some() {
+        claims.home_tid = Some(user.tenant.to_string());
+        claims.idp = Some(format!("https://sts.windows.net/{}/", user.tenant));
+    }
     claims.scp = Some(granted.join(" "));
     claims.upn = Some(user.user_principal_name.clone());
     claims.name = Some(user.display_name.clone());

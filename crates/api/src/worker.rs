@@ -12,6 +12,7 @@ pub const TICK: Duration = Duration::from_millis(250);
 /// whenever a change wakes it.
 pub async fn run(state: AppState, shutdown: impl Future<Output = ()>) {
     tokio::pin!(shutdown);
+    let mut reloaded = std::time::Instant::now();
     loop {
         tokio::select! {
             () = &mut shutdown => return,
@@ -25,6 +26,15 @@ pub async fn run(state: AppState, shutdown: impl Future<Output = ()>) {
             Ok(r) if r.total() > 0 => tracing::debug!(steps = r.total(), "lifecycle ran"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "lifecycle run failed; retrying"),
+        }
+        // Other nodes' writes reach this node's authorization index by a periodic reload.
+        if let Some(every) = state.config.authz_reload {
+            if reloaded.elapsed() >= every {
+                reloaded = std::time::Instant::now();
+                if let Err(e) = state.authz.reload(state.store.as_ref()).await {
+                    tracing::warn!(error = %e, "reloading the authorization index failed");
+                }
+            }
         }
         if let Some(mailer) = &state.mailer {
             if let Err(e) = crate::mailer::deliver_due(&state, mailer.as_ref()).await {

@@ -1,5 +1,6 @@
 //! `gdap`: a self-hostable partner delegated administration service (GDAP).
 
+mod check_cmd;
 mod config;
 mod demo;
 mod serve;
@@ -40,6 +41,8 @@ enum Command {
     },
     /// Print an access token for an application or a user, for scripts.
     Token(token_cmd::TokenArgs),
+    /// Explain whether a user may perform an action in a tenant, and why (exit status 1 when not).
+    Check(check_cmd::CheckArgs),
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -82,6 +85,13 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Demo { listen, db } => demo::run(listen, db).await,
         Command::Token(args) => token_cmd::run(args).await,
+        Command::Check(args) => {
+            if check_cmd::run(args).await? {
+                Ok(())
+            } else {
+                std::process::exit(1)
+            }
+        }
         Command::Openapi => {
             print!("{}", gdap_api::openapi::document());
             Ok(())

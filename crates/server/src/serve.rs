@@ -117,6 +117,8 @@ pub async fn run(
         tls: config.tls,
         dev: config.dev,
         timings,
+        // Several nodes may share a PostgreSQL database: pick up their writes.
+        authz_reload: store_is_shared(&config.db).then(|| std::time::Duration::from_secs(2)),
         ..ApiConfig::default()
     };
     let store: Arc<dyn Store> = Arc::new(store);
@@ -126,6 +128,11 @@ pub async fn run(
             .map_err(|e| anyhow::anyhow!("smtp: {e}"))?;
         state = state.with_mailer(Arc::new(relay));
     }
+    state
+        .authz
+        .reload(state.store.as_ref())
+        .await
+        .context("building the authorization index")?;
     let app = gdap_api::app(state.clone());
 
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -207,6 +214,11 @@ pub async fn run(
     let _ = worker.await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Whether other nodes may write to the same database.
+fn store_is_shared(db: &str) -> bool {
+    db.starts_with("postgres://") || db.starts_with("postgresql://")
 }
 
 async fn shutdown_signal() {

@@ -308,3 +308,123 @@ async fn the_demo_serves_the_world_and_the_commands_its_banner_prints() {
         String::from_utf8_lossy(&customer.stderr)
     );
 }
+
+#[tokio::test]
+async fn gdap_check_explains_a_decision_from_the_database() {
+    let server = start(&["--dev", "--seed", WORLD, "--step-seconds", "0.1"]);
+    let http = reqwest::Client::new();
+    let app_token = |tenant: &str, id: &str, secret: &str| {
+        let out = token(
+            &server.base,
+            &[
+                "--tenant",
+                tenant,
+                "--client-id",
+                id,
+                "--client-secret",
+                secret,
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    };
+    let p = app_token(
+        "partnerone.onmicrosoft.com",
+        "11111111-cccc-4ccc-8ccc-000000000001",
+        "writer-secret",
+    );
+    let rels = format!(
+        "{}/v1.0/tenantRelationships/delegatedAdminRelationships",
+        server.base
+    );
+    let rel: serde_json::Value = http
+        .post(&rels)
+        .bearer_auth(&p)
+        .json(&serde_json::json!({"displayName": "Cli", "duration": "P30D",
+            "customer": {"tenantId": "33333333-3333-4333-8333-333333333333"},
+            "accessDetails": {"unifiedRoles": [{"roleDefinitionId": "729827e3-9c14-49f7-bb1b-9608f156bbb8"}]}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = rel["id"].as_str().unwrap();
+    let ok = |r: reqwest::Response| {
+        assert!(r.status().is_success(), "{}", r.status());
+    };
+    ok(http
+        .post(format!("{rels}/{id}/requests"))
+        .bearer_auth(&p)
+        .json(&serde_json::json!({"action": "lockForApproval"}))
+        .send()
+        .await
+        .unwrap());
+    let out = token(
+        &server.base,
+        &[
+            "--username",
+            "ga@customera.onmicrosoft.com",
+            "--password",
+            "Ga-Pass-1",
+            "--scope",
+            "https://admin.microsoft.com/.default",
+        ],
+    );
+    let customer = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    ok(http
+        .post(format!(
+            "{}/admincenter/v1/gdapInvitations/{id}/approve",
+            server.base
+        ))
+        .bearer_auth(&customer)
+        .send()
+        .await
+        .unwrap());
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    ok(http
+        .post(format!("{rels}/{id}/accessAssignments"))
+        .bearer_auth(&p)
+        .json(&serde_json::json!({
+            "accessContainer": {"accessContainerId": "11111111-aaaa-4aaa-8aaa-000000000002", "accessContainerType": "securityGroup"},
+            "accessDetails": {"unifiedRoles": [{"roleDefinitionId": "729827e3-9c14-49f7-bb1b-9608f156bbb8"}]}}))
+        .send()
+        .await
+        .unwrap());
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let check = |action: &str| {
+        Command::new(env!("CARGO_BIN_EXE_gdap"))
+            .args([
+                "check",
+                "--db",
+                server.dir.join("gdap.db").to_str().unwrap(),
+                "--user",
+                "tech@partnerone.onmicrosoft.com",
+                "--tenant",
+                "customera.onmicrosoft.com",
+                "--action",
+                action,
+            ])
+            .output()
+            .unwrap()
+    };
+    let allowed = check("microsoft.directory/users/password/update");
+    let text = String::from_utf8_lossy(&allowed.stdout);
+    assert!(
+        allowed.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&allowed.stderr)
+    );
+    assert!(
+        text.contains("\"decision\": \"allow\"") && text.contains("Helpdesk Administrator"),
+        "{text}"
+    );
+    assert!(text.contains(id), "the path names the relationship: {text}");
+    let denied = check("microsoft.directory/users/create");
+    assert_eq!(denied.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&denied.stdout).contains("roleLacksAction"));
+}

@@ -90,6 +90,15 @@ impl AdminStore for SqlStore {
                 .map(|t| Step::plain(Sql::new(&format!("DELETE FROM {t}"))))
                 .collect(),
         )
-        .await
+        .await?;
+        self.notify(|o| o.cleared());
+        Ok(())
+    }
+
+    fn observe(&self, observer: std::sync::Arc<dyn gdap_store::ChangeObserver>) {
+        self.observers
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(observer);
     }
 }

@@ -185,6 +185,8 @@ impl DirectoryStore for SqlStore {
             .collect();
         steps.extend(batch.partner_links.iter().map(crate::portal::link_step));
         steps.extend(batch.agreements.iter().map(crate::portal::agreement_step));
-        self.transaction(steps).await
+        self.transaction(steps).await?;
+        self.notify(|o| o.directory_inserted(&batch));
+        Ok(())
     }
 }

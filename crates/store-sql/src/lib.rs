@@ -10,6 +10,7 @@ mod outbox;
 mod portal;
 mod relationships;
 mod rows;
+mod snapshot;
 mod sql;
 
 use std::sync::Arc;
@@ -32,6 +33,7 @@ pub enum Dialect {
 pub struct SqlStore {
     db: Arc<dyn Db>,
     dialect: Dialect,
+    observers: Arc<std::sync::RwLock<Vec<Arc<dyn gdap_store::ChangeObserver>>>>,
 }
 
 /// Turns what a user gives as `--db` into an engine and a location: PostgreSQL URLs, `sqlite:`
@@ -69,6 +71,7 @@ impl SqlStore {
         let store = Self {
             db: engine,
             dialect,
+            observers: Arc::default(),
         };
         migrate::run(&store).await?;
         Ok(store)
@@ -77,6 +80,17 @@ impl SqlStore {
     /// A private in-memory SQLite database, for tests.
     pub async fn in_memory() -> Result<Self, StoreError> {
         Self::connect("sqlite::memory:").await
+    }
+
+    /// Tells every observer about a durable write.
+    pub(crate) fn notify(&self, f: impl Fn(&dyn gdap_store::ChangeObserver)) {
+        let observers = self
+            .observers
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for o in observers.iter() {
+            f(o.as_ref());
+        }
     }
 
     /// The engine behind the store.

@@ -601,6 +601,7 @@ impl RelationshipStore for SqlStore {
         bump(&mut changes.requests, |r| &mut r.version);
         bump(&mut changes.assignments, |a| &mut a.version);
         bump(&mut changes.operations, |o| &mut o.version);
+        self.notify(|o| o.committed(&changes));
         Ok(changes)
     }
 

@@ -278,6 +278,8 @@ pub trait AdminStore: Send + Sync {
     async fn raise_clock_offset(&self, micros: i64) -> Result<(), StoreError>;
     /// Deletes every directory object and relationship (keys stay, so issued tokens still verify).
     async fn reset(&self) -> Result<(), StoreError>;
+    /// Registers an observer of every write made through this store.
+    fn observe(&self, observer: std::sync::Arc<dyn ChangeObserver>);
 }
 
 /// A signed-in browser session. Only a hash of the session id is stored, so a copy of the database
@@ -338,10 +340,46 @@ pub trait PortalStore: Send + Sync {
     ) -> Result<(), StoreError>;
 }
 
+/// Told about every write a store made, once it is durable. In-memory views (the authorization
+/// index) stay current through it.
+pub trait ChangeObserver: Send + Sync {
+    /// A change set was committed (versions already bumped).
+    fn committed(&self, changes: &Changes);
+    /// Directory objects were inserted.
+    fn directory_inserted(&self, batch: &DirectoryBatch);
+    /// Everything was deleted (development reset).
+    fn cleared(&self);
+}
+
+/// Every fact an authorization decision depends on, read at once.
+#[derive(Debug, Clone, Default)]
+pub struct AuthzSnapshot {
+    /// Users of every tenant.
+    pub users: Vec<User>,
+    /// Security groups of every tenant, with members.
+    pub groups: Vec<Group>,
+    /// Relationships that name a customer.
+    pub relationships: Vec<Relationship>,
+    /// Access assignments not deleted.
+    pub assignments: Vec<AccessAssignment>,
+    /// Reseller and DAP ties.
+    pub links: Vec<PartnerLink>,
+}
+
+/// The facts the authorization index is built from.
+#[async_trait]
+pub trait AuthzSource: Send + Sync {
+    /// Reads every fact the authorization index needs.
+    async fn authz_snapshot(&self) -> Result<AuthzSnapshot, StoreError>;
+}
+
 /// Everything gdap stores.
 pub trait Store:
-    DirectoryStore + RelationshipStore + AdminStore + OutboxStore + PortalStore
+    DirectoryStore + RelationshipStore + AdminStore + OutboxStore + PortalStore + AuthzSource
 {
 }
 
-impl<T: DirectoryStore + RelationshipStore + AdminStore + OutboxStore + PortalStore> Store for T {}
+impl<T> Store for T where
+    T: DirectoryStore + RelationshipStore + AdminStore + OutboxStore + PortalStore + AuthzSource
+{
+}

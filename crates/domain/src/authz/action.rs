@@ -15,27 +15,36 @@ pub fn grant_matches(grant: &str, action: &str) -> bool {
     let mut a = action.split('/');
     // The namespace is never a wildcard.
     match (g.next(), a.next()) {
-        (Some(x), Some(y)) if x.eq_ignore_ascii_case(y) => {}
-        _ => return false,
+        (Some(x), Some(y)) if x.eq_ignore_ascii_case(y) => segments_match(g, a),
+        _ => false,
     }
-    let g: Vec<&str> = g.collect();
-    let a: Vec<&str> = a.collect();
-    segments_match(&g, &a)
 }
 
-fn segments_match(g: &[&str], a: &[&str]) -> bool {
-    match (g.first(), a.first()) {
-        (None, None) => true,
-        (None, Some(_)) => false,
-        (Some(&s), _) if s == ALL_TASKS && g.len() == 1 => !a.is_empty(),
-        (Some(_), None) => false,
+type Segments<'a> = std::str::Split<'a, char>;
+
+fn segments_match(mut g: Segments<'_>, mut a: Segments<'_>) -> bool {
+    let Some(s) = g.next() else {
+        return a.next().is_none();
+    };
+    if s == ALL_TASKS && g.clone().next().is_none() {
+        return a.next().is_some();
+    }
+    let before = a.clone();
+    if a.next().is_none() {
+        return false;
+    }
+    match s {
         // `allProperties` may also stand for no property set: `users/allProperties/allTasks`
         // covers `users/create`.
-        (Some(&s), Some(_)) if s == ALL_PROPERTIES => {
-            segments_match(&g[1..], &a[1..]) || segments_match(&g[1..], a)
+        ALL_PROPERTIES => segments_match(g.clone(), a) || segments_match(g, before),
+        ALL_ENTITIES => segments_match(g, a),
+        _ => {
+            before
+                .clone()
+                .next()
+                .is_some_and(|t| s.eq_ignore_ascii_case(t))
+                && segments_match(g, a)
         }
-        (Some(&s), Some(_)) if s == ALL_ENTITIES => segments_match(&g[1..], &a[1..]),
-        (Some(s), Some(t)) => s.eq_ignore_ascii_case(t) && segments_match(&g[1..], &a[1..]),
     }
 }
 

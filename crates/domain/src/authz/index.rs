@@ -118,14 +118,22 @@ impl AuthzIndex {
         let mut roles = Vec::with_capacity(catalogue.all().len());
         let mut role_ix = HashMap::new();
         for (i, role) in catalogue.all().iter().enumerate() {
+            // Literal grants name their action; only wildcards are matched against every action.
             let mut first_grant = vec![NO_GRANT; actions.len()];
-            for (a, name) in actions.iter() {
-                if let Some(pos) = role
-                    .resource_actions
-                    .iter()
-                    .position(|g| grant_matches(g, name))
-                {
-                    first_grant[a.0 as usize] = u16::try_from(pos).unwrap_or(NO_GRANT);
+            for (pos, g) in role.resource_actions.iter().enumerate() {
+                let pos = u16::try_from(pos).unwrap_or(NO_GRANT);
+                if is_literal(g) {
+                    if let Some(a) = actions.get(g) {
+                        let slot = &mut first_grant[a.0 as usize];
+                        *slot = (*slot).min(pos);
+                    }
+                } else {
+                    for (a, name) in actions.iter() {
+                        if grant_matches(g, name) {
+                            let slot = &mut first_grant[a.0 as usize];
+                            *slot = (*slot).min(pos);
+                        }
+                    }
                 }
             }
             roles.push(RoleEntry {
@@ -155,6 +163,44 @@ impl AuthzIndex {
             assignment_rel: FxHashMap::default(),
             dap: FxHashMap::default(),
         }
+    }
+
+    /// The home tenant of a known user.
+    pub fn home_of(&self, user: UserId) -> Option<TenantId> {
+        self.users.get(&user).and_then(|u| u.home)
+    }
+
+    /// Whether a user has any delegated access in a tenant other than its own at `now`: a GDAP
+    /// assignment in force for one of its groups, or DAP through Admin Agents or Helpdesk Agents.
+    /// Tokens for a customer tenant are issued to partner users only then.
+    pub fn has_delegated_access(
+        &self,
+        user: UserId,
+        tenant: TenantId,
+        now: OffsetDateTime,
+    ) -> bool {
+        let Some(u) = self.users.get(&user).filter(|u| u.enabled) else {
+            return false;
+        };
+        let Some(home) = u.home.filter(|h| *h != tenant) else {
+            return false;
+        };
+        let own_group = |g: &GroupId| self.groups.get(g).is_some_and(|e| e.tenant == home);
+        let gdap = self.pairs.get(&(home, tenant)).is_some_and(|rels| {
+            rels.iter().filter(|r| r.in_force(now)).any(|r| {
+                r.assignments
+                    .iter()
+                    .any(|a| a.active && u.groups.contains(&a.group) && own_group(&a.group))
+            })
+        });
+        let dap = self.dap.get(&(home, tenant)).copied().unwrap_or(false)
+            && u.groups.iter().any(|g| {
+                self.groups.get(g).is_some_and(|e| {
+                    e.tenant == home
+                        && matches!(e.kind, GroupKind::AdminAgents | GroupKind::HelpdeskAgents)
+                })
+            });
+        gdap || dap
     }
 
     /// The actions known by number.

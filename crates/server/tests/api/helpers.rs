@@ -103,6 +103,11 @@ pub async fn spawn_with(opts: Options) -> TestApp {
     let dev_clock = opts.dev.then(|| Arc::new(DevClock::default()));
     let store: Arc<dyn Store> = Arc::new(store);
     let state = AppState::new(store, keys, dev_clock, Some(world), config);
+    state
+        .authz
+        .reload(state.store.as_ref())
+        .await
+        .expect("authorization index");
     let app = gdap_api::app(state.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -5,6 +5,7 @@
     reason = "test code fails loudly on broken assumptions"
 )]
 
+mod authz;
 mod bad_input;
 mod helpers;
 mod lifecycle;

@@ -1,0 +1,424 @@
+//! The node's authorization index, kept current by observing every write of the store, and the
+//! check-and-explain API (`POST /authz/v1/check`).
+
+use std::sync::{Arc, Mutex, RwLock};
+
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
+use gdap_domain::authz::index::AuthzIndex;
+use gdap_domain::authz::{CheckRequest, Decision, DenyReason, Via};
+use gdap_domain::ids::{TenantId, UserId};
+use gdap_domain::roles::Catalogue;
+use gdap_domain::timefmt::{format_graph, parse_rfc3339};
+use gdap_store::{
+    AuthzSnapshot, ChangeObserver, Changes, DirectoryBatch, Store, StoreError, Write,
+};
+use serde_json::{json, Map, Value};
+use time::OffsetDateTime;
+
+use crate::auth::AdminCaller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::JsonObject;
+use crate::state::AppState;
+
+/// Most checks in one batch.
+pub const MAX_BATCH: usize = 1000;
+
+/// The authorization index of this node.
+pub struct Authz {
+    index: RwLock<AuthzIndex>,
+    /// Writes seen while a reload reads the store, replayed onto the new index.
+    replay: Mutex<Option<Vec<Event>>>,
+}
+
+#[derive(Clone)]
+enum Event {
+    Committed(Box<Changes>),
+    Inserted(Box<DirectoryBatch>),
+    Cleared,
+}
+
+fn empty_index() -> AuthzIndex {
+    AuthzIndex::new(Catalogue::builtin(), std::iter::empty())
+}
+
+fn apply(ix: &mut AuthzIndex, e: &Event) {
+    match e {
+        Event::Committed(c) => {
+            for (id, _) in &c.deleted_relationships {
+                ix.remove_relationship(*id);
+            }
+            for r in &c.relationships {
+                ix.put_relationship(r.get());
+            }
+            for a in &c.assignments {
+                ix.put_assignment(Write::get(a));
+            }
+            for l in &c.partner_links {
+                ix.put_link(l);
+            }
+        }
+        Event::Inserted(b) => load_facts(ix, &b.users, &b.groups, &[], &[], &b.partner_links),
+        Event::Cleared => *ix = empty_index(),
+    }
+}
+
+fn load_facts(
+    ix: &mut AuthzIndex,
+    users: &[gdap_domain::directory::User],
+    groups: &[gdap_domain::directory::Group],
+    rels: &[gdap_domain::relationship::Relationship],
+    asgs: &[gdap_domain::assignment::AccessAssignment],
+    links: &[gdap_domain::customer::PartnerLink],
+) {
+    for u in users {
+        ix.put_user(u);
+    }
+    for g in groups {
+        ix.put_group(g);
+    }
+    for r in rels {
+        ix.put_relationship(r);
+    }
+    for a in asgs {
+        ix.put_assignment(a);
+    }
+    for l in links {
+        ix.put_link(l);
+    }
+}
+
+/// Builds an index from a snapshot of the store.
+pub fn index_of(s: &AuthzSnapshot) -> AuthzIndex {
+    let mut ix = empty_index();
+    load_facts(
+        &mut ix,
+        &s.users,
+        &s.groups,
+        &s.relationships,
+        &s.assignments,
+        &s.links,
+    );
+    ix
+}
+
+impl Default for Authz {
+    fn default() -> Self {
+        Self {
+            index: RwLock::new(empty_index()),
+            replay: Mutex::new(None),
+        }
+    }
+}
+
+impl Authz {
+    fn on(&self, e: Event) {
+        {
+            let mut replay = self
+                .replay
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(buf) = replay.as_mut() {
+                buf.push(e.clone());
+            }
+        }
+        let mut ix = self
+            .index
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        apply(&mut ix, &e);
+    }
+
+    /// Rebuilds the index from the store; writes made meanwhile are replayed onto it.
+    pub async fn reload(&self, store: &dyn Store) -> Result<(), StoreError> {
+        *self
+            .replay
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Vec::new());
+        let snapshot = store.authz_snapshot().await;
+        let seen = self
+            .replay
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+            .unwrap_or_default();
+        let mut fresh = index_of(&snapshot?);
+        for e in &seen {
+            apply(&mut fresh, e);
+        }
+        *self
+            .index
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = fresh;
+        Ok(())
+    }
+
+    /// The home tenant of a user the index knows.
+    pub fn home_of(&self, user: UserId) -> Option<TenantId> {
+        self.index
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .home_of(user)
+    }
+
+    /// Whether a user has delegated access in another tenant at `now`.
+    pub fn has_delegated_access(
+        &self,
+        user: UserId,
+        tenant: TenantId,
+        now: OffsetDateTime,
+    ) -> bool {
+        self.index
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .has_delegated_access(user, tenant, now)
+    }
+
+    /// Decides at `now`.
+    pub fn check(&self, req: &CheckRequest, now: OffsetDateTime) -> Decision {
+        self.index
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .check(req, now)
+    }
+}
+
+impl ChangeObserver for Authz {
+    fn committed(&self, changes: &Changes) {
+        self.on(Event::Committed(Box::new(changes.clone())));
+    }
+
+    fn directory_inserted(&self, batch: &DirectoryBatch) {
+        self.on(Event::Inserted(Box::new(batch.clone())));
+    }
+
+    fn cleared(&self) {
+        self.on(Event::Cleared);
+    }
+}
+
+/// Registers the index as an observer of the store; call [`Authz::reload`] before serving.
+pub fn attach(store: &Arc<dyn Store>) -> Arc<Authz> {
+    let authz = Arc::new(Authz::default());
+    store.observe(authz.clone());
+    authz
+}
+
+/// Routes under `/authz/v1`.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/authz/v1/check", post(check))
+}
+
+/// A decision as JSON: `decision`, and `path` or `reason` with a sentence.
+pub fn decision_json(d: &Decision, req: &CheckRequest, at: OffsetDateTime) -> Value {
+    let catalogue = Catalogue::builtin();
+    match d {
+        Decision::Allow(g) => {
+            let mut path = Map::new();
+            match &g.via {
+                Via::OwnRole => {
+                    path.insert("via".into(), json!("ownRole"));
+                }
+                Via::Gdap {
+                    relationship,
+                    assignment,
+                    group,
+                } => {
+                    path.insert("via".into(), json!("gdap"));
+                    path.insert("relationshipId".into(), json!(relationship.to_string()));
+                    path.insert("accessAssignmentId".into(), json!(assignment.to_string()));
+                    path.insert("securityGroupId".into(), json!(group.to_string()));
+                }
+                Via::Dap { group } => {
+                    path.insert("via".into(), json!("dap"));
+                    path.insert("securityGroupId".into(), json!(group.to_string()));
+                }
+            }
+            path.insert("roleDefinitionId".into(), json!(g.role.to_string()));
+            path.insert(
+                "roleDisplayName".into(),
+                json!(catalogue.get(&g.role).map(|r| r.display_name.clone())),
+            );
+            path.insert("resourceAction".into(), json!(g.resource_action));
+            json!({
+                "userId": req.user.to_string(), "tenantId": req.tenant.to_string(), "action": req.action,
+                "at": format_graph(at), "decision": "allow", "path": path,
+            })
+        }
+        Decision::Deny(r) => json!({
+            "userId": req.user.to_string(), "tenantId": req.tenant.to_string(), "action": req.action,
+            "at": format_graph(at), "decision": "deny", "reason": r.code(), "message": explain(r),
+            "relationshipId": match r {
+                DenyReason::Expired { relationship, .. } | DenyReason::RelationshipNotActive { relationship, .. } => Some(relationship.to_string()),
+                _ => None,
+            },
+        }),
+    }
+}
+
+/// One sentence for a refusal.
+pub fn explain(r: &DenyReason) -> String {
+    match r {
+        DenyReason::UnknownPrincipal => "The user does not exist or is disabled.".into(),
+        DenyReason::NoRelationship => {
+            "The user's organization has no delegated admin relationship (nor DAP) with this tenant."
+                .into()
+        }
+        DenyReason::RelationshipNotActive { relationship, status } => format!(
+            "The relationship {relationship} is {status}, not active."
+        ),
+        DenyReason::Expired { relationship, at } => format!(
+            "The relationship {relationship} expired at {}.",
+            format_graph(*at)
+        ),
+        DenyReason::NoAssignmentForGroups => {
+            "No active access assignment names a security group the user belongs to.".into()
+        }
+        DenyReason::RoleLacksAction => {
+            "None of the roles the user holds there grants this action.".into()
+        }
+        DenyReason::AoboRestricted => {
+            "A partner acting on behalf of a customer cannot use purchase, product or billing operations."
+                .into()
+        }
+    }
+}
+
+/// Reads one check of a request body: a user (`userId` or `userPrincipalName`), a tenant
+/// (`tenantId` or `domain`), an action, and optionally the instant `at`.
+async fn read_check(
+    state: &AppState,
+    o: &Map<String, Value>,
+) -> ApiResult<(CheckRequest, Option<OffsetDateTime>)> {
+    let text = |k: &str| -> ApiResult<Option<String>> {
+        match o.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(ApiError::BadRequest(format!("`{k}` must be a string"))),
+        }
+    };
+    for k in o.keys() {
+        if ![
+            "userId",
+            "userPrincipalName",
+            "tenantId",
+            "domain",
+            "action",
+            "at",
+        ]
+        .contains(&k.as_str())
+        {
+            return Err(ApiError::BadRequest(format!(
+                "`{}` is not a property of a check",
+                k.chars().take(60).collect::<String>()
+            )));
+        }
+    }
+    let user = match (text("userId")?, text("userPrincipalName")?) {
+        (Some(id), _) => UserId::parse(&id)?,
+        (None, Some(upn)) => state
+            .store
+            .user_by_upn(&upn)
+            .await?
+            .map(|u| u.id)
+            .ok_or_else(|| ApiError::not_found("user", &upn))?,
+        (None, None) => {
+            return Err(ApiError::BadRequest(
+                "a check needs `userId` or `userPrincipalName`".into(),
+            ))
+        }
+    };
+    let tenant = match (text("tenantId")?, text("domain")?) {
+        (Some(id), _) => TenantId::parse(&id)?,
+        (None, Some(d)) => state
+            .store
+            .tenant_by_domain(&d)
+            .await?
+            .map(|t| t.id)
+            .ok_or_else(|| ApiError::not_found("tenant", &d))?,
+        (None, None) => {
+            return Err(ApiError::BadRequest(
+                "a check needs `tenantId` or `domain`".into(),
+            ))
+        }
+    };
+    let action = text("action")?
+        .filter(|a| !a.trim().is_empty() && a.len() <= 300)
+        .ok_or_else(|| {
+            ApiError::BadRequest("a check needs an `action` (at most 300 characters)".into())
+        })?;
+    let at = text("at")?
+        .map(|t| {
+            parse_rfc3339(&t).ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "`at` must be an ISO 8601 date and time, not `{}`",
+                    t.chars().take(40).collect::<String>()
+                ))
+            })
+        })
+        .transpose()?;
+    Ok((
+        CheckRequest {
+            user,
+            tenant,
+            action,
+        },
+        at,
+    ))
+}
+
+/// `POST /authz/v1/check`: the decision for one check (`{userId|userPrincipalName, tenantId|domain,
+/// action, at?}`) or for a batch (`{"requests": [ … ]}`), with the path when allowed and the reason
+/// when denied. A caller may ask about its own tenant's users, or about anyone acting in its
+/// tenant.
+#[utoipa::path(post, path = "/authz/v1/check", tag = "authz",
+    request_body(content = serde_json::Value, description = "{\"userPrincipalName\": \"tech@partner…\", \"domain\": \"customer…\", \"action\": \"microsoft.directory/users/password/update\"}"),
+    responses((status = 200, description = "`decision` allow with `path` (relationship → access assignment → group → role → resource action), or deny with `reason`"),
+              (status = 400), (status = 401), (status = 403, description = "The caller's tenant is neither the user's nor the target")))]
+pub async fn check(
+    State(state): State<AppState>,
+    AdminCaller(caller): AdminCaller,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Json<Value>> {
+    let (items, batch) = match body.get("requests") {
+        Some(Value::Array(list)) => {
+            if list.len() > MAX_BATCH {
+                return Err(ApiError::BadRequest(format!(
+                    "a batch holds at most {MAX_BATCH} checks"
+                )));
+            }
+            let mut items = Vec::with_capacity(list.len());
+            for v in list {
+                match v {
+                    Value::Object(o) => items.push(o.clone()),
+                    _ => {
+                        return Err(ApiError::BadRequest(
+                            "each of `requests` must be an object".into(),
+                        ))
+                    }
+                }
+            }
+            (items, true)
+        }
+        Some(_) => return Err(ApiError::BadRequest("`requests` must be an array".into())),
+        None => (vec![body], false),
+    };
+    let now = state.now();
+    let mut out = Vec::with_capacity(items.len());
+    for o in &items {
+        let (req, at) = read_check(&state, o).await?;
+        if caller.tenant != req.tenant && state.authz.home_of(req.user) != Some(caller.tenant) {
+            return Err(ApiError::Forbidden(
+                "A check may ask about the caller's own users, or about anyone acting in the caller's tenant.".into(),
+            ));
+        }
+        let at = at.unwrap_or(now);
+        out.push(decision_json(&state.authz.check(&req, at), &req, at));
+    }
+    Ok(Json(if batch {
+        json!({ "value": out })
+    } else {
+        out.pop().unwrap_or(Value::Null)
+    }))
+}

@@ -1,0 +1,234 @@
+//! Check & explain over HTTP, and partner users' tokens for customer tenants.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+const TECH: &str = "tech@partnerone.onmicrosoft.com";
+const PASSWORD_UPDATE: &str = "microsoft.directory/users/password/update";
+
+/// An active relationship of Partner One with Customer A (Helpdesk and User Administrator), whose
+/// Helpdesk Agents (the technician's group) hold Helpdesk Administrator. Returns (relationship,
+/// assignment) ids.
+async fn technician_access(app: &TestApp) -> (String, String) {
+    let p = app.partner().await;
+    let rel = app
+        .active_relationship(
+            &p,
+            relationship_body(
+                "Support",
+                Some(CUSTOMER_A),
+                &[HELPDESK, USER_ADMIN],
+                "P30D",
+                None,
+            ),
+        )
+        .await;
+    let id = rel["id"].as_str().unwrap().to_owned();
+    let created = app
+        .post(
+            &format!("{RELS}/{id}/accessAssignments"),
+            &p,
+            json!({
+                "accessContainer": {"accessContainerId": HELPDESK_AGENTS, "accessContainerType": "securityGroup"},
+                "accessDetails": {"unifiedRoles": [{"roleDefinitionId": HELPDESK}]},
+            }),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    app.advance("PT2S").await;
+    (id, created.body["id"].as_str().unwrap().to_owned())
+}
+
+async fn check(app: &TestApp, token: &str, body: Value) -> Res {
+    app.send(
+        Method::POST,
+        "/authz/v1/check",
+        Some(token),
+        Some(body),
+        &[],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_check_explains_the_path_of_an_allowed_action_and_the_reason_of_a_denied_one() {
+    let app = spawn_app().await;
+    let (rel, asg) = technician_access(&app).await;
+    let admin = app.customer_a_admin().await;
+    let r = check(
+        &app,
+        &admin,
+        json!({"userPrincipalName": TECH, "domain": "customera.onmicrosoft.com", "action": PASSWORD_UPDATE}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["decision"], "allow");
+    let path = &r.body["path"];
+    assert_eq!(path["via"], "gdap");
+    assert_eq!(path["relationshipId"], rel);
+    assert_eq!(path["accessAssignmentId"], asg);
+    assert_eq!(path["securityGroupId"], HELPDESK_AGENTS);
+    assert_eq!(path["roleDefinitionId"], HELPDESK);
+    assert_eq!(path["roleDisplayName"], "Helpdesk Administrator");
+    assert_eq!(path["resourceAction"], PASSWORD_UPDATE);
+
+    // A batch: the relationship holds User Administrator, but the assignment does not.
+    let r = check(
+        &app,
+        &admin,
+        json!({"requests": [
+            {"userPrincipalName": TECH, "tenantId": CUSTOMER_A, "action": "microsoft.directory/users/create"},
+            {"userPrincipalName": "agent@partnerone.onmicrosoft.com", "tenantId": CUSTOMER_A, "action": PASSWORD_UPDATE},
+            {"userPrincipalName": TECH, "tenantId": CUSTOMER_A, "action": "microsoft.commerce.billing/purchases/create"},
+        ]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let v = r.body["value"].as_array().unwrap();
+    assert_eq!(v[0]["reason"], "roleLacksAction");
+    assert_eq!(v[1]["reason"], "noAssignmentForUserGroups");
+    assert_eq!(v[2]["reason"], "roleLacksAction");
+    assert!(v[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("grants this action"));
+}
+
+#[tokio::test]
+async fn the_end_date_is_exact_and_a_termination_takes_effect_at_the_next_check() {
+    let app = spawn_app().await;
+    let (rel, _) = technician_access(&app).await;
+    let p = app.partner().await;
+    let end = app.relationship(&p, &rel).await["endDateTime"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let end_t = gdap_domain::timefmt::parse_rfc3339(&end).unwrap();
+    let just_before = gdap_domain::timefmt::format_graph(end_t - time::Duration::milliseconds(1));
+    let admin = app.customer_a_admin().await;
+    let ask = |at: &str| json!({"userPrincipalName": TECH, "tenantId": CUSTOMER_A, "action": PASSWORD_UPDATE, "at": at});
+    assert_eq!(
+        check(&app, &admin, ask(&just_before)).await.body["decision"],
+        "allow"
+    );
+    let at_end = check(&app, &admin, ask(&end)).await;
+    assert_eq!(
+        at_end.body["reason"], "relationshipExpired",
+        "{}",
+        at_end.text
+    );
+
+    // The partner terminates: the very next check is refused.
+    let r = app
+        .post(
+            &format!("{RELS}/{rel}/requests"),
+            &p,
+            json!({"action": "terminate"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let now = check(
+        &app,
+        &admin,
+        json!({"userPrincipalName": TECH, "tenantId": CUSTOMER_A, "action": PASSWORD_UPDATE}),
+    )
+    .await;
+    assert_eq!(now.body["decision"], "deny");
+    assert_eq!(now.body["reason"], "relationshipNotActive");
+}
+
+#[tokio::test]
+async fn a_tenant_may_only_ask_about_its_users_or_about_who_acts_in_it() {
+    let app = spawn_app().await;
+    technician_access(&app).await;
+    let b = app.customer_b_admin().await;
+    check(
+        &app,
+        &b,
+        json!({"userPrincipalName": TECH, "tenantId": CUSTOMER_A, "action": PASSWORD_UPDATE}),
+    )
+    .await
+    .assert_error(403, "caller's own users");
+    // The partner may ask about its own technician anywhere.
+    let p = app.partner().await;
+    let r = check(
+        &app,
+        &p,
+        json!({"userPrincipalName": TECH, "tenantId": CUSTOMER_A, "action": PASSWORD_UPDATE}),
+    )
+    .await;
+    assert_eq!(r.body["decision"], "allow", "{}", r.text);
+    for (body, needle) in [
+        (json!({"tenantId": CUSTOMER_A, "action": "x"}), "userId"),
+        (
+            json!({"userPrincipalName": TECH, "action": "x"}),
+            "tenantId",
+        ),
+        (
+            json!({"userPrincipalName": TECH, "tenantId": CUSTOMER_A}),
+            "action",
+        ),
+        (
+            json!({"userPrincipalName": TECH, "tenantId": CUSTOMER_A, "action": "x", "at": "soon"}),
+            "ISO 8601",
+        ),
+        (
+            json!({"userPrincipalName": TECH, "tenantId": "nope", "action": "x"}),
+            "tenant",
+        ),
+        (
+            json!({"userPrincipalName": TECH, "tenantId": CUSTOMER_A, "action": 5}),
+            "string",
+        ),
+        (
+            json!({"userPrincipalName": TECH, "tenantId": CUSTOMER_A, "action": "x", "extra": 1}),
+            "not a property",
+        ),
+        (json!({"requests": "all"}), "array"),
+    ] {
+        check(&app, &p, body).await.assert_error(400, needle);
+    }
+    let many: Vec<Value> = (0..1001)
+        .map(|_| json!({"userPrincipalName": TECH, "tenantId": CUSTOMER_A, "action": "x"}))
+        .collect();
+    check(&app, &p, json!({"requests": many}))
+        .await
+        .assert_error(400, "at most 1000");
+}
+
+#[tokio::test]
+async fn a_partner_user_gets_a_token_for_a_customer_tenant_only_while_it_has_delegated_access() {
+    let app = spawn_app().await;
+    let form = [
+        ("grant_type", "password"),
+        ("client_id", "04b07795-8ddb-461a-bbee-02f9e1bf7b46"),
+        ("username", TECH),
+        ("password", "Tech-Pass-1"),
+        ("scope", "https://graph.microsoft.com/.default"),
+    ];
+    let before = app.form_token("customera.onmicrosoft.com", &form).await;
+    assert_eq!(before.status, StatusCode::BAD_REQUEST, "{}", before.text);
+    assert!(before.text.contains("AADSTS50020"));
+    technician_access(&app).await;
+    let after = app.form_token("customera.onmicrosoft.com", &form).await;
+    assert_eq!(after.status, StatusCode::OK, "{}", after.text);
+    let token = after.body["access_token"].as_str().unwrap();
+    let claims: Value = {
+        use base64::Engine;
+        let payload = token.split('.').nth(1).unwrap();
+        serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    assert_eq!(claims["tid"], CUSTOMER_A);
+    assert_eq!(claims["home_tid"], PARTNER);
+    assert_eq!(claims["idp"], format!("https://sts.windows.net/{PARTNER}/"));
+    // Customer B, where the partner has nothing: still refused.
+    let b = app.form_token("customerb.onmicrosoft.com", &form).await;
+    assert_eq!(b.status, StatusCode::BAD_REQUEST);
+}
