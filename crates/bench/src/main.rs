@@ -4,6 +4,7 @@
 //! cargo build --release --bin gdap --bin gdap-bench
 //! target/release/gdap-bench [--relationships 100000] [--gdap target/release/gdap]
 //! target/release/gdap-bench --pages      # the Partner relationships page (50 partners, 500 relationships)
+//! target/release/gdap-bench --authz      # the authorization index in process
 //! ```
 //!
 //! It fills an SQLite file with relationships through the store, starts `gdap serve` on it, and
@@ -11,6 +12,7 @@
 //! throughput from 32 concurrent clients, the server's resident memory, and `gdap demo` start-up.
 //! Latencies are the server's own (`Server-Timing`) beside what the client saw over loopback.
 
+mod authz;
 mod pages;
 
 use std::io::{BufRead, BufReader};
@@ -311,6 +313,10 @@ async fn main() -> anyhow::Result<()> {
     let gdap = arg("--gdap").unwrap_or_else(|| "target/release/gdap".into());
     let dir = std::env::temp_dir().join(format!("gdap-bench-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir)?;
+    if args.iter().any(|a| a == "--authz") {
+        let _ = std::fs::remove_dir_all(&dir);
+        return authz::run();
+    }
     if args.iter().any(|a| a == "--pages") {
         let result = pages::run(&gdap, &dir).await;
         let _ = std::fs::remove_dir_all(&dir);
