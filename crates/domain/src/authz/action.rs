@@ -2,7 +2,7 @@
 //! of role grants: `allEntities` stands for any one entity, `allProperties` for any one property
 //! set (or none), and a trailing `allTasks` for whatever follows.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 const ALL_ENTITIES: &str = "allEntities";
 const ALL_PROPERTIES: &str = "allProperties";
@@ -65,7 +65,7 @@ pub struct ActionId(pub u32);
 #[derive(Debug, Clone, Default)]
 pub struct ActionTable {
     names: Vec<String>,
-    ids: HashMap<String, ActionId>,
+    ids: FxHashMap<String, ActionId>,
 }
 
 impl ActionTable {

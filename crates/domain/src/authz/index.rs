@@ -1,11 +1,18 @@
-//! The in-memory authorization index: every fact a decision needs, arranged so that a check is a
-//! few hash lookups and array reads. Writes update it in place, so a terminated relationship, a
-//! removed member or a passed end date take effect for the very next check; the end date is
+//! The in-memory authorization index: every fact a decision needs, arranged so that a check is two
+//! hash lookups and a few bit operations. Writes update it in place, so a terminated relationship,
+//! a removed member or a passed end date take effect for the very next check; the end date is
 //! compared at the instant of the check, to the microsecond.
+//!
+//! Layout: what every check reads (a user's groups; per partner–customer pair, each relationship's
+//! status, end and role set, and each access assignment's group and effective roles) lives inline
+//! in two hash tables; roles are bits of a [`RoleMask`], and every known action has the mask of the
+//! roles granting it. The rest (ids and names for the explanation) lives apart and is read only to
+//! explain a decision.
 
 use std::collections::HashMap;
 
 use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 use time::OffsetDateTime;
 
 use super::action::{grant_matches, is_literal, ActionId, ActionTable};
@@ -17,16 +24,49 @@ use crate::enums::{AssignmentStatus, RelationshipStatus as S};
 use crate::ids::{AssignmentId, GroupId, RelationshipId, RoleDefinitionId, TenantId, UserId};
 use crate::relationship::Relationship;
 use crate::roles::{Catalogue, GLOBAL_ADMINISTRATOR, HELPDESK_ADMINISTRATOR};
+use crate::timefmt::to_micros;
 
 /// A role by its position in the catalogue.
 type RoleIx = u16;
 
+/// A set of catalogue roles, one bit each.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RoleMask([u64; 3]);
+
+impl RoleMask {
+    fn insert(&mut self, r: RoleIx) {
+        if let Some(w) = self.0.get_mut(r as usize / 64) {
+            *w |= 1 << (r % 64);
+        }
+    }
+
+    fn contains(&self, r: RoleIx) -> bool {
+        self.0
+            .get(r as usize / 64)
+            .is_some_and(|w| w & (1 << (r % 64)) != 0)
+    }
+
+    #[inline]
+    fn meets(&self, other: &Self) -> bool {
+        (self.0[0] & other.0[0]) | (self.0[1] & other.0[1]) | (self.0[2] & other.0[2]) != 0
+    }
+
+    fn and(&self, other: &Self) -> Self {
+        Self([
+            self.0[0] & other.0[0],
+            self.0[1] & other.0[1],
+            self.0[2] & other.0[2],
+        ])
+    }
+}
+
 const NO_GRANT: u16 = u16::MAX;
+const NO_GROUP: u32 = u32::MAX;
 
 #[derive(Debug)]
 struct RoleEntry {
     id: RoleDefinitionId,
-    grants: Vec<String>,
+    grants: &'static [String],
     /// For each known action, the position in `grants` of the first grant covering it.
     first_grant: Vec<u16>,
 }
@@ -40,6 +80,7 @@ enum GroupKind {
 
 #[derive(Debug)]
 struct GroupEntry {
+    id: GroupId,
     tenant: TenantId,
     kind: GroupKind,
     id_text: String,
@@ -50,13 +91,42 @@ struct GroupEntry {
 struct UserEntry {
     home: Option<TenantId>,
     enabled: bool,
+    own: RoleMask,
     roles: Vec<RoleIx>,
-    /// Groups of the home tenant the user belongs to.
-    groups: Vec<GroupId>,
+    /// Dense numbers of the groups the user belongs to.
+    groups: SmallVec<[u32; 6]>,
+}
+
+/// What a check reads of an access assignment.
+#[derive(Debug, Clone)]
+struct HotAssignment {
+    group: u32,
+    active: bool,
+    /// The assignment's roles that the relationship also holds.
+    mask: RoleMask,
+    /// The same roles in the assignment's order (the order the explanation follows).
+    roles: SmallVec<[RoleIx; 4]>,
+    id: AssignmentId,
+}
+
+/// What a check reads of a relationship.
+#[derive(Debug, Clone)]
+struct HotRel {
+    active: bool,
+    end: i64,
+    id: RelationshipId,
+    assignments: SmallVec<[HotAssignment; 3]>,
+}
+
+#[derive(Debug, Default)]
+struct Pair {
+    dap: bool,
+    /// Sorted by relationship id text.
+    rels: SmallVec<[HotRel; 1]>,
 }
 
 #[derive(Debug, Clone)]
-struct AssignmentEntry {
+struct ColdAssignment {
     id: AssignmentId,
     id_text: String,
     group: GroupId,
@@ -65,18 +135,13 @@ struct AssignmentEntry {
 }
 
 #[derive(Debug, Clone)]
-struct RelEntry {
+struct ColdRel {
     rel: Relationship,
     id_text: String,
-    roles: Vec<RoleIx>,
+    roles: RoleMask,
+    role_list: Vec<RoleIx>,
     /// Sorted by id text.
-    assignments: Vec<AssignmentEntry>,
-}
-
-impl RelEntry {
-    fn in_force(&self, now: OffsetDateTime) -> bool {
-        self.rel.status == S::Active && self.rel.end_at.is_none_or(|end| now < end)
-    }
+    assignments: Vec<ColdAssignment>,
 }
 
 /// The index. Build it with [`AuthzIndex::new`] and keep it current with the `put_*` and
@@ -84,26 +149,28 @@ impl RelEntry {
 #[derive(Debug)]
 pub struct AuthzIndex {
     actions: ActionTable,
+    /// For each known action, the roles granting it.
+    action_roles: Vec<RoleMask>,
     roles: Vec<RoleEntry>,
     role_ix: HashMap<RoleDefinitionId, RoleIx>,
     ga: RoleIx,
     helpdesk: RoleIx,
     users: FxHashMap<UserId, UserEntry>,
-    groups: FxHashMap<GroupId, GroupEntry>,
-    /// Relationships by (partner, customer), sorted by id text.
-    pairs: FxHashMap<(TenantId, TenantId), Vec<RelEntry>>,
-    rel_pair: FxHashMap<RelationshipId, (TenantId, TenantId)>,
+    group_ix: FxHashMap<GroupId, u32>,
+    groups: Vec<Option<GroupEntry>>,
+    pairs: FxHashMap<(TenantId, TenantId), Pair>,
+    /// Relationships (with a customer) by id, with what only explanations need.
+    cold: FxHashMap<RelationshipId, ColdRel>,
     /// Assignments whose relationship has not arrived (or names no customer yet).
-    waiting: FxHashMap<RelationshipId, Vec<AssignmentEntry>>,
+    waiting: FxHashMap<RelationshipId, Vec<ColdAssignment>>,
     assignment_rel: FxHashMap<AssignmentId, RelationshipId>,
-    dap: FxHashMap<(TenantId, TenantId), bool>,
 }
 
 impl AuthzIndex {
     /// An empty index over the role catalogue, knowing its literal actions and `extra_actions`
     /// (those the endpoints check) by number.
     pub fn new<'a>(
-        catalogue: &Catalogue,
+        catalogue: &'static Catalogue,
         extra_actions: impl IntoIterator<Item = &'a str>,
     ) -> Self {
         let mut actions = ActionTable::default();
@@ -117,31 +184,36 @@ impl AuthzIndex {
         }
         let mut roles = Vec::with_capacity(catalogue.all().len());
         let mut role_ix = HashMap::new();
+        let mut action_roles = vec![RoleMask::default(); actions.len()];
         for (i, role) in catalogue.all().iter().enumerate() {
+            let ix = RoleIx::try_from(i).unwrap_or(RoleIx::MAX);
             // Literal grants name their action; only wildcards are matched against every action.
             let mut first_grant = vec![NO_GRANT; actions.len()];
             for (pos, g) in role.resource_actions.iter().enumerate() {
                 let pos = u16::try_from(pos).unwrap_or(NO_GRANT);
+                let mut mark = |a: ActionId| {
+                    let slot = &mut first_grant[a.0 as usize];
+                    *slot = (*slot).min(pos);
+                    action_roles[a.0 as usize].insert(ix);
+                };
                 if is_literal(g) {
                     if let Some(a) = actions.get(g) {
-                        let slot = &mut first_grant[a.0 as usize];
-                        *slot = (*slot).min(pos);
+                        mark(a);
                     }
                 } else {
                     for (a, name) in actions.iter() {
                         if grant_matches(g, name) {
-                            let slot = &mut first_grant[a.0 as usize];
-                            *slot = (*slot).min(pos);
+                            mark(a);
                         }
                     }
                 }
             }
             roles.push(RoleEntry {
                 id: role.id,
-                grants: role.resource_actions.clone(),
+                grants: &role.resource_actions,
                 first_grant,
             });
-            role_ix.insert(role.id, RoleIx::try_from(i).unwrap_or(RoleIx::MAX));
+            role_ix.insert(role.id, ix);
         }
         let find = |id: &str| {
             RoleDefinitionId::parse(id)
@@ -153,21 +225,438 @@ impl AuthzIndex {
             ga: find(GLOBAL_ADMINISTRATOR),
             helpdesk: find(HELPDESK_ADMINISTRATOR),
             actions,
+            action_roles,
             roles,
             role_ix,
             users: FxHashMap::default(),
-            groups: FxHashMap::default(),
+            group_ix: FxHashMap::default(),
+            groups: Vec::new(),
             pairs: FxHashMap::default(),
-            rel_pair: FxHashMap::default(),
+            cold: FxHashMap::default(),
             waiting: FxHashMap::default(),
             assignment_rel: FxHashMap::default(),
-            dap: FxHashMap::default(),
         }
+    }
+
+    /// The actions known by number.
+    pub fn actions(&self) -> &ActionTable {
+        &self.actions
     }
 
     /// The home tenant of a known user.
     pub fn home_of(&self, user: UserId) -> Option<TenantId> {
         self.users.get(&user).and_then(|u| u.home)
+    }
+
+    fn role_list(&self, roles: &[RoleDefinitionId]) -> Vec<RoleIx> {
+        roles
+            .iter()
+            .filter_map(|r| self.role_ix.get(r).copied())
+            .collect()
+    }
+
+    fn mask(list: &[RoleIx]) -> RoleMask {
+        let mut m = RoleMask::default();
+        for r in list {
+            m.insert(*r);
+        }
+        m
+    }
+
+    fn group_number(&mut self, id: GroupId) -> u32 {
+        if let Some(n) = self.group_ix.get(&id) {
+            return *n;
+        }
+        let n = u32::try_from(self.groups.len()).unwrap_or(NO_GROUP);
+        self.groups.push(None);
+        self.group_ix.insert(id, n);
+        n
+    }
+
+    fn group(&self, n: u32) -> Option<&GroupEntry> {
+        self.groups.get(n as usize).and_then(Option::as_ref)
+    }
+
+    /// Adds or replaces a user (its own roles and whether it may act).
+    pub fn put_user(&mut self, u: &User) {
+        let roles = self.role_list(&u.roles);
+        let e = self.users.entry(u.id).or_default();
+        e.home = Some(u.tenant);
+        e.enabled = u.account_enabled;
+        e.own = Self::mask(&roles);
+        e.roles = roles;
+    }
+
+    /// Removes a user.
+    pub fn remove_user(&mut self, id: UserId) {
+        self.users.remove(&id);
+    }
+
+    /// Adds or replaces a security group with its members.
+    pub fn put_group(&mut self, g: &Group) {
+        self.remove_group(g.id);
+        let n = self.group_number(g.id);
+        let kind = if g.display_name.eq_ignore_ascii_case(ADMIN_AGENTS) {
+            GroupKind::AdminAgents
+        } else if g.display_name.eq_ignore_ascii_case(HELPDESK_AGENTS) {
+            GroupKind::HelpdeskAgents
+        } else {
+            GroupKind::Other
+        };
+        for m in &g.members {
+            let e = self.users.entry(*m).or_default();
+            if !e.groups.contains(&n) {
+                e.groups.push(n);
+            }
+        }
+        if let Some(slot) = self.groups.get_mut(n as usize) {
+            *slot = Some(GroupEntry {
+                id: g.id,
+                tenant: g.tenant,
+                kind,
+                id_text: g.id.to_string(),
+                members: g.members.clone(),
+            });
+        }
+    }
+
+    /// Removes a security group (and its memberships).
+    pub fn remove_group(&mut self, id: GroupId) {
+        let Some(n) = self.group_ix.get(&id).copied() else {
+            return;
+        };
+        if let Some(old) = self.groups.get_mut(n as usize).and_then(Option::take) {
+            for m in old.members {
+                if let Some(u) = self.users.get_mut(&m) {
+                    u.groups.retain(|g| *g != n);
+                }
+            }
+        }
+    }
+
+    fn cold_assignment(&self, a: &AccessAssignment) -> ColdAssignment {
+        ColdAssignment {
+            id: a.id,
+            id_text: a.id.to_string(),
+            group: a.group,
+            active: a.status == AssignmentStatus::Active,
+            roles: self.role_list(&a.roles),
+        }
+    }
+
+    /// Rebuilds the hot entry of a relationship from its cold one and puts it in its pair.
+    fn refresh_hot(&mut self, id: RelationshipId) {
+        let Some(c) = self.cold.get(&id) else {
+            return;
+        };
+        let Some(customer) = c.rel.customer.as_ref().map(|x| x.tenant_id) else {
+            return;
+        };
+        let pair_key = (c.rel.partner, customer);
+        let id_text = c.id_text.clone();
+        let cold_assignments = c.assignments.clone();
+        let rel_roles = c.roles;
+        let active = c.rel.status == S::Active;
+        let end = c.rel.end_at.map_or(i64::MAX, to_micros);
+        let assignments = cold_assignments
+            .iter()
+            .map(|a| HotAssignment {
+                group: self.group_number(a.group),
+                active: a.active,
+                mask: Self::mask(&a.roles).and(&rel_roles),
+                roles: a
+                    .roles
+                    .iter()
+                    .copied()
+                    .filter(|r| rel_roles.contains(*r))
+                    .collect(),
+                id: a.id,
+            })
+            .collect();
+        let hot = HotRel {
+            active,
+            end,
+            id,
+            assignments,
+        };
+        let cold = &self.cold;
+        let pair = self.pairs.entry(pair_key).or_default();
+        match pair.rels.iter().position(|r| r.id == id) {
+            Some(i) => pair.rels[i] = hot,
+            None => {
+                let at = pair
+                    .rels
+                    .iter()
+                    .position(|r| cold.get(&r.id).is_some_and(|x| x.id_text > id_text))
+                    .unwrap_or(pair.rels.len());
+                pair.rels.insert(at, hot);
+            }
+        }
+    }
+
+    /// Adds or replaces a relationship (its assignments stay).
+    pub fn put_relationship(&mut self, r: &Relationship) {
+        let kept = self.take_relationship(r.id);
+        if r.customer.is_none() {
+            self.waiting.insert(r.id, kept);
+            return;
+        }
+        let mut assignments = kept;
+        assignments.extend(self.waiting.remove(&r.id).unwrap_or_default());
+        assignments.sort_by(|a, b| a.id_text.cmp(&b.id_text));
+        let role_list = self.role_list(&r.roles);
+        self.cold.insert(
+            r.id,
+            ColdRel {
+                rel: r.clone(),
+                id_text: r.id.to_string(),
+                roles: Self::mask(&role_list),
+                role_list,
+                assignments,
+            },
+        );
+        self.refresh_hot(r.id);
+    }
+
+    /// Takes a relationship out, returning its assignments.
+    fn take_relationship(&mut self, id: RelationshipId) -> Vec<ColdAssignment> {
+        let Some(c) = self.cold.remove(&id) else {
+            return self.waiting.remove(&id).unwrap_or_default();
+        };
+        if let Some(customer) = c.rel.customer.as_ref().map(|x| x.tenant_id) {
+            let key = (c.rel.partner, customer);
+            if let Some(pair) = self.pairs.get_mut(&key) {
+                pair.rels.retain(|r| r.id != id);
+                if pair.rels.is_empty() && !pair.dap {
+                    self.pairs.remove(&key);
+                }
+            }
+        }
+        c.assignments
+    }
+
+    /// Removes a relationship and its assignments.
+    pub fn remove_relationship(&mut self, id: RelationshipId) {
+        for a in self.take_relationship(id) {
+            self.assignment_rel.remove(&a.id);
+        }
+    }
+
+    /// Adds or replaces an access assignment.
+    pub fn put_assignment(&mut self, a: &AccessAssignment) {
+        self.remove_assignment(a.id);
+        let entry = self.cold_assignment(a);
+        self.assignment_rel.insert(a.id, a.relationship_id);
+        let list = match self.cold.get_mut(&a.relationship_id) {
+            Some(c) => &mut c.assignments,
+            None => self.waiting.entry(a.relationship_id).or_default(),
+        };
+        let at = list.partition_point(|e| e.id_text < entry.id_text);
+        list.insert(at, entry);
+        self.refresh_hot(a.relationship_id);
+    }
+
+    /// Removes an access assignment.
+    pub fn remove_assignment(&mut self, id: AssignmentId) {
+        let Some(rel) = self.assignment_rel.remove(&id) else {
+            return;
+        };
+        if let Some(c) = self.cold.get_mut(&rel) {
+            c.assignments.retain(|e| e.id != id);
+            self.refresh_hot(rel);
+        } else if let Some(list) = self.waiting.get_mut(&rel) {
+            list.retain(|e| e.id != id);
+        }
+    }
+
+    /// Adds or replaces a customer's tie with a partner (DAP on or off).
+    pub fn put_link(&mut self, l: &PartnerLink) {
+        self.pairs.entry((l.partner, l.customer)).or_default().dap = l.dap;
+    }
+
+    /// The roles granting an action: from the table for known actions, by matching otherwise.
+    fn granting(&self, action: Option<ActionId>, name: &str) -> RoleMask {
+        match action.and_then(|a| self.action_roles.get(a.0 as usize)) {
+            Some(m) => *m,
+            None => {
+                let mut m = RoleMask::default();
+                for (i, r) in self.roles.iter().enumerate() {
+                    if r.grants.iter().any(|g| grant_matches(g, name)) {
+                        m.insert(RoleIx::try_from(i).unwrap_or(RoleIx::MAX));
+                    }
+                }
+                m
+            }
+        }
+    }
+
+    fn covering(&self, role: RoleIx, action: Option<ActionId>, name: &str) -> Option<&'static str> {
+        let r = self.roles.get(role as usize)?;
+        let pos = match action {
+            Some(a) => {
+                let p = *r.first_grant.get(a.0 as usize)?;
+                (p != NO_GRANT).then_some(p as usize)?
+            }
+            None => r.grants.iter().position(|g| grant_matches(g, name))?,
+        };
+        r.grants.get(pos).map(String::as_str)
+    }
+
+    fn grant(&self, via: Via, role: RoleIx, ra: &'static str) -> Grant {
+        Grant {
+            via,
+            role: self.roles[role as usize].id,
+            resource_action: ra,
+        }
+    }
+
+    /// Decides a request at `now` (the same answers as [`super::reference::evaluate`]).
+    pub fn check(&self, req: &CheckRequest, now: OffsetDateTime) -> Decision {
+        let action = self.actions.get(&req.action);
+        self.check_known(req.user, req.tenant, action, &req.action, now)
+    }
+
+    /// Decides for an action already numbered (`name` is its name, used for AOBO and the path).
+    pub fn check_known(
+        &self,
+        user_id: UserId,
+        tenant: TenantId,
+        action: Option<ActionId>,
+        name: &str,
+        now: OffsetDateTime,
+    ) -> Decision {
+        let Some(user) = self.users.get(&user_id).filter(|u| u.enabled) else {
+            return Decision::Deny(DenyReason::UnknownPrincipal);
+        };
+        let Some(home) = user.home else {
+            return Decision::Deny(DenyReason::UnknownPrincipal);
+        };
+        let granting = self.granting(action, name);
+        if home == tenant {
+            if user.own.meets(&granting) {
+                for role in &user.roles {
+                    if let Some(ra) = self.covering(*role, action, name) {
+                        return Decision::Allow(self.grant(Via::OwnRole, *role, ra));
+                    }
+                }
+            }
+            return Decision::Deny(DenyReason::RoleLacksAction);
+        }
+        let Some(pair) = self.pairs.get(&(home, tenant)) else {
+            return Decision::Deny(DenyReason::NoRelationship);
+        };
+        let now_us = to_micros(now);
+        let mut any_live = false;
+        let mut governed = false;
+        for r in &pair.rels {
+            if !r.active || now_us >= r.end {
+                continue;
+            }
+            any_live = true;
+            for a in &r.assignments {
+                if !a.active || !user.groups.contains(&a.group) {
+                    continue;
+                }
+                let Some(group) = self.group(a.group).filter(|g| g.tenant == home) else {
+                    continue;
+                };
+                governed = true;
+                if !a.mask.meets(&granting) {
+                    continue;
+                }
+                for role in &a.roles {
+                    if let Some(ra) = self.covering(*role, action, name) {
+                        if aobo_restricted(name) {
+                            return Decision::Deny(DenyReason::AoboRestricted);
+                        }
+                        return Decision::Allow(self.grant(
+                            Via::Gdap {
+                                relationship: r.id,
+                                assignment: a.id,
+                                group: group.id,
+                            },
+                            *role,
+                            ra,
+                        ));
+                    }
+                }
+            }
+        }
+        if governed {
+            return Decision::Deny(DenyReason::RoleLacksAction);
+        }
+        if pair.dap {
+            if let Some(d) = self.dap_decision(user, home, action, name) {
+                return d;
+            }
+            return Decision::Deny(DenyReason::NoAssignmentForGroups);
+        }
+        if any_live {
+            return Decision::Deny(DenyReason::NoAssignmentForGroups);
+        }
+        self.why_not_active(pair, now)
+    }
+
+    /// DAP for a user not governed by GDAP: `None` when the user is in neither DAP group.
+    fn dap_decision(
+        &self,
+        user: &UserEntry,
+        home: TenantId,
+        action: Option<ActionId>,
+        name: &str,
+    ) -> Option<Decision> {
+        let mut found = false;
+        for (kind, role) in [
+            (GroupKind::AdminAgents, self.ga),
+            (GroupKind::HelpdeskAgents, self.helpdesk),
+        ] {
+            let mut gs: Vec<&GroupEntry> = user
+                .groups
+                .iter()
+                .filter_map(|g| self.group(*g))
+                .filter(|e| e.kind == kind && e.tenant == home)
+                .collect();
+            gs.sort_unstable_by(|a, b| a.id_text.cmp(&b.id_text));
+            for g in gs {
+                found = true;
+                if let Some(ra) = self.covering(role, action, name) {
+                    let grant = self.grant(Via::Dap { group: g.id }, role, ra);
+                    return Some(if aobo_restricted(name) {
+                        Decision::Deny(DenyReason::AoboRestricted)
+                    } else {
+                        Decision::Allow(grant)
+                    });
+                }
+            }
+        }
+        found.then_some(Decision::Deny(DenyReason::RoleLacksAction))
+    }
+
+    /// Why no relationship of a pair grants anything: expired, not active, or none at all.
+    fn why_not_active(&self, pair: &Pair, now: OffsetDateTime) -> Decision {
+        let rels: Vec<&ColdRel> = pair
+            .rels
+            .iter()
+            .filter_map(|r| self.cold.get(&r.id))
+            .collect();
+        let ended = rels
+            .iter()
+            .filter(|c| matches!(c.rel.status, S::Active | S::Expiring | S::Expired))
+            .filter_map(|c| c.rel.end_at.filter(|end| *end <= now).map(|end| (end, *c)))
+            .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.id_text.cmp(&a.1.id_text)));
+        if let Some((at, c)) = ended {
+            return Decision::Deny(DenyReason::Expired {
+                relationship: c.rel.id,
+                at,
+            });
+        }
+        match rels.iter().min_by(|a, b| newest_end_first(&a.rel, &b.rel)) {
+            Some(c) => Decision::Deny(DenyReason::RelationshipNotActive {
+                relationship: c.rel.id,
+                status: c.rel.status,
+            }),
+            None => Decision::Deny(DenyReason::NoRelationship),
+        }
     }
 
     /// Whether a user has any delegated access in a tenant other than its own at `now`: a GDAP
@@ -185,327 +674,28 @@ impl AuthzIndex {
         let Some(home) = u.home.filter(|h| *h != tenant) else {
             return false;
         };
-        let own_group = |g: &GroupId| self.groups.get(g).is_some_and(|e| e.tenant == home);
-        let gdap = self.pairs.get(&(home, tenant)).is_some_and(|rels| {
-            rels.iter().filter(|r| r.in_force(now)).any(|r| {
+        let Some(pair) = self.pairs.get(&(home, tenant)) else {
+            return false;
+        };
+        let now_us = to_micros(now);
+        let own_group = |n: u32| self.group(n).is_some_and(|e| e.tenant == home);
+        let gdap = pair
+            .rels
+            .iter()
+            .filter(|r| r.active && now_us < r.end)
+            .any(|r| {
                 r.assignments
                     .iter()
-                    .any(|a| a.active && u.groups.contains(&a.group) && own_group(&a.group))
-            })
-        });
-        let dap = self.dap.get(&(home, tenant)).copied().unwrap_or(false)
+                    .any(|a| a.active && u.groups.contains(&a.group) && own_group(a.group))
+            });
+        let dap = pair.dap
             && u.groups.iter().any(|g| {
-                self.groups.get(g).is_some_and(|e| {
+                self.group(*g).is_some_and(|e| {
                     e.tenant == home
                         && matches!(e.kind, GroupKind::AdminAgents | GroupKind::HelpdeskAgents)
                 })
             });
         gdap || dap
-    }
-
-    /// The actions known by number.
-    pub fn actions(&self) -> &ActionTable {
-        &self.actions
-    }
-
-    fn role_list(&self, roles: &[RoleDefinitionId]) -> Vec<RoleIx> {
-        roles
-            .iter()
-            .filter_map(|r| self.role_ix.get(r).copied())
-            .collect()
-    }
-
-    /// Adds or replaces a user (its own roles and whether it may act).
-    pub fn put_user(&mut self, u: &User) {
-        let roles = self.role_list(&u.roles);
-        let e = self.users.entry(u.id).or_default();
-        e.home = Some(u.tenant);
-        e.enabled = u.account_enabled;
-        e.roles = roles;
-    }
-
-    /// Removes a user.
-    pub fn remove_user(&mut self, id: UserId) {
-        self.users.remove(&id);
-    }
-
-    /// Adds or replaces a security group with its members.
-    pub fn put_group(&mut self, g: &Group) {
-        self.remove_group(g.id);
-        let kind = if g.display_name.eq_ignore_ascii_case(ADMIN_AGENTS) {
-            GroupKind::AdminAgents
-        } else if g.display_name.eq_ignore_ascii_case(HELPDESK_AGENTS) {
-            GroupKind::HelpdeskAgents
-        } else {
-            GroupKind::Other
-        };
-        for m in &g.members {
-            let e = self.users.entry(*m).or_default();
-            if !e.groups.contains(&g.id) {
-                e.groups.push(g.id);
-            }
-        }
-        self.groups.insert(
-            g.id,
-            GroupEntry {
-                tenant: g.tenant,
-                kind,
-                id_text: g.id.to_string(),
-                members: g.members.clone(),
-            },
-        );
-    }
-
-    /// Removes a security group (and its memberships).
-    pub fn remove_group(&mut self, id: GroupId) {
-        if let Some(old) = self.groups.remove(&id) {
-            for m in old.members {
-                if let Some(u) = self.users.get_mut(&m) {
-                    u.groups.retain(|g| *g != id);
-                }
-            }
-        }
-    }
-
-    fn assignment_entry(&self, a: &AccessAssignment) -> AssignmentEntry {
-        AssignmentEntry {
-            id: a.id,
-            id_text: a.id.to_string(),
-            group: a.group,
-            active: a.status == AssignmentStatus::Active,
-            roles: self.role_list(&a.roles),
-        }
-    }
-
-    /// Adds or replaces a relationship (its assignments stay).
-    pub fn put_relationship(&mut self, r: &Relationship) {
-        let kept = self.take_relationship(r.id);
-        let Some(customer) = r.customer.as_ref().map(|c| c.tenant_id) else {
-            self.waiting.insert(r.id, kept);
-            return;
-        };
-        let mut assignments = kept;
-        assignments.extend(self.waiting.remove(&r.id).unwrap_or_default());
-        assignments.sort_by(|a, b| a.id_text.cmp(&b.id_text));
-        let entry = RelEntry {
-            rel: r.clone(),
-            id_text: r.id.to_string(),
-            roles: self.role_list(&r.roles),
-            assignments,
-        };
-        let pair = (r.partner, customer);
-        self.rel_pair.insert(r.id, pair);
-        let list = self.pairs.entry(pair).or_default();
-        let at = list.partition_point(|e| e.id_text < entry.id_text);
-        list.insert(at, entry);
-    }
-
-    /// Takes a relationship out, returning its assignments.
-    fn take_relationship(&mut self, id: RelationshipId) -> Vec<AssignmentEntry> {
-        let Some(pair) = self.rel_pair.remove(&id) else {
-            return self.waiting.remove(&id).unwrap_or_default();
-        };
-        let mut out = Vec::new();
-        if let Some(list) = self.pairs.get_mut(&pair) {
-            if let Some(pos) = list.iter().position(|e| e.rel.id == id) {
-                out = list.remove(pos).assignments;
-            }
-            if list.is_empty() {
-                self.pairs.remove(&pair);
-            }
-        }
-        out
-    }
-
-    /// Removes a relationship and its assignments.
-    pub fn remove_relationship(&mut self, id: RelationshipId) {
-        for a in self.take_relationship(id) {
-            self.assignment_rel.remove(&a.id);
-        }
-    }
-
-    /// Adds or replaces an access assignment.
-    pub fn put_assignment(&mut self, a: &AccessAssignment) {
-        self.remove_assignment(a.id);
-        let entry = self.assignment_entry(a);
-        self.assignment_rel.insert(a.id, a.relationship_id);
-        let list = match self.rel_pair.get(&a.relationship_id) {
-            Some(pair) => self
-                .pairs
-                .get_mut(pair)
-                .and_then(|l| l.iter_mut().find(|e| e.rel.id == a.relationship_id))
-                .map(|e| &mut e.assignments),
-            None => Some(self.waiting.entry(a.relationship_id).or_default()),
-        };
-        if let Some(list) = list {
-            let at = list.partition_point(|e| e.id_text < entry.id_text);
-            list.insert(at, entry);
-        }
-    }
-
-    /// Removes an access assignment.
-    pub fn remove_assignment(&mut self, id: AssignmentId) {
-        let Some(rel) = self.assignment_rel.remove(&id) else {
-            return;
-        };
-        let list = match self.rel_pair.get(&rel) {
-            Some(pair) => self
-                .pairs
-                .get_mut(pair)
-                .and_then(|l| l.iter_mut().find(|e| e.rel.id == rel))
-                .map(|e| &mut e.assignments),
-            None => self.waiting.get_mut(&rel),
-        };
-        if let Some(list) = list {
-            list.retain(|e| e.id != id);
-        }
-    }
-
-    /// Adds or replaces a customer's tie with a partner (DAP on or off).
-    pub fn put_link(&mut self, l: &PartnerLink) {
-        self.dap.insert((l.partner, l.customer), l.dap);
-    }
-
-    fn covering(&self, role: RoleIx, action: Option<ActionId>, name: &str) -> Option<&str> {
-        let r = self.roles.get(role as usize)?;
-        let pos = match action {
-            Some(a) => {
-                let p = *r.first_grant.get(a.0 as usize)?;
-                (p != NO_GRANT).then_some(p as usize)?
-            }
-            None => r.grants.iter().position(|g| grant_matches(g, name))?,
-        };
-        r.grants.get(pos).map(String::as_str)
-    }
-
-    fn grant(&self, via: Via, role: RoleIx, ra: &str) -> Grant {
-        Grant {
-            via,
-            role: self.roles[role as usize].id,
-            resource_action: ra.to_owned(),
-        }
-    }
-
-    /// Decides a request at `now` (the same answers as [`super::reference::evaluate`]).
-    pub fn check(&self, req: &CheckRequest, now: OffsetDateTime) -> Decision {
-        let action = self.actions.get(&req.action);
-        self.check_known(req.user, req.tenant, action, &req.action, now)
-    }
-
-    /// Decides for an action already numbered (`action` is its name, used for AOBO and the path).
-    pub fn check_known(
-        &self,
-        user_id: UserId,
-        tenant: TenantId,
-        action: Option<ActionId>,
-        name: &str,
-        now: OffsetDateTime,
-    ) -> Decision {
-        let Some(user) = self.users.get(&user_id).filter(|u| u.enabled) else {
-            return Decision::Deny(DenyReason::UnknownPrincipal);
-        };
-        let Some(home) = user.home else {
-            return Decision::Deny(DenyReason::UnknownPrincipal);
-        };
-        if home == tenant {
-            for role in &user.roles {
-                if let Some(ra) = self.covering(*role, action, name) {
-                    return Decision::Allow(self.grant(Via::OwnRole, *role, ra));
-                }
-            }
-            return Decision::Deny(DenyReason::RoleLacksAction);
-        }
-        let allow = |g: Grant| {
-            if aobo_restricted(name) {
-                Decision::Deny(DenyReason::AoboRestricted)
-            } else {
-                Decision::Allow(g)
-            }
-        };
-        let rels = self
-            .pairs
-            .get(&(home, tenant))
-            .map_or(&[][..], Vec::as_slice);
-        let mut any_live = false;
-        let mut governed = false;
-        for r in rels {
-            if !r.in_force(now) {
-                continue;
-            }
-            any_live = true;
-            for a in &r.assignments {
-                if !a.active
-                    || !user.groups.contains(&a.group)
-                    || self.groups.get(&a.group).is_none_or(|g| g.tenant != home)
-                {
-                    continue;
-                }
-                governed = true;
-                for role in a.roles.iter().filter(|x| r.roles.contains(x)) {
-                    if let Some(ra) = self.covering(*role, action, name) {
-                        return allow(self.grant(
-                            Via::Gdap {
-                                relationship: r.rel.id,
-                                assignment: a.id,
-                                group: a.group,
-                            },
-                            *role,
-                            ra,
-                        ));
-                    }
-                }
-            }
-        }
-        if governed {
-            return Decision::Deny(DenyReason::RoleLacksAction);
-        }
-        let dap = self.dap.get(&(home, tenant)).copied().unwrap_or(false);
-        if dap {
-            let mut found = false;
-            for (kind, role) in [
-                (GroupKind::AdminAgents, self.ga),
-                (GroupKind::HelpdeskAgents, self.helpdesk),
-            ] {
-                let mut gs: Vec<(&str, GroupId)> = user
-                    .groups
-                    .iter()
-                    .filter_map(|g| self.groups.get(g).map(|e| (e, *g)))
-                    .filter(|(e, _)| e.kind == kind && e.tenant == home)
-                    .map(|(e, g)| (e.id_text.as_str(), g))
-                    .collect();
-                gs.sort_unstable();
-                for (_, g) in gs {
-                    found = true;
-                    if let Some(ra) = self.covering(role, action, name) {
-                        return allow(self.grant(Via::Dap { group: g }, role, ra));
-                    }
-                }
-            }
-            if found {
-                return Decision::Deny(DenyReason::RoleLacksAction);
-            }
-        }
-        if any_live || dap {
-            return Decision::Deny(DenyReason::NoAssignmentForGroups);
-        }
-        let ended = rels
-            .iter()
-            .filter(|r| matches!(r.rel.status, S::Active | S::Expiring | S::Expired))
-            .filter_map(|r| r.rel.end_at.filter(|end| *end <= now).map(|end| (end, r)))
-            .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.id_text.cmp(&a.1.id_text)));
-        if let Some((at, r)) = ended {
-            return Decision::Deny(DenyReason::Expired {
-                relationship: r.rel.id,
-                at,
-            });
-        }
-        match rels.iter().min_by(|a, b| newest_end_first(&a.rel, &b.rel)) {
-            Some(r) => Decision::Deny(DenyReason::RelationshipNotActive {
-                relationship: r.rel.id,
-                status: r.rel.status,
-            }),
-            None => Decision::Deny(DenyReason::NoRelationship),
-        }
     }
 
     /// An estimate of the heap the index holds, in bytes.
@@ -516,41 +706,48 @@ impl AuthzIndex {
             .map(|r| {
                 r.first_grant.capacity() * 2 + r.grants.iter().map(String::capacity).sum::<usize>()
             })
-            .sum();
-        let users: usize = self.users.capacity() * (std::mem::size_of::<(UserId, UserEntry)>() + 8)
+            .sum::<usize>()
+            + self.action_roles.capacity() * std::mem::size_of::<RoleMask>();
+        let users = self.users.capacity() * (std::mem::size_of::<(UserId, UserEntry)>() + 1)
             + self
                 .users
                 .values()
-                .map(|u| u.roles.capacity() * 2 + u.groups.capacity() * 16)
+                .map(|u| {
+                    u.roles.capacity() * 2
+                        + if u.groups.spilled() {
+                            u.groups.capacity() * 4
+                        } else {
+                            0
+                        }
+                })
                 .sum::<usize>();
-        let groups: usize = self.groups.capacity()
-            * (std::mem::size_of::<(GroupId, GroupEntry)>() + 8)
+        let groups = self.groups.capacity() * std::mem::size_of::<Option<GroupEntry>>()
             + self
                 .groups
-                .values()
+                .iter()
+                .flatten()
                 .map(|g| g.members.capacity() * 16 + g.id_text.capacity())
-                .sum::<usize>();
-        let rels: usize = self.pairs.capacity()
-            * (std::mem::size_of::<((TenantId, TenantId), Vec<RelEntry>)>() + 8)
+                .sum::<usize>()
+            + self.group_ix.capacity() * 21;
+        let pairs =
+            self.pairs.capacity() * (std::mem::size_of::<((TenantId, TenantId), Pair)>() + 1);
+        let cold = self.cold.capacity() * (std::mem::size_of::<(RelationshipId, ColdRel)>() + 1)
             + self
-                .pairs
+                .cold
                 .values()
-                .flat_map(|l| l.iter())
-                .map(|r| {
-                    std::mem::size_of::<RelEntry>()
-                        + r.rel.display_name.capacity()
-                        + r.rel.roles.capacity() * 16
-                        + r.roles.capacity() * 2
-                        + r.id_text.capacity()
-                        + r.assignments.capacity() * std::mem::size_of::<AssignmentEntry>()
-                        + r.assignments
+                .map(|c| {
+                    c.rel.display_name.capacity()
+                        + c.rel.roles.capacity() * 16
+                        + c.role_list.capacity() * 2
+                        + c.id_text.capacity()
+                        + c.assignments.capacity() * std::mem::size_of::<ColdAssignment>()
+                        + c.assignments
                             .iter()
                             .map(|a| a.roles.capacity() * 2 + a.id_text.capacity())
                             .sum::<usize>()
                 })
                 .sum::<usize>();
-        let maps =
-            (self.rel_pair.capacity() + self.assignment_rel.capacity() + self.dap.capacity()) * 56;
-        roles + users + groups + rels + maps
+        let maps = self.assignment_rel.capacity() * 41;
+        roles + users + groups + pairs + cold + maps
     }
 }

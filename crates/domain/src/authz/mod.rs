@@ -67,8 +67,9 @@ pub struct Grant {
     pub via: Via,
     /// The role.
     pub role: RoleDefinitionId,
-    /// The role's resource action that covers the request (possibly a wildcard).
-    pub resource_action: String,
+    /// The role's resource action that covers the request (possibly a wildcard), from the
+    /// built-in catalogue.
+    pub resource_action: &'static str,
 }
 
 /// Why an action was refused.

@@ -35,13 +35,17 @@ pub fn in_force(r: &Relationship, now: OffsetDateTime) -> bool {
 }
 
 /// The first of a role's resource actions that covers `action`.
-fn covering(catalogue: &Catalogue, role: &RoleDefinitionId, action: &str) -> Option<String> {
+fn covering(
+    catalogue: &'static Catalogue,
+    role: &RoleDefinitionId,
+    action: &str,
+) -> Option<&'static str> {
     catalogue
         .get(role)?
         .resource_actions
         .iter()
         .find(|g| grant_matches(g, action))
-        .cloned()
+        .map(String::as_str)
 }
 
 fn by_id<T>(key: impl Fn(&T) -> String) -> impl Fn(&&T, &&T) -> Ordering {
@@ -51,7 +55,7 @@ fn by_id<T>(key: impl Fn(&T) -> String) -> impl Fn(&&T, &&T) -> Ordering {
 /// Decides a request at `now`.
 pub fn evaluate(
     f: &Facts<'_>,
-    catalogue: &Catalogue,
+    catalogue: &'static Catalogue,
     req: &CheckRequest,
     now: OffsetDateTime,
 ) -> Decision {
