@@ -12,7 +12,7 @@ use gdap_domain::ids::{TenantId, UserId};
 use gdap_domain::roles::Catalogue;
 use gdap_domain::timefmt::{format_graph, parse_rfc3339};
 use gdap_store::{
-    AuthzSnapshot, ChangeObserver, Changes, DirectoryBatch, Store, StoreError, Write,
+    AuthzSnapshot, ChangeObserver, ChangeRefs, Changes, DirectoryBatch, Store, StoreError, Write,
 };
 use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
@@ -421,4 +421,152 @@ pub async fn check(
     } else {
         out.pop().unwrap_or(Value::Null)
     }))
+}
+
+/// How long a missing change number is waited for (a transaction still committing) before it is
+/// taken as rolled back.
+const GAP_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl Authz {
+    fn with(&self, f: impl FnOnce(&mut AuthzIndex)) {
+        let mut ix = self
+            .index
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut ix);
+    }
+}
+
+/// Reads the objects a change touched again and puts their current state into this node's index
+/// and caches (deleted ones are removed).
+async fn follow_one(state: &AppState, refs: &ChangeRefs) -> Result<(), StoreError> {
+    let store = &state.store;
+    if refs.cleared {
+        state.authz.with(|ix| *ix = empty_index());
+        state.tenants.clear();
+    }
+    for t in &refs.tenants {
+        state.tenants.forget(*t);
+    }
+    for id in &refs.relationships {
+        let r = store.relationship_by_id(*id).await?;
+        state.authz.with(|ix| match &r {
+            Some(r) => ix.put_relationship(r),
+            None => ix.remove_relationship(*id),
+        });
+    }
+    for (rel, id) in &refs.assignments {
+        let a = store.assignment(*rel, *id).await?;
+        state.authz.with(|ix| match &a {
+            Some(a) => ix.put_assignment(a),
+            None => ix.remove_assignment(*id),
+        });
+    }
+    for (customer, partner) in &refs.links {
+        let links = store.partner_links(*customer).await?;
+        state.authz.with(|ix| {
+            for l in links.iter().filter(|l| l.partner == *partner) {
+                ix.put_link(l);
+            }
+        });
+    }
+    for (tenant, id) in &refs.users {
+        let u = store.user(*tenant, *id).await?;
+        state.authz.with(|ix| match &u {
+            Some(u) => ix.put_user(u),
+            None => ix.remove_user(*id),
+        });
+    }
+    for (tenant, id) in &refs.groups {
+        let g = store.group(*tenant, *id).await?;
+        state.authz.with(|ix| match &g {
+            Some(g) => ix.put_group(g),
+            None => ix.remove_group(*id),
+        });
+    }
+    Ok(())
+}
+
+/// Follows the change feed of a database shared with other nodes, from change number `from`:
+/// each announced change (or, without announcements, each half second) is read and applied. A
+/// change number that is missing while later ones arrived is waited for, then skipped.
+pub async fn follow(state: AppState, from: i64, shutdown: impl std::future::Future<Output = ()>) {
+    if !state.store.shared() {
+        return;
+    }
+    tokio::pin!(shutdown);
+    let mut sub = match state.store.subscribe().await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "no change notifications; polling the change feed");
+            None
+        }
+    };
+    let mut floor = from;
+    let mut seen: std::collections::BTreeSet<i64> = std::collections::BTreeSet::new();
+    let mut gap_since: Option<std::time::Instant> = None;
+    let mut pruned = std::time::Instant::now();
+    loop {
+        let tick = std::time::Duration::from_millis(500);
+        let waited = async {
+            match sub.as_mut() {
+                Some(s) => s.wait(tick).await,
+                None => {
+                    tokio::time::sleep(tick).await;
+                    Ok(())
+                }
+            }
+        };
+        tokio::select! {
+            () = &mut shutdown => return,
+            r = waited => if let Err(e) = r {
+                tracing::warn!(error = %e, "change notifications lost; resubscribing");
+                sub = state.store.subscribe().await.ok().flatten();
+            },
+        }
+        let batch = match state.store.changes_after(floor, 1000).await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading the change feed failed");
+                continue;
+            }
+        };
+        for (seq, refs) in batch {
+            if seen.contains(&seq) {
+                continue;
+            }
+            if let Err(e) = follow_one(&state, &refs).await {
+                tracing::warn!(error = %e, seq, "applying a change failed; retrying");
+                break;
+            }
+            seen.insert(seq);
+        }
+        while seen.remove(&(floor + 1)) {
+            floor += 1;
+        }
+        match (seen.first(), gap_since) {
+            (None, _) => gap_since = None,
+            (Some(_), None) => gap_since = Some(std::time::Instant::now()),
+            (Some(first), Some(since)) if since.elapsed() >= GAP_PATIENCE => {
+                tracing::debug!(
+                    from = floor + 1,
+                    to = first - 1,
+                    "skipping change numbers never committed"
+                );
+                floor = first - 1;
+                while seen.remove(&(floor + 1)) {
+                    floor += 1;
+                }
+                gap_since = None;
+            }
+            _ => {}
+        }
+        if pruned.elapsed() >= std::time::Duration::from_secs(600) {
+            pruned = std::time::Instant::now();
+            let before = time::OffsetDateTime::now_utc() - time::Duration::hours(1);
+            if let Err(e) = state.store.prune_changes(before).await {
+                tracing::warn!(error = %e, "pruning the change feed failed");
+            }
+        }
+    }
 }

@@ -117,8 +117,9 @@ pub async fn run(
         tls: config.tls,
         dev: config.dev,
         timings,
-        // Several nodes may share a PostgreSQL database: pick up their writes.
-        authz_reload: store_is_shared(&config.db).then(|| std::time::Duration::from_secs(2)),
+        // Several nodes may share a PostgreSQL database: the change feed carries their writes;
+        // a full rebuild now and then is the safety net.
+        authz_reload: store_is_shared(&config.db).then(|| std::time::Duration::from_secs(300)),
         ..ApiConfig::default()
     };
     let store: Arc<dyn Store> = Arc::new(store);
@@ -128,6 +129,9 @@ pub async fn run(
             .map_err(|e| anyhow::anyhow!("smtp: {e}"))?;
         state = state.with_mailer(Arc::new(relay));
     }
+    // Changes numbered after this are followed from the feed (re-applying one the snapshot
+    // already holds is harmless).
+    let feed_from = state.store.last_change().await?;
     state
         .authz
         .reload(state.store.as_ref())
@@ -140,6 +144,13 @@ pub async fn run(
         let state = state.clone();
         let mut rx = stop_rx.clone();
         tokio::spawn(gdap_api::worker::run(state, async move {
+            let _ = rx.wait_for(|s| *s).await;
+        }))
+    };
+    let follower = {
+        let state = state.clone();
+        let mut rx = stop_rx.clone();
+        tokio::spawn(gdap_api::authz::follow(state, feed_from, async move {
             let _ = rx.wait_for(|s| *s).await;
         }))
     };
@@ -212,6 +223,7 @@ pub async fn run(
     }
     let _ = stop_tx.send(true);
     let _ = worker.await;
+    let _ = follower.await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -507,3 +507,160 @@ async fn with_two_nodes_every_mail_is_sent_once_and_every_expiry_happens_on_the_
     let _ = std::fs::remove_dir_all(&dir);
     db.drop_now().await;
 }
+
+/// A relationship with Customer A made active through `base`, with Helpdesk Agents (the
+/// technician's group) holding Helpdesk Administrator; returns its id.
+async fn technician_relationship(
+    http: &reqwest::Client,
+    base: &str,
+    partner: &str,
+    customer: &str,
+    name: &str,
+) -> String {
+    let created: Value = http
+        .post(format!("{base}{RELS}"))
+        .bearer_auth(partner)
+        .json(&body(name))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+    for (path, token, b) in [
+        (
+            format!("{RELS}/{id}/requests"),
+            partner,
+            Some(json!({"action": "lockForApproval"})),
+        ),
+        (
+            format!("/admincenter/v1/gdapInvitations/{id}/approve"),
+            customer,
+            None,
+        ),
+    ] {
+        let mut rb = http.post(format!("{base}{path}")).bearer_auth(token);
+        if let Some(b) = b {
+            rb = rb.json(&b);
+        }
+        let r = rb.send().await.unwrap();
+        assert!(
+            r.status().is_success(),
+            "{path}: {}",
+            r.text().await.unwrap()
+        );
+    }
+    // Activation, then the access assignment (which needs an active relationship).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let r = http
+            .post(format!("{base}{RELS}/{id}/accessAssignments"))
+            .bearer_auth(partner)
+            .json(&json!({
+                "accessContainer": {"accessContainerId": "11111111-aaaa-4aaa-8aaa-000000000002", "accessContainerType": "securityGroup"},
+                "accessDetails": {"unifiedRoles": [{"roleDefinitionId": "729827e3-9c14-49f7-bb1b-9608f156bbb8"}]},
+            }))
+            .send()
+            .await
+            .unwrap();
+        if r.status() == 201 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{}", r.text().await.unwrap());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_on_one_node_reaches_the_other_nodes_authorization_decisions_within_milliseconds()
+{
+    let Some(db) = Database::fresh().await else {
+        return;
+    };
+    let one = node(&db.url);
+    let two = node(&db.url);
+    let http = reqwest::Client::new();
+    let partner = partner_token(&http, &one.base).await;
+    let customer = token(
+        &http,
+        &one.base,
+        "customera.onmicrosoft.com",
+        &[
+            ("grant_type", "password"),
+            ("client_id", "04b07795-8ddb-461a-bbee-02f9e1bf7b46"),
+            ("username", "ga@customera.onmicrosoft.com"),
+            ("password", "Ga-Pass-1"),
+            ("scope", "https://admin.microsoft.com/.default"),
+        ],
+    )
+    .await;
+    const SAMPLES: usize = 12;
+    let mut ids = Vec::new();
+    for n in 0..SAMPLES {
+        ids.push(
+            technician_relationship(&http, &one.base, &partner, &customer, &format!("Feed {n}"))
+                .await,
+        );
+    }
+    // The decision path on node two names the first relationship (by id) still in force.
+    let path_on_two = || async {
+        let v: Value = http
+            .post(format!("{}/authz/v1/check", two.base))
+            .bearer_auth(&customer)
+            .json(
+                &json!({"userPrincipalName": "tech@partnerone.onmicrosoft.com",
+                          "tenantId": "33333333-3333-4333-8333-333333333333",
+                          "action": "microsoft.directory/users/password/update"}),
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        v["path"]["relationshipId"].as_str().map(str::to_owned)
+    };
+    // Wait until every assignment is active and node two knows it.
+    ids.sort();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while path_on_two().await.as_deref() != Some(ids[0].as_str()) {
+        assert!(
+            Instant::now() < deadline,
+            "node two never allowed the technician"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut delays = Vec::new();
+    for id in &ids[..SAMPLES - 1] {
+        assert_eq!(path_on_two().await.as_deref(), Some(id.as_str()));
+        let started = Instant::now();
+        let r = http
+            .post(format!("{}{RELS}/{id}/requests", one.base))
+            .bearer_auth(&partner)
+            .json(&json!({"action": "terminate"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        while path_on_two().await.as_deref() == Some(id.as_str()) {
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "the termination never reached node two"
+            );
+        }
+        delays.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    delays.sort_by(f64::total_cmp);
+    println!(
+        "propagation from node one's commit to node two's decisions over {} changes: p50 {:.1} ms, max {:.1} ms",
+        delays.len(),
+        delays[delays.len() / 2],
+        delays[delays.len() - 1]
+    );
+    assert!(delays[delays.len() - 1] < 1000.0, "{delays:?}");
+    drop((one, two));
+    db.drop_now().await;
+}

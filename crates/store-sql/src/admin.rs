@@ -84,13 +84,15 @@ impl AdminStore for SqlStore {
     }
 
     async fn reset(&self) -> Result<(), StoreError> {
-        self.transaction(
-            RESET_ORDER
-                .iter()
-                .map(|t| Step::plain(Sql::new(&format!("DELETE FROM {t}"))))
-                .collect(),
-        )
-        .await?;
+        let mut steps: Vec<Step> = RESET_ORDER
+            .iter()
+            .map(|t| Step::plain(Sql::new(&format!("DELETE FROM {t}"))))
+            .collect();
+        steps.extend(self.feed_steps(&gdap_store::ChangeRefs {
+            cleared: true,
+            ..gdap_store::ChangeRefs::default()
+        }));
+        self.transaction(steps).await?;
         self.notify(|o| o.cleared());
         Ok(())
     }

@@ -185,6 +185,19 @@ impl DirectoryStore for SqlStore {
             .collect();
         steps.extend(batch.partner_links.iter().map(crate::portal::link_step));
         steps.extend(batch.agreements.iter().map(crate::portal::agreement_step));
+        steps.extend(
+            self.feed_steps(&gdap_store::ChangeRefs {
+                users: batch.users.iter().map(|u| (u.tenant, u.id)).collect(),
+                groups: batch.groups.iter().map(|g| (g.tenant, g.id)).collect(),
+                links: batch
+                    .partner_links
+                    .iter()
+                    .map(|l| (l.customer, l.partner))
+                    .collect(),
+                tenants: batch.tenants.iter().map(|t| t.id).collect(),
+                ..gdap_store::ChangeRefs::default()
+            }),
+        );
         self.transaction(steps).await?;
         self.notify(|o| o.directory_inserted(&batch));
         Ok(())

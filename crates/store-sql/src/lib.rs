@@ -4,6 +4,7 @@
 mod admin;
 mod db;
 mod directory;
+mod feed;
 mod list;
 mod migrate;
 mod outbox;

@@ -11,12 +11,17 @@ const SQLITE: &[(i64, &str)] = &[
     (2, include_str!("../migrations/sqlite/0002_outbox.sql")),
     (3, include_str!("../migrations/sqlite/0003_settings.sql")),
     (4, include_str!("../migrations/sqlite/0004_portal.sql")),
+    (5, include_str!("../migrations/sqlite/0005_change_log.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
     (2, include_str!("../migrations/postgres/0002_outbox.sql")),
     (3, include_str!("../migrations/postgres/0003_settings.sql")),
     (4, include_str!("../migrations/postgres/0004_portal.sql")),
+    (
+        5,
+        include_str!("../migrations/postgres/0005_change_log.sql"),
+    ),
 ];
 
 /// Splits a migration file into statements (on `;` at the end of a line).

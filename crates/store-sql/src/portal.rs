@@ -220,12 +220,16 @@ impl PortalStore for SqlStore {
         q.bind(Param::OptText(rows::partner_json(&Some(profile))))
             .push(" WHERE id = ")
             .text(tenant_id.to_string());
-        self.transaction(vec![Step {
+        let mut steps = vec![Step {
             sql: q,
             checked: true,
             on_unique: None,
-        }])
-        .await
+        }];
+        steps.extend(self.feed_steps(&gdap_store::ChangeRefs {
+            tenants: vec![tenant_id],
+            ..gdap_store::ChangeRefs::default()
+        }));
+        self.transaction(steps).await
     }
 
     async fn set_preferred_language(

@@ -22,8 +22,8 @@ use gdap_domain::roles::Catalogue;
 use gdap_domain::timefmt::truncate_micros;
 use gdap_domain::Timings;
 use gdap_store::{
-    Changes, DirectoryBatch, DirectoryStore, PortalStore, RelationshipStore, Session, StoreError,
-    Write,
+    ChangeFeed, Changes, DirectoryBatch, DirectoryStore, PortalStore, RelationshipStore, Session,
+    StoreError, Write,
 };
 use gdap_store_sql::SqlStore;
 use time::macros::datetime;
@@ -827,6 +827,39 @@ async fn partner_profiles_and_preferred_languages_can_be_changed(store: SqlStore
         .is_err());
 }
 
+async fn a_shared_database_numbers_every_write_in_its_change_feed(store: SqlStore) {
+    let w = world(&store).await;
+    let before = store.last_change().await.unwrap();
+    let rel = insert(
+        &store,
+        Relationship::create(
+            w.partner,
+            draft("feed", Some(w.customer)),
+            Catalogue::builtin(),
+            now(),
+        )
+        .unwrap(),
+    )
+    .await;
+    let after = store.changes_after(before, 100).await.unwrap();
+    if store.shared() {
+        assert!(store.subscribe().await.unwrap().is_some());
+        assert_eq!(after.len(), 1);
+        assert!(after[0].0 > before);
+        assert_eq!(after[0].1.relationships, vec![rel.id]);
+        assert_eq!(store.last_change().await.unwrap(), after[0].0);
+        store
+            .prune_changes(now() + time::Duration::days(36_500))
+            .await
+            .unwrap();
+        assert!(store.changes_after(0, 100).await.unwrap().is_empty());
+    } else {
+        // One process owns an SQLite file: nothing to follow.
+        assert!(after.is_empty());
+        assert!(store.subscribe().await.unwrap().is_none());
+    }
+}
+
 macro_rules! suite {
     ($($name:ident),+ $(,)?) => {
         mod sqlite {
@@ -864,6 +897,7 @@ suite!(
     sessions_are_found_by_hash_ended_by_sign_out_and_purged_once_over,
     agreements_partner_ties_and_the_activity_record_round_trip,
     partner_profiles_and_preferred_languages_can_be_changed,
+    a_shared_database_numbers_every_write_in_its_change_feed,
 );
 
 mod pg {

@@ -375,11 +375,106 @@ pub trait AuthzSource: Send + Sync {
 
 /// Everything gdap stores.
 pub trait Store:
-    DirectoryStore + RelationshipStore + AdminStore + OutboxStore + PortalStore + AuthzSource
+    DirectoryStore
+    + RelationshipStore
+    + AdminStore
+    + OutboxStore
+    + PortalStore
+    + AuthzSource
+    + ChangeFeed
 {
 }
 
 impl<T> Store for T where
-    T: DirectoryStore + RelationshipStore + AdminStore + OutboxStore + PortalStore + AuthzSource
+    T: DirectoryStore
+        + RelationshipStore
+        + AdminStore
+        + OutboxStore
+        + PortalStore
+        + AuthzSource
+        + ChangeFeed
 {
+}
+
+/// What a write touched, by id: other nodes read these objects again to follow the change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ChangeRefs {
+    /// Relationships written or deleted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty", rename = "r")]
+    pub relationships: Vec<RelationshipId>,
+    /// Access assignments written, with their relationship.
+    #[serde(default, skip_serializing_if = "Vec::is_empty", rename = "a")]
+    pub assignments: Vec<(RelationshipId, AssignmentId)>,
+    /// Customer–partner ties written, as (customer, partner).
+    #[serde(default, skip_serializing_if = "Vec::is_empty", rename = "l")]
+    pub links: Vec<(TenantId, TenantId)>,
+    /// Users written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty", rename = "u")]
+    pub users: Vec<(TenantId, UserId)>,
+    /// Groups written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty", rename = "g")]
+    pub groups: Vec<(TenantId, GroupId)>,
+    /// Tenants written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty", rename = "t")]
+    pub tenants: Vec<TenantId>,
+    /// Everything was deleted.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not", rename = "x")]
+    pub cleared: bool,
+}
+
+impl ChangeRefs {
+    /// The references of a committed change set.
+    pub fn of(changes: &Changes) -> Self {
+        Self {
+            relationships: changes
+                .relationships
+                .iter()
+                .map(|w| w.get().id)
+                .chain(changes.deleted_relationships.iter().map(|(id, _)| *id))
+                .collect(),
+            assignments: changes
+                .assignments
+                .iter()
+                .map(|w| (w.get().relationship_id, w.get().id))
+                .collect(),
+            links: changes
+                .partner_links
+                .iter()
+                .map(|l| (l.customer, l.partner))
+                .collect(),
+            ..Self::default()
+        }
+    }
+
+    /// Whether nothing a follower cares about was touched.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// Waits for notice of changes made by other processes.
+#[async_trait]
+pub trait ChangeWait: Send {
+    /// Returns when a change was announced or `timeout` passed.
+    async fn wait(&mut self, timeout: std::time::Duration) -> Result<(), StoreError>;
+}
+
+/// The change feed of a database shared by several nodes: every write appends what it touched,
+/// numbered, in the same transaction, and announces it.
+#[async_trait]
+pub trait ChangeFeed: Send + Sync {
+    /// Whether other processes may write to this database (only then is there a feed).
+    fn shared(&self) -> bool;
+    /// The changes numbered above `seq`, in order.
+    async fn changes_after(
+        &self,
+        seq: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, ChangeRefs)>, StoreError>;
+    /// The highest change number so far (0 when none).
+    async fn last_change(&self) -> Result<i64, StoreError>;
+    /// A subscription to announcements (none for a database only this process uses).
+    async fn subscribe(&self) -> Result<Option<Box<dyn ChangeWait>>, StoreError>;
+    /// Forgets changes older than `before`.
+    async fn prune_changes(&self, before: OffsetDateTime) -> Result<(), StoreError>;
 }

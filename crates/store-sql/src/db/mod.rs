@@ -105,6 +105,13 @@ impl Step {
 /// An SQL engine.
 #[async_trait]
 pub trait Db: Send + Sync {
+    /// Subscribes to a notification channel (`LISTEN`); `None` where the engine has none.
+    async fn listen(
+        &self,
+        _channel: &str,
+    ) -> Result<Option<Box<dyn gdap_store::ChangeWait>>, StoreError> {
+        Ok(None)
+    }
     /// Runs a query and returns every row.
     async fn query(&self, sql: Sql) -> Result<Vec<Row>, StoreError>;
     /// Runs statements in one transaction: all or nothing. A checked statement that does not

@@ -74,8 +74,32 @@ impl PostgresDb {
     }
 }
 
+/// A `LISTEN` on one channel.
+struct PgWait(sqlx::postgres::PgListener);
+
+#[async_trait]
+impl gdap_store::ChangeWait for PgWait {
+    async fn wait(&mut self, timeout: std::time::Duration) -> Result<(), StoreError> {
+        match tokio::time::timeout(timeout, self.0.recv()).await {
+            Ok(Ok(_)) | Err(_) => Ok(()),
+            Ok(Err(e)) => Err(err(e)),
+        }
+    }
+}
+
 #[async_trait]
 impl Db for PostgresDb {
+    async fn listen(
+        &self,
+        channel: &str,
+    ) -> Result<Option<Box<dyn gdap_store::ChangeWait>>, StoreError> {
+        let mut l = sqlx::postgres::PgListener::connect_with(&self.pool)
+            .await
+            .map_err(err)?;
+        l.listen(channel).await.map_err(err)?;
+        Ok(Some(Box::new(PgWait(l))))
+    }
+
     async fn query(&self, sql: Sql) -> Result<Vec<Row>, StoreError> {
         let rows = bind(&sql).fetch_all(&self.pool).await.map_err(err)?;
         let Some(first) = rows.first() else {

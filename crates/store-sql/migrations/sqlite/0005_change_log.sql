@@ -1,0 +1,5 @@
+CREATE TABLE change_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at BIGINT NOT NULL,
+    refs TEXT NOT NULL
+);
