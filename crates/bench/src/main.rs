@@ -5,6 +5,7 @@
 //! target/release/gdap-bench [--relationships 100000] [--gdap target/release/gdap]
 //! target/release/gdap-bench --pages      # the Partner relationships page (50 partners, 500 relationships)
 //! target/release/gdap-bench --authz      # the authorization index in process
+//! target/release/gdap-bench --authz-http # POST /authz/v1/check with wrk, beside an empty handler
 //! ```
 //!
 //! It fills an SQLite file with relationships through the store, starts `gdap serve` on it, and
@@ -13,6 +14,7 @@
 //! Latencies are the server's own (`Server-Timing`) beside what the client saw over loopback.
 
 mod authz;
+mod http_authz;
 mod pages;
 
 use std::io::{BufRead, BufReader};
@@ -313,6 +315,11 @@ async fn main() -> anyhow::Result<()> {
     let gdap = arg("--gdap").unwrap_or_else(|| "target/release/gdap".into());
     let dir = std::env::temp_dir().join(format!("gdap-bench-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir)?;
+    if args.iter().any(|a| a == "--authz-http") {
+        let result = http_authz::run(&gdap, &dir).await;
+        let _ = std::fs::remove_dir_all(&dir);
+        return result;
+    }
     if args.iter().any(|a| a == "--authz") {
         let _ = std::fs::remove_dir_all(&dir);
         return authz::run();
