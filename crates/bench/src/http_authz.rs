@@ -88,13 +88,13 @@ async fn populate(db: &str) -> anyhow::Result<()> {
         r.status = RelationshipStatus::Active;
         r.locked_at = Some(r.created_at);
         r.activated_at = Some(r.created_at);
-        for k in 0..2 {
+        for (k, role) in roles.iter().enumerate() {
             changes.assignments.push(Write::Insert(AccessAssignment {
                 id: AssignmentId::new_random(),
                 relationship_id: r.id,
                 partner,
                 group: GroupId::parse(&id(2, (c * 7 + k * 13) % GROUPS))?,
-                roles: vec![roles[k]],
+                roles: vec![*role],
                 status: AssignmentStatus::Active,
                 created_at: r.created_at,
                 last_modified_at: r.created_at,
