@@ -8,6 +8,7 @@
 mod authz;
 mod bad_input;
 mod helpers;
+mod isolation;
 mod lifecycle;
 mod mail;
 mod odata;
