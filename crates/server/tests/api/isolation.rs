@@ -10,6 +10,9 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
+/// One request of the matrix: token, method, path, body, and text that must not come back.
+type Probe = (String, Method, String, Option<Value>, Vec<String>);
+
 /// What one tenant owns in the world of the test.
 struct Owned {
     /// Relationship ids with their customer, request ids, assignment ids and operation ids.
@@ -255,7 +258,7 @@ async fn ten_thousand_cross_tenant_requests_find_no_leak() {
     let (seen1, seen2) = (before(p1.clone()).await, before(p2.clone()).await);
 
     // The owner of each object: partner one owns `one` (customer A), partner two owns `two` (customer B).
-    let mut matrix: Vec<(String, Method, String, Option<Value>, Vec<String>)> = Vec::new();
+    let mut matrix: Vec<Probe> = Vec::new();
     for (owned, partner, customer_caller, foreign_names) in [
         (&one, PARTNER, "customer a", ["One "]),
         (&two, PARTNER_TWO, "customer b", ["Two "]),
