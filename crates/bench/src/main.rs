@@ -14,6 +14,7 @@
 //! Latencies are the server's own (`Server-Timing`) beside what the client saw over loopback.
 
 mod authz;
+mod authz_data;
 mod http_authz;
 mod pages;
 
