@@ -55,8 +55,8 @@ pub struct Principal {
     pub tenant: TenantId,
     /// App or user.
     pub kind: PrincipalKind,
-    /// All claims.
-    pub claims: Claims,
+    /// All claims (shared with the cache of verified tokens).
+    pub claims: std::sync::Arc<Claims>,
 }
 
 fn bearer(parts: &Parts) -> ApiResult<&str> {
@@ -85,7 +85,8 @@ impl Principal {
             None => state
                 .keys
                 .verify(token, now)
-                .inspect(|c| state.verified.put(token, c)),
+                .map(std::sync::Arc::new)
+                .inspect(|c| state.verified.put(token, c.clone())),
         }
         .map_err(|e| {
             ApiError::Unauthenticated(match e {
@@ -246,12 +247,12 @@ const VERIFIED_CAPACITY: usize = 10_000;
 /// every use; the cache is emptied when full.
 #[derive(Debug, Default)]
 pub struct VerifiedTokens {
-    map: std::sync::Mutex<std::collections::HashMap<String, Claims>>,
+    map: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<Claims>>>,
 }
 
 impl VerifiedTokens {
     /// The claims of a token verified before and still within its lifetime.
-    pub fn get(&self, token: &str, now: i64) -> Option<Claims> {
+    pub fn get(&self, token: &str, now: i64) -> Option<std::sync::Arc<Claims>> {
         let map = self
             .map
             .lock()
@@ -262,7 +263,7 @@ impl VerifiedTokens {
     }
 
     /// Remembers a verified token.
-    pub fn put(&self, token: &str, claims: &Claims) {
+    pub fn put(&self, token: &str, claims: std::sync::Arc<Claims>) {
         let mut map = self
             .map
             .lock()
@@ -270,6 +271,6 @@ impl VerifiedTokens {
         if map.len() >= VERIFIED_CAPACITY {
             map.clear();
         }
-        map.insert(token.to_owned(), claims.clone());
+        map.insert(token.to_owned(), claims);
     }
 }

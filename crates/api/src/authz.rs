@@ -4,17 +4,18 @@
 use std::sync::{Arc, Mutex, RwLock};
 
 use axum::extract::State;
+use axum::response::IntoResponse;
 use axum::routing::post;
-use axum::{Json, Router};
+use axum::Router;
 use gdap_domain::authz::index::AuthzIndex;
 use gdap_domain::authz::{CheckRequest, Decision, DenyReason, Via};
-use gdap_domain::ids::{TenantId, UserId};
+use gdap_domain::ids::{AssignmentId, GroupId, RelationshipId, RoleDefinitionId, TenantId, UserId};
 use gdap_domain::roles::Catalogue;
 use gdap_domain::timefmt::{format_graph, parse_rfc3339};
 use gdap_store::{
     AuthzSnapshot, ChangeObserver, ChangeRefs, Changes, DirectoryBatch, Store, StoreError, Write,
 };
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use crate::auth::AdminCaller;
@@ -175,12 +176,24 @@ impl Authz {
             .has_delegated_access(user, tenant, now)
     }
 
-    /// Decides at `now`.
+    /// Decides at `now`. An action met for the first time is numbered first, so that its later
+    /// checks take the fast path.
     pub fn check(&self, req: &CheckRequest, now: OffsetDateTime) -> Decision {
-        self.index
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .check(req, now)
+        {
+            let ix = self
+                .index
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if ix.actions().get(&req.action).is_some() {
+                return ix.check(req, now);
+            }
+        }
+        let mut ix = self
+            .index
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        ix.learn_action(&req.action);
+        ix.check(req, now)
     }
 }
 
@@ -210,51 +223,96 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/authz/v1/check", post(check))
 }
 
-/// A decision as JSON: `decision`, and `path` or `reason` with a sentence.
-pub fn decision_json(d: &Decision, req: &CheckRequest, at: OffsetDateTime) -> Value {
-    let catalogue = Catalogue::builtin();
+/// The path of an allowed check.
+#[derive(Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PathOut {
+    via: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    relationship_id: Option<RelationshipId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access_assignment_id: Option<AssignmentId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    security_group_id: Option<GroupId>,
+    role_definition_id: RoleDefinitionId,
+    role_display_name: Option<&'static str>,
+    resource_action: &'static str,
+}
+
+/// The answer to one check: `decision`, and `path` or `reason` with a sentence.
+#[derive(Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckAnswer<'a> {
+    user_id: UserId,
+    tenant_id: TenantId,
+    action: &'a str,
+    at: String,
+    decision: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<PathOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    relationship_id: Option<RelationshipId>,
+}
+
+/// Renders a decision.
+pub fn answer<'a>(d: &Decision, req: &'a CheckRequest, at: OffsetDateTime) -> CheckAnswer<'a> {
+    let base = |decision| CheckAnswer {
+        user_id: req.user,
+        tenant_id: req.tenant,
+        action: &req.action,
+        at: format_graph(at),
+        decision,
+        path: None,
+        reason: None,
+        message: None,
+        relationship_id: None,
+    };
     match d {
         Decision::Allow(g) => {
-            let mut path = Map::new();
-            match &g.via {
-                Via::OwnRole => {
-                    path.insert("via".into(), json!("ownRole"));
-                }
+            let (via, relationship_id, access_assignment_id, security_group_id) = match &g.via {
+                Via::OwnRole => ("ownRole", None, None, None),
                 Via::Gdap {
                     relationship,
                     assignment,
                     group,
-                } => {
-                    path.insert("via".into(), json!("gdap"));
-                    path.insert("relationshipId".into(), json!(relationship.to_string()));
-                    path.insert("accessAssignmentId".into(), json!(assignment.to_string()));
-                    path.insert("securityGroupId".into(), json!(group.to_string()));
-                }
-                Via::Dap { group } => {
-                    path.insert("via".into(), json!("dap"));
-                    path.insert("securityGroupId".into(), json!(group.to_string()));
-                }
+                } => ("gdap", Some(*relationship), Some(*assignment), Some(*group)),
+                Via::Dap { group } => ("dap", None, None, Some(*group)),
+            };
+            CheckAnswer {
+                path: Some(PathOut {
+                    via,
+                    relationship_id,
+                    access_assignment_id,
+                    security_group_id,
+                    role_definition_id: g.role,
+                    role_display_name: Catalogue::builtin()
+                        .get(&g.role)
+                        .map(|r| r.display_name.as_str()),
+                    resource_action: g.resource_action,
+                }),
+                ..base("allow")
             }
-            path.insert("roleDefinitionId".into(), json!(g.role.to_string()));
-            path.insert(
-                "roleDisplayName".into(),
-                json!(catalogue.get(&g.role).map(|r| r.display_name.clone())),
-            );
-            path.insert("resourceAction".into(), json!(g.resource_action));
-            json!({
-                "userId": req.user.to_string(), "tenantId": req.tenant.to_string(), "action": req.action,
-                "at": format_graph(at), "decision": "allow", "path": path,
-            })
         }
-        Decision::Deny(r) => json!({
-            "userId": req.user.to_string(), "tenantId": req.tenant.to_string(), "action": req.action,
-            "at": format_graph(at), "decision": "deny", "reason": r.code(), "message": explain(r),
-            "relationshipId": match r {
-                DenyReason::Expired { relationship, .. } | DenyReason::RelationshipNotActive { relationship, .. } => Some(relationship.to_string()),
+        Decision::Deny(r) => CheckAnswer {
+            reason: Some(r.code()),
+            message: Some(explain(r)),
+            relationship_id: match r {
+                DenyReason::Expired { relationship, .. }
+                | DenyReason::RelationshipNotActive { relationship, .. } => Some(*relationship),
                 _ => None,
             },
-        }),
+            ..base("deny")
+        },
     }
+}
+
+/// A decision as a JSON value (for the command line).
+pub fn decision_json(d: &Decision, req: &CheckRequest, at: OffsetDateTime) -> Value {
+    serde_json::to_value(answer(d, req, at)).unwrap_or(Value::Null)
 }
 
 /// One sentence for a refusal.
@@ -291,10 +349,10 @@ async fn read_check(
     state: &AppState,
     o: &Map<String, Value>,
 ) -> ApiResult<(CheckRequest, Option<OffsetDateTime>)> {
-    let text = |k: &str| -> ApiResult<Option<String>> {
+    let text = |k: &str| -> ApiResult<Option<&str>> {
         match o.get(k) {
             None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::String(s)) => Ok(Some(s.as_str())),
             Some(_) => Err(ApiError::BadRequest(format!("`{k}` must be a string"))),
         }
     };
@@ -316,13 +374,13 @@ async fn read_check(
         }
     }
     let user = match (text("userId")?, text("userPrincipalName")?) {
-        (Some(id), _) => UserId::parse(&id)?,
+        (Some(id), _) => UserId::parse(id)?,
         (None, Some(upn)) => state
             .store
-            .user_by_upn(&upn)
+            .user_by_upn(upn)
             .await?
             .map(|u| u.id)
-            .ok_or_else(|| ApiError::not_found("user", &upn))?,
+            .ok_or_else(|| ApiError::not_found("user", upn))?,
         (None, None) => {
             return Err(ApiError::BadRequest(
                 "a check needs `userId` or `userPrincipalName`".into(),
@@ -330,13 +388,13 @@ async fn read_check(
         }
     };
     let tenant = match (text("tenantId")?, text("domain")?) {
-        (Some(id), _) => TenantId::parse(&id)?,
+        (Some(id), _) => TenantId::parse(id)?,
         (None, Some(d)) => state
             .store
-            .tenant_by_domain(&d)
+            .tenant_by_domain(d)
             .await?
             .map(|t| t.id)
-            .ok_or_else(|| ApiError::not_found("tenant", &d))?,
+            .ok_or_else(|| ApiError::not_found("tenant", d))?,
         (None, None) => {
             return Err(ApiError::BadRequest(
                 "a check needs `tenantId` or `domain`".into(),
@@ -347,10 +405,11 @@ async fn read_check(
         .filter(|a| !a.trim().is_empty() && a.len() <= 300)
         .ok_or_else(|| {
             ApiError::BadRequest("a check needs an `action` (at most 300 characters)".into())
-        })?;
+        })?
+        .to_owned();
     let at = text("at")?
         .map(|t| {
-            parse_rfc3339(&t).ok_or_else(|| {
+            parse_rfc3339(t).ok_or_else(|| {
                 ApiError::BadRequest(format!(
                     "`at` must be an ISO 8601 date and time, not `{}`",
                     t.chars().take(40).collect::<String>()
@@ -380,7 +439,7 @@ pub async fn check(
     State(state): State<AppState>,
     AdminCaller(caller): AdminCaller,
     JsonObject(body): JsonObject,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<axum::response::Response> {
     let (items, batch) = match body.get("requests") {
         Some(Value::Array(list)) => {
             if list.len() > MAX_BATCH {
@@ -405,7 +464,7 @@ pub async fn check(
         None => (vec![body], false),
     };
     let now = state.now();
-    let mut out = Vec::with_capacity(items.len());
+    let mut checks = Vec::with_capacity(items.len());
     for o in &items {
         let (req, at) = read_check(&state, o).await?;
         if caller.tenant != req.tenant && state.authz.home_of(req.user) != Some(caller.tenant) {
@@ -414,13 +473,21 @@ pub async fn check(
             ));
         }
         let at = at.unwrap_or(now);
-        out.push(decision_json(&state.authz.check(&req, at), &req, at));
+        let d = state.authz.check(&req, at);
+        checks.push((req, at, d));
     }
-    Ok(Json(if batch {
-        json!({ "value": out })
+    let answers: Vec<CheckAnswer<'_>> = checks.iter().map(|(r, at, d)| answer(d, r, *at)).collect();
+    let body = if batch {
+        serde_json::to_vec(&serde_json::json!({ "value": answers }))
     } else {
-        out.pop().unwrap_or(Value::Null)
-    }))
+        serde_json::to_vec(&answers[0])
+    }
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response())
 }
 
 /// How long a missing change number is waited for (a transaction still committing) before it is

@@ -138,7 +138,7 @@ fn parse_wrk(out: &str) -> anyhow::Result<(f64, f64, f64)> {
 
 fn wrk(args: &[&str]) -> anyhow::Result<(f64, f64, f64)> {
     let out = Command::new("wrk")
-        .args(["-t2", "-c32", "-d10s", "--latency"])
+        .args(["-t1", "-c32", "-d10s", "--latency"])
         .args(args)
         .output()
         .context("running wrk (apt-get install wrk)")?;
@@ -208,20 +208,30 @@ pub async fn run(gdap: &str, dir: &std::path::Path) -> anyhow::Result<()> {
         }
         bodies.push(body.to_string());
     }
-    let lua = format!(
-        "local bodies = {{{}}}\nlocal i = 0\nwrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.headers[\"Authorization\"] = \"Bearer {token}\"\nrequest = function()\n  i = i % #bodies + 1\n  return wrk.format(nil, nil, nil, bodies[i])\nend\n",
-        bodies
-            .iter()
-            .map(|b| format!("[[{b}]]"))
-            .collect::<Vec<_>>()
-            .join(",")
-    );
-    let script = dir.join("check.lua");
-    std::fs::write(&script, lua)?;
-    let empty = wrk(&[&format!("{}/healthz", server.base)])?;
+    // The empty handler gets the same script (headers, rotating bodies, a Lua call per request), so
+    // wrk spends the same on both and only the handler differs.
+    let script = |method: &str, path: &str| {
+        format!(
+            "local bodies = {{{}}}\nlocal i = 0\nwrk.method = \"{method}\"\nwrk.path = \"{path}\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.headers[\"Authorization\"] = \"Bearer {token}\"\nrequest = function()\n  i = i % #bodies + 1\n  return wrk.format(nil, nil, nil, bodies[i])\nend\n",
+            bodies
+                .iter()
+                .map(|b| format!("[[{b}]]"))
+                .collect::<Vec<_>>()
+                .join(",")
+        )
+    };
+    let check_lua = dir.join("check.lua");
+    let empty_lua = dir.join("empty.lua");
+    std::fs::write(&check_lua, script("POST", "/authz/v1/check"))?;
+    std::fs::write(&empty_lua, script("GET", "/healthz"))?;
+    let empty = wrk(&[
+        "-s",
+        empty_lua.to_str().context("path")?,
+        &format!("{}/healthz", server.base),
+    ])?;
     let check = wrk(&[
         "-s",
-        script.to_str().context("path")?,
+        check_lua.to_str().context("path")?,
         &format!("{}/authz/v1/check", server.base),
     ])?;
     println!("| over HTTP, 32 connections | requests/s | p50 | p99 |");

@@ -600,3 +600,26 @@ fn gdap_takes_precedence_over_dap_for_a_user_in_both() {
         d => panic!("{d:?}"),
     }
 }
+
+#[test]
+fn an_action_learned_after_construction_is_decided_as_before_and_junk_is_not_learned() {
+    let (w, mut ix) = simple();
+    let req = |a: &str| CheckRequest {
+        user: user_id(1, 0),
+        tenant: tenant(3),
+        action: a.to_owned(),
+    };
+    // Helpdesk Administrator grants `microsoft.azure.serviceHealth/allEntities/allTasks`.
+    let novel = "microsoft.azure.serviceHealth/incidents/read";
+    assert!(ix.actions().get(novel).is_none());
+    let before = ix.check(&req(novel), base());
+    assert!(before.allowed());
+    assert!(ix.learn_action(novel).is_some());
+    assert_eq!(ix.check(&req(novel), base()), before);
+    let denied = "microsoft.directory/applications/create";
+    let before = ix.check(&req(denied), base());
+    ix.learn_action(denied);
+    assert_eq!(ix.check(&req(denied), base()), before);
+    assert!(ix.learn_action("not an action <script>").is_none());
+    let _ = w;
+}

@@ -149,6 +149,8 @@ struct ColdRel {
 #[derive(Debug)]
 pub struct AuthzIndex {
     actions: ActionTable,
+    /// How many actions the table held when built.
+    base_actions: usize,
     /// For each known action, the roles granting it.
     action_roles: Vec<RoleMask>,
     roles: Vec<RoleEntry>,
@@ -222,6 +224,7 @@ impl AuthzIndex {
                 .unwrap_or(RoleIx::MAX)
         };
         Self {
+            base_actions: actions.len(),
             ga: find(GLOBAL_ADMINISTRATOR),
             helpdesk: find(HELPDESK_ADMINISTRATOR),
             actions,
@@ -241,6 +244,42 @@ impl AuthzIndex {
     /// The actions known by number.
     pub fn actions(&self) -> &ActionTable {
         &self.actions
+    }
+
+    /// Most actions learned after construction (clients may send any action text).
+    pub const MAX_LEARNED_ACTIONS: usize = 20_000;
+
+    /// Numbers an action met for the first time (computing which roles grant it), so later
+    /// checks of it are as fast as those of catalogue actions. `None` when the table is full or
+    /// the text is not an action (`namespace/…`, letters, digits and `._-/` only).
+    pub fn learn_action(&mut self, name: &str) -> Option<ActionId> {
+        if let Some(a) = self.actions.get(name) {
+            return Some(a);
+        }
+        let well_formed = name.len() <= 300
+            && name.contains('/')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c));
+        if !well_formed || self.actions.len() >= self.base_actions + Self::MAX_LEARNED_ACTIONS {
+            return None;
+        }
+        let a = self.actions.intern(name);
+        let mut mask = RoleMask::default();
+        for (i, role) in self.roles.iter_mut().enumerate() {
+            let pos = role
+                .grants
+                .iter()
+                .position(|g| grant_matches(g, name))
+                .and_then(|p| u16::try_from(p).ok())
+                .unwrap_or(NO_GRANT);
+            if pos != NO_GRANT {
+                mask.insert(RoleIx::try_from(i).unwrap_or(RoleIx::MAX));
+            }
+            role.first_grant.push(pos);
+        }
+        self.action_roles.push(mask);
+        Some(a)
     }
 
     /// The home tenant of a known user.
