@@ -338,7 +338,6 @@ pub async fn approve(
         now,
     );
     let saved = state
-        .store
         .commit(Changes {
             relationships: vec![Write::Update(rel)],
             mail,
@@ -496,7 +495,7 @@ pub async fn remove_partner_roles(
             now,
         ));
     }
-    state.store.commit(changes).await?;
+    state.commit(changes).await?;
     state.scheduled();
     tracing::info!(partner = %partner, customer = %actor.tenant, count = ended.len(), "customer removed partner roles");
     Ok(ended)

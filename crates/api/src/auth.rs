@@ -138,6 +138,16 @@ impl Principal {
                     .and_then(|t| TenantId::parse(t).ok()),
             }
         };
+        crate::audit::set_actor(crate::audit::Who {
+            actor: claims.upn.clone().unwrap_or_else(|| claims.azp.clone()),
+            tenant: Some(match &kind {
+                PrincipalKind::User {
+                    home_tenant: Some(h),
+                    ..
+                } => *h,
+                _ => tenant,
+            }),
+        });
         Ok(Self {
             tenant,
             kind,

@@ -4,6 +4,7 @@
 //! store, and render Graph JSON.
 
 pub mod admincenter;
+pub mod audit;
 pub mod auth;
 pub mod authz;
 pub mod clock;
@@ -60,6 +61,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .fallback_service(inner)
         .layer(from_fn(normalize_path))
+        .layer(from_fn(audit::layer))
         .layer(from_fn(time_limit))
         .layer(from_fn(request_id::layer))
         .layer(tower_http::trace::TraceLayer::new_for_http())

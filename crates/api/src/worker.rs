@@ -36,6 +36,9 @@ pub async fn run(state: AppState, shutdown: impl Future<Output = ()>) {
                 }
             }
         }
+        if let Err(e) = state.store.seal_audit(1000).await {
+            tracing::warn!(error = %e, "sealing the audit record failed; retrying");
+        }
         if let Some(mailer) = &state.mailer {
             if let Err(e) = crate::mailer::deliver_due(&state, mailer.as_ref()).await {
                 tracing::warn!(error = %e, "outbox delivery failed; retrying");

@@ -1,5 +1,6 @@
 //! `gdap`: a self-hostable partner delegated administration service (GDAP).
 
+mod audit_cmd;
 mod check_cmd;
 mod config;
 mod demo;
@@ -43,6 +44,8 @@ enum Command {
     Token(token_cmd::TokenArgs),
     /// Explain whether a user may perform an action in a tenant, and why (exit status 1 when not).
     Check(check_cmd::CheckArgs),
+    /// Verify or export the tamper-evident audit record.
+    Audit(audit_cmd::AuditArgs),
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -85,6 +88,13 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Demo { listen, db } => demo::run(listen, db).await,
         Command::Token(args) => token_cmd::run(args).await,
+        Command::Audit(args) => {
+            if audit_cmd::run(args).await? {
+                Ok(())
+            } else {
+                std::process::exit(1)
+            }
+        }
         Command::Check(args) => {
             if check_cmd::run(args).await? {
                 Ok(())

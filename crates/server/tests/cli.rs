@@ -16,6 +16,16 @@ struct Server {
     dir: std::path::PathBuf,
 }
 
+impl Server {
+    /// Stops the process now (its directory stays until the server is dropped).
+    fn stop(&self) {
+        let _ = std::process::Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -427,4 +437,70 @@ async fn gdap_check_explains_a_decision_from_the_database() {
     let denied = check("microsoft.directory/users/create");
     assert_eq!(denied.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&denied.stdout).contains("roleLacksAction"));
+}
+
+#[tokio::test]
+async fn the_audit_record_verifies_and_a_changed_entry_is_detected() {
+    let server = start(&["--dev", "--seed", WORLD]);
+    let out = token(
+        &server.base,
+        &[
+            "--tenant",
+            "partnerone.onmicrosoft.com",
+            "--client-id",
+            "11111111-cccc-4ccc-8ccc-000000000001",
+            "--client-secret",
+            "writer-secret",
+        ],
+    );
+    let p = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let http = reqwest::Client::new();
+    for n in 0..3 {
+        let r = http
+            .post(format!("{}/v1.0/tenantRelationships/delegatedAdminRelationships", server.base))
+            .bearer_auth(&p)
+            .json(&serde_json::json!({"displayName": format!("Audited {n}"), "duration": "P30D",
+                "accessDetails": {"unifiedRoles": [{"roleDefinitionId": "729827e3-9c14-49f7-bb1b-9608f156bbb8"}]}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
+    let db = server.dir.join("gdap.db");
+    let audit = |what: &str| {
+        Command::new(env!("CARGO_BIN_EXE_gdap"))
+            .args(["audit", what, "--db", db.to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    let ok = audit("verify");
+    let text = String::from_utf8_lossy(&ok.stdout).into_owned();
+    assert!(ok.status.success(), "{text}");
+    assert!(text.contains("intact: 3 entries"), "{text}");
+    let export = String::from_utf8_lossy(&audit("export").stdout).into_owned();
+    assert_eq!(export.lines().count(), 3);
+    assert!(
+        export.contains("delegatedAdminRelationship.create")
+            && export.contains("11111111-cccc-4ccc-8ccc-000000000001"),
+        "{export}"
+    );
+    server.stop();
+    // Someone edits the second entry behind gdap's back.
+    let python = std::env::var("GDAP_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let edit = Command::new(python)
+        .args([
+            "-c",
+            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"UPDATE audit_log SET actor='someone-else' WHERE position=2\"); c.commit()",
+            db.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        edit.status.success(),
+        "{}",
+        String::from_utf8_lossy(&edit.stderr)
+    );
+    let broken = audit("verify");
+    assert_eq!(broken.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&broken.stdout).contains("broken at position 2"));
 }

@@ -2,6 +2,7 @@
 //! through one code path with runtime-checked queries and per-dialect migrations.
 
 mod admin;
+mod audit;
 mod db;
 mod directory;
 mod feed;

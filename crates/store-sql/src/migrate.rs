@@ -12,6 +12,7 @@ const SQLITE: &[(i64, &str)] = &[
     (3, include_str!("../migrations/sqlite/0003_settings.sql")),
     (4, include_str!("../migrations/sqlite/0004_portal.sql")),
     (5, include_str!("../migrations/sqlite/0005_change_log.sql")),
+    (6, include_str!("../migrations/sqlite/0006_audit.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -22,6 +23,7 @@ const POSTGRES: &[(i64, &str)] = &[
         5,
         include_str!("../migrations/postgres/0005_change_log.sql"),
     ),
+    (6, include_str!("../migrations/postgres/0006_audit.sql")),
 ];
 
 /// Splits a migration file into statements (on `;` at the end of a line).

@@ -22,8 +22,8 @@ use gdap_domain::roles::Catalogue;
 use gdap_domain::timefmt::truncate_micros;
 use gdap_domain::Timings;
 use gdap_store::{
-    ChangeFeed, Changes, DirectoryBatch, DirectoryStore, PortalStore, RelationshipStore, Session,
-    StoreError, Write,
+    AuditStore, ChangeFeed, Changes, DirectoryBatch, DirectoryStore, PortalStore,
+    RelationshipStore, Session, StoreError, Write,
 };
 use gdap_store_sql::SqlStore;
 use time::macros::datetime;
@@ -860,6 +860,48 @@ async fn a_shared_database_numbers_every_write_in_its_change_feed(store: SqlStor
     }
 }
 
+async fn audit_entries_are_sealed_once_in_order_into_a_chain_that_verifies(store: SqlStore) {
+    let w = world(&store).await;
+    let entry = |n: usize, customer| gdap_domain::audit::AuditEntry {
+        at: now(),
+        actor: format!("actor{n}"),
+        actor_tenant: Some(w.partner),
+        partner: Some(w.partner),
+        customer,
+        relationship: None,
+        assignment: None,
+        role: None,
+        action: "delegatedAdminRelationship.create".into(),
+        target: format!("t{n}"),
+        result: "success".into(),
+    };
+    for n in 0..6 {
+        store
+            .commit(Changes {
+                audit: vec![entry(n, Some(w.customer)), entry(n + 100, None)],
+                ..Changes::default()
+            })
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.audit_unsealed().await.unwrap(), 12);
+    assert_eq!(store.seal_audit(5).await.unwrap(), 5);
+    // Two sealers at once: each entry is sealed exactly once.
+    let (a, b) = tokio::join!(store.seal_audit(100), store.seal_audit(100));
+    assert_eq!(a.unwrap() + b.unwrap(), 7);
+    assert_eq!(store.audit_unsealed().await.unwrap(), 0);
+    let chain = store.audit_chain(0, 100).await.unwrap();
+    assert_eq!(gdap_domain::audit::verify(chain.clone()), Ok(12));
+    assert_eq!(chain[0].entry.actor, "actor0");
+    assert_eq!(chain[1].entry.actor, "actor100");
+    let mine = store
+        .audit_of(w.customer, Some(w.partner), 100)
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 6);
+    assert_eq!(mine[0].actor, "actor5");
+}
+
 macro_rules! suite {
     ($($name:ident),+ $(,)?) => {
         mod sqlite {
@@ -898,6 +940,7 @@ suite!(
     agreements_partner_ties_and_the_activity_record_round_trip,
     partner_profiles_and_preferred_languages_can_be_changed,
     a_shared_database_numbers_every_write_in_its_change_feed,
+    audit_entries_are_sealed_once_in_order_into_a_chain_that_verifies,
 );
 
 mod pg {

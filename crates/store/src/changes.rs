@@ -51,4 +51,6 @@ pub struct Changes {
     pub partner_links: Vec<gdap_domain::customer::PartnerLink>,
     /// Actions to record.
     pub activity: Vec<gdap_domain::customer::Activity>,
+    /// Audit entries to append (sealed into the hash chain shortly after).
+    pub audit: Vec<gdap_domain::audit::AuditEntry>,
 }

@@ -373,6 +373,29 @@ pub trait AuthzSource: Send + Sync {
     async fn authz_snapshot(&self) -> Result<AuthzSnapshot, StoreError>;
 }
 
+/// The audit record: appended with changes (see [`Changes::audit`]), then sealed into a hash chain.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Seals up to `limit` unsealed entries, in the order they were appended, onto the chain;
+    /// returns how many. Safe to run on several nodes at once.
+    async fn seal_audit(&self, limit: u32) -> Result<u64, StoreError>;
+    /// Sealed entries after a position, in chain order.
+    async fn audit_chain(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<gdap_domain::audit::Sealed>, StoreError>;
+    /// How many entries are not sealed yet.
+    async fn audit_unsealed(&self) -> Result<u64, StoreError>;
+    /// The newest entries about a customer tenant (optionally through one partner).
+    async fn audit_of(
+        &self,
+        customer: TenantId,
+        partner: Option<TenantId>,
+        limit: u32,
+    ) -> Result<Vec<gdap_domain::audit::AuditEntry>, StoreError>;
+}
+
 /// Everything gdap stores.
 pub trait Store:
     DirectoryStore
@@ -382,6 +405,7 @@ pub trait Store:
     + PortalStore
     + AuthzSource
     + ChangeFeed
+    + AuditStore
 {
 }
 
@@ -393,6 +417,7 @@ impl<T> Store for T where
         + PortalStore
         + AuthzSource
         + ChangeFeed
+        + AuditStore
 {
 }
 

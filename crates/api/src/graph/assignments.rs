@@ -114,7 +114,6 @@ pub async fn create_assignment(
     );
     let body = dto::to_map(&dto::assignment(&a));
     state
-        .store
         .commit(Changes {
             assignments: vec![Write::Insert(a)],
             ..Changes::default()
@@ -212,7 +211,6 @@ pub async fn delete_assignment(
     if_match.check(&dto::assignment_etag(&a))?;
     a.delete(state.now(), &state.config.timings)?;
     state
-        .store
         .commit(Changes {
             assignments: vec![Write::Update(a)],
             ..Changes::default()

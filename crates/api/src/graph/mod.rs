@@ -187,7 +187,6 @@ pub async fn save_relationship(
     write: Write<Relationship>,
 ) -> ApiResult<Relationship> {
     let saved = state
-        .store
         .commit(Changes {
             relationships: vec![write],
             ..Changes::default()
@@ -222,7 +221,7 @@ pub async fn start_operation(
     );
     let location = format!("{}/operations/{}", relationship_url(base, &rel.id), op.id);
     changes.operations.push(Write::Insert(op));
-    state.store.commit(changes).await?;
+    state.commit(changes).await?;
     state.scheduled();
     Ok(accepted(location))
 }

@@ -253,7 +253,6 @@ pub async fn delete_relationship(
     if_match.check(&dto::relationship_etag(&rel))?;
     rel.ensure_deletable()?;
     state
-        .store
         .commit(Changes {
             deleted_relationships: vec![(rel.id, rel.version)],
             ..Changes::default()

@@ -118,7 +118,6 @@ pub async fn create_request(
         Vec::new()
     };
     state
-        .store
         .commit(Changes {
             relationships: vec![Write::Update(rel)],
             requests: vec![Write::Insert(request)],

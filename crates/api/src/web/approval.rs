@@ -366,7 +366,7 @@ pub async fn accept_agreement(
         }],
         ..Changes::default()
     };
-    if let Err(e) = web.state.store.commit(changes).await {
+    if let Err(e) = web.state.commit(changes).await {
         return web.failure(&e);
     }
     tracing::info!(tenant = %me.tenant.id, user = %me.user.user_principal_name, "customer agreement accepted");

@@ -231,6 +231,15 @@ pub async fn detail(web: Web, Path(partner): Path<String>, Query(q): Query<ListQ
         Ok(e) => e,
         Err(e) => return web.failure(&e),
     };
+    let audit = match web
+        .state
+        .store
+        .audit_of(me.tenant.id, Some(partner), 50)
+        .await
+    {
+        Ok(a) => a,
+        Err(e) => return web.failure(&e),
+    };
     let progressing = rels.iter().any(|r| layout::in_progress(r));
     let body = html! {
         p { a href="/adminportal/settings/partners" { "‹ " (t.partner_relationships) } }
@@ -262,6 +271,23 @@ pub async fn detail(web: Web, Path(partner): Path<String>, Query(q): Query<ListQ
             p.actions { a.button.danger href=(format!("/adminportal/settings/partners/{partner}/removeRoles")) { (t.remove_roles) } }
         }
         (activity_list(&web, &entries))
+        h2 { (t.partner_actions) }
+        @if audit.is_empty() {
+            p { (t.no_activity) }
+        } @else {
+            table.partners.audit {
+                tbody {
+                    @for a in &audit {
+                        tr {
+                            td { (text::datetime(web.lang, a.at)) }
+                            td { (a.actor) }
+                            td { (a.action) }
+                            td { (a.result) }
+                        }
+                    }
+                }
+            }
+        }
     };
     web.page_with(StatusCode::OK, &name, body, progressing.then_some(3))
 }

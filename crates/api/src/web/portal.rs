@@ -296,7 +296,7 @@ pub async fn create(web: Web, Form(form): Form<Vec<(String, String)>>) -> Respon
             ..Changes::default()
         }
     };
-    if let Err(e) = web.state.store.commit(changes).await {
+    if let Err(e) = web.state.commit(changes).await {
         return web.failure(&e);
     }
     web.state.scheduled();
@@ -435,7 +435,7 @@ pub async fn lock(
         Ok(c) => c,
         Err(e) => return web.message(StatusCode::CONFLICT, web.t.request_approval, &e),
     };
-    if let Err(e) = web.state.store.commit(changes).await {
+    if let Err(e) = web.state.commit(changes).await {
         return web.failure(&e);
     }
     web.state.scheduled();

@@ -232,3 +232,49 @@ async fn a_partner_user_gets_a_token_for_a_customer_tenant_only_while_it_has_del
     let b = app.form_token("customerb.onmicrosoft.com", &form).await;
     assert_eq!(b.status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn every_change_is_in_the_audit_record_with_who_made_it_and_the_chain_verifies() {
+    let app = spawn_app().await;
+    let (rel, asg) = technician_access(&app).await;
+    let customer = gdap_domain::ids::TenantId::parse(CUSTOMER_A).unwrap();
+    let partner = gdap_domain::ids::TenantId::parse(PARTNER).unwrap();
+    let log = app
+        .state
+        .store
+        .audit_of(customer, Some(partner), 100)
+        .await
+        .unwrap();
+    let has = |action: &str, actor: &str| {
+        log.iter().any(|e| {
+            e.action == action
+                && e.actor == actor
+                && e.relationship.map(|r| r.to_string()) == Some(rel.clone())
+        })
+    };
+    let writer = "11111111-cccc-4ccc-8ccc-000000000001";
+    assert!(has("delegatedAdminRelationship.create", writer), "{log:#?}");
+    assert!(
+        has("delegatedAdminRelationshipRequest.lockForApproval", writer),
+        "{log:#?}"
+    );
+    assert!(
+        has(
+            "delegatedAdminRelationship.update",
+            "ga@customera.onmicrosoft.com"
+        ),
+        "{log:#?}"
+    );
+    assert!(log
+        .iter()
+        .any(|e| e.action == "delegatedAdminAccessAssignment.create"
+            && e.assignment.map(|a| a.to_string()) == Some(asg.clone())));
+    // Sealed into a chain that verifies.
+    while app.state.store.seal_audit(100).await.unwrap() > 0 {}
+    let chain = app.state.store.audit_chain(0, 10_000).await.unwrap();
+    assert!(chain.len() >= log.len());
+    assert_eq!(
+        gdap_domain::audit::verify(chain.clone()),
+        Ok(chain.len() as u64)
+    );
+}

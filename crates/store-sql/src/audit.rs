@@ -1,0 +1,162 @@
+//! `AuditStore` over SQL: entries appended with their change, then sealed into the hash chain in
+//! append order by whichever node gets there first (a position is unique, so two sealers cannot
+//! both extend the chain).
+
+use async_trait::async_trait;
+use gdap_domain::audit::{chain_hash, AuditEntry, Sealed};
+use gdap_domain::ids::{AssignmentId, RelationshipId, RoleDefinitionId, TenantId};
+use gdap_domain::timefmt::{from_micros, to_micros};
+use gdap_store::{AuditStore, StoreError};
+
+use crate::db::{Row, Step};
+use crate::sql::{Param, Sql};
+use crate::SqlStore;
+
+const COLS: &str = "seq, at, actor, actor_tenant, partner_id, customer_id, relationship_id, assignment_id, role_id, action, target, result, position, hash";
+
+/// The insert that appends an entry (part of a change set's transaction).
+pub(crate) fn insert_step(e: &AuditEntry) -> Step {
+    let mut q = Sql::new("INSERT INTO audit_log (at, actor, actor_tenant, partner_id, customer_id, relationship_id, assignment_id, role_id, action, target, result) VALUES (");
+    let o = |v: Option<String>| Param::OptText(v);
+    q.int(to_micros(e.at))
+        .push(", ")
+        .text(e.actor.clone())
+        .push(", ")
+        .bind(o(e.actor_tenant.map(|t| t.to_string())))
+        .push(", ");
+    q.bind(o(e.partner.map(|t| t.to_string())))
+        .push(", ")
+        .bind(o(e.customer.map(|t| t.to_string())))
+        .push(", ")
+        .bind(o(e.relationship.map(|t| t.to_string())))
+        .push(", ");
+    q.bind(o(e.assignment.map(|t| t.to_string())))
+        .push(", ")
+        .bind(o(e.role.map(|t| t.to_string())))
+        .push(", ")
+        .text(e.action.clone())
+        .push(", ");
+    q.text(e.target.clone())
+        .push(", ")
+        .text(e.result.clone())
+        .push(")");
+    Step::plain(q)
+}
+
+fn corrupt() -> StoreError {
+    StoreError::Internal("corrupt audit entry".into())
+}
+
+fn parse<T: std::str::FromStr>(v: Option<String>) -> Result<Option<T>, StoreError> {
+    v.map(|s| s.parse().map_err(|_| corrupt())).transpose()
+}
+
+fn entry(r: &Row) -> Result<AuditEntry, StoreError> {
+    Ok(AuditEntry {
+        at: from_micros(r.int("at")?),
+        actor: r.text("actor")?,
+        actor_tenant: parse::<TenantId>(r.opt_text("actor_tenant")?)?,
+        partner: parse::<TenantId>(r.opt_text("partner_id")?)?,
+        customer: parse::<TenantId>(r.opt_text("customer_id")?)?,
+        relationship: r
+            .opt_text("relationship_id")?
+            .map(|s| RelationshipId::parse(&s).map_err(|_| corrupt()))
+            .transpose()?,
+        assignment: parse::<AssignmentId>(r.opt_text("assignment_id")?)?,
+        role: parse::<RoleDefinitionId>(r.opt_text("role_id")?)?,
+        action: r.text("action")?,
+        target: r.text("target")?,
+        result: r.text("result")?,
+    })
+}
+
+#[async_trait]
+impl AuditStore for SqlStore {
+    async fn seal_audit(&self, limit: u32) -> Result<u64, StoreError> {
+        let head = self
+            .fetch_optional(
+                Sql::new("SELECT position, hash FROM audit_log WHERE position IS NOT NULL ORDER BY position DESC LIMIT 1"),
+                |r| Ok((r.int("position")?, r.text("hash")?)),
+            )
+            .await?
+            .unwrap_or((0, String::new()));
+        let mut q = Sql::new(&format!(
+            "SELECT {COLS} FROM audit_log WHERE position IS NULL ORDER BY seq LIMIT "
+        ));
+        q.int(i64::from(limit));
+        let rows = self
+            .fetch_all(q, |r| Ok((r.int("seq")?, entry(r)?)))
+            .await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let (mut position, mut previous) = head;
+        let mut steps = Vec::with_capacity(rows.len());
+        for (seq, e) in &rows {
+            position += 1;
+            let hash = chain_hash(&previous, position, e);
+            let mut u = Sql::new("UPDATE audit_log SET position = ");
+            u.int(position)
+                .push(", hash = ")
+                .text(hash.clone())
+                .push(" WHERE seq = ")
+                .int(*seq)
+                .push(" AND position IS NULL");
+            steps.push(Step {
+                sql: u,
+                checked: true,
+                on_unique: Some(StoreError::VersionConflict),
+            });
+            previous = hash;
+        }
+        match self.transaction(steps).await {
+            Ok(()) => Ok(rows.len() as u64),
+            // Another node sealed these first.
+            Err(StoreError::VersionConflict) => Ok(0),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn audit_chain(&self, after: i64, limit: u32) -> Result<Vec<Sealed>, StoreError> {
+        let mut q = Sql::new(&format!("SELECT {COLS} FROM audit_log WHERE position > "));
+        q.int(after)
+            .push(" ORDER BY position LIMIT ")
+            .int(i64::from(limit));
+        self.fetch_all(q, |r| {
+            Ok(Sealed {
+                position: r.int("position")?,
+                entry: entry(r)?,
+                hash: r.text("hash")?,
+            })
+        })
+        .await
+    }
+
+    async fn audit_unsealed(&self) -> Result<u64, StoreError> {
+        let n = self
+            .fetch_optional(
+                Sql::new("SELECT COUNT(*) AS n FROM audit_log WHERE position IS NULL"),
+                |r| r.int("n"),
+            )
+            .await?
+            .unwrap_or(0);
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn audit_of(
+        &self,
+        customer: TenantId,
+        partner: Option<TenantId>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut q = Sql::new(&format!(
+            "SELECT {COLS} FROM audit_log WHERE customer_id = "
+        ));
+        q.text(customer.to_string());
+        if let Some(p) = partner {
+            q.push(" AND partner_id = ").text(p.to_string());
+        }
+        q.push(" ORDER BY seq DESC LIMIT ").int(i64::from(limit));
+        self.fetch_all(q, entry).await
+    }
+}
