@@ -8,6 +8,7 @@ use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::Router;
 use gdap_domain::authz::index::AuthzIndex;
+use gdap_domain::authz::reference::Facts;
 use gdap_domain::authz::{CheckRequest, Decision, DenyReason, Via};
 use gdap_domain::ids::{AssignmentId, GroupId, RelationshipId, RoleDefinitionId, TenantId, UserId};
 use gdap_domain::roles::Catalogue;
@@ -60,47 +61,27 @@ fn apply(ix: &mut AuthzIndex, e: &Event) {
                 ix.put_link(l);
             }
         }
-        Event::Inserted(b) => load_facts(ix, &b.users, &b.groups, &[], &[], &b.partner_links),
+        Event::Inserted(b) => ix.load(&Facts {
+            users: &b.users,
+            groups: &b.groups,
+            relationships: &[],
+            assignments: &[],
+            links: &b.partner_links,
+        }),
         Event::Cleared => *ix = empty_index(),
-    }
-}
-
-fn load_facts(
-    ix: &mut AuthzIndex,
-    users: &[gdap_domain::directory::User],
-    groups: &[gdap_domain::directory::Group],
-    rels: &[gdap_domain::relationship::Relationship],
-    asgs: &[gdap_domain::assignment::AccessAssignment],
-    links: &[gdap_domain::customer::PartnerLink],
-) {
-    for u in users {
-        ix.put_user(u);
-    }
-    for g in groups {
-        ix.put_group(g);
-    }
-    for r in rels {
-        ix.put_relationship(r);
-    }
-    for a in asgs {
-        ix.put_assignment(a);
-    }
-    for l in links {
-        ix.put_link(l);
     }
 }
 
 /// Builds an index from a snapshot of the store.
 pub fn index_of(s: &AuthzSnapshot) -> AuthzIndex {
     let mut ix = empty_index();
-    load_facts(
-        &mut ix,
-        &s.users,
-        &s.groups,
-        &s.relationships,
-        &s.assignments,
-        &s.links,
-    );
+    ix.load(&Facts {
+        users: &s.users,
+        groups: &s.groups,
+        relationships: &s.relationships,
+        assignments: &s.assignments,
+        links: &s.links,
+    });
     ix
 }
 

@@ -246,17 +246,12 @@ pub fn generate(checks: usize) -> Data {
 /// The gdap index over the data.
 pub fn index_of(d: &Data) -> AuthzIndex {
     let mut ix = AuthzIndex::new(Catalogue::builtin(), d.actions.iter().map(String::as_str));
-    for u in &d.users {
-        ix.put_user(u);
-    }
-    for g in &d.groups {
-        ix.put_group(g);
-    }
-    for r in &d.relationships {
-        ix.put_relationship(r);
-    }
-    for a in &d.assignments {
-        ix.put_assignment(a);
-    }
+    ix.load(&gdap_domain::authz::reference::Facts {
+        users: &d.users,
+        groups: &d.groups,
+        relationships: &d.relationships,
+        assignments: &d.assignments,
+        links: &[],
+    });
     ix
 }

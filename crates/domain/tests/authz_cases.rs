@@ -236,21 +236,7 @@ fn every_case_file_decides_as_written() {
             links: &w.links,
         };
         let mut ix = AuthzIndex::new(Catalogue::builtin(), std::iter::empty());
-        for u in &w.users {
-            ix.put_user(u);
-        }
-        for g in &w.groups {
-            ix.put_group(g);
-        }
-        for r in &w.relationships {
-            ix.put_relationship(r);
-        }
-        for a in &w.assignments {
-            ix.put_assignment(a);
-        }
-        for l in &w.links {
-            ix.put_link(l);
-        }
+        ix.load(&facts);
         let now = parse_rfc3339(s(&doc, "now")).unwrap();
         for c in doc["checks"].as_array().unwrap() {
             let req = CheckRequest {

@@ -313,15 +313,13 @@ fn index_of(w: &World) -> AuthzIndex {
     for g in &w.groups {
         ix.put_group(g);
     }
-    for u in &w.users {
-        ix.put_user(u);
-    }
-    for r in &w.relationships {
-        ix.put_relationship(r);
-    }
-    for l in &w.links {
-        ix.put_link(l);
-    }
+    ix.load(&Facts {
+        users: &w.users,
+        groups: &[],
+        relationships: &w.relationships,
+        assignments: &[],
+        links: &w.links,
+    });
     ix
 }
 

@@ -241,6 +241,25 @@ impl AuthzIndex {
         }
     }
 
+    /// Puts every fact of a world into the index.
+    pub fn load(&mut self, f: &super::reference::Facts<'_>) {
+        for u in f.users {
+            self.put_user(u);
+        }
+        for g in f.groups {
+            self.put_group(g);
+        }
+        for r in f.relationships {
+            self.put_relationship(r);
+        }
+        for a in f.assignments {
+            self.put_assignment(a);
+        }
+        for l in f.links {
+            self.put_link(l);
+        }
+    }
+
     /// The actions known by number.
     pub fn actions(&self) -> &ActionTable {
         &self.actions
