@@ -120,6 +120,19 @@ impl Obj {
         }
     }
 
+    /// Takes an optional boolean property (null counts as absent).
+    pub fn take_bool(&mut self, key: &str) -> ApiResult<Option<bool>> {
+        match self.map.remove(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(b)),
+            Some(other) => Err(ApiError::BadRequest(format!(
+                "`{}` must be true or false, not {}",
+                self.name(key),
+                kind_of(&other)
+            ))),
+        }
+    }
+
     /// Takes a required string property.
     pub fn require_str(&mut self, key: &str) -> ApiResult<String> {
         self.take_str(key)?

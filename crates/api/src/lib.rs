@@ -9,6 +9,7 @@ pub mod auth;
 pub mod authz;
 pub mod clock;
 pub mod dev;
+pub mod directory;
 pub mod dto;
 pub mod error;
 pub mod extract;

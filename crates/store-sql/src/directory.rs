@@ -202,4 +202,41 @@ impl DirectoryStore for SqlStore {
         self.notify(|o| o.directory_inserted(&batch));
         Ok(())
     }
+
+    async fn update_user(
+        &self,
+        user: &User,
+        audit: Vec<gdap_domain::audit::AuditEntry>,
+    ) -> Result<(), StoreError> {
+        let mut q = Sql::new("UPDATE users SET display_name = ");
+        q.text(user.display_name.clone())
+            .push(", password_hash = ")
+            .bind(Param::OptText(user.password_hash.clone()))
+            .push(", account_enabled = ")
+            .int(i64::from(user.account_enabled));
+        q.push(" WHERE tenant_id = ")
+            .text(user.tenant.to_string())
+            .push(" AND id = ")
+            .text(user.id.to_string());
+        let mut steps = vec![Step {
+            sql: q,
+            checked: true,
+            on_unique: None,
+        }];
+        steps.extend(audit.iter().map(crate::audit::insert_step));
+        steps.extend(self.feed_steps(&gdap_store::ChangeRefs {
+            users: vec![(user.tenant, user.id)],
+            ..gdap_store::ChangeRefs::default()
+        }));
+        match self.transaction(steps).await {
+            Err(StoreError::VersionConflict) => return Err(StoreError::NotFound),
+            other => other?,
+        }
+        let batch = DirectoryBatch {
+            users: vec![user.clone()],
+            ..DirectoryBatch::default()
+        };
+        self.notify(|o| o.directory_inserted(&batch));
+        Ok(())
+    }
 }

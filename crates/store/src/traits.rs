@@ -150,6 +150,13 @@ pub trait DirectoryStore: Send + Sync {
     async fn application(&self, client_id: ClientId) -> Result<Option<Application>, StoreError>;
     /// Inserts directory objects atomically.
     async fn insert_directory(&self, batch: DirectoryBatch) -> Result<(), StoreError>;
+    /// Replaces a user's display name, password hash and whether it may sign in, with the audit
+    /// entries of the change, atomically; `NotFound` when the user is not in that tenant.
+    async fn update_user(
+        &self,
+        user: &User,
+        audit: Vec<gdap_domain::audit::AuditEntry>,
+    ) -> Result<(), StoreError>;
 }
 
 /// Relationships, requests, access assignments and operations of partners.

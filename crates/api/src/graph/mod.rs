@@ -26,7 +26,7 @@ use crate::state::AppState;
 /// Routes of one API version (paths in lower case: requests are matched case-insensitively).
 pub fn routes() -> Router<AppState> {
     let rel = "/tenantrelationships/delegatedadminrelationships";
-    Router::new()
+    crate::directory::routes()
         .route(
             rel,
             get(relationships::list_relationships).post(relationships::create_relationship),

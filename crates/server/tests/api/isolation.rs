@@ -315,6 +315,45 @@ async fn ten_thousand_cross_tenant_requests_find_no_leak() {
             }
         }
     }
+    // The directory: every caller against the users of the other tenants.
+    let users = [
+        ("agent@partnerone.onmicrosoft.com", "partner one"),
+        ("tech@partnerone.onmicrosoft.com", "partner one"),
+        ("ga@customera.onmicrosoft.com", "customer a"),
+        ("user@customera.onmicrosoft.com", "customer a"),
+        ("ga@customerb.onmicrosoft.com", "customer b"),
+    ];
+    for (name, token) in &callers {
+        for (upn, owner) in users {
+            if name.starts_with(owner) {
+                continue;
+            }
+            for v in ["/v1.0", "/beta"] {
+                let needles = vec![format!("\"userPrincipalName\":\"{upn}\"")];
+                matrix.push((
+                    token.clone(),
+                    Method::GET,
+                    format!("{v}/users/{upn}"),
+                    None,
+                    needles.clone(),
+                ));
+                matrix.push((
+                    token.clone(),
+                    Method::PATCH,
+                    format!("{v}/users/{upn}"),
+                    Some(json!({"displayName": "stolen"})),
+                    needles.clone(),
+                ));
+                matrix.push((
+                    token.clone(),
+                    Method::PATCH,
+                    format!("{v}/users/{upn}"),
+                    Some(json!({"passwordProfile": {"password": "Stolen-Pass-1"}})),
+                    needles.clone(),
+                ));
+            }
+        }
+    }
     assert!(matrix.len() >= 10_000, "only {} requests", matrix.len());
 
     let total = matrix.len();

@@ -1,0 +1,446 @@
+//! The tenant directory API (Graph-compatible, per tenant of the token): users (list, get, update
+//! with password reset through `passwordProfile`) and the organization. Every call is authorized
+//! against the Entra resource action it needs ([`ACTIONS`]): a user acts by its own roles, a
+//! partner's user by its GDAP or DAP grants in the customer (the authorization index), and each
+//! delegated call is recorded in the audit record with the path that allowed it.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use gdap_auth::hash_secret;
+use gdap_domain::audit::AuditEntry;
+use gdap_domain::authz::{CheckRequest, Decision, Via};
+use gdap_domain::directory::User;
+use gdap_domain::ids::{TenantId, UserId};
+use serde_json::{json, Value};
+
+use crate::auth::{GraphCaller, Principal, PrincipalKind, NOT_PERMITTED};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Base, JsonObject, Obj};
+use crate::graph::entity;
+use crate::state::AppState;
+
+/// Every directory operation and the Entra resource action that allows it (the docs show this
+/// table).
+pub const ACTIONS: &[(&str, &str)] = &[
+    ("GET /users", "microsoft.directory/users/standard/read"),
+    ("GET /users/{id}", "microsoft.directory/users/standard/read"),
+    (
+        "PATCH /users/{id} displayName",
+        "microsoft.directory/users/basic/update",
+    ),
+    (
+        "PATCH /users/{id} passwordProfile",
+        "microsoft.directory/users/password/update",
+    ),
+    (
+        "PATCH /users/{id} accountEnabled=false",
+        "microsoft.directory/users/disable",
+    ),
+    (
+        "PATCH /users/{id} accountEnabled=true",
+        "microsoft.directory/users/enable",
+    ),
+    (
+        "GET /organization",
+        "microsoft.directory/organization/standard/read",
+    ),
+];
+
+const READ_USERS: &str = "microsoft.directory/users/standard/read";
+/// What every member of a tenant may do in its own tenant without a role (Entra's default user
+/// permissions): read the directory's users and the organization.
+const MEMBER_DEFAULTS: &[&str] = &[READ_USERS, READ_ORG];
+const READ_ORG: &str = "microsoft.directory/organization/standard/read";
+
+/// Application permissions that allow an action to an app of the tenant itself.
+fn app_permissions(action: &str) -> &'static [&'static str] {
+    if action.ends_with("/read") {
+        &[
+            "User.Read.All",
+            "User.ReadWrite.All",
+            "Directory.Read.All",
+            "Directory.ReadWrite.All",
+        ]
+    } else {
+        &["User.ReadWrite.All", "Directory.ReadWrite.All"]
+    }
+}
+
+/// Routes (nested under `/v1.0` and `/beta`).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/users", get(list_users))
+        .route("/users/{id}", get(get_user).patch(update_user))
+        .route("/organization", get(organization))
+}
+
+/// The caller's acting user: its object id (partner users included).
+fn acting_user(caller: &Principal) -> Option<UserId> {
+    match &caller.kind {
+        PrincipalKind::User { id, .. } => Some(*id),
+        PrincipalKind::App { .. } => None,
+    }
+}
+
+/// Authorizes one action in the caller's tenant; delegated calls (a partner's user) are recorded
+/// in the audit record, allowed or not.
+async fn authorize(
+    state: &AppState,
+    caller: &Principal,
+    action: &str,
+    target: &str,
+) -> ApiResult<()> {
+    let Some(user) = acting_user(caller) else {
+        return if app_permissions(action)
+            .iter()
+            .any(|p| caller.has_permission(p))
+        {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!(
+                "{NOT_PERMITTED} The application needs one of {} for `{action}`.",
+                app_permissions(action).join(", ")
+            )))
+        };
+    };
+    let req = CheckRequest {
+        user,
+        tenant: caller.tenant,
+        action: action.to_owned(),
+    };
+    let now = state.now();
+    let decision = state.authz.check(&req, now);
+    let home = match &caller.kind {
+        PrincipalKind::User { home_tenant, .. } => home_tenant.unwrap_or(caller.tenant),
+        PrincipalKind::App { .. } => caller.tenant,
+    };
+    if home == caller.tenant && MEMBER_DEFAULTS.contains(&action) {
+        return Ok(());
+    }
+    if home != caller.tenant {
+        let mut e = AuditEntry {
+            at: now,
+            actor: caller
+                .claims
+                .upn
+                .clone()
+                .unwrap_or_else(|| user.to_string()),
+            actor_tenant: Some(home),
+            partner: Some(home),
+            customer: Some(caller.tenant),
+            relationship: None,
+            assignment: None,
+            role: None,
+            action: action.to_owned(),
+            target: target.to_owned(),
+            result: "success".into(),
+        };
+        match &decision {
+            Decision::Allow(g) => {
+                e.role = Some(g.role);
+                if let Via::Gdap {
+                    relationship,
+                    assignment,
+                    ..
+                } = g.via
+                {
+                    e.relationship = Some(relationship);
+                    e.assignment = Some(assignment);
+                }
+            }
+            Decision::Deny(r) => e.result = format!("denied: {}", r.code()),
+        }
+        state
+            .commit(gdap_store::Changes {
+                audit: vec![e],
+                ..gdap_store::Changes::default()
+            })
+            .await?;
+    }
+    match decision {
+        Decision::Allow(_) => Ok(()),
+        Decision::Deny(r) => Err(ApiError::Forbidden(format!(
+            "{NOT_PERMITTED} `{action}` is not allowed here ({}): {}",
+            r.code(),
+            crate::authz::explain(&r)
+        ))),
+    }
+}
+
+fn user_json(u: &User) -> Value {
+    json!({
+        "id": u.id,
+        "userPrincipalName": u.user_principal_name,
+        "displayName": u.display_name,
+        "accountEnabled": u.account_enabled,
+        "preferredLanguage": u.preferred_language,
+    })
+}
+
+#[derive(serde::Deserialize)]
+pub struct UsersQuery {
+    #[serde(rename = "$top")]
+    top: Option<String>,
+    #[serde(rename = "$skiptoken")]
+    skip_token: Option<String>,
+    #[serde(rename = "$filter")]
+    filter: Option<String>,
+}
+
+/// What `$filter` on users supports: `userPrincipalName eq '…'`, `displayName eq '…'`,
+/// `accountEnabled eq true|false`, `startswith(displayName|userPrincipalName,'…')`.
+fn user_filter(f: &str) -> ApiResult<Box<dyn Fn(&User) -> bool + Send>> {
+    let f = f.trim();
+    let quoted = |s: &str| -> Option<String> {
+        let s = s.trim();
+        s.strip_prefix('\'')
+            .and_then(|s| s.strip_suffix('\''))
+            .map(|s| s.replace("''", "'"))
+    };
+    let bad = || {
+        ApiError::BadRequest(format!(
+            "`$filter` on users supports `userPrincipalName eq '…'`, `displayName eq '…'`, `accountEnabled eq true|false` and `startswith(displayName|userPrincipalName,'…')`, not `{}`",
+            f.chars().take(80).collect::<String>()
+        ))
+    };
+    if let Some(inner) = f
+        .strip_prefix("startswith(")
+        .and_then(|s| s.strip_suffix(')'))
+    {
+        let (prop, value) = inner.split_once(',').ok_or_else(bad)?;
+        let value = quoted(value).ok_or_else(bad)?.to_lowercase();
+        return match prop.trim() {
+            "displayName" => Ok(Box::new(move |u: &User| {
+                u.display_name.to_lowercase().starts_with(&value)
+            })),
+            "userPrincipalName" => Ok(Box::new(move |u: &User| {
+                u.user_principal_name.starts_with(&value)
+            })),
+            _ => Err(bad()),
+        };
+    }
+    let (prop, value) = f.split_once(" eq ").ok_or_else(bad)?;
+    match prop.trim() {
+        "userPrincipalName" => {
+            let v = quoted(value).ok_or_else(bad)?.to_lowercase();
+            Ok(Box::new(move |u: &User| u.user_principal_name == v))
+        }
+        "displayName" => {
+            let v = quoted(value).ok_or_else(bad)?;
+            Ok(Box::new(move |u: &User| u.display_name == v))
+        }
+        "accountEnabled" => {
+            let v = match value.trim() {
+                "true" => true,
+                "false" => false,
+                _ => return Err(bad()),
+            };
+            Ok(Box::new(move |u: &User| u.account_enabled == v))
+        }
+        _ => Err(bad()),
+    }
+}
+
+/// `GET /users`: the tenant's users, by principal name, in pages (`$top` ≤ 999, default 100).
+pub async fn list_users(
+    State(state): State<AppState>,
+    GraphCaller(caller): GraphCaller,
+    base: Base,
+    Query(q): Query<UsersQuery>,
+) -> ApiResult<Response> {
+    authorize(&state, &caller, READ_USERS, "users").await?;
+    let top: usize = match q.top.as_deref() {
+        None => 100,
+        Some(t) => t
+            .parse()
+            .ok()
+            .filter(|n| (1..=999).contains(n))
+            .ok_or_else(|| ApiError::BadRequest("`$top` must be a number from 1 to 999".into()))?,
+    };
+    let skip: usize = match q.skip_token.as_deref() {
+        None => 0,
+        Some(t) => t
+            .parse()
+            .map_err(|_| ApiError::BadRequest("the `$skiptoken` is not one gdap issued".into()))?,
+    };
+    let keep = match q.filter.as_deref() {
+        Some(f) => Some(user_filter(f)?),
+        None => None,
+    };
+    let users: Vec<User> = state
+        .store
+        .users_of(caller.tenant)
+        .await?
+        .into_iter()
+        .filter(|u| keep.as_ref().is_none_or(|k| k(u)))
+        .collect();
+    let page: Vec<Value> = users.iter().skip(skip).take(top).map(user_json).collect();
+    let mut body = json!({
+        "@odata.context": format!("{}/$metadata#users", base.root()),
+        "value": page,
+    });
+    if skip + top < users.len() {
+        let mut next = url::form_urlencoded::Serializer::new(String::new());
+        next.append_pair("$top", &top.to_string());
+        next.append_pair("$skiptoken", &(skip + top).to_string());
+        if let Some(f) = &q.filter {
+            next.append_pair("$filter", f);
+        }
+        body["@odata.nextLink"] = json!(format!("{}/users?{}", base.root(), next.finish()));
+    }
+    Ok(axum::Json(body).into_response_ok())
+}
+
+async fn find_user(state: &AppState, tenant: TenantId, raw: &str) -> ApiResult<User> {
+    let found = match UserId::parse(raw) {
+        Ok(id) => state.store.user(tenant, id).await?,
+        Err(_) => state
+            .store
+            .user_by_upn(raw)
+            .await?
+            .filter(|u| u.tenant == tenant),
+    };
+    found.ok_or_else(|| ApiError::not_found("user", raw))
+}
+
+/// `GET /users/{id | userPrincipalName}`.
+pub async fn get_user(
+    State(state): State<AppState>,
+    GraphCaller(caller): GraphCaller,
+    base: Base,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    authorize(&state, &caller, READ_USERS, &id).await?;
+    let u = find_user(&state, caller.tenant, &id).await?;
+    Ok(entity(
+        StatusCode::OK,
+        format!("{}/$metadata#users/$entity", base.root()),
+        user_json(&u),
+        None,
+    ))
+}
+
+/// `PATCH /users/{id}`: `displayName`, `accountEnabled`, and `passwordProfile.password` (a password
+/// reset). Each property needs its own action; all must be allowed.
+pub async fn update_user(
+    State(state): State<AppState>,
+    GraphCaller(caller): GraphCaller,
+    Path(id): Path<String>,
+    JsonObject(body): JsonObject,
+) -> ApiResult<StatusCode> {
+    let mut o = Obj::new(body, "user");
+    let display_name = o.take_str("displayName")?;
+    let enabled = o.take_bool("accountEnabled")?;
+    let password = match o.take_obj("passwordProfile", "passwordProfile")? {
+        None => None,
+        Some(mut p) => {
+            let pw = p.require_str("password")?;
+            let _ = p.take_bool("forceChangePasswordNextSignIn")?;
+            p.finish(&[])?;
+            if pw.chars().count() < 8 || pw.len() > 256 {
+                return Err(ApiError::BadRequest(
+                    "`passwordProfile.password` must have 8 to 256 characters".into(),
+                ));
+            }
+            Some(pw)
+        }
+    };
+    o.finish(&["id", "userPrincipalName"])?;
+    let mut user = find_user(&state, caller.tenant, &id).await?;
+    let target = user.id.to_string();
+    if let Some(n) = &display_name {
+        let n = n.trim();
+        if n.is_empty() || n.chars().count() > 256 {
+            return Err(ApiError::BadRequest(
+                "`displayName` must have 1 to 256 characters".into(),
+            ));
+        }
+        authorize(
+            &state,
+            &caller,
+            "microsoft.directory/users/basic/update",
+            &target,
+        )
+        .await?;
+        user.display_name = n.to_owned();
+    }
+    if let Some(e) = enabled {
+        let action = if e {
+            "microsoft.directory/users/enable"
+        } else {
+            "microsoft.directory/users/disable"
+        };
+        authorize(&state, &caller, action, &target).await?;
+        user.account_enabled = e;
+    }
+    if let Some(pw) = password {
+        authorize(
+            &state,
+            &caller,
+            "microsoft.directory/users/password/update",
+            &target,
+        )
+        .await?;
+        user.password_hash = Some(
+            tokio::task::spawn_blocking(move || hash_secret(&pw))
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))?,
+        );
+    }
+    let who = caller
+        .claims
+        .upn
+        .clone()
+        .unwrap_or_else(|| caller.claims.azp.clone());
+    let entry = AuditEntry {
+        at: state.now(),
+        actor: who,
+        actor_tenant: None,
+        partner: None,
+        customer: Some(caller.tenant),
+        relationship: None,
+        assignment: None,
+        role: None,
+        action: "user.update".into(),
+        target,
+        result: "success".into(),
+    };
+    state.store.update_user(&user, vec![entry]).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /organization`: the tenant itself.
+pub async fn organization(
+    State(state): State<AppState>,
+    GraphCaller(caller): GraphCaller,
+    base: Base,
+) -> ApiResult<Response> {
+    authorize(&state, &caller, READ_ORG, "organization").await?;
+    let t = state
+        .tenant(caller.tenant)
+        .await?
+        .ok_or_else(|| ApiError::not_found("organization", &caller.tenant.to_string()))?;
+    Ok(axum::Json(json!({
+        "@odata.context": format!("{}/$metadata#organization", base.root()),
+        "value": [{
+            "id": t.id,
+            "displayName": t.display_name,
+            "verifiedDomains": [{"name": t.domain, "isDefault": true, "isInitial": true}],
+        }],
+    }))
+    .into_response_ok())
+}
+
+/// Turns a JSON body into a response.
+trait IntoOk {
+    fn into_response_ok(self) -> Response;
+}
+
+impl IntoOk for axum::Json<Value> {
+    fn into_response_ok(self) -> Response {
+        axum::response::IntoResponse::into_response(self)
+    }
+}
