@@ -190,9 +190,12 @@ pub struct UsersQuery {
     filter: Option<String>,
 }
 
+/// A compiled `$filter` on users.
+type UserPredicate = Box<dyn Fn(&User) -> bool + Send>;
+
 /// What `$filter` on users supports: `userPrincipalName eq '…'`, `displayName eq '…'`,
 /// `accountEnabled eq true|false`, `startswith(displayName|userPrincipalName,'…')`.
-fn user_filter(f: &str) -> ApiResult<Box<dyn Fn(&User) -> bool + Send>> {
+fn user_filter(f: &str) -> ApiResult<UserPredicate> {
     let f = f.trim();
     let quoted = |s: &str| -> Option<String> {
         let s = s.trim();
