@@ -6,7 +6,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use gdap_auth::hash_secret;
@@ -294,7 +294,7 @@ pub async fn list_users(
         }
         body["@odata.nextLink"] = json!(format!("{}/users?{}", base.root(), next.finish()));
     }
-    Ok(axum::Json(body).into_response_ok())
+    Ok(axum::Json(body).into_response())
 }
 
 async fn find_user(state: &AppState, tenant: TenantId, raw: &str) -> ApiResult<User> {
@@ -434,16 +434,5 @@ pub async fn organization(
             "verifiedDomains": [{"name": t.domain, "isDefault": true, "isInitial": true}],
         }],
     }))
-    .into_response_ok())
-}
-
-/// Turns a JSON body into a response.
-trait IntoOk {
-    fn into_response_ok(self) -> Response;
-}
-
-impl IntoOk for axum::Json<Value> {
-    fn into_response_ok(self) -> Response {
-        axum::response::IntoResponse::into_response(self)
-    }
+    .into_response())
 }
