@@ -7,10 +7,8 @@ use std::sync::{Arc, Mutex};
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
-use gdap_domain::audit::AuditEntry;
 use gdap_domain::ids::TenantId;
 use gdap_store::{Changes, StoreError};
-use time::OffsetDateTime;
 
 use crate::state::AppState;
 
@@ -50,106 +48,6 @@ fn current() -> Option<Who> {
         .flatten()
 }
 
-/// The audit entries of a change set made by `who` at `now`.
-pub fn entries(changes: &Changes, who: &Who, now: OffsetDateTime) -> Vec<AuditEntry> {
-    let base = |action: String, target: String| AuditEntry {
-        at: now,
-        actor: who.actor.clone(),
-        actor_tenant: who.tenant,
-        partner: None,
-        customer: None,
-        relationship: None,
-        assignment: None,
-        role: None,
-        action,
-        target,
-        result: "success".into(),
-    };
-    let mut out = Vec::new();
-    for w in &changes.relationships {
-        let r = w.get();
-        let verb = match w {
-            gdap_store::Write::Insert(_) => "create",
-            gdap_store::Write::Update(_) => "update",
-        };
-        out.push(AuditEntry {
-            partner: Some(r.partner),
-            customer: r.customer.as_ref().map(|c| c.tenant_id),
-            relationship: Some(r.id),
-            result: format!("success: {}", r.status),
-            ..base(
-                format!("delegatedAdminRelationship.{verb}"),
-                r.id.to_string(),
-            )
-        });
-    }
-    for (id, _) in &changes.deleted_relationships {
-        out.push(AuditEntry {
-            relationship: Some(*id),
-            ..base("delegatedAdminRelationship.delete".into(), id.to_string())
-        });
-    }
-    for w in &changes.requests {
-        let q = w.get();
-        out.push(AuditEntry {
-            relationship: Some(q.relationship_id),
-            ..base(
-                format!("delegatedAdminRelationshipRequest.{}", q.action),
-                q.id.to_string(),
-            )
-        });
-    }
-    for w in &changes.assignments {
-        let a = w.get();
-        let verb = match w {
-            gdap_store::Write::Insert(_) => "create",
-            gdap_store::Write::Update(_) => "update",
-        };
-        out.push(AuditEntry {
-            partner: Some(a.partner),
-            relationship: Some(a.relationship_id),
-            assignment: Some(a.id),
-            result: format!("success: {}", a.status),
-            ..base(
-                format!("delegatedAdminAccessAssignment.{verb}"),
-                a.group.to_string(),
-            )
-        });
-    }
-    for l in &changes.partner_links {
-        out.push(AuditEntry {
-            partner: Some(l.partner),
-            customer: Some(l.customer),
-            result: format!("success: dap {}", if l.dap { "on" } else { "off" }),
-            ..base("partnerLink.update".into(), l.partner.to_string())
-        });
-    }
-    for a in &changes.agreements {
-        out.push(AuditEntry {
-            customer: Some(a.tenant),
-            ..base(
-                format!("agreement.accept {}", a.version),
-                a.agreement.clone(),
-            )
-        });
-    }
-    // Requests name their relationship only; give them its partner and customer.
-    let rels: Vec<_> = changes
-        .relationships
-        .iter()
-        .map(gdap_store::Write::get)
-        .collect();
-    for e in &mut out {
-        if e.partner.is_none() {
-            if let Some(r) = rels.iter().find(|r| Some(r.id) == e.relationship) {
-                e.partner = Some(r.partner);
-                e.customer = r.customer.as_ref().map(|c| c.tenant_id);
-            }
-        }
-    }
-    out
-}
-
 impl AppState {
     /// Commits a change set with its audit entries (the actor of the current request, or gdap
     /// itself outside a request).
@@ -158,7 +56,7 @@ impl AppState {
             actor: "gdap".into(),
             tenant: None,
         });
-        let mut audit = entries(&changes, &who, self.now());
+        let mut audit = changes.audit_entries(&who.actor, who.tenant, Some(self.now()));
         // Entries about a relationship not in the change set (assignments, requests) name its
         // partner and customer too, so that each side finds them.
         for e in audit.iter_mut().filter(|e| e.customer.is_none()) {

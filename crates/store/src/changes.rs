@@ -54,3 +54,130 @@ pub struct Changes {
     /// Audit entries to append (sealed into the hash chain shortly after).
     pub audit: Vec<gdap_domain::audit::AuditEntry>,
 }
+
+impl Changes {
+    /// The audit entries of this change set made by `actor` (of `actor_tenant`): one per
+    /// relationship, request, access assignment, partner tie and agreement written. Each is dated
+    /// `at`, or, when `None`, at the instant the object itself was changed (automatic lifecycle
+    /// steps are dated at their due instant).
+    pub fn audit_entries(
+        &self,
+        actor: &str,
+        actor_tenant: Option<gdap_domain::ids::TenantId>,
+        at: Option<time::OffsetDateTime>,
+    ) -> Vec<gdap_domain::audit::AuditEntry> {
+        use gdap_domain::audit::AuditEntry;
+        let base = |when: time::OffsetDateTime, action: String, target: String| AuditEntry {
+            at: at.unwrap_or(when),
+            actor: actor.to_owned(),
+            actor_tenant,
+            partner: None,
+            customer: None,
+            relationship: None,
+            assignment: None,
+            role: None,
+            action,
+            target,
+            result: "success".into(),
+        };
+        let verb = |w: bool| if w { "create" } else { "update" };
+        let mut out = Vec::new();
+        for w in &self.relationships {
+            let r = w.get();
+            out.push(AuditEntry {
+                partner: Some(r.partner),
+                customer: r.customer.as_ref().map(|c| c.tenant_id),
+                relationship: Some(r.id),
+                result: format!("success: {}", r.status),
+                ..base(
+                    r.last_modified_at,
+                    format!(
+                        "delegatedAdminRelationship.{}",
+                        verb(matches!(w, Write::Insert(_)))
+                    ),
+                    r.id.to_string(),
+                )
+            });
+        }
+        let latest = out
+            .first()
+            .map(|e| e.at)
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        for (id, _) in &self.deleted_relationships {
+            out.push(AuditEntry {
+                relationship: Some(*id),
+                ..base(
+                    latest,
+                    "delegatedAdminRelationship.delete".into(),
+                    id.to_string(),
+                )
+            });
+        }
+        for w in &self.requests {
+            let q = w.get();
+            out.push(AuditEntry {
+                relationship: Some(q.relationship_id),
+                partner: Some(q.partner),
+                ..base(
+                    q.last_modified_at,
+                    format!("delegatedAdminRelationshipRequest.{}", q.action),
+                    q.id.to_string(),
+                )
+            });
+        }
+        for w in &self.assignments {
+            let a = w.get();
+            out.push(AuditEntry {
+                partner: Some(a.partner),
+                relationship: Some(a.relationship_id),
+                assignment: Some(a.id),
+                result: format!("success: {}", a.status),
+                ..base(
+                    a.last_modified_at,
+                    format!(
+                        "delegatedAdminAccessAssignment.{}",
+                        verb(matches!(w, Write::Insert(_)))
+                    ),
+                    a.group.to_string(),
+                )
+            });
+        }
+        for l in &self.partner_links {
+            out.push(AuditEntry {
+                partner: Some(l.partner),
+                customer: Some(l.customer),
+                result: format!("success: dap {}", if l.dap { "on" } else { "off" }),
+                ..base(
+                    l.dap_removed_at.unwrap_or(l.since),
+                    "partnerLink.update".into(),
+                    l.partner.to_string(),
+                )
+            });
+        }
+        for a in &self.agreements {
+            out.push(AuditEntry {
+                customer: Some(a.tenant),
+                ..base(
+                    a.accepted_at,
+                    format!("agreement.accept {}", a.version),
+                    a.agreement.clone(),
+                )
+            });
+        }
+        // Requests and assignments of a relationship in the same set take its customer.
+        let rels: Vec<(
+            gdap_domain::ids::RelationshipId,
+            Option<gdap_domain::ids::TenantId>,
+        )> = self
+            .relationships
+            .iter()
+            .map(|w| (w.get().id, w.get().customer.as_ref().map(|c| c.tenant_id)))
+            .collect();
+        for e in out.iter_mut().filter(|e| e.customer.is_none()) {
+            if let Some((_, c)) = rels.iter().find(|(id, _)| Some(*id) == e.relationship) {
+                e.customer = *c;
+            }
+        }
+        out
+    }
+}

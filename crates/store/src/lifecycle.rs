@@ -9,6 +9,9 @@ use gdap_domain::Timings;
 use time::OffsetDateTime;
 
 use crate::changes::{Changes, Write};
+
+/// The actor the audit record names for automatic lifecycle steps.
+pub const SYSTEM_ACTOR: &str = "gdap";
 use crate::error::StoreError;
 use crate::traits::Store;
 
@@ -65,8 +68,15 @@ impl Lifecycle {
         }
     }
 
+    /// What gdap does by itself is recorded as done by `gdap`.
+    fn audited(mut changes: Changes) -> Changes {
+        let mut audit = changes.audit_entries(SYSTEM_ACTOR, None, None);
+        changes.audit.append(&mut audit);
+        changes
+    }
+
     async fn apply(&self, changes: Changes, report: &mut RunReport) -> Result<bool, StoreError> {
-        match self.store.commit(changes).await {
+        match self.store.commit(Self::audited(changes)).await {
             Ok(_) => Ok(true),
             Err(StoreError::VersionConflict | StoreError::NotFound) => {
                 report.conflicts += 1;
@@ -94,7 +104,7 @@ impl Lifecycle {
             merged.operations.extend(b.operations.iter().cloned());
             merged.mail.extend(b.mail.iter().cloned());
         }
-        match self.store.commit(merged).await {
+        match self.store.commit(Self::audited(merged)).await {
             Ok(_) => Ok(bundles.len()),
             Err(StoreError::VersionConflict | StoreError::NotFound) => {
                 let mut done = 0;
