@@ -50,9 +50,12 @@ pub const ACTIONS: &[(&str, &str)] = &[
 ];
 
 const READ_USERS: &str = "microsoft.directory/users/standard/read";
+const READ_GROUPS: &str = "microsoft.directory/groups/standard/read";
+const READ_MEMBERS: &str = "microsoft.directory/groups/members/read";
+const UPDATE_MEMBERS: &str = "microsoft.directory/groups/members/update";
 /// What every member of a tenant may do in its own tenant without a role (Entra's default user
-/// permissions): read the directory's users and the organization.
-const MEMBER_DEFAULTS: &[&str] = &[READ_USERS, READ_ORG];
+/// permissions): read the directory's users, groups and members, and the organization.
+const MEMBER_DEFAULTS: &[&str] = &[READ_USERS, READ_ORG, READ_GROUPS, READ_MEMBERS];
 const READ_ORG: &str = "microsoft.directory/organization/standard/read";
 
 /// Application permissions that allow an action to an app of the tenant itself.
@@ -75,6 +78,13 @@ pub fn routes() -> Router<AppState> {
         .route("/users", get(list_users))
         .route("/users/{id}", get(get_user).patch(update_user))
         .route("/organization", get(organization))
+        .route("/groups", get(list_groups))
+        .route("/groups/{id}/members", get(list_members))
+        .route("/groups/{id}/members/$ref", axum::routing::post(add_member))
+        .route(
+            "/groups/{id}/members/{member}/$ref",
+            axum::routing::delete(remove_member),
+        )
 }
 
 /// The caller's acting user: its object id (partner users included).
@@ -435,4 +445,135 @@ pub async fn organization(
         }],
     }))
     .into_response())
+}
+
+fn group_json(g: &gdap_domain::directory::Group) -> Value {
+    json!({"id": g.id, "displayName": g.display_name, "securityEnabled": true, "mailEnabled": false})
+}
+
+/// `GET /groups`: the tenant's security groups.
+pub async fn list_groups(
+    State(state): State<AppState>,
+    GraphCaller(caller): GraphCaller,
+    base: Base,
+) -> ApiResult<Response> {
+    authorize(&state, &caller, READ_GROUPS, "groups").await?;
+    let groups: Vec<Value> = state
+        .store
+        .groups_of(caller.tenant)
+        .await?
+        .iter()
+        .map(group_json)
+        .collect();
+    Ok(axum::Json(json!({
+        "@odata.context": format!("{}/$metadata#groups", base.root()),
+        "value": groups,
+    }))
+    .into_response())
+}
+
+async fn find_group(
+    state: &AppState,
+    tenant: TenantId,
+    raw: &str,
+) -> ApiResult<gdap_domain::directory::Group> {
+    let id = gdap_domain::ids::GroupId::parse(raw)?;
+    state
+        .store
+        .group(tenant, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("group", raw))
+}
+
+/// `GET /groups/{id}/members`.
+pub async fn list_members(
+    State(state): State<AppState>,
+    GraphCaller(caller): GraphCaller,
+    base: Base,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    authorize(&state, &caller, READ_MEMBERS, &id).await?;
+    let g = find_group(&state, caller.tenant, &id).await?;
+    let mut members = Vec::with_capacity(g.members.len());
+    for m in &g.members {
+        if let Some(u) = state.store.user(caller.tenant, *m).await? {
+            let mut v = user_json(&u);
+            v["@odata.type"] = json!("#microsoft.graph.user");
+            members.push(v);
+        }
+    }
+    Ok(axum::Json(json!({
+        "@odata.context": format!("{}/$metadata#directoryObjects", base.root()),
+        "value": members,
+    }))
+    .into_response())
+}
+
+async fn change_member(
+    state: &AppState,
+    caller: &Principal,
+    group: &str,
+    user: UserId,
+    add: bool,
+) -> ApiResult<StatusCode> {
+    authorize(state, caller, UPDATE_MEMBERS, group).await?;
+    let g = find_group(state, caller.tenant, group).await?;
+    if add && state.store.user(caller.tenant, user).await?.is_none() {
+        return Err(ApiError::not_found("directoryObject", &user.to_string()));
+    }
+    let entry = AuditEntry {
+        at: state.now(),
+        actor: caller
+            .claims
+            .upn
+            .clone()
+            .unwrap_or_else(|| caller.claims.azp.clone()),
+        actor_tenant: None,
+        partner: None,
+        customer: Some(caller.tenant),
+        relationship: None,
+        assignment: None,
+        role: None,
+        action: format!("group.members.{}", if add { "add" } else { "remove" }),
+        target: format!("{} {user}", g.id),
+        result: "success".into(),
+    };
+    state
+        .store
+        .set_member(caller.tenant, g.id, user, add, vec![entry])
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /groups/{id}/members/$ref` with `{"@odata.id": "…/directoryObjects/{userId}"}`.
+pub async fn add_member(
+    State(state): State<AppState>,
+    GraphCaller(caller): GraphCaller,
+    Path(id): Path<String>,
+    JsonObject(body): JsonObject,
+) -> ApiResult<StatusCode> {
+    let mut o = Obj::new(body, "directoryObject");
+    let reference = o.require_str("@odata.id")?;
+    o.finish(&[])?;
+    let user = reference
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .and_then(|s| UserId::parse(s).ok())
+        .ok_or_else(|| {
+            ApiError::BadRequest(
+                "`@odata.id` must end with the id of a user (…/directoryObjects/{id})".into(),
+            )
+        })?;
+    change_member(&state, &caller, &id, user, true).await
+}
+
+/// `DELETE /groups/{id}/members/{userId}/$ref`.
+pub async fn remove_member(
+    State(state): State<AppState>,
+    GraphCaller(caller): GraphCaller,
+    Path((id, member)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let user = UserId::parse(&member)?;
+    change_member(&state, &caller, &id, user, false).await
 }

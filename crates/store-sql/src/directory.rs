@@ -239,4 +239,76 @@ impl DirectoryStore for SqlStore {
         self.notify(|o| o.directory_inserted(&batch));
         Ok(())
     }
+
+    async fn groups_of(&self, tenant: TenantId) -> Result<Vec<Group>, StoreError> {
+        let mut q =
+            Sql::new("SELECT id, tenant_id, display_name FROM security_groups WHERE tenant_id = ");
+        q.text(tenant.to_string())
+            .push(" ORDER BY display_name, id");
+        let rows_ = self.db.query(q).await?;
+        let mut out = Vec::with_capacity(rows_.len());
+        for row in &rows_ {
+            let id: GroupId = rows::s(row, "id")?
+                .parse()
+                .map_err(|_| StoreError::Internal("corrupt group id".into()))?;
+            out.push(rows::group(row, self.members(id).await?)?);
+        }
+        Ok(out)
+    }
+
+    async fn set_member(
+        &self,
+        tenant: TenantId,
+        group: GroupId,
+        user: UserId,
+        add: bool,
+        audit: Vec<gdap_domain::audit::AuditEntry>,
+    ) -> Result<(), StoreError> {
+        // The group must be the tenant's, and a new member a user of the same tenant.
+        let mut check =
+            Sql::new("UPDATE security_groups SET display_name = display_name WHERE tenant_id = ");
+        check
+            .text(tenant.to_string())
+            .push(" AND id = ")
+            .text(group.to_string());
+        let mut steps = vec![Step {
+            sql: check,
+            checked: true,
+            on_unique: None,
+        }];
+        let mut q = if add {
+            let mut q = Sql::new("INSERT INTO group_members (group_id, user_id) SELECT ");
+            q.text(group.to_string())
+                .push(", id FROM users WHERE tenant_id = ")
+                .text(tenant.to_string())
+                .push(" AND id = ")
+                .text(user.to_string());
+            q.push(" ON CONFLICT (group_id, user_id) DO NOTHING");
+            q
+        } else {
+            let mut q = Sql::new("DELETE FROM group_members WHERE group_id = ");
+            q.text(group.to_string())
+                .push(" AND user_id = ")
+                .text(user.to_string());
+            q
+        };
+        steps.push(Step::plain(std::mem::take(&mut q)));
+        steps.extend(audit.iter().map(crate::audit::insert_step));
+        steps.extend(self.feed_steps(&gdap_store::ChangeRefs {
+            groups: vec![(tenant, group)],
+            ..gdap_store::ChangeRefs::default()
+        }));
+        match self.transaction(steps).await {
+            Err(StoreError::VersionConflict) => return Err(StoreError::NotFound),
+            other => other?,
+        }
+        if let Some(g) = self.group(tenant, group).await? {
+            let batch = DirectoryBatch {
+                groups: vec![g],
+                ..DirectoryBatch::default()
+            };
+            self.notify(|o| o.directory_inserted(&batch));
+        }
+        Ok(())
+    }
 }

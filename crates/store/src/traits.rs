@@ -150,6 +150,19 @@ pub trait DirectoryStore: Send + Sync {
     async fn application(&self, client_id: ClientId) -> Result<Option<Application>, StoreError>;
     /// Inserts directory objects atomically.
     async fn insert_directory(&self, batch: DirectoryBatch) -> Result<(), StoreError>;
+    /// Every security group of a tenant, with members, by name.
+    async fn groups_of(&self, tenant: TenantId) -> Result<Vec<Group>, StoreError>;
+    /// Adds (`add`) or removes a member of a tenant's group, with the audit entries of the change,
+    /// atomically; `NotFound` when the group is not in that tenant. Adding a present member or
+    /// removing an absent one changes nothing and is not an error.
+    async fn set_member(
+        &self,
+        tenant: TenantId,
+        group: GroupId,
+        user: UserId,
+        add: bool,
+        audit: Vec<gdap_domain::audit::AuditEntry>,
+    ) -> Result<(), StoreError>;
     /// Replaces a user's display name, password hash and whether it may sign in, with the audit
     /// entries of the change, atomically; `NotFound` when the user is not in that tenant.
     async fn update_user(

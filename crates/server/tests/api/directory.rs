@@ -218,3 +218,108 @@ async fn the_tenants_own_users_list_and_page_and_only_admins_change_others() {
             .assert_error(400, needle);
     }
 }
+
+#[tokio::test]
+async fn a_partner_removing_its_technician_from_the_group_takes_effect_at_the_next_call() {
+    let app = spawn_app().await;
+    let tech = technician_in_customer_a(&app).await;
+    let target = "/v1.0/users/user@customera.onmicrosoft.com";
+    let reset = |pw: &'static str| json!({"passwordProfile": {"password": pw}});
+    let ok = app
+        .send(
+            Method::PATCH,
+            target,
+            Some(&tech),
+            Some(reset("First-Pass-1")),
+            &[],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::NO_CONTENT, "{}", ok.text);
+    let agent = app
+        .user_token(
+            "agent@partnerone.onmicrosoft.com",
+            "Agent-Pass-1",
+            "https://graph.microsoft.com/.default",
+        )
+        .await;
+    // Members read their tenant's groups; changing members needs a role the agent lacks.
+    let members = app
+        .get(&format!("/v1.0/groups/{HELPDESK_AGENTS}/members"), &agent)
+        .await;
+    assert_eq!(members.status, StatusCode::OK, "{}", members.text);
+    assert!(members.text.contains("tech@partnerone.onmicrosoft.com"));
+    let tech_id = members.body["value"][0]["id"].as_str().unwrap().to_owned();
+    app.send(
+        Method::DELETE,
+        &format!("/v1.0/groups/{HELPDESK_AGENTS}/members/{tech_id}/$ref"),
+        Some(&agent),
+        None,
+        &[],
+    )
+    .await
+    .assert_error(403, "groups/members/update");
+    // Partner One's Global Administrator can.
+    let admin = app
+        .user_token(
+            "admin@partnerone.onmicrosoft.com",
+            "Admin-Pass-1",
+            "https://graph.microsoft.com/.default",
+        )
+        .await;
+    let removed = app
+        .send(
+            Method::DELETE,
+            &format!("/v1.0/groups/{HELPDESK_AGENTS}/members/{tech_id}/$ref"),
+            Some(&admin),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::NO_CONTENT, "{}", removed.text);
+    app.send(
+        Method::PATCH,
+        target,
+        Some(&tech),
+        Some(reset("Second-Pass-1")),
+        &[],
+    )
+    .await
+    .assert_error(403, "noAssignmentForUserGroups");
+    // And back: added again, allowed again at once.
+    let added = app
+        .send(
+            Method::POST,
+            &format!("/v1.0/groups/{HELPDESK_AGENTS}/members/$ref"),
+            Some(&admin),
+            Some(json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{tech_id}")})),
+            &[],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::NO_CONTENT, "{}", added.text);
+    let again = app
+        .send(
+            Method::PATCH,
+            target,
+            Some(&tech),
+            Some(reset("Third-Pass-1")),
+            &[],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::NO_CONTENT, "{}", again.text);
+    // Another tenant's group is not found; a bad reference is explained.
+    app.get(
+        &format!("/v1.0/groups/{HELPDESK_AGENTS}/members"),
+        &app.customer_b_admin_graph().await,
+    )
+    .await
+    .assert_error(404, "not found");
+    app.send(
+        Method::POST,
+        &format!("/v1.0/groups/{HELPDESK_AGENTS}/members/$ref"),
+        Some(&admin),
+        Some(json!({"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/nope"})),
+        &[],
+    )
+    .await
+    .assert_error(400, "@odata.id");
+}

@@ -336,6 +336,16 @@ impl TestApp {
         .await
     }
 
+    /// Customer B's Global Administrator (Graph audience).
+    pub async fn customer_b_admin_graph(&self) -> String {
+        self.user_token(
+            "ga@customerb.onmicrosoft.com",
+            "Gb-Pass-1",
+            "https://graph.microsoft.com/.default",
+        )
+        .await
+    }
+
     pub async fn create(&self, token: &str, body: Value) -> Res {
         self.post(RELS, token, body).await
     }
