@@ -471,6 +471,9 @@ pub async fn check(
         .into_response())
 }
 
+/// The shortest time between two reads of the change feed.
+const COALESCE: std::time::Duration = std::time::Duration::from_millis(5);
+
 /// How long a missing change number is waited for (a transaction still committing) before it is
 /// taken as rolled back.
 const GAP_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
@@ -554,6 +557,7 @@ pub async fn follow(state: AppState, from: i64, shutdown: impl std::future::Futu
     let mut seen: std::collections::BTreeSet<i64> = std::collections::BTreeSet::new();
     let mut gap_since: Option<std::time::Instant> = None;
     let mut pruned = std::time::Instant::now();
+    let mut last_read = std::time::Instant::now();
     loop {
         let tick = std::time::Duration::from_millis(500);
         let waited = async {
@@ -572,6 +576,12 @@ pub async fn follow(state: AppState, from: i64, shutdown: impl std::future::Futu
                 sub = state.store.subscribe().await.ok().flatten();
             },
         }
+        // Under a stream of writes, gather a few milliseconds of them into one read.
+        let since = last_read.elapsed();
+        if since < COALESCE {
+            tokio::time::sleep(COALESCE - since).await;
+        }
+        last_read = std::time::Instant::now();
         let batch = match state.store.changes_after(floor, 1000).await {
             Ok(b) => b,
             Err(e) => {
@@ -581,6 +591,11 @@ pub async fn follow(state: AppState, from: i64, shutdown: impl std::future::Futu
         };
         for (seq, refs) in batch {
             if seen.contains(&seq) {
+                continue;
+            }
+            // This node's own writes reached its index when they were committed.
+            if refs.own {
+                seen.insert(seq);
                 continue;
             }
             if let Err(e) = follow_one(&state, &refs).await {

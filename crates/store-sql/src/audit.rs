@@ -91,24 +91,57 @@ impl AuditStore for SqlStore {
             return Ok(0);
         }
         let (mut position, mut previous) = head;
-        let mut steps = Vec::with_capacity(rows.len());
+        let mut sealed = Vec::with_capacity(rows.len());
         for (seq, e) in &rows {
             position += 1;
             let hash = chain_hash(&previous, position, e);
-            let mut u = Sql::new("UPDATE audit_log SET position = ");
-            u.int(position)
-                .push(", hash = ")
-                .text(hash.clone())
-                .push(" WHERE seq = ")
-                .int(*seq)
-                .push(" AND position IS NULL");
-            steps.push(Step {
-                sql: u,
-                checked: true,
-                on_unique: Some(StoreError::VersionConflict),
-            });
+            sealed.push((*seq, position, hash.clone()));
             previous = hash;
         }
+        let steps: Vec<Step> = if self.dialect() == crate::Dialect::Postgres {
+            // One statement seals the batch (a round trip per entry would cost more than the
+            // writes being audited). Positions are unique, so a sealer racing this one either
+            // sealed the same rows the same way first (nothing left to update) or fails.
+            let mut u =
+                Sql::new("UPDATE audit_log SET position = v.position, hash = v.hash FROM (VALUES ");
+            for (i, (seq, pos, hash)) in sealed.iter().enumerate() {
+                if i > 0 {
+                    u.push(", ");
+                }
+                u.push("(")
+                    .int(*seq)
+                    .push("::BIGINT, ")
+                    .int(*pos)
+                    .push("::BIGINT, ");
+                u.text(hash.clone()).push(")");
+            }
+            u.push(") AS v(seq, position, hash) WHERE audit_log.seq = v.seq AND audit_log.position IS NULL RETURNING audit_log.seq");
+            return match self.db.query(u).await {
+                Ok(done) => Ok(done.len() as u64),
+                // Another node sealed past these positions first.
+                Err(e) if e.to_string().contains("duplicate key") => Ok(0),
+                Err(e) => Err(e),
+            };
+        } else {
+            // SQLite's one writer runs these in process; no round trips to save.
+            sealed
+                .iter()
+                .map(|(seq, pos, hash)| {
+                    let mut u = Sql::new("UPDATE audit_log SET position = ");
+                    u.int(*pos)
+                        .push(", hash = ")
+                        .text(hash.clone())
+                        .push(" WHERE seq = ")
+                        .int(*seq)
+                        .push(" AND position IS NULL");
+                    Step {
+                        sql: u,
+                        checked: true,
+                        on_unique: Some(StoreError::VersionConflict),
+                    }
+                })
+                .collect()
+        };
         match self.transaction(steps).await {
             Ok(()) => Ok(rows.len() as u64),
             // Another node sealed these first.

@@ -24,10 +24,12 @@ impl SqlStore {
         let Ok(json) = serde_json::to_string(refs) else {
             return Vec::new();
         };
-        let mut q = Sql::new("INSERT INTO change_log (at, refs) VALUES (");
+        let mut q = Sql::new("INSERT INTO change_log (at, refs, node) VALUES (");
         q.int(to_micros(OffsetDateTime::now_utc()))
             .push(", ")
             .text(json)
+            .push(", ")
+            .text(self.node.to_string())
             .push(")");
         vec![
             Step::plain(q),
@@ -47,13 +49,14 @@ impl ChangeFeed for SqlStore {
         seq: i64,
         limit: u32,
     ) -> Result<Vec<(i64, ChangeRefs)>, StoreError> {
-        let mut q = Sql::new("SELECT seq, refs FROM change_log WHERE seq > ");
+        let mut q = Sql::new("SELECT seq, refs, node FROM change_log WHERE seq > ");
         q.int(seq)
             .push(" ORDER BY seq LIMIT ")
             .int(i64::from(limit));
         self.fetch_all(q, |r| {
-            let refs = serde_json::from_str(&r.text("refs")?)
+            let mut refs: ChangeRefs = serde_json::from_str(&r.text("refs")?)
                 .map_err(|_| StoreError::Internal("corrupt change log entry".into()))?;
+            refs.own = r.text("node")? == *self.node;
             Ok((r.int("seq")?, refs))
         })
         .await

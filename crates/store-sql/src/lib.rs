@@ -36,6 +36,8 @@ pub struct SqlStore {
     db: Arc<dyn Db>,
     dialect: Dialect,
     observers: Arc<std::sync::RwLock<Vec<Arc<dyn gdap_store::ChangeObserver>>>>,
+    /// Names this process's writes in the change feed.
+    node: Arc<str>,
 }
 
 /// Turns what a user gives as `--db` into an engine and a location: PostgreSQL URLs, `sqlite:`
@@ -74,6 +76,7 @@ impl SqlStore {
             db: engine,
             dialect,
             observers: Arc::default(),
+            node: Arc::from(uuid::Uuid::new_v4().simple().to_string()),
         };
         migrate::run(&store).await?;
         Ok(store)

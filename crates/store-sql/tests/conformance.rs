@@ -847,6 +847,7 @@ async fn a_shared_database_numbers_every_write_in_its_change_feed(store: SqlStor
         assert_eq!(after.len(), 1);
         assert!(after[0].0 > before);
         assert_eq!(after[0].1.relationships, vec![rel.id]);
+        assert!(after[0].1.own, "written through this store");
         assert_eq!(store.last_change().await.unwrap(), after[0].0);
         store
             .prune_changes(now() + time::Duration::days(36_500))

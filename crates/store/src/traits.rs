@@ -465,6 +465,9 @@ pub struct ChangeRefs {
     /// Everything was deleted.
     #[serde(default, skip_serializing_if = "std::ops::Not::not", rename = "x")]
     pub cleared: bool,
+    /// Written through this very store (this node already applied it); set when read back.
+    #[serde(skip)]
+    pub own: bool,
 }
 
 impl ChangeRefs {

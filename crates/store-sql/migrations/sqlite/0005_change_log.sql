@@ -1,5 +1,6 @@
 CREATE TABLE change_log (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     at BIGINT NOT NULL,
-    refs TEXT NOT NULL
+    refs TEXT NOT NULL,
+    node TEXT NOT NULL
 );

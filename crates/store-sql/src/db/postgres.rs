@@ -81,7 +81,12 @@ struct PgWait(sqlx::postgres::PgListener);
 impl gdap_store::ChangeWait for PgWait {
     async fn wait(&mut self, timeout: std::time::Duration) -> Result<(), StoreError> {
         match tokio::time::timeout(timeout, self.0.recv()).await {
-            Ok(Ok(_)) | Err(_) => Ok(()),
+            Ok(Ok(_)) => {
+                // One read of the feed covers every announcement already here.
+                while self.0.next_buffered().is_some() {}
+                Ok(())
+            }
+            Err(_) => Ok(()),
             Ok(Err(e)) => Err(err(e)),
         }
     }
