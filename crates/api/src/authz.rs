@@ -42,7 +42,11 @@ enum Event {
 }
 
 fn empty_index() -> AuthzIndex {
-    AuthzIndex::new(Catalogue::builtin(), std::iter::empty())
+    // The directory's actions are numbered from the start (wildcard grants cover some of them).
+    AuthzIndex::new(
+        Catalogue::builtin(),
+        crate::directory::ACTIONS.iter().map(|(_, a)| *a),
+    )
 }
 
 fn apply(ix: &mut AuthzIndex, e: &Event) {

@@ -47,7 +47,32 @@ pub const ACTIONS: &[(&str, &str)] = &[
         "GET /organization",
         "microsoft.directory/organization/standard/read",
     ),
+    ("POST /users", "microsoft.directory/users/create"),
+    ("DELETE /users/{id}", "microsoft.directory/users/delete"),
+    ("GET /groups", "microsoft.directory/groups/standard/read"),
+    (
+        "GET /groups/{id}/members",
+        "microsoft.directory/groups/members/read",
+    ),
+    (
+        "POST /groups/{id}/members/$ref, DELETE /groups/{id}/members/{userId}/$ref",
+        "microsoft.directory/groups/members/update",
+    ),
+    (
+        "GET /roleManagement/directory/roleAssignments[/{id}]",
+        "microsoft.directory/roleAssignments/standard/read",
+    ),
+    (
+        "POST /roleManagement/directory/roleAssignments",
+        "microsoft.directory/roleAssignments/create",
+    ),
+    (
+        "DELETE /roleManagement/directory/roleAssignments/{id}",
+        "microsoft.directory/roleAssignments/delete",
+    ),
 ];
+
+const READ_ASSIGNMENTS: &str = "microsoft.directory/roleAssignments/standard/read";
 
 const READ_USERS: &str = "microsoft.directory/users/standard/read";
 const READ_GROUPS: &str = "microsoft.directory/groups/standard/read";
@@ -75,10 +100,21 @@ fn app_permissions(action: &str) -> &'static [&'static str] {
 /// Routes (nested under `/v1.0` and `/beta`).
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/users", get(list_users))
-        .route("/users/{id}", get(get_user).patch(update_user))
+        .route("/users", get(list_users).post(create_user))
+        .route(
+            "/users/{id}",
+            get(get_user).patch(update_user).delete(delete_user),
+        )
         .route("/organization", get(organization))
         .route("/groups", get(list_groups))
+        .route(
+            "/rolemanagement/directory/roleassignments",
+            get(list_role_assignments).post(create_role_assignment),
+        )
+        .route(
+            "/rolemanagement/directory/roleassignments/{id}",
+            get(get_role_assignment).delete(delete_role_assignment),
+        )
         .route("/groups/{id}/members", get(list_members))
         .route("/groups/{id}/members/$ref", axum::routing::post(add_member))
         .route(
@@ -127,7 +163,11 @@ async fn authorize(
         PrincipalKind::User { home_tenant, .. } => home_tenant.unwrap_or(caller.tenant),
         PrincipalKind::App { .. } => caller.tenant,
     };
-    if home == caller.tenant && MEMBER_DEFAULTS.contains(&action) {
+    let known = !matches!(
+        decision,
+        Decision::Deny(gdap_domain::authz::DenyReason::UnknownPrincipal)
+    );
+    if home == caller.tenant && known && MEMBER_DEFAULTS.contains(&action) {
         return Ok(());
     }
     if home != caller.tenant {
@@ -576,4 +616,342 @@ pub async fn remove_member(
 ) -> ApiResult<StatusCode> {
     let user = UserId::parse(&member)?;
     change_member(&state, &caller, &id, user, false).await
+}
+
+/// A directory role held by a user, as Graph's `unifiedRoleAssignment` (tenant-wide scope).
+fn assignment_json(role: &gdap_domain::ids::RoleDefinitionId, user: &User) -> Value {
+    json!({
+        "id": format!("{role}_{}", user.id),
+        "roleDefinitionId": role,
+        "principalId": user.id,
+        "directoryScopeId": "/",
+    })
+}
+
+fn parse_assignment_id(raw: &str) -> ApiResult<(gdap_domain::ids::RoleDefinitionId, UserId)> {
+    let (r, u) = raw
+        .split_once('_')
+        .ok_or_else(|| ApiError::not_found("unifiedRoleAssignment", raw))?;
+    Ok((
+        gdap_domain::ids::RoleDefinitionId::parse(r)?,
+        UserId::parse(u)?,
+    ))
+}
+
+#[derive(serde::Deserialize)]
+pub struct AssignmentsQuery {
+    #[serde(rename = "$filter")]
+    filter: Option<String>,
+}
+
+/// `GET /roleManagement/directory/roleAssignments` (`$filter` on `principalId` or
+/// `roleDefinitionId` with `eq`).
+pub async fn list_role_assignments(
+    State(state): State<AppState>,
+    GraphCaller(caller): GraphCaller,
+    base: Base,
+    Query(q): Query<AssignmentsQuery>,
+) -> ApiResult<Response> {
+    authorize(&state, &caller, READ_ASSIGNMENTS, "roleAssignments").await?;
+    let filter = match q.filter.as_deref().map(str::trim) {
+        None => None,
+        Some(f) => {
+            let (prop, value) = f.split_once(" eq ").ok_or_else(|| {
+                ApiError::BadRequest(
+                    "`$filter` on role assignments supports `principalId eq '…'` and `roleDefinitionId eq '…'`".into(),
+                )
+            })?;
+            let value = value.trim().trim_matches('\'').to_lowercase();
+            match prop.trim() {
+                "principalId" | "roleDefinitionId" => Some((prop.trim().to_owned(), value)),
+                other => {
+                    return Err(ApiError::BadRequest(format!(
+                        "`$filter` on role assignments cannot use `{}`",
+                        other.chars().take(40).collect::<String>()
+                    )))
+                }
+            }
+        }
+    };
+    let mut out = Vec::new();
+    for u in state.store.users_of(caller.tenant).await? {
+        for r in &u.roles {
+            let keep = match &filter {
+                None => true,
+                Some((p, v)) if p == "principalId" => u.id.to_string() == *v,
+                Some((_, v)) => r.to_string() == *v,
+            };
+            if keep {
+                out.push(assignment_json(r, &u));
+            }
+        }
+    }
+    Ok(axum::Json(json!({
+        "@odata.context": format!("{}/$metadata#roleManagement/directory/roleAssignments", base.root()),
+        "value": out,
+    }))
+    .into_response())
+}
+
+/// `GET /roleManagement/directory/roleAssignments/{id}`.
+pub async fn get_role_assignment(
+    State(state): State<AppState>,
+    GraphCaller(caller): GraphCaller,
+    base: Base,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    authorize(&state, &caller, READ_ASSIGNMENTS, &id).await?;
+    let (role, user) = parse_assignment_id(&id)?;
+    let u = state
+        .store
+        .user(caller.tenant, user)
+        .await?
+        .filter(|u| u.roles.contains(&role))
+        .ok_or_else(|| ApiError::not_found("unifiedRoleAssignment", &id))?;
+    Ok(entity(
+        StatusCode::OK,
+        format!(
+            "{}/$metadata#roleManagement/directory/roleAssignments/$entity",
+            base.root()
+        ),
+        assignment_json(&role, &u),
+        None,
+    ))
+}
+
+async fn change_role(
+    state: &AppState,
+    caller: &Principal,
+    mut user: User,
+    role: gdap_domain::ids::RoleDefinitionId,
+    add: bool,
+) -> ApiResult<User> {
+    if add {
+        user.roles.push(role);
+    } else {
+        user.roles.retain(|r| *r != role);
+    }
+    let entry = AuditEntry {
+        at: state.now(),
+        actor: caller
+            .claims
+            .upn
+            .clone()
+            .unwrap_or_else(|| caller.claims.azp.clone()),
+        actor_tenant: None,
+        partner: None,
+        customer: Some(caller.tenant),
+        relationship: None,
+        assignment: None,
+        role: Some(role),
+        action: format!("roleAssignment.{}", if add { "create" } else { "delete" }),
+        target: user.id.to_string(),
+        result: "success".into(),
+    };
+    state.store.update_user(&user, vec![entry]).await?;
+    Ok(user)
+}
+
+/// `POST /roleManagement/directory/roleAssignments` with `roleDefinitionId`, `principalId` and
+/// `directoryScopeId: "/"`: gives a user of the tenant a built-in role.
+pub async fn create_role_assignment(
+    State(state): State<AppState>,
+    GraphCaller(caller): GraphCaller,
+    base: Base,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Response> {
+    let mut o = Obj::new(body, "unifiedRoleAssignment");
+    let role_raw = o.require_str("roleDefinitionId")?;
+    let principal_raw = o.require_str("principalId")?;
+    let scope = o
+        .take_str("directoryScopeId")?
+        .unwrap_or_else(|| "/".into());
+    o.finish(&["id"])?;
+    if scope != "/" {
+        return Err(ApiError::BadRequest(
+            "only the tenant-wide scope `directoryScopeId: \"/\"` is supported".into(),
+        ));
+    }
+    let role = gdap_domain::ids::RoleDefinitionId::parse(&role_raw)?;
+    if gdap_domain::roles::Catalogue::builtin()
+        .get(&role)
+        .is_none()
+    {
+        return Err(ApiError::BadRequest(format!(
+            "`{role}` is not a built-in role"
+        )));
+    }
+    authorize(
+        &state,
+        &caller,
+        "microsoft.directory/roleAssignments/create",
+        &principal_raw,
+    )
+    .await?;
+    let user = find_user(&state, caller.tenant, &principal_raw).await?;
+    if user.roles.contains(&role) {
+        return Err(ApiError::Conflict(
+            "the principal already holds this role".into(),
+        ));
+    }
+    let user = change_role(&state, &caller, user, role, true).await?;
+    let id = format!("{role}_{}", user.id);
+    Ok(entity(
+        StatusCode::CREATED,
+        format!(
+            "{}/$metadata#roleManagement/directory/roleAssignments/$entity",
+            base.root()
+        ),
+        assignment_json(&role, &user),
+        Some(format!(
+            "{}/roleManagement/directory/roleAssignments/{id}",
+            base.root()
+        )),
+    ))
+}
+
+/// `DELETE /roleManagement/directory/roleAssignments/{id}`.
+pub async fn delete_role_assignment(
+    State(state): State<AppState>,
+    GraphCaller(caller): GraphCaller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let (role, user) = parse_assignment_id(&id)?;
+    authorize(
+        &state,
+        &caller,
+        "microsoft.directory/roleAssignments/delete",
+        &id,
+    )
+    .await?;
+    let user = state
+        .store
+        .user(caller.tenant, user)
+        .await?
+        .filter(|u| u.roles.contains(&role))
+        .ok_or_else(|| ApiError::not_found("unifiedRoleAssignment", &id))?;
+    change_role(&state, &caller, user, role, false).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn who(caller: &Principal) -> String {
+    caller
+        .claims
+        .upn
+        .clone()
+        .unwrap_or_else(|| caller.claims.azp.clone())
+}
+
+fn user_audit(state: &AppState, caller: &Principal, action: &str, target: &User) -> AuditEntry {
+    AuditEntry {
+        at: state.now(),
+        actor: who(caller),
+        actor_tenant: None,
+        partner: None,
+        customer: Some(caller.tenant),
+        relationship: None,
+        assignment: None,
+        role: None,
+        action: action.to_owned(),
+        target: target.id.to_string(),
+        result: "success".into(),
+    }
+}
+
+/// `POST /users` with `displayName`, `userPrincipalName` (in the tenant's domain),
+/// `accountEnabled` and `passwordProfile.password`.
+pub async fn create_user(
+    State(state): State<AppState>,
+    GraphCaller(caller): GraphCaller,
+    base: Base,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Response> {
+    let mut o = Obj::new(body, "user");
+    let display_name = o.require_str("displayName")?;
+    let upn = o.require_str("userPrincipalName")?.trim().to_lowercase();
+    let enabled = o.take_bool("accountEnabled")?.unwrap_or(true);
+    let _ = o.take_str("mailNickname")?;
+    let _ = o.take_str("preferredLanguage")?;
+    let mut p = o
+        .take_obj("passwordProfile", "passwordProfile")?
+        .ok_or_else(|| ApiError::BadRequest("`passwordProfile` is required".into()))?;
+    let password = p.require_str("password")?;
+    let _ = p.take_bool("forceChangePasswordNextSignIn")?;
+    p.finish(&[])?;
+    o.finish(&["id"])?;
+    authorize(&state, &caller, "microsoft.directory/users/create", &upn).await?;
+    let tenant = state
+        .tenant(caller.tenant)
+        .await?
+        .ok_or_else(|| ApiError::not_found("organization", &caller.tenant.to_string()))?;
+    let (local, domain) = upn.split_once('@').unwrap_or(("", ""));
+    if local.is_empty()
+        || domain != tenant.domain
+        || upn.len() > 113
+        || !local
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-'".contains(c))
+    {
+        return Err(ApiError::BadRequest(format!(
+            "`userPrincipalName` must be `name@{}`",
+            tenant.domain
+        )));
+    }
+    let display_name = display_name.trim().to_owned();
+    if display_name.is_empty() || display_name.chars().count() > 256 {
+        return Err(ApiError::BadRequest(
+            "`displayName` must have 1 to 256 characters".into(),
+        ));
+    }
+    if password.chars().count() < 8 || password.len() > 256 {
+        return Err(ApiError::BadRequest(
+            "`passwordProfile.password` must have 8 to 256 characters".into(),
+        ));
+    }
+    let hash = tokio::task::spawn_blocking(move || hash_secret(&password))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let user = User {
+        id: UserId::new_random(),
+        tenant: caller.tenant,
+        user_principal_name: upn,
+        display_name,
+        password_hash: Some(hash),
+        roles: Vec::new(),
+        preferred_language: None,
+        account_enabled: enabled,
+    };
+    let entry = user_audit(&state, &caller, "user.create", &user);
+    state
+        .store
+        .create_user(&user, vec![entry])
+        .await
+        .map_err(|e| match e {
+            gdap_store::StoreError::Duplicate(_) => ApiError::Conflict(
+                "another object with the same `userPrincipalName` already exists".into(),
+            ),
+            other => other.into(),
+        })?;
+    Ok(entity(
+        StatusCode::CREATED,
+        format!("{}/$metadata#users/$entity", base.root()),
+        user_json(&user),
+        Some(format!("{}/users/{}", base.root(), user.id)),
+    ))
+}
+
+/// `DELETE /users/{id}`.
+pub async fn delete_user(
+    State(state): State<AppState>,
+    GraphCaller(caller): GraphCaller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    authorize(&state, &caller, "microsoft.directory/users/delete", &id).await?;
+    let user = find_user(&state, caller.tenant, &id).await?;
+    let entry = user_audit(&state, &caller, "user.delete", &user);
+    state
+        .store
+        .delete_user(caller.tenant, user.id, vec![entry])
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -213,7 +213,9 @@ impl DirectoryStore for SqlStore {
             .push(", password_hash = ")
             .bind(Param::OptText(user.password_hash.clone()))
             .push(", account_enabled = ")
-            .int(i64::from(user.account_enabled));
+            .int(i64::from(user.account_enabled))
+            .push(", roles = ")
+            .text(roles_json(&user.roles));
         q.push(" WHERE tenant_id = ")
             .text(user.tenant.to_string())
             .push(" AND id = ")
@@ -309,6 +311,97 @@ impl DirectoryStore for SqlStore {
             };
             self.notify(|o| o.directory_inserted(&batch));
         }
+        Ok(())
+    }
+
+    async fn create_user(
+        &self,
+        user: &User,
+        audit: Vec<gdap_domain::audit::AuditEntry>,
+    ) -> Result<(), StoreError> {
+        let mut q = Sql::new(
+            "INSERT INTO users (id, tenant_id, upn, display_name, password_hash, roles, preferred_language, account_enabled) VALUES (",
+        );
+        q.text(user.id.to_string())
+            .push(", ")
+            .text(user.tenant.to_string())
+            .push(", ")
+            .text(user.user_principal_name.to_lowercase())
+            .push(", ");
+        q.text(user.display_name.clone())
+            .push(", ")
+            .bind(Param::OptText(user.password_hash.clone()))
+            .push(", ")
+            .text(roles_json(&user.roles))
+            .push(", ");
+        q.bind(Param::OptText(user.preferred_language.clone()))
+            .push(", ")
+            .int(i64::from(user.account_enabled))
+            .push(")");
+        let mut steps = vec![Step {
+            sql: q,
+            checked: false,
+            on_unique: Some(StoreError::Duplicate(format!(
+                "user {}",
+                user.user_principal_name
+            ))),
+        }];
+        steps.extend(audit.iter().map(crate::audit::insert_step));
+        steps.extend(self.feed_steps(&gdap_store::ChangeRefs {
+            users: vec![(user.tenant, user.id)],
+            ..gdap_store::ChangeRefs::default()
+        }));
+        self.transaction(steps).await?;
+        let batch = DirectoryBatch {
+            users: vec![user.clone()],
+            ..DirectoryBatch::default()
+        };
+        self.notify(|o| o.directory_inserted(&batch));
+        Ok(())
+    }
+
+    async fn delete_user(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        audit: Vec<gdap_domain::audit::AuditEntry>,
+    ) -> Result<(), StoreError> {
+        let Some(old) = self.user(tenant, user).await? else {
+            return Err(StoreError::NotFound);
+        };
+        let mut members = Sql::new("DELETE FROM group_members WHERE user_id = ");
+        members.text(user.to_string());
+        let mut q = Sql::new("DELETE FROM users WHERE tenant_id = ");
+        q.text(tenant.to_string())
+            .push(" AND id = ")
+            .text(user.to_string());
+        let mut steps = vec![
+            Step::plain(members),
+            Step {
+                sql: q,
+                checked: true,
+                on_unique: None,
+            },
+        ];
+        steps.extend(audit.iter().map(crate::audit::insert_step));
+        steps.extend(self.feed_steps(&gdap_store::ChangeRefs {
+            users: vec![(tenant, user)],
+            ..gdap_store::ChangeRefs::default()
+        }));
+        match self.transaction(steps).await {
+            Err(StoreError::VersionConflict) => return Err(StoreError::NotFound),
+            other => other?,
+        }
+        // Observers see the account as one that can no longer act.
+        let gone = User {
+            account_enabled: false,
+            ..old
+        };
+        let batch = DirectoryBatch {
+            users: vec![gone],
+            ..DirectoryBatch::default()
+        };
+        self.notify(|o| o.directory_inserted(&batch));
         Ok(())
     }
 }

@@ -150,6 +150,21 @@ pub trait DirectoryStore: Send + Sync {
     async fn application(&self, client_id: ClientId) -> Result<Option<Application>, StoreError>;
     /// Inserts directory objects atomically.
     async fn insert_directory(&self, batch: DirectoryBatch) -> Result<(), StoreError>;
+    /// Adds a user, with the audit entries of the change, atomically (`Duplicate` when the
+    /// principal name is taken).
+    async fn create_user(
+        &self,
+        user: &User,
+        audit: Vec<gdap_domain::audit::AuditEntry>,
+    ) -> Result<(), StoreError>;
+    /// Deletes a user of a tenant and its group memberships, with the audit entries of the change,
+    /// atomically; `NotFound` when the user is not in that tenant.
+    async fn delete_user(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        audit: Vec<gdap_domain::audit::AuditEntry>,
+    ) -> Result<(), StoreError>;
     /// Every security group of a tenant, with members, by name.
     async fn groups_of(&self, tenant: TenantId) -> Result<Vec<Group>, StoreError>;
     /// Adds (`add`) or removes a member of a tenant's group, with the audit entries of the change,
@@ -163,7 +178,7 @@ pub trait DirectoryStore: Send + Sync {
         add: bool,
         audit: Vec<gdap_domain::audit::AuditEntry>,
     ) -> Result<(), StoreError>;
-    /// Replaces a user's display name, password hash and whether it may sign in, with the audit
+    /// Replaces a user's display name, password hash, directory roles and whether it may sign in, with the audit
     /// entries of the change, atomically; `NotFound` when the user is not in that tenant.
     async fn update_user(
         &self,

@@ -323,3 +323,207 @@ async fn a_partner_removing_its_technician_from_the_group_takes_effect_at_the_ne
     .await
     .assert_error(400, "@odata.id");
 }
+
+#[tokio::test]
+async fn role_assignments_give_and_take_a_customer_users_own_rights_at_once() {
+    let app = spawn_app().await;
+    let ga = app
+        .user_token(
+            "ga@customera.onmicrosoft.com",
+            "Ga-Pass-1",
+            "https://graph.microsoft.com/.default",
+        )
+        .await;
+    let member = app
+        .user_token(
+            "user@customera.onmicrosoft.com",
+            "User-Pass-1",
+            "https://graph.microsoft.com/.default",
+        )
+        .await;
+    const RA: &str = "/v1.0/roleManagement/directory/roleAssignments";
+    let listed = app.get(RA, &ga).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    assert!(
+        listed.text.contains(GA),
+        "the Global Administrator's own role is listed"
+    );
+    // A member without a role can neither read nor grant roles.
+    app.get(RA, &member)
+        .await
+        .assert_error(403, "roleAssignments/standard/read");
+    let user = app
+        .get("/v1.0/users/user@customera.onmicrosoft.com", &ga)
+        .await;
+    let user_id = user.body["id"].as_str().unwrap().to_owned();
+    let grant =
+        json!({"roleDefinitionId": USER_ADMIN, "principalId": user_id, "directoryScopeId": "/"});
+    app.send(Method::POST, RA, Some(&member), Some(grant.clone()), &[])
+        .await
+        .assert_error(403, "roleAssignments/create");
+    // The member cannot rename a colleague until the Global Administrator makes it User Administrator.
+    let colleague = "/v1.0/users/cdara@customera.onmicrosoft.com";
+    app.send(
+        Method::PATCH,
+        colleague,
+        Some(&member),
+        Some(json!({"displayName": "A"})),
+        &[],
+    )
+    .await
+    .assert_error(403, "roleLacksAction");
+    let created = app
+        .send(Method::POST, RA, Some(&ga), Some(grant.clone()), &[])
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let renamed = app
+        .send(
+            Method::PATCH,
+            colleague,
+            Some(&member),
+            Some(json!({"displayName": "B"})),
+            &[],
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::NO_CONTENT, "{}", renamed.text);
+    app.send(Method::POST, RA, Some(&ga), Some(grant), &[])
+        .await
+        .assert_error(409, "already holds");
+    let filtered = app
+        .get(&format!("{RA}?$filter=principalId eq '{user_id}'"), &ga)
+        .await;
+    assert_eq!(filtered.body["value"].as_array().unwrap().len(), 1);
+    // Taken away: the next call is refused.
+    let deleted = app
+        .send(Method::DELETE, &format!("{RA}/{id}"), Some(&ga), None, &[])
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text);
+    app.send(
+        Method::PATCH,
+        colleague,
+        Some(&member),
+        Some(json!({"displayName": "C"})),
+        &[],
+    )
+    .await
+    .assert_error(403, "roleLacksAction");
+    app.get(&format!("{RA}/{id}"), &ga)
+        .await
+        .assert_error(404, "not found");
+    for (body, needle) in [
+        (
+            json!({"roleDefinitionId": "00000000-0000-4000-8000-000000000000", "principalId": user_id}),
+            "built-in",
+        ),
+        (
+            json!({"roleDefinitionId": USER_ADMIN, "principalId": user_id, "directoryScopeId": "/administrativeUnits/x"}),
+            "scope",
+        ),
+        (json!({"principalId": user_id}), "roleDefinitionId"),
+    ] {
+        app.send(Method::POST, RA, Some(&ga), Some(body), &[])
+            .await
+            .assert_error(400, needle);
+    }
+}
+
+#[tokio::test]
+async fn an_administrator_creates_and_deletes_users_and_a_deleted_user_can_do_nothing() {
+    let app = spawn_app().await;
+    let ga = app
+        .user_token(
+            "ga@customera.onmicrosoft.com",
+            "Ga-Pass-1",
+            "https://graph.microsoft.com/.default",
+        )
+        .await;
+    let member = app
+        .user_token(
+            "user@customera.onmicrosoft.com",
+            "User-Pass-1",
+            "https://graph.microsoft.com/.default",
+        )
+        .await;
+    let body = json!({"accountEnabled": true, "displayName": "New Hire", "mailNickname": "newhire",
+        "userPrincipalName": "NewHire@customera.onmicrosoft.com",
+        "passwordProfile": {"forceChangePasswordNextSignIn": false, "password": "Hire-Pass-1"}});
+    app.send(
+        Method::POST,
+        "/v1.0/users",
+        Some(&member),
+        Some(body.clone()),
+        &[],
+    )
+    .await
+    .assert_error(403, "users/create");
+    let created = app
+        .send(
+            Method::POST,
+            "/v1.0/users",
+            Some(&ga),
+            Some(body.clone()),
+            &[],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    assert_eq!(
+        created.body["userPrincipalName"],
+        "newhire@customera.onmicrosoft.com"
+    );
+    app.send(Method::POST, "/v1.0/users", Some(&ga), Some(body), &[])
+        .await
+        .assert_error(409, "already exists");
+    let hire = app
+        .user_token(
+            "newhire@customera.onmicrosoft.com",
+            "Hire-Pass-1",
+            "https://graph.microsoft.com/.default",
+        )
+        .await;
+    assert_eq!(app.get("/v1.0/users", &hire).await.status, StatusCode::OK);
+    let other_domain = json!({"displayName": "X", "userPrincipalName": "x@customerb.onmicrosoft.com",
+        "passwordProfile": {"password": "Hire-Pass-1"}});
+    app.send(
+        Method::POST,
+        "/v1.0/users",
+        Some(&ga),
+        Some(other_domain),
+        &[],
+    )
+    .await
+    .assert_error(400, "customera.onmicrosoft.com");
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let deleted = app
+        .send(
+            Method::DELETE,
+            &format!("/v1.0/users/{id}"),
+            Some(&ga),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text);
+    // Its still-valid token no longer acts: the index treats the account as gone.
+    app.send(
+        Method::PATCH,
+        "/v1.0/users/user@customera.onmicrosoft.com",
+        Some(&hire),
+        Some(json!({"displayName": "Z"})),
+        &[],
+    )
+    .await
+    .assert_error(403, "unknownPrincipal");
+    app.get("/v1.0/users", &hire)
+        .await
+        .assert_error(403, "unknownPrincipal");
+    app.send(
+        Method::DELETE,
+        &format!("/v1.0/users/{id}"),
+        Some(&ga),
+        None,
+        &[],
+    )
+    .await
+    .assert_error(404, "not found");
+}
