@@ -155,6 +155,14 @@ impl Principal {
         })
     }
 
+    /// The caller as the audit record names it: a user's principal name or an app's client id.
+    pub fn actor_name(&self) -> String {
+        self.claims
+            .upn
+            .clone()
+            .unwrap_or_else(|| self.claims.azp.clone())
+    }
+
     /// Whether the caller holds a permission (application role or delegated scope).
     pub fn has_permission(&self, permission: &str) -> bool {
         match &self.kind {

@@ -443,24 +443,7 @@ pub async fn update_user(
                 .map_err(|e| ApiError::Internal(e.to_string()))?,
         );
     }
-    let who = caller
-        .claims
-        .upn
-        .clone()
-        .unwrap_or_else(|| caller.claims.azp.clone());
-    let entry = AuditEntry {
-        at: state.now(),
-        actor: who,
-        actor_tenant: None,
-        partner: None,
-        customer: Some(caller.tenant),
-        relationship: None,
-        assignment: None,
-        role: None,
-        action: "user.update".into(),
-        target,
-        result: "success".into(),
-    };
+    let entry = change_entry(&state, &caller, "user.update".into(), target);
     state.store.update_user(&user, vec![entry]).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -561,23 +544,12 @@ async fn change_member(
     if add && state.store.user(caller.tenant, user).await?.is_none() {
         return Err(ApiError::not_found("directoryObject", &user.to_string()));
     }
-    let entry = AuditEntry {
-        at: state.now(),
-        actor: caller
-            .claims
-            .upn
-            .clone()
-            .unwrap_or_else(|| caller.claims.azp.clone()),
-        actor_tenant: None,
-        partner: None,
-        customer: Some(caller.tenant),
-        relationship: None,
-        assignment: None,
-        role: None,
-        action: format!("group.members.{}", if add { "add" } else { "remove" }),
-        target: format!("{} {user}", g.id),
-        result: "success".into(),
-    };
+    let entry = change_entry(
+        state,
+        caller,
+        format!("group.members.{}", if add { "add" } else { "remove" }),
+        format!("{} {user}", g.id),
+    );
     state
         .store
         .set_member(caller.tenant, g.id, user, add, vec![entry])
@@ -732,21 +704,13 @@ async fn change_role(
         user.roles.retain(|r| *r != role);
     }
     let entry = AuditEntry {
-        at: state.now(),
-        actor: caller
-            .claims
-            .upn
-            .clone()
-            .unwrap_or_else(|| caller.claims.azp.clone()),
-        actor_tenant: None,
-        partner: None,
-        customer: Some(caller.tenant),
-        relationship: None,
-        assignment: None,
         role: Some(role),
-        action: format!("roleAssignment.{}", if add { "create" } else { "delete" }),
-        target: user.id.to_string(),
-        result: "success".into(),
+        ..change_entry(
+            state,
+            caller,
+            format!("roleAssignment.{}", if add { "create" } else { "delete" }),
+            user.id.to_string(),
+        )
     };
     state.store.update_user(&user, vec![entry]).await?;
     Ok(user)
@@ -834,26 +798,24 @@ pub async fn delete_role_assignment(
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn who(caller: &Principal) -> String {
-    caller
-        .claims
-        .upn
-        .clone()
-        .unwrap_or_else(|| caller.claims.azp.clone())
-}
-
-fn user_audit(state: &AppState, caller: &Principal, action: &str, target: &User) -> AuditEntry {
+/// The audit entry of a change the caller makes in its own tenant's directory.
+fn change_entry(
+    state: &AppState,
+    caller: &Principal,
+    action: String,
+    target: String,
+) -> AuditEntry {
     AuditEntry {
         at: state.now(),
-        actor: who(caller),
+        actor: caller.actor_name(),
         actor_tenant: None,
         partner: None,
         customer: Some(caller.tenant),
         relationship: None,
         assignment: None,
         role: None,
-        action: action.to_owned(),
-        target: target.id.to_string(),
+        action,
+        target,
         result: "success".into(),
     }
 }
@@ -921,7 +883,7 @@ pub async fn create_user(
         preferred_language: None,
         account_enabled: enabled,
     };
-    let entry = user_audit(&state, &caller, "user.create", &user);
+    let entry = change_entry(&state, &caller, "user.create".into(), user.id.to_string());
     state
         .store
         .create_user(&user, vec![entry])
@@ -948,7 +910,7 @@ pub async fn delete_user(
 ) -> ApiResult<StatusCode> {
     authorize(&state, &caller, "microsoft.directory/users/delete", &id).await?;
     let user = find_user(&state, caller.tenant, &id).await?;
-    let entry = user_audit(&state, &caller, "user.delete", &user);
+    let entry = change_entry(&state, &caller, "user.delete".into(), user.id.to_string());
     state
         .store
         .delete_user(caller.tenant, user.id, vec![entry])

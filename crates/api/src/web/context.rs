@@ -53,7 +53,8 @@ pub struct Web {
     pub origin: String,
     /// Whether cookies get the `Secure` attribute.
     pub secure: bool,
-    headers: HeaderMap,
+    /// The request came from another site (`Sec-Fetch-Site`) or another origin (`Origin`).
+    foreign_request: bool,
 }
 
 fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -104,6 +105,17 @@ impl FromRequestParts<AppState> for Web {
             .path_and_query()
             .map_or_else(|| "/".to_owned(), ToString::to_string);
         let origin = origin(state, parts);
+        let cross_site = parts
+            .headers
+            .get("sec-fetch-site")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v == "cross-site");
+        let foreign_origin = parts
+            .headers
+            .get(header::ORIGIN)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|o| o != "null" && !o.eq_ignore_ascii_case(&origin));
+        let foreign_request = cross_site || foreign_origin;
         let secure = origin.starts_with("https://") || is_loopback(&origin);
         let me = match cookie(&parts.headers, session::SESSION_COOKIE) {
             Some(raw) => session::load(state, raw).await.map_err(|e| {
@@ -146,7 +158,7 @@ impl FromRequestParts<AppState> for Web {
             path,
             origin,
             secure,
-            headers: parts.headers.clone(),
+            foreign_request,
         })
     }
 }
@@ -217,20 +229,10 @@ impl Web {
 
     /// Refuses a form without this visitor's CSRF token, or sent from another site.
     pub fn check_form(&self, form: &FormData) -> Result<(), Response> {
-        let cross_site = self
-            .headers
-            .get("sec-fetch-site")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v == "cross-site");
-        let foreign_origin = self
-            .headers
-            .get(header::ORIGIN)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|o| o != "null" && !o.eq_ignore_ascii_case(&self.origin));
         let token_ok = form
             .get(CSRF_FIELD)
             .is_some_and(|t| !self.new_csrf_cookie && same_token(t, &self.csrf));
-        if token_ok && !cross_site && !foreign_origin {
+        if token_ok && !self.foreign_request {
             Ok(())
         } else {
             Err(self.message(
