@@ -42,10 +42,14 @@ enum Event {
 }
 
 fn empty_index() -> AuthzIndex {
-    // The directory's actions are numbered from the start (wildcard grants cover some of them).
+    // The actions of the directory and billing APIs are numbered from the start (wildcard grants
+    // cover some of them).
     AuthzIndex::new(
         Catalogue::builtin(),
-        crate::directory::ACTIONS.iter().map(|(_, a)| *a),
+        crate::directory::ACTIONS
+            .iter()
+            .chain(crate::billing::ACTIONS)
+            .flat_map(|(_, a)| a.iter().copied()),
     )
 }
 

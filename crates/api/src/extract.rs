@@ -133,6 +133,54 @@ impl Obj {
         }
     }
 
+    /// Takes an optional whole-number property (null counts as absent).
+    pub fn take_i64(&mut self, key: &str) -> ApiResult<Option<i64>> {
+        match self.map.remove(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| {
+                ApiError::BadRequest(format!("`{}` must be a whole number", self.name(key)))
+            }),
+            Some(other) => Err(ApiError::BadRequest(format!(
+                "`{}` must be a number, not {}",
+                self.name(key),
+                kind_of(&other)
+            ))),
+        }
+    }
+
+    /// Takes an optional array of strings with at most `max` items (null counts as absent).
+    pub fn take_str_array(&mut self, key: &str, max: usize) -> ApiResult<Option<Vec<String>>> {
+        match self.map.remove(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Array(items)) => {
+                if items.len() > max {
+                    return Err(ApiError::BadRequest(format!(
+                        "`{}` has more than {max} items",
+                        self.name(key)
+                    )));
+                }
+                items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| match v {
+                        Value::String(s) => Ok(s),
+                        other => Err(ApiError::BadRequest(format!(
+                            "`{}[{i}]` must be a string, not {}",
+                            self.name(key),
+                            kind_of(&other)
+                        ))),
+                    })
+                    .collect::<ApiResult<Vec<_>>>()
+                    .map(Some)
+            }
+            Some(other) => Err(ApiError::BadRequest(format!(
+                "`{}` must be an array, not {}",
+                self.name(key),
+                kind_of(&other)
+            ))),
+        }
+    }
+
     /// Takes a required string property.
     pub fn require_str(&mut self, key: &str) -> ApiResult<String> {
         self.take_str(key)?

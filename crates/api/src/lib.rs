@@ -7,6 +7,7 @@ pub mod admincenter;
 pub mod audit;
 pub mod auth;
 pub mod authz;
+pub mod billing;
 pub mod clock;
 pub mod dev;
 pub mod directory;
@@ -44,6 +45,7 @@ pub fn app(state: AppState) -> Router {
         .nest("/v1.0", graph::routes())
         .nest("/beta", graph::routes())
         .merge(admincenter::routes())
+        .merge(billing::routes())
         .merge(token::routes())
         .merge(web::routes(state.config.dev))
         .merge(authz::routes())

@@ -2,7 +2,7 @@
 
 use utoipa::OpenApi;
 
-use crate::{admincenter, authz, dev, graph, token};
+use crate::{admincenter, authz, billing, dev, graph, token};
 
 /// gdap's HTTP API.
 #[derive(OpenApi)]
@@ -35,6 +35,13 @@ use crate::{admincenter, authz, dev, graph, token};
         admincenter::approve_invitation,
         admincenter::list_partners,
         admincenter::remove_roles,
+        billing::list_offers,
+        billing::purchase,
+        billing::list_products,
+        billing::list_invoices,
+        billing::list_licenses,
+        billing::get_notifications,
+        billing::update_notifications,
         authz::check,
         token::token,
         token::openid_configuration,
@@ -51,6 +58,7 @@ use crate::{admincenter, authz, dev, graph, token};
         (name = "operations", description = "Long-running operations"),
         (name = "delegatedAdminCustomers", description = "Customers with an active relationship"),
         (name = "admincenter", description = "The customer side: approve invitations, see partners, remove roles"),
+        (name = "billing", description = "The customer's billing area; partners acting on behalf of the customer may read only licenses and billing notifications"),
         (name = "authz", description = "Check and explain: may this user do this action in this tenant, and why"),
         (name = "token", description = "Entra-compatible token service"),
         (name = "development", description = "Only in development mode"),

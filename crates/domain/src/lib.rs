@@ -7,6 +7,7 @@
 pub mod assignment;
 pub mod audit;
 pub mod authz;
+pub mod billing;
 pub mod customer;
 pub mod directory;
 pub mod duration;

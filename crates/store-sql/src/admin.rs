@@ -13,6 +13,9 @@ use crate::SqlStore;
 const RESET_ORDER: &[&str] = &[
     "sessions",
     "activity",
+    "invoices",
+    "subscriptions",
+    "billing_notifications",
     "agreements",
     "partner_links",
     "outbox",

@@ -258,6 +258,70 @@ impl DirectoryStore for SqlStore {
         Ok(out)
     }
 
+    async fn create_group(
+        &self,
+        group: &Group,
+        audit: Vec<gdap_domain::audit::AuditEntry>,
+    ) -> Result<(), StoreError> {
+        let mut q = Sql::new("INSERT INTO security_groups (id, tenant_id, display_name) VALUES (");
+        q.text(group.id.to_string())
+            .push(", ")
+            .text(group.tenant.to_string())
+            .push(", ")
+            .text(group.display_name.clone())
+            .push(")");
+        let mut steps = vec![Step {
+            sql: q,
+            checked: false,
+            on_unique: Some(StoreError::Duplicate(format!("group {}", group.id))),
+        }];
+        steps.extend(audit.iter().map(crate::audit::insert_step));
+        steps.extend(self.feed_steps(&gdap_store::ChangeRefs {
+            groups: vec![(group.tenant, group.id)],
+            ..gdap_store::ChangeRefs::default()
+        }));
+        self.transaction(steps).await?;
+        let batch = DirectoryBatch {
+            groups: vec![Group {
+                members: Vec::new(),
+                ..group.clone()
+            }],
+            ..DirectoryBatch::default()
+        };
+        self.notify(|o| o.directory_inserted(&batch));
+        Ok(())
+    }
+
+    async fn delete_group(
+        &self,
+        tenant: TenantId,
+        group: GroupId,
+        audit: Vec<gdap_domain::audit::AuditEntry>,
+    ) -> Result<(), StoreError> {
+        let Some(old) = self.group(tenant, group).await? else {
+            return Err(StoreError::NotFound);
+        };
+        let mut members = Sql::new("DELETE FROM group_members WHERE group_id = ");
+        members.text(group.to_string());
+        let mut q = Sql::new("DELETE FROM security_groups WHERE tenant_id = ");
+        q.text(tenant.to_string())
+            .push(" AND id = ")
+            .text(group.to_string());
+        let refs = gdap_store::ChangeRefs {
+            groups: vec![(tenant, group)],
+            ..gdap_store::ChangeRefs::default()
+        };
+        // Observers see the group as one without members: it gives nobody access any more.
+        let gone = DirectoryBatch {
+            groups: vec![Group {
+                members: Vec::new(),
+                ..old
+            }],
+            ..DirectoryBatch::default()
+        };
+        self.remove_object(members, q, &audit, &refs, &gone).await
+    }
+
     async fn set_member(
         &self,
         tenant: TenantId,
@@ -375,33 +439,49 @@ impl DirectoryStore for SqlStore {
         q.text(tenant.to_string())
             .push(" AND id = ")
             .text(user.to_string());
+        let refs = gdap_store::ChangeRefs {
+            users: vec![(tenant, user)],
+            ..gdap_store::ChangeRefs::default()
+        };
+        // Observers see the account as one that can no longer act.
+        let gone = DirectoryBatch {
+            users: vec![User {
+                account_enabled: false,
+                ..old
+            }],
+            ..DirectoryBatch::default()
+        };
+        self.remove_object(members, q, &audit, &refs, &gone).await
+    }
+}
+
+impl SqlStore {
+    /// Deletes a directory object (`delete`, which must remove a row of the tenant) and its
+    /// memberships, with the audit entries and the feed entry of the change, atomically; then
+    /// shows observers the object as it is gone (`gone`). `NotFound` when no row was removed.
+    async fn remove_object(
+        &self,
+        memberships: Sql,
+        delete: Sql,
+        audit: &[gdap_domain::audit::AuditEntry],
+        refs: &gdap_store::ChangeRefs,
+        gone: &DirectoryBatch,
+    ) -> Result<(), StoreError> {
         let mut steps = vec![
-            Step::plain(members),
+            Step::plain(memberships),
             Step {
-                sql: q,
+                sql: delete,
                 checked: true,
                 on_unique: None,
             },
         ];
         steps.extend(audit.iter().map(crate::audit::insert_step));
-        steps.extend(self.feed_steps(&gdap_store::ChangeRefs {
-            users: vec![(tenant, user)],
-            ..gdap_store::ChangeRefs::default()
-        }));
+        steps.extend(self.feed_steps(refs));
         match self.transaction(steps).await {
             Err(StoreError::VersionConflict) => return Err(StoreError::NotFound),
             other => other?,
         }
-        // Observers see the account as one that can no longer act.
-        let gone = User {
-            account_enabled: false,
-            ..old
-        };
-        let batch = DirectoryBatch {
-            users: vec![gone],
-            ..DirectoryBatch::default()
-        };
-        self.notify(|o| o.directory_inserted(&batch));
+        self.notify(|o| o.directory_inserted(gone));
         Ok(())
     }
 }

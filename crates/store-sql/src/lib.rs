@@ -3,6 +3,7 @@
 
 mod admin;
 mod audit;
+mod billing;
 mod db;
 mod directory;
 mod feed;

@@ -13,6 +13,7 @@ const SQLITE: &[(i64, &str)] = &[
     (4, include_str!("../migrations/sqlite/0004_portal.sql")),
     (5, include_str!("../migrations/sqlite/0005_change_log.sql")),
     (6, include_str!("../migrations/sqlite/0006_audit.sql")),
+    (7, include_str!("../migrations/sqlite/0007_billing.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -24,6 +25,7 @@ const POSTGRES: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0005_change_log.sql"),
     ),
     (6, include_str!("../migrations/postgres/0006_audit.sql")),
+    (7, include_str!("../migrations/postgres/0007_billing.sql")),
 ];
 
 /// Splits a migration file into statements (on `;` at the end of a line).

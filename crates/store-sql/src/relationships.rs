@@ -593,6 +593,7 @@ impl RelationshipStore for SqlStore {
         steps.extend(changes.agreements.iter().map(crate::portal::agreement_step));
         steps.extend(changes.partner_links.iter().map(crate::portal::link_step));
         steps.extend(changes.activity.iter().map(crate::portal::activity_step));
+        steps.extend(changes.billing.iter().flat_map(crate::billing::steps));
         steps.extend(changes.audit.iter().map(crate::audit::insert_step));
         steps.extend(self.feed_steps(&gdap_store::ChangeRefs::of(&changes)));
         if steps.is_empty() {

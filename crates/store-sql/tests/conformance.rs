@@ -903,6 +903,93 @@ async fn audit_entries_are_sealed_once_in_order_into_a_chain_that_verifies(store
     assert_eq!(mine[0].actor, "actor5");
 }
 
+async fn purchases_invoices_billing_settings_and_created_groups_round_trip(store: SqlStore) {
+    use gdap_domain::billing;
+    use gdap_store::{BillingStore, BillingWrite};
+    let w = world(&store).await;
+    let mut bought = Vec::new();
+    for (n, sku) in ["SPB", "SPE_E3", "SPB"].iter().enumerate() {
+        let at = now() + time::Duration::minutes(n as i64);
+        let (sub, inv) = billing::purchase(w.customer, sku, 3, "ga@customer", true, at).unwrap();
+        bought.push((sub.clone(), inv.clone()));
+        store
+            .commit(Changes {
+                billing: vec![BillingWrite::Purchase(sub, inv)],
+                ..Changes::default()
+            })
+            .await
+            .unwrap();
+    }
+    let subs = store.subscriptions_of(w.customer).await.unwrap();
+    assert_eq!(
+        subs,
+        bought.iter().map(|(s, _)| s.clone()).collect::<Vec<_>>()
+    );
+    let invoices = store.invoices_of(w.customer).await.unwrap();
+    assert_eq!(invoices.len(), 3);
+    assert_eq!(invoices[0], bought[2].1, "newest first");
+    assert!(store.subscriptions_of(w.partner).await.unwrap().is_empty());
+    // A failed change set writes no purchase.
+    let (sub, inv) = billing::purchase(w.customer, "SPB", 1, "x", true, now()).unwrap();
+    let dup = bought[0].1.clone();
+    let failed = store
+        .commit(Changes {
+            billing: vec![
+                BillingWrite::Purchase(sub, inv),
+                BillingWrite::Purchase(bought[0].0.clone(), dup),
+            ],
+            ..Changes::default()
+        })
+        .await;
+    assert!(failed.is_err());
+    assert_eq!(store.subscriptions_of(w.customer).await.unwrap().len(), 3);
+    // Notification settings: none, then set, then replaced whole.
+    assert_eq!(store.billing_notifications(w.customer).await.unwrap(), None);
+    for (to, lang) in [(vec!["a@c.example".to_owned()], "ja"), (vec![], "en")] {
+        let n = billing::notifications(w.customer, to, lang, false).unwrap();
+        store
+            .commit(Changes {
+                billing: vec![BillingWrite::Notifications(n.clone())],
+                ..Changes::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            store.billing_notifications(w.customer).await.unwrap(),
+            Some(n)
+        );
+    }
+    // Groups: created empty, deleted with their members, only in their own tenant.
+    let g = Group {
+        id: GroupId::new_random(),
+        tenant: w.partner,
+        display_name: "Tier 2".into(),
+        members: vec![],
+    };
+    store.create_group(&g, vec![]).await.unwrap();
+    assert_eq!(store.group(w.partner, g.id).await.unwrap(), Some(g.clone()));
+    assert!(matches!(
+        store.delete_group(w.customer, g.id, vec![]).await,
+        Err(gdap_store::StoreError::NotFound)
+    ));
+    let admin = store
+        .group(w.partner, w.group)
+        .await
+        .unwrap()
+        .unwrap()
+        .members[0];
+    store
+        .set_member(w.partner, g.id, admin, true, vec![])
+        .await
+        .unwrap();
+    store.delete_group(w.partner, g.id, vec![]).await.unwrap();
+    assert_eq!(store.group(w.partner, g.id).await.unwrap(), None);
+    assert_eq!(
+        store.groups_of_user(w.partner, admin).await.unwrap().len(),
+        1
+    );
+}
+
 macro_rules! suite {
     ($($name:ident),+ $(,)?) => {
         mod sqlite {
@@ -942,6 +1029,7 @@ suite!(
     partner_profiles_and_preferred_languages_can_be_changed,
     a_shared_database_numbers_every_write_in_its_change_feed,
     audit_entries_are_sealed_once_in_order_into_a_chain_that_verifies,
+    purchases_invoices_billing_settings_and_created_groups_round_trip,
 );
 
 mod pg {

@@ -53,6 +53,20 @@ pub struct Changes {
     pub activity: Vec<gdap_domain::customer::Activity>,
     /// Audit entries to append (sealed into the hash chain shortly after).
     pub audit: Vec<gdap_domain::audit::AuditEntry>,
+    /// Purchases and billing settings to write.
+    pub billing: Vec<BillingWrite>,
+}
+
+/// A write to a tenant's billing area.
+#[derive(Debug, Clone)]
+pub enum BillingWrite {
+    /// A new subscription and its first invoice.
+    Purchase(
+        gdap_domain::billing::Subscription,
+        gdap_domain::billing::Invoice,
+    ),
+    /// A tenant's billing notification settings (replaced whole).
+    Notifications(gdap_domain::billing::BillingNotifications),
 }
 
 impl Changes {

@@ -7,11 +7,11 @@ pub mod error;
 pub mod lifecycle;
 pub mod traits;
 
-pub use changes::{Changes, Write};
+pub use changes::{BillingWrite, Changes, Write};
 pub use error::StoreError;
 pub use lifecycle::{Lifecycle, RunReport};
 pub use traits::{
-    AdminStore, AuditStore, AuthzSnapshot, AuthzSource, ChangeFeed, ChangeObserver, ChangeRefs,
-    ChangeWait, CustomerSummary, Delivery, DirectoryBatch, DirectoryStore, OutboxMail, OutboxStore,
-    Page, PortalStore, RelationshipStore, Session, Store, StoredKey,
+    AdminStore, AuditStore, AuthzSnapshot, AuthzSource, BillingStore, ChangeFeed, ChangeObserver,
+    ChangeRefs, ChangeWait, CustomerSummary, Delivery, DirectoryBatch, DirectoryStore, OutboxMail,
+    OutboxStore, Page, PortalStore, RelationshipStore, Session, Store, StoredKey,
 };

@@ -167,6 +167,21 @@ pub trait DirectoryStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// Every security group of a tenant, with members, by name.
     async fn groups_of(&self, tenant: TenantId) -> Result<Vec<Group>, StoreError>;
+    /// Adds an empty security group, with the audit entries of the change, atomically.
+    async fn create_group(
+        &self,
+        group: &Group,
+        audit: Vec<gdap_domain::audit::AuditEntry>,
+    ) -> Result<(), StoreError>;
+    /// Deletes a tenant's security group and its memberships, with the audit entries of the
+    /// change, atomically; `NotFound` when the group is not in that tenant. Access assignments
+    /// that name it no longer give anyone access.
+    async fn delete_group(
+        &self,
+        tenant: TenantId,
+        group: GroupId,
+        audit: Vec<gdap_domain::audit::AuditEntry>,
+    ) -> Result<(), StoreError>;
     /// Adds (`add`) or removes a member of a tenant's group, with the audit entries of the change,
     /// atomically; `NotFound` when the group is not in that tenant. Adding a present member or
     /// removing an absent one changes nothing and is not an error.
@@ -375,6 +390,26 @@ pub trait PortalStore: Send + Sync {
     ) -> Result<(), StoreError>;
 }
 
+/// A tenant's billing area; written through [`Changes::billing`](crate::Changes::billing).
+#[async_trait]
+pub trait BillingStore: Send + Sync {
+    /// A tenant's subscriptions, oldest first.
+    async fn subscriptions_of(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Vec<gdap_domain::billing::Subscription>, StoreError>;
+    /// A tenant's invoices, newest first.
+    async fn invoices_of(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Vec<gdap_domain::billing::Invoice>, StoreError>;
+    /// A tenant's billing notification settings, if it ever set them.
+    async fn billing_notifications(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Option<gdap_domain::billing::BillingNotifications>, StoreError>;
+}
+
 /// Told about every write a store made, once it is durable. In-memory views (the authorization
 /// index) stay current through it.
 pub trait ChangeObserver: Send + Sync {
@@ -441,6 +476,7 @@ pub trait Store:
     + AuthzSource
     + ChangeFeed
     + AuditStore
+    + BillingStore
 {
 }
 
@@ -453,6 +489,7 @@ impl<T> Store for T where
         + AuthzSource
         + ChangeFeed
         + AuditStore
+        + BillingStore
 {
 }
 

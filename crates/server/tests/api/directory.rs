@@ -11,38 +11,7 @@ const TECH: &str = "tech@partnerone.onmicrosoft.com";
 /// Makes Partner One's Helpdesk Agents hold Helpdesk Administrator in Customer A and returns a
 /// Graph token of the technician for Customer A.
 async fn technician_in_customer_a(app: &TestApp) -> String {
-    let p = app.partner().await;
-    let rel = app
-        .active_relationship(
-            &p,
-            relationship_body("Directory", Some(CUSTOMER_A), &[HELPDESK], "P30D", None),
-        )
-        .await;
-    let id = rel["id"].as_str().unwrap();
-    let a = app
-        .post(
-            &format!("{RELS}/{id}/accessAssignments"),
-            &p,
-            json!({"accessContainer": {"accessContainerId": HELPDESK_AGENTS, "accessContainerType": "securityGroup"},
-                   "accessDetails": {"unifiedRoles": [{"roleDefinitionId": HELPDESK}]}}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
-    app.advance("PT2S").await;
-    let t = app
-        .form_token(
-            "customera.onmicrosoft.com",
-            &[
-                ("grant_type", "password"),
-                ("client_id", "04b07795-8ddb-461a-bbee-02f9e1bf7b46"),
-                ("username", TECH),
-                ("password", "Tech-Pass-1"),
-                ("scope", "https://graph.microsoft.com/.default"),
-            ],
-        )
-        .await;
-    assert_eq!(t.status, StatusCode::OK, "{}", t.text);
-    t.body["access_token"].as_str().unwrap().to_owned()
+    app.technician_in_customer_a(&[HELPDESK]).await
 }
 
 #[tokio::test]
@@ -526,4 +495,189 @@ async fn an_administrator_creates_and_deletes_users_and_a_deleted_user_can_do_no
     )
     .await
     .assert_error(404, "not found");
+}
+
+#[tokio::test]
+async fn a_partner_creates_a_security_group_grants_it_gdap_roles_and_deleting_it_takes_the_access_away(
+) {
+    let app = spawn_app().await;
+    let admin = app
+        .user_token(
+            "admin@partnerone.onmicrosoft.com",
+            "Admin-Pass-1",
+            "https://graph.microsoft.com/.default",
+        )
+        .await;
+    let created = app
+        .post(
+            "/v1.0/groups",
+            &admin,
+            json!({"displayName": "Tier 2 technicians", "mailNickname": "tier2", "securityEnabled": true, "mailEnabled": false}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let group = created.body["id"].as_str().unwrap().to_owned();
+    assert!(created.header("location").unwrap().ends_with(&group));
+    let got = app.get(&format!("/v1.0/groups/{group}"), &admin).await;
+    assert_eq!(got.body["displayName"], "Tier 2 technicians");
+    let member = app
+        .post(
+            &format!("/v1.0/groups/{group}/members/$ref"),
+            &admin,
+            json!({"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/11111111-0000-4000-8000-000000000002"}),
+        )
+        .await;
+    assert_eq!(member.status, StatusCode::NO_CONTENT, "{}", member.text);
+
+    // The new group is granted Helpdesk Administrator in Customer A.
+    let p = app.partner().await;
+    let rel = app
+        .active_relationship(
+            &p,
+            relationship_body("Tier 2", Some(CUSTOMER_A), &[HELPDESK], "P30D", None),
+        )
+        .await;
+    let a = app
+        .post(
+            &format!("{RELS}/{}/accessAssignments", rel["id"].as_str().unwrap()),
+            &p,
+            json!({"accessContainer": {"accessContainerId": group, "accessContainerType": "securityGroup"},
+                   "accessDetails": {"unifiedRoles": [{"roleDefinitionId": HELPDESK}]}}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    app.advance("PT2S").await;
+    let tech = app.technician_token().await;
+    let reset = |token: String| {
+        let app = &app;
+        async move {
+            app.send(
+                Method::PATCH,
+                "/v1.0/users/user@customera.onmicrosoft.com",
+                Some(&token),
+                Some(json!({"passwordProfile": {"password": "Another-Pass-9"}})),
+                &[],
+            )
+            .await
+        }
+    };
+    assert_eq!(reset(tech.clone()).await.status, StatusCode::NO_CONTENT);
+
+    // Deleting the group ends the access at the next call.
+    let gone = app
+        .send(
+            Method::DELETE,
+            &format!("/v1.0/groups/{group}"),
+            Some(&admin),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT, "{}", gone.text);
+    reset(tech).await.assert_error(403, "noAssignmentForUser");
+    app.get(&format!("/v1.0/groups/{group}"), &admin)
+        .await
+        .assert_error(404, "group");
+}
+
+#[tokio::test]
+async fn group_creation_refuses_other_kinds_reserved_names_bad_input_and_users_without_the_role() {
+    let app = spawn_app().await;
+    let admin = app
+        .user_token(
+            "admin@partnerone.onmicrosoft.com",
+            "Admin-Pass-1",
+            "https://graph.microsoft.com/.default",
+        )
+        .await;
+    let before = app.get("/v1.0/groups", &admin).await.body["value"].clone();
+    let ok = json!({"displayName": "Desk", "mailNickname": "desk", "securityEnabled": true, "mailEnabled": false});
+    let with = |k: &str, v: serde_json::Value| {
+        let mut b = ok.clone();
+        b[k] = v;
+        b
+    };
+    for (body, needle) in [
+        (with("mailEnabled", json!(true)), "security groups only"),
+        (
+            with("securityEnabled", json!(false)),
+            "security groups only",
+        ),
+        (
+            with("groupTypes", json!(["Unified"])),
+            "security groups only",
+        ),
+        (with("groupTypes", json!("Unified")), "array"),
+        (with("displayName", json!("AdminAgents")), "built-in"),
+        (with("displayName", json!("helpdeskagents")), "built-in"),
+        (with("displayName", json!("")), "displayName"),
+        (with("displayName", json!("a\nb")), "displayName"),
+        (with("mailNickname", json!("has space")), "mailNickname"),
+        (with("mailNickname", json!(null)), "mailNickname"),
+        (with("visibility", json!("Private")), "visibility"),
+    ] {
+        app.post("/v1.0/groups", &admin, body)
+            .await
+            .assert_error(400, needle);
+    }
+    // The built-in groups cannot be deleted; unknown and malformed ids are refused.
+    app.send(
+        Method::DELETE,
+        &format!("/v1.0/groups/{ADMIN_AGENTS}"),
+        Some(&admin),
+        None,
+        &[],
+    )
+    .await
+    .assert_error(400, "built-in");
+    app.send(
+        Method::DELETE,
+        "/v1.0/groups/11111111-aaaa-4aaa-8aaa-00000000ffff",
+        Some(&admin),
+        None,
+        &[],
+    )
+    .await
+    .assert_error(404, "group");
+    app.send(Method::DELETE, "/v1.0/groups/nope", Some(&admin), None, &[])
+        .await
+        .assert_error(400, "group id");
+    // A user without a directory role may not create groups, nor may a reader application.
+    let agent = app
+        .user_token(
+            "agent@partnerone.onmicrosoft.com",
+            "Agent-Pass-1",
+            "https://graph.microsoft.com/.default",
+        )
+        .await;
+    app.post("/v1.0/groups", &agent, ok.clone())
+        .await
+        .assert_error(403, "roleLacksAction");
+    let reader = app
+        .app_token(
+            PARTNER,
+            "11111111-cccc-4ccc-8ccc-000000000002",
+            "reader-secret",
+        )
+        .await;
+    app.post("/v1.0/groups", &reader, ok.clone())
+        .await
+        .assert_error(403, "Group.ReadWrite.All");
+    // Another tenant's group is not found, for reading and for deleting.
+    let b = app.customer_b_admin_graph().await;
+    app.get(&format!("/v1.0/groups/{HELPDESK_AGENTS}"), &b)
+        .await
+        .assert_error(404, "group");
+    app.send(
+        Method::DELETE,
+        &format!("/v1.0/groups/{HELPDESK_AGENTS}"),
+        Some(&b),
+        None,
+        &[],
+    )
+    .await
+    .assert_error(404, "group");
+    // Nothing was created by any refused request.
+    let groups = app.get("/v1.0/groups", &admin).await;
+    assert_eq!(groups.body["value"], before);
 }

@@ -297,6 +297,53 @@ impl TestApp {
         r.body["access_token"].as_str().expect("token").to_owned()
     }
 
+    /// Makes Partner One's Helpdesk Agents (the technician `tech@partnerone…`) hold `roles` in
+    /// Customer A through an active GDAP relationship and returns the technician's Graph token
+    /// for Customer A.
+    pub async fn technician_in_customer_a(&self, roles: &[&str]) -> String {
+        let p = self.partner().await;
+        let rel = self
+            .active_relationship(
+                &p,
+                relationship_body("Directory", Some(CUSTOMER_A), roles, "P30D", None),
+            )
+            .await;
+        let id = rel["id"].as_str().unwrap();
+        let unified: Vec<Value> = roles
+            .iter()
+            .map(|r| json!({"roleDefinitionId": r}))
+            .collect();
+        let a = self
+        .post(
+            &format!("{RELS}/{id}/accessAssignments"),
+            &p,
+            json!({"accessContainer": {"accessContainerId": HELPDESK_AGENTS, "accessContainerType": "securityGroup"},
+                   "accessDetails": {"unifiedRoles": unified}}),
+        )
+        .await;
+        assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+        self.advance("PT2S").await;
+        self.technician_token().await
+    }
+
+    /// The technician `tech@partnerone…` signs in to Customer A with its partner credentials.
+    pub async fn technician_token(&self) -> String {
+        let t = self
+            .form_token(
+                "customera.onmicrosoft.com",
+                &[
+                    ("grant_type", "password"),
+                    ("client_id", "04b07795-8ddb-461a-bbee-02f9e1bf7b46"),
+                    ("username", "tech@partnerone.onmicrosoft.com"),
+                    ("password", "Tech-Pass-1"),
+                    ("scope", "https://graph.microsoft.com/.default"),
+                ],
+            )
+            .await;
+        assert_eq!(t.status, StatusCode::OK, "{}", t.text);
+        t.body["access_token"].as_str().unwrap().to_owned()
+    }
+
     /// Partner One's writer application.
     pub async fn partner(&self) -> String {
         self.app_token(

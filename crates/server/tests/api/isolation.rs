@@ -354,6 +354,45 @@ async fn ten_thousand_cross_tenant_requests_find_no_leak() {
             }
         }
     }
+    // Partner One's security groups: read, deleted, or joined by anyone else.
+    for (name, token) in &callers {
+        if name.starts_with("partner one") {
+            continue;
+        }
+        for group in [ADMIN_AGENTS, HELPDESK_AGENTS] {
+            for v in ["/v1.0", "/beta"] {
+                let needles = vec![format!("\"id\":\"{group}\"")];
+                matrix.push((
+                    token.clone(),
+                    Method::GET,
+                    format!("{v}/groups/{group}"),
+                    None,
+                    needles.clone(),
+                ));
+                matrix.push((
+                    token.clone(),
+                    Method::GET,
+                    format!("{v}/groups/{group}/members"),
+                    None,
+                    needles.clone(),
+                ));
+                matrix.push((
+                    token.clone(),
+                    Method::DELETE,
+                    format!("{v}/groups/{group}"),
+                    None,
+                    needles.clone(),
+                ));
+                matrix.push((
+                    token.clone(),
+                    Method::POST,
+                    format!("{v}/groups/{group}/members/$ref"),
+                    Some(json!({"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/33333333-0000-4000-8000-000000000002"})),
+                    needles.clone(),
+                ));
+            }
+        }
+    }
     assert!(matrix.len() >= 10_000, "only {} requests", matrix.len());
 
     let total = matrix.len();
@@ -405,7 +444,21 @@ async fn ten_thousand_cross_tenant_requests_find_no_leak() {
             .collect::<Vec<_>>()
             .join("\n")
     );
-    // Nothing changed for either owner.
+    // Nothing changed for either owner, Partner One's groups included.
+    let partner_admin = app
+        .user_token(
+            "admin@partnerone.onmicrosoft.com",
+            "Admin-Pass-1",
+            "https://graph.microsoft.com/.default",
+        )
+        .await;
+    for group in [ADMIN_AGENTS, HELPDESK_AGENTS] {
+        let members = app
+            .get(&format!("/v1.0/groups/{group}/members"), &partner_admin)
+            .await;
+        assert_eq!(members.status, StatusCode::OK, "{}", members.text);
+        assert_eq!(members.body["value"].as_array().unwrap().len(), 1);
+    }
     assert_eq!(before(p1).await, seen1);
     assert_eq!(before(p2).await, seen2);
     println!("{total} cross-tenant requests, no leak");

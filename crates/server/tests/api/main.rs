@@ -7,6 +7,7 @@
 
 mod authz;
 mod bad_input;
+mod billing;
 mod directory;
 mod helpers;
 mod isolation;
