@@ -40,9 +40,22 @@ impl Default for ApiConfig {
     }
 }
 
-/// Everything handlers share.
+/// Everything handlers share: one pointer, so that handing it to each request costs one
+/// reference count.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] points to.
+#[derive(Clone)]
+pub struct Shared {
     /// Storage.
     pub store: Arc<dyn Store>,
     /// Token signing keys.
@@ -142,7 +155,7 @@ impl AppState {
             Some(c) => c.clone(),
             None => Arc::new(crate::clock::SystemClock),
         };
-        Self {
+        Self(Arc::new(Shared {
             authz: crate::authz::attach(&store),
             lifecycle: Lifecycle::new(store.clone(), config.timings),
             store,
@@ -157,7 +170,7 @@ impl AppState {
             tenants: Arc::new(TenantCache::default()),
             mailer: None,
             config: Arc::new(config),
-        }
+        }))
     }
 
     /// A tenant by id, through the short-lived cache.
@@ -175,7 +188,7 @@ impl AppState {
 
     /// Delivers the outbox through `mailer`.
     pub fn with_mailer(mut self, mailer: Arc<dyn crate::mailer::MailTransport>) -> Self {
-        self.mailer = Some(mailer);
+        Arc::make_mut(&mut self.0).mailer = Some(mailer);
         self
     }
 

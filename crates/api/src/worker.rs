@@ -8,6 +8,11 @@ use crate::state::AppState;
 /// How often the worker looks for due steps when nothing wakes it.
 pub const TICK: Duration = Duration::from_millis(250);
 
+/// The lease under which one node at a time runs the lifecycle and seals the audit record; the
+/// holder renews it every tick, and another node takes over once a holder has been silent this
+/// long.
+pub const LEASE: (&str, Duration) = ("lifecycle", Duration::from_secs(10));
+
 /// Runs the lifecycle, and delivers the outbox, until `shutdown` completes: on every tick and
 /// whenever a change wakes it.
 pub async fn run(state: AppState, shutdown: impl Future<Output = ()>) {
@@ -22,10 +27,21 @@ pub async fn run(state: AppState, shutdown: impl Future<Output = ()>) {
         if let Err(e) = state.sync_clock().await {
             tracing::warn!(error = %e, "reading the shared clock failed");
         }
-        match state.run_lifecycle(None).await {
-            Ok(r) if r.total() > 0 => tracing::debug!(steps = r.total(), "lifecycle ran"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "lifecycle run failed; retrying"),
+        // With several nodes, one runs the lifecycle at a time: the others would only race it for
+        // the same rows (each step is applied once either way, by its version check).
+        let holder = match state.store.try_lease(LEASE.0, LEASE.1).await {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::warn!(error = %e, "renewing the lifecycle lease failed; retrying");
+                false
+            }
+        };
+        if holder {
+            match state.run_lifecycle(None).await {
+                Ok(r) if r.total() > 0 => tracing::debug!(steps = r.total(), "lifecycle ran"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "lifecycle run failed; retrying"),
+            }
         }
         // Other nodes' writes reach this node's authorization index by a periodic reload.
         if let Some(every) = state.config.authz_reload {
@@ -36,8 +52,10 @@ pub async fn run(state: AppState, shutdown: impl Future<Output = ()>) {
                 }
             }
         }
-        if let Err(e) = state.store.seal_audit(1000).await {
-            tracing::warn!(error = %e, "sealing the audit record failed; retrying");
+        if holder {
+            if let Err(e) = state.store.seal_audit(1000).await {
+                tracing::warn!(error = %e, "sealing the audit record failed; retrying");
+            }
         }
         if let Some(mailer) = &state.mailer {
             if let Err(e) = crate::mailer::deliver_due(&state, mailer.as_ref()).await {

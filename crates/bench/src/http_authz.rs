@@ -13,7 +13,7 @@ use gdap_store::{Changes, RelationshipStore, Write};
 use gdap_store_sql::SqlStore;
 use serde_json::{json, Value};
 
-use crate::start;
+use crate::{start, start_cmd};
 
 const PARTNER: &str = "8777b240-c6f0-4469-9e98-a3205431b836";
 const CLIENT_ID: &str = "2f0c6f5e-3c1a-4b7e-9d2a-6a1b0c9d8e01";
@@ -136,8 +136,17 @@ fn parse_wrk(out: &str) -> anyhow::Result<(f64, f64, f64)> {
     Ok((rps, pct("50%")?, pct("99%")?))
 }
 
-fn wrk(args: &[&str]) -> anyhow::Result<(f64, f64, f64)> {
-    let out = Command::new("wrk")
+/// Runs wrk (1 thread, 32 connections, 10 s), on CPU `cpu` when given.
+fn wrk(cpu: Option<&str>, args: &[&str]) -> anyhow::Result<(f64, f64, f64)> {
+    let mut cmd = match cpu {
+        Some(c) => {
+            let mut t = Command::new("taskset");
+            t.args(["-c", c, "wrk"]);
+            t
+        }
+        None => Command::new("wrk"),
+    };
+    let out = cmd
         .args(["-t1", "-c32", "-d10s", "--latency"])
         .args(args)
         .output()
@@ -224,29 +233,51 @@ pub async fn run(gdap: &str, dir: &std::path::Path) -> anyhow::Result<()> {
     let empty_lua = dir.join("empty.lua");
     std::fs::write(&check_lua, script("POST", "/authz/v1/check"))?;
     std::fs::write(&empty_lua, script("GET", "/healthz"))?;
-    let empty = wrk(&[
-        "-s",
-        empty_lua.to_str().context("path")?,
-        &format!("{}/healthz", server.base),
-    ])?;
-    let check = wrk(&[
-        "-s",
-        check_lua.to_str().context("path")?,
-        &format!("{}/authz/v1/check", server.base),
-    ])?;
-    println!("| over HTTP, 32 connections | requests/s | p50 | p99 |");
-    println!("|---|---|---|---|");
-    println!(
-        "| `GET /healthz` (empty handler) | {:.0} | {:.2} ms | {:.2} ms |",
-        empty.0, empty.1, empty.2
-    );
-    println!(
-        "| `POST /authz/v1/check` ({allowed} of 1,000 bodies allowed) | {:.0} | {:.2} ms | {:.2} ms |",
-        check.0, check.1, check.2
-    );
-    println!(
-        "\nratio: {:.0} % of the empty handler",
-        check.0 * 100.0 / empty.0
-    );
+    let check_lua = check_lua.to_str().context("path")?;
+    let empty_lua = empty_lua.to_str().context("path")?;
+    // Two layouts: the scheduler's own (server threads and wrk share both cores), and pinned (the
+    // server on CPU 0 with one runtime thread, wrk on CPU 1), so the load generator never
+    // preempts the server.
+    let mut server = Some(server);
+    for pinned in [false, true] {
+        let (server, wrk_cpu) = if pinned {
+            drop(server.take());
+            let mut cmd = Command::new("taskset");
+            cmd.args(["-c", "0", gdap])
+                .args(args)
+                .env("TOKIO_WORKER_THREADS", "1");
+            (start_cmd(cmd, "gdap listening on ")?.0, Some("1"))
+        } else {
+            (server.take().context("server")?, None)
+        };
+        let empty = wrk(
+            wrk_cpu,
+            &["-s", empty_lua, &format!("{}/healthz", server.base)],
+        )?;
+        let check = wrk(
+            wrk_cpu,
+            &["-s", check_lua, &format!("{}/authz/v1/check", server.base)],
+        )?;
+        let layout = if pinned {
+            "pinned: server on CPU 0 (one runtime thread), wrk on CPU 1"
+        } else {
+            "unpinned: server (two runtime threads) and wrk share both CPUs"
+        };
+        println!("\n{layout}\n");
+        println!("| over HTTP, 32 connections | requests/s | p50 | p99 |");
+        println!("|---|---|---|---|");
+        println!(
+            "| `GET /healthz` (empty handler) | {:.0} | {:.2} ms | {:.2} ms |",
+            empty.0, empty.1, empty.2
+        );
+        println!(
+            "| `POST /authz/v1/check` ({allowed} of 1,000 bodies allowed) | {:.0} | {:.2} ms | {:.2} ms |",
+            check.0, check.1, check.2
+        );
+        println!(
+            "\nratio: {:.0} % of the empty handler",
+            check.0 * 100.0 / empty.0
+        );
+    }
     Ok(())
 }

@@ -124,12 +124,15 @@ impl Drop for Server {
 }
 
 fn start(gdap: &str, args: &[&str], banner: &str) -> anyhow::Result<(Server, Duration)> {
+    let mut cmd = Command::new(gdap);
+    cmd.args(args);
+    start_cmd(cmd, banner)
+}
+
+/// Starts a prepared command that prints `banner` and the address once it listens.
+fn start_cmd(mut cmd: Command, banner: &str) -> anyhow::Result<(Server, Duration)> {
     let t0 = Instant::now();
-    let mut child = Command::new(gdap)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()?;
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn()?;
     let out = child.stdout.take().context("stdout")?;
     let mut reader = BufReader::new(out);
     let mut line = String::new();
@@ -290,6 +293,54 @@ async fn create_and_lock(
     Ok(())
 }
 
+/// CPU seconds (user + system) of one process, from `/proc/{pid}/stat`.
+fn cpu_secs(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start at `) `.
+    let rest = stat.rsplit_once(") ").map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of the line, 11 and 12 after the name.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// CPU seconds so far of: PostgreSQL's processes, the gdap nodes, this client, and the whole
+/// machine (from `/proc/stat`).
+fn cpu_split(nodes: &[u32]) -> [f64; 4] {
+    let mut db = 0.0;
+    if let Ok(dir) = std::fs::read_dir("/proc") {
+        for e in dir.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.chars().all(|c| c.is_ascii_digit())
+                && std::fs::read_to_string(format!("/proc/{name}/comm"))
+                    .is_ok_and(|c| c.trim() == "postgres")
+            {
+                db += cpu_secs(&name);
+            }
+        }
+    }
+    let gdap: f64 = nodes.iter().map(|p| cpu_secs(&p.to_string())).sum();
+    let me = cpu_secs("self");
+    let all = std::fs::read_to_string("/proc/stat")
+        .unwrap_or_default()
+        .lines()
+        .next()
+        .map_or(0.0, |l| {
+            let v: Vec<f64> = l
+                .split_whitespace()
+                .skip(1)
+                .filter_map(|x| x.parse().ok())
+                .collect();
+            // user, nice, system, irq, softirq, steal (idle and iowait left out).
+            [0, 1, 2, 5, 6, 7]
+                .iter()
+                .filter_map(|&i| v.get(i))
+                .sum::<f64>()
+                / 100.0
+        });
+    [db, gdap, me, all]
+}
+
 fn rss_mb(pid: u32) -> (f64, f64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let field = |name: &str| {
@@ -442,6 +493,10 @@ async fn main() -> anyhow::Result<()> {
     let workers = 32;
     let lat = Arc::new(std::sync::Mutex::new(Samples::default()));
     let token_arc = Arc::new(token.clone());
+    let node_pids: Vec<u32> = std::iter::once(server.child.id())
+        .chain(others.iter().map(|o| o.child.id()))
+        .collect();
+    let cpu_before = cpu_split(&node_pids);
     let t = Instant::now();
     let mut tasks = Vec::new();
     let bases: Vec<String> = std::iter::once(server.base.clone())
@@ -461,6 +516,7 @@ async fn main() -> anyhow::Result<()> {
         task.await??;
     }
     let secs = t.elapsed().as_secs_f64();
+    let cpu_after = cpu_split(&node_pids);
     let done = (total / workers) * workers;
     let mut l = std::mem::take(&mut *lat.lock().map_err(|_| anyhow::anyhow!("poisoned"))?);
     report.push_str(&format!(
@@ -470,6 +526,14 @@ async fn main() -> anyhow::Result<()> {
         pct(&mut l.server, 0.99),
         pct(&mut l.client, 0.5),
         pct(&mut l.client, 0.99)
+    ));
+    let used = |i: usize| (cpu_after[i] - cpu_before[i]) / secs;
+    report.push_str(&format!(
+        "\nCPU used during it, in cores (of 2): database {:.2}, gdap nodes {:.2}, the client {:.2}, other {:.2}\n",
+        used(0),
+        used(1),
+        used(2),
+        used(3) - used(0) - used(1) - used(2),
     ));
     let (rss, hwm) = rss_mb(server.child.id());
     report.push_str(&format!(

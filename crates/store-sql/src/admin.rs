@@ -86,6 +86,34 @@ impl AdminStore for SqlStore {
         self.transaction(vec![Step::plain(q)]).await
     }
 
+    async fn try_lease(&self, name: &str, ttl: std::time::Duration) -> Result<bool, StoreError> {
+        if self.dialect() != crate::Dialect::Postgres {
+            return Ok(true);
+        }
+        let now = time::OffsetDateTime::now_utc();
+        let mut q = Sql::new("INSERT INTO leases (name, holder, until) VALUES (");
+        q.text(name)
+            .push(", ")
+            .text(self.node.to_string())
+            .push(", ")
+            .int(to_micros(now + ttl))
+            .push(
+                ") ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until \
+                 WHERE leases.holder = excluded.holder OR leases.until < ",
+            )
+            .int(to_micros(now));
+        let step = Step {
+            sql: q,
+            checked: true,
+            on_unique: None,
+        };
+        match self.transaction(vec![step]).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::VersionConflict) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     async fn reset(&self) -> Result<(), StoreError> {
         let mut steps: Vec<Step> = RESET_ORDER
             .iter()

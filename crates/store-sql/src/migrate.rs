@@ -14,6 +14,7 @@ const SQLITE: &[(i64, &str)] = &[
     (5, include_str!("../migrations/sqlite/0005_change_log.sql")),
     (6, include_str!("../migrations/sqlite/0006_audit.sql")),
     (7, include_str!("../migrations/sqlite/0007_billing.sql")),
+    (8, include_str!("../migrations/sqlite/0008_leases.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -26,6 +27,7 @@ const POSTGRES: &[(i64, &str)] = &[
     ),
     (6, include_str!("../migrations/postgres/0006_audit.sql")),
     (7, include_str!("../migrations/postgres/0007_billing.sql")),
+    (8, include_str!("../migrations/postgres/0008_leases.sql")),
 ];
 
 /// Splits a migration file into statements (on `;` at the end of a line).

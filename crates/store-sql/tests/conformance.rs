@@ -1032,11 +1032,40 @@ suite!(
     purchases_invoices_billing_settings_and_created_groups_round_trip,
 );
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_node_at_a_time_holds_a_lease_until_its_holder_falls_silent() {
+    use gdap_store::AdminStore;
+    use std::time::Duration;
+    // SQLite has one node, which always holds it.
+    let single = SqlStore::in_memory().await.unwrap();
+    assert!(single
+        .try_lease("lifecycle", Duration::from_secs(10))
+        .await
+        .unwrap());
+    let Some(db) = pg::fresh().await else { return };
+    let other = SqlStore::connect(&db.url).await.unwrap();
+    let short = Duration::from_millis(400);
+    assert!(db.store.try_lease("lifecycle", short).await.unwrap());
+    assert!(!other.try_lease("lifecycle", short).await.unwrap());
+    // Renewing keeps it; another lease name is independent.
+    assert!(db.store.try_lease("lifecycle", short).await.unwrap());
+    assert!(other.try_lease("another", short).await.unwrap());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(other
+        .try_lease("lifecycle", Duration::from_secs(10))
+        .await
+        .unwrap());
+    assert!(!db.store.try_lease("lifecycle", short).await.unwrap());
+    drop(other);
+    db.drop().await;
+}
+
 mod pg {
     use gdap_store_sql::SqlStore;
 
     pub struct FreshDb {
         pub store: SqlStore,
+        pub url: String,
         admin_url: String,
         name: String,
     }
@@ -1050,11 +1079,13 @@ mod pg {
             .rsplit_once('/')
             .map(|(b, _)| b.to_owned())
             .unwrap_or(admin_url.clone());
-        let store = SqlStore::connect(&format!("{base}/{name}"))
+        let url = format!("{base}/{name}");
+        let store = SqlStore::connect(&url)
             .await
             .expect("connect to the fresh database");
         Some(FreshDb {
             store,
+            url,
             admin_url,
             name,
         })
@@ -1072,6 +1103,7 @@ mod pg {
         pub async fn drop(self) {
             let FreshDb {
                 store,
+                url: _,
                 admin_url,
                 name,
             } = self;

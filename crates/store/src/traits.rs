@@ -328,6 +328,10 @@ pub trait AdminStore: Send + Sync {
     async fn raise_clock_offset(&self, micros: i64) -> Result<(), StoreError>;
     /// Deletes every directory object and relationship (keys stay, so issued tokens still verify).
     async fn reset(&self) -> Result<(), StoreError>;
+    /// Takes or renews the lease `name` for this store's node for `ttl` (wall clock): `true` when
+    /// this node holds it now, `false` when another node holds an unexpired one. A node that dies
+    /// loses its lease when the time runs out. A store that is never shared always holds it.
+    async fn try_lease(&self, name: &str, ttl: std::time::Duration) -> Result<bool, StoreError>;
     /// Registers an observer of every write made through this store.
     fn observe(&self, observer: std::sync::Arc<dyn ChangeObserver>);
 }
