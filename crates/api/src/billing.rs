@@ -141,7 +141,7 @@ pub async fn purchase(
         &state,
         &caller.0,
         "billing.purchase".into(),
-        format!("{} {} × {}", sub.id, invoice.description, sub.quantity),
+        format!("{} {}", sub.id, invoice.description),
     );
     let body = json!({
         "subscription": product_json(&sub),

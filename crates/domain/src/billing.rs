@@ -222,6 +222,8 @@ pub struct License {
     pub offer: &'static Offer,
     /// Seats bought.
     pub enabled: u64,
+    /// The subscriptions that give them, oldest first.
+    pub subscriptions: Vec<Uuid>,
 }
 
 /// The licenses a tenant's subscriptions give, one per SKU, in catalogue order.
@@ -229,12 +231,15 @@ pub fn licenses(subscriptions: &[Subscription]) -> Vec<License> {
     offers()
         .iter()
         .filter_map(|offer| {
-            let enabled: u64 = subscriptions
+            let mine: Vec<&Subscription> = subscriptions
                 .iter()
                 .filter(|s| s.sku_id == offer.sku_id)
-                .map(|s| u64::from(s.quantity))
-                .sum();
-            (enabled > 0).then_some(License { offer, enabled })
+                .collect();
+            (!mine.is_empty()).then(|| License {
+                offer,
+                enabled: mine.iter().map(|s| u64::from(s.quantity)).sum(),
+                subscriptions: mine.iter().map(|s| s.id).collect(),
+            })
         })
         .collect()
 }

@@ -270,26 +270,23 @@ impl DirectoryStore for SqlStore {
             .push(", ")
             .text(group.display_name.clone())
             .push(")");
-        let mut steps = vec![Step {
+        let insert = Step {
             sql: q,
             checked: false,
             on_unique: Some(StoreError::Duplicate(format!("group {}", group.id))),
-        }];
-        steps.extend(audit.iter().map(crate::audit::insert_step));
-        steps.extend(self.feed_steps(&gdap_store::ChangeRefs {
+        };
+        let refs = gdap_store::ChangeRefs {
             groups: vec![(group.tenant, group.id)],
             ..gdap_store::ChangeRefs::default()
-        }));
-        self.transaction(steps).await?;
-        let batch = DirectoryBatch {
+        };
+        let added = DirectoryBatch {
             groups: vec![Group {
                 members: Vec::new(),
                 ..group.clone()
             }],
             ..DirectoryBatch::default()
         };
-        self.notify(|o| o.directory_inserted(&batch));
-        Ok(())
+        self.add_object(insert, &audit, &refs, &added).await
     }
 
     async fn delete_group(
@@ -402,26 +399,23 @@ impl DirectoryStore for SqlStore {
             .push(", ")
             .int(i64::from(user.account_enabled))
             .push(")");
-        let mut steps = vec![Step {
+        let insert = Step {
             sql: q,
             checked: false,
             on_unique: Some(StoreError::Duplicate(format!(
                 "user {}",
                 user.user_principal_name
             ))),
-        }];
-        steps.extend(audit.iter().map(crate::audit::insert_step));
-        steps.extend(self.feed_steps(&gdap_store::ChangeRefs {
+        };
+        let refs = gdap_store::ChangeRefs {
             users: vec![(user.tenant, user.id)],
             ..gdap_store::ChangeRefs::default()
-        }));
-        self.transaction(steps).await?;
-        let batch = DirectoryBatch {
+        };
+        let added = DirectoryBatch {
             users: vec![user.clone()],
             ..DirectoryBatch::default()
         };
-        self.notify(|o| o.directory_inserted(&batch));
-        Ok(())
+        self.add_object(insert, &audit, &refs, &added).await
     }
 
     async fn delete_user(
@@ -456,6 +450,23 @@ impl DirectoryStore for SqlStore {
 }
 
 impl SqlStore {
+    /// Inserts a directory object (`insert`), with the audit entries and the feed entry of the
+    /// change, atomically; then shows observers the object added (`added`).
+    async fn add_object(
+        &self,
+        insert: Step,
+        audit: &[gdap_domain::audit::AuditEntry],
+        refs: &gdap_store::ChangeRefs,
+        added: &DirectoryBatch,
+    ) -> Result<(), StoreError> {
+        let mut steps = vec![insert];
+        steps.extend(audit.iter().map(crate::audit::insert_step));
+        steps.extend(self.feed_steps(refs));
+        self.transaction(steps).await?;
+        self.notify(|o| o.directory_inserted(added));
+        Ok(())
+    }
+
     /// Deletes a directory object (`delete`, which must remove a row of the tenant) and its
     /// memberships, with the audit entries and the feed entry of the change, atomically; then
     /// shows observers the object as it is gone (`gone`). `NotFound` when no row was removed.

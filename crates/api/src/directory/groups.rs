@@ -40,7 +40,11 @@ pub async fn list_groups(
 }
 
 /// The partner's built-in groups: Partner Center creates them, and DAP follows their names.
-const RESERVED: &[&str] = &["AdminAgents", "HelpdeskAgents", "SalesAgents"];
+const RESERVED: &[&str] = &[
+    gdap_domain::directory::ADMIN_AGENTS,
+    gdap_domain::directory::HELPDESK_AGENTS,
+    gdap_domain::directory::SALES_AGENTS,
+];
 
 /// What allows creating a security group.
 pub(super) const CREATE: &[&str] = &[

@@ -52,11 +52,6 @@ pub(crate) async fn subscribed_skus(state: &AppState, tenant: TenantId) -> ApiRe
     Ok(gdap_domain::billing::licenses(&subs)
         .iter()
         .map(|l| {
-            let ids: Vec<String> = subs
-                .iter()
-                .filter(|s| s.sku_id == l.offer.sku_id)
-                .map(|s| s.id.to_string())
-                .collect();
             json!({
                 "id": format!("{tenant}_{}", l.offer.sku_id),
                 "accountId": tenant,
@@ -66,7 +61,7 @@ pub(crate) async fn subscribed_skus(state: &AppState, tenant: TenantId) -> ApiRe
                 "consumedUnits": 0,
                 "skuId": l.offer.sku_id,
                 "skuPartNumber": l.offer.sku_part_number,
-                "subscriptionIds": ids,
+                "subscriptionIds": l.subscriptions,
                 "prepaidUnits": {"enabled": l.enabled, "suspended": 0, "warning": 0, "lockedOut": 0},
                 "servicePlans": [],
             })
