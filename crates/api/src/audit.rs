@@ -60,11 +60,19 @@ impl AppState {
         // Entries about a relationship not in the change set (assignments, requests) name its
         // partner and customer too, so that each side finds them.
         for e in audit.iter_mut().filter(|e| e.customer.is_none()) {
-            if let Some(id) = e.relationship {
-                if let Some(r) = self.store.relationship_by_id(id).await? {
-                    e.partner = Some(r.partner);
-                    e.customer = r.customer.as_ref().map(|c| c.tenant_id);
-                }
+            let Some(id) = e.relationship else { continue };
+            let in_changes = changes
+                .relationships
+                .iter()
+                .map(|w| w.get())
+                .find(|r| r.id == id);
+            let stored = match in_changes {
+                Some(_) => None,
+                None => self.store.relationship_by_id(id).await?,
+            };
+            if let Some(r) = in_changes.or(stored.as_ref()) {
+                e.partner = Some(r.partner);
+                e.customer = r.customer.as_ref().map(|c| c.tenant_id);
             }
         }
         changes.audit.append(&mut audit);

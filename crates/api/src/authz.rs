@@ -507,13 +507,18 @@ async fn follow_one(state: &AppState, refs: &ChangeRefs) -> Result<(), StoreErro
     for t in &refs.tenants {
         state.tenants.forget(*t);
     }
-    for id in &refs.relationships {
-        let r = store.relationship_by_id(*id).await?;
-        state.authz.with(|ix| match &r {
-            Some(r) => ix.put_relationship(r),
-            None => ix.remove_relationship(*id),
-        });
-    }
+    // One read for every relationship of the batch; those gone were deleted.
+    let found = store.relationships_by_ids(&refs.relationships).await?;
+    state.authz.with(|ix| {
+        for r in &found {
+            ix.put_relationship(r);
+        }
+        for id in &refs.relationships {
+            if !found.iter().any(|r| r.id == *id) {
+                ix.remove_relationship(*id);
+            }
+        }
+    });
     for (rel, id) in &refs.assignments {
         let a = store.assignment(*rel, *id).await?;
         state.authz.with(|ix| match &a {
@@ -597,20 +602,16 @@ pub async fn follow(state: AppState, from: i64, shutdown: impl std::future::Futu
                 continue;
             }
         };
-        for (seq, refs) in batch {
-            if seen.contains(&seq) {
-                continue;
-            }
-            // This node's own writes reached its index when they were committed.
-            if refs.own {
-                seen.insert(seq);
-                continue;
-            }
-            if let Err(e) = follow_one(&state, &refs).await {
-                tracing::warn!(error = %e, seq, "applying a change failed; retrying");
-                break;
-            }
-            seen.insert(seq);
+        // This node's own writes reached its index when they were committed; the others of the
+        // batch are applied together (each object read once, as it is now).
+        let fresh: Vec<(i64, ChangeRefs)> = batch
+            .into_iter()
+            .filter(|(seq, _)| !seen.contains(seq))
+            .collect();
+        let merged = ChangeRefs::merged(fresh.iter().filter(|(_, r)| !r.own).map(|(_, r)| r));
+        match follow_one(&state, &merged).await {
+            Ok(()) => seen.extend(fresh.iter().map(|(seq, _)| *seq)),
+            Err(e) => tracing::warn!(error = %e, "applying changes failed; retrying"),
         }
         while seen.remove(&(floor + 1)) {
             floor += 1;

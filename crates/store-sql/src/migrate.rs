@@ -28,6 +28,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (6, include_str!("../migrations/postgres/0006_audit.sql")),
     (7, include_str!("../migrations/postgres/0007_billing.sql")),
     (8, include_str!("../migrations/postgres/0008_leases.sql")),
+    (
+        9,
+        include_str!("../migrations/postgres/0009_expect_one.sql"),
+    ),
 ];
 
 /// Splits a migration file into statements (on `;` at the end of a line).

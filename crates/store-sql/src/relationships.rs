@@ -419,6 +419,32 @@ impl RelationshipStore for SqlStore {
         self.fetch_optional(q, rows::relationship).await
     }
 
+    async fn relationships_by_ids(
+        &self,
+        ids: &[RelationshipId],
+    ) -> Result<Vec<Relationship>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The ids travel as one JSON array, so that the statement has one shape (prepared once)
+        // whatever their number.
+        let list = serde_json::to_string(&ids.iter().map(ToString::to_string).collect::<Vec<_>>())
+            .map_err(|e| StoreError::Internal(e.to_string()))?;
+        let elements = match self.dialect() {
+            crate::Dialect::Postgres => "SELECT jsonb_array_elements_text(",
+            crate::Dialect::Sqlite => "SELECT value FROM json_each(",
+        };
+        let mut q = Sql::new(&format!(
+            "SELECT {REL_COLS} FROM relationships WHERE id IN ({elements}"
+        ));
+        q.text(list);
+        if self.dialect() == crate::Dialect::Postgres {
+            q.push("::jsonb");
+        }
+        q.push("))");
+        self.fetch_all(q, rows::relationship).await
+    }
+
     async fn list_relationships(
         &self,
         partner: TenantId,

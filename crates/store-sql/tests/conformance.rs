@@ -575,6 +575,60 @@ async fn concurrent_commits_succeed_or_fail_each_on_their_own(store: SqlStore) {
     assert_eq!(all.count, Some(20));
 }
 
+async fn concurrent_updates_of_one_relationship_let_exactly_one_win_beside_unrelated_writes(
+    store: SqlStore,
+) {
+    let w = world(&store).await;
+    let create = |name: &str| {
+        Relationship::create(w.partner, draft(name, None), Catalogue::builtin(), now()).unwrap()
+    };
+    let rel = insert(&store, create("Contended")).await;
+    let mut tasks = Vec::new();
+    for n in 0..40 {
+        let store = store.clone();
+        // Even: the same version of one relationship, renamed; odd: a new relationship. Written
+        // together, they may share a statement; each must still get its own answer.
+        let changes = if n % 2 == 0 {
+            let mut r = rel.clone();
+            r.display_name = format!("Contended {n}");
+            Changes {
+                relationships: vec![Write::Update(r)],
+                ..Changes::default()
+            }
+        } else {
+            Changes {
+                relationships: vec![Write::Insert(create(&format!("Beside {n}")))],
+                ..Changes::default()
+            }
+        };
+        tasks.push(tokio::spawn(async move { store.commit(changes).await }));
+    }
+    let (mut won, mut inserted) = (0, 0);
+    for (n, t) in tasks.into_iter().enumerate() {
+        match (n % 2, t.await.unwrap()) {
+            (0, Ok(_)) => won += 1,
+            (0, Err(e)) => assert!(matches!(e, StoreError::VersionConflict), "{e}"),
+            (_, r) => {
+                r.unwrap();
+                inserted += 1;
+            }
+        }
+    }
+    assert_eq!((won, inserted), (1, 20));
+    let stored = store
+        .relationship(w.partner, rel.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.version, rel.version + 1);
+    assert!(stored.display_name.starts_with("Contended "));
+    let all = store
+        .list_relationships(w.partner, &query(&[("$count", "true")]))
+        .await
+        .unwrap();
+    assert_eq!(all.count, Some(21));
+}
+
 async fn a_queued_mail_is_claimed_by_one_sender_at_a_time_and_survives_a_failed_attempt(
     store: SqlStore,
 ) {
@@ -1022,6 +1076,7 @@ suite!(
     one_live_assignment_per_group_and_customers_follow_active_relationships,
     due_work_is_found_in_due_order,
     concurrent_commits_succeed_or_fail_each_on_their_own,
+    concurrent_updates_of_one_relationship_let_exactly_one_win_beside_unrelated_writes,
     a_queued_mail_is_claimed_by_one_sender_at_a_time_and_survives_a_failed_attempt,
     nodes_starting_together_agree_on_one_signing_key,
     sessions_are_found_by_hash_ended_by_sign_out_and_purged_once_over,

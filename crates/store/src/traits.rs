@@ -216,6 +216,12 @@ pub trait RelationshipStore: Send + Sync {
         &self,
         id: RelationshipId,
     ) -> Result<Option<Relationship>, StoreError>;
+    /// The relationships among `ids` that exist, in no particular order (for nodes following
+    /// each other's writes).
+    async fn relationships_by_ids(
+        &self,
+        ids: &[RelationshipId],
+    ) -> Result<Vec<Relationship>, StoreError>;
     /// One page of a partner's relationships.
     async fn list_relationships(
         &self,
@@ -547,6 +553,36 @@ impl ChangeRefs {
                 .map(|l| (l.customer, l.partner))
                 .collect(),
             ..Self::default()
+        }
+    }
+
+    /// Everything several changes touched, each object once (a follower reads each object as it
+    /// is now, so one read covers all the changes to it).
+    pub fn merged<'a>(all: impl IntoIterator<Item = &'a ChangeRefs>) -> Self {
+        fn unique<T: Ord>(mut v: Vec<T>) -> Vec<T> {
+            v.sort_unstable();
+            v.dedup();
+            v
+        }
+        let mut m = Self::default();
+        for r in all {
+            m.relationships.extend_from_slice(&r.relationships);
+            m.assignments.extend_from_slice(&r.assignments);
+            m.links.extend_from_slice(&r.links);
+            m.users.extend_from_slice(&r.users);
+            m.groups.extend_from_slice(&r.groups);
+            m.tenants.extend_from_slice(&r.tenants);
+            m.cleared |= r.cleared;
+        }
+        Self {
+            relationships: unique(m.relationships),
+            assignments: unique(m.assignments),
+            links: unique(m.links),
+            users: unique(m.users),
+            groups: unique(m.groups),
+            tenants: unique(m.tenants),
+            cleared: m.cleared,
+            own: false,
         }
     }
 

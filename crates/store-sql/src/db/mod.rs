@@ -2,6 +2,8 @@
 //! one transaction. SQLite goes through rusqlite on blocking threads (no per-row hand-off between
 //! threads), PostgreSQL through sqlx's pool.
 
+mod combine;
+mod group_commit;
 mod postgres;
 mod sqlite;
 

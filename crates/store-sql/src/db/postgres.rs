@@ -7,16 +7,23 @@ use gdap_store::StoreError;
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 use sqlx::{Column, Row as _, TypeInfo};
 
+use super::combine::{combine, target_table, CONFLICT_CODE};
+use super::group_commit::{self, GroupCommit};
 use super::{step_error, Db, Row, Step, Value};
 use crate::sql::{Param, Sql};
 
 /// A PostgreSQL database.
 pub struct PostgresDb {
     pool: PgPool,
+    writes: GroupCommit,
 }
 
 fn err(e: sqlx::Error) -> StoreError {
-    match &e {
+    err_ref(&e)
+}
+
+pub(super) fn err_ref(e: &sqlx::Error) -> StoreError {
+    match e {
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
             StoreError::Unavailable(e.to_string())
         }
@@ -24,7 +31,9 @@ fn err(e: sqlx::Error) -> StoreError {
     }
 }
 
-fn bind<'q>(sql: &'q Sql) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+pub(super) fn bind<'q>(
+    sql: &'q Sql,
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
     let mut q = sqlx::query(&sql.text);
     for p in &sql.params {
         q = match p {
@@ -66,11 +75,15 @@ impl PostgresDb {
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
+            // A broken connection shows itself on its next statement; a ping before every
+            // statement would double the round trips.
+            .test_before_acquire(false)
             .acquire_timeout(std::time::Duration::from_secs(10))
             .connect(url)
             .await
             .map_err(|e| StoreError::Unavailable(format!("{}: {e}", crate::redact(url))))?;
-        Ok(Self { pool })
+        let writes = GroupCommit::start(pool.clone());
+        Ok(Self { pool, writes })
     }
 }
 
@@ -121,18 +134,66 @@ impl Db for PostgresDb {
     }
 
     async fn transaction(&self, steps: Vec<Step>) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(err)?;
-        for step in &steps {
-            let done = bind(&step.sql).execute(&mut *tx).await.map_err(|e| {
-                let unique = e
-                    .as_database_error()
-                    .is_some_and(|d| d.is_unique_violation());
-                step_error(step, unique, e.to_string())
-            })?;
-            if step.checked && done.rows_affected() != 1 {
-                return Err(StoreError::VersionConflict);
-            }
+        if group_commit::joinable(&steps) {
+            return self.writes.commit(steps).await;
         }
-        tx.commit().await.map_err(err)
+        execute(&self.pool, &steps).await
+    }
+}
+
+/// Runs `steps` as one transaction, in as few round trips as they allow.
+pub(super) async fn execute(pool: &PgPool, steps: &[Step]) -> Result<(), StoreError> {
+    // A single statement is a transaction of its own: one round trip, no BEGIN or COMMIT.
+    if let [step] = steps {
+        let done = bind(&step.sql)
+            .execute(pool)
+            .await
+            .map_err(|e| failed(steps, &e))?;
+        if step.checked && done.rows_affected() != 1 {
+            return Err(StoreError::VersionConflict);
+        }
+        return Ok(());
+    }
+    if let Some(sql) = combine(steps) {
+        return bind(&sql)
+            .execute(pool)
+            .await
+            .map(|_| ())
+            .map_err(|e| failed(steps, &e));
+    }
+    let mut tx = pool.begin().await.map_err(err)?;
+    for step in steps {
+        let done = bind(&step.sql)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| failed(std::slice::from_ref(step), &e))?;
+        if step.checked && done.rows_affected() != 1 {
+            return Err(StoreError::VersionConflict);
+        }
+    }
+    tx.commit().await.map_err(err)
+}
+
+/// Maps the failure of a statement made of `steps` to the store's error: a failed version check,
+/// a unique violation in the table of the step that names what it means, or the engine's error.
+pub(super) fn failed(steps: &[Step], e: &sqlx::Error) -> StoreError {
+    let Some(d) = e.as_database_error() else {
+        return err_ref(e);
+    };
+    if d.code().as_deref() == Some(CONFLICT_CODE) {
+        return StoreError::VersionConflict;
+    }
+    if !d.is_unique_violation() {
+        return StoreError::Internal(e.to_string());
+    }
+    let step = match steps {
+        [one] => Some(one),
+        _ => steps
+            .iter()
+            .find(|s| d.table().is_some() && target_table(&s.sql.text) == d.table()),
+    };
+    match step {
+        Some(step) => step_error(step, true, e.to_string()),
+        None => StoreError::Duplicate(e.to_string()),
     }
 }
