@@ -18,7 +18,14 @@ pub const MAX_BODY: usize = 1024 * 1024;
 #[derive(Debug)]
 pub struct JsonObject(pub Map<String, Value>);
 
-impl<S: Send + Sync> FromRequest<S> for JsonObject {
+/// The bytes of a request body declared as JSON, not yet parsed: the media type, size and
+/// emptiness checked, every failure a Graph error. For handlers that read a well-formed body
+/// straight into their own types and turn to [`JsonObject::parse`] for the precise message when
+/// that fails.
+#[derive(Debug)]
+pub struct JsonBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
@@ -48,7 +55,14 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
                 "the request body is empty; send a JSON object".into(),
             ));
         }
-        match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Self(bytes))
+    }
+}
+
+impl JsonObject {
+    /// Parses a body that must be one JSON object.
+    pub fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
+        match serde_json::from_slice::<Value>(bytes) {
             Ok(Value::Object(map)) => Ok(Self(map)),
             Ok(_) => Err(ApiError::BadRequest(
                 "the request body must be a JSON object".into(),
@@ -65,6 +79,15 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
                 e.column()
             ))),
         }
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for JsonObject {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let JsonBody(bytes) = JsonBody::from_request(req, state).await?;
+        Self::parse(&bytes)
     }
 }
 

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod authz;
 pub mod billing;
+pub mod check;
 pub mod clock;
 pub mod dev;
 pub mod directory;
@@ -48,7 +49,7 @@ pub fn app(state: AppState) -> Router {
         .merge(billing::routes())
         .merge(token::routes())
         .merge(web::routes(state.config.dev))
-        .merge(authz::routes())
+        .merge(check::routes())
         .route("/openapi.json", get(openapi_json))
         .route("/healthz", get(|| async { "ok" }));
     if state.config.dev {

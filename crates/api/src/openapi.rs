@@ -2,7 +2,7 @@
 
 use utoipa::OpenApi;
 
-use crate::{admincenter, authz, billing, dev, graph, token};
+use crate::{admincenter, billing, check, dev, graph, token};
 
 /// gdap's HTTP API.
 #[derive(OpenApi)]
@@ -42,7 +42,7 @@ use crate::{admincenter, authz, billing, dev, graph, token};
         billing::list_licenses,
         billing::get_notifications,
         billing::update_notifications,
-        authz::check,
+        check::check,
         token::token,
         token::openid_configuration,
         token::jwks,

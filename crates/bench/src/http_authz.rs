@@ -1,5 +1,7 @@
 //! `gdap-bench --authz-http`: `POST /authz/v1/check` over loopback with wrk (Debian's package), 32
-//! connections, beside an empty handler of the same server (`GET /healthz`) in the same run.
+//! connections, beside an empty handler of the same server (`GET /healthz`) in the same run. The
+//! two alternate over several rounds and each figure is the median of its rounds, so that a
+//! passing disturbance of the machine does not land on one side only.
 
 use std::process::Command;
 
@@ -136,7 +138,20 @@ fn parse_wrk(out: &str) -> anyhow::Result<(f64, f64, f64)> {
     Ok((rps, pct("50%")?, pct("99%")?))
 }
 
-/// Runs wrk (1 thread, 32 connections, 10 s), on CPU `cpu` when given.
+/// The median of each figure (requests/s, p50, p99) over rounds.
+fn median(rounds: &[(f64, f64, f64)]) -> (f64, f64, f64) {
+    let mid = |f: fn(&(f64, f64, f64)) -> f64| {
+        let mut v: Vec<f64> = rounds.iter().map(f).collect();
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(0.0)
+    };
+    (mid(|r| r.0), mid(|r| r.1), mid(|r| r.2))
+}
+
+/// Rounds of each endpoint per layout, alternating.
+const ROUNDS: usize = 3;
+
+/// Runs wrk (1 thread, 32 connections, 5 s), on CPU `cpu` when given.
 fn wrk(cpu: Option<&str>, args: &[&str]) -> anyhow::Result<(f64, f64, f64)> {
     let mut cmd = match cpu {
         Some(c) => {
@@ -147,7 +162,7 @@ fn wrk(cpu: Option<&str>, args: &[&str]) -> anyhow::Result<(f64, f64, f64)> {
         None => Command::new("wrk"),
     };
     let out = cmd
-        .args(["-t1", "-c32", "-d10s", "--latency"])
+        .args(["-t1", "-c32", "-d5s", "--latency"])
         .args(args)
         .output()
         .context("running wrk (apt-get install wrk)")?;
@@ -250,14 +265,23 @@ pub async fn run(gdap: &str, dir: &std::path::Path) -> anyhow::Result<()> {
         } else {
             (server.take().context("server")?, None)
         };
-        let empty = wrk(
-            wrk_cpu,
-            &["-s", empty_lua, &format!("{}/healthz", server.base)],
-        )?;
-        let check = wrk(
-            wrk_cpu,
-            &["-s", check_lua, &format!("{}/authz/v1/check", server.base)],
-        )?;
+        let (mut empties, mut checks) = (Vec::new(), Vec::new());
+        for _ in 0..ROUNDS {
+            empties.push(wrk(
+                wrk_cpu,
+                &["-s", empty_lua, &format!("{}/healthz", server.base)],
+            )?);
+            checks.push(wrk(
+                wrk_cpu,
+                &["-s", check_lua, &format!("{}/authz/v1/check", server.base)],
+            )?);
+        }
+        let ratios: Vec<f64> = empties
+            .iter()
+            .zip(&checks)
+            .map(|(e, c)| c.0 * 100.0 / e.0)
+            .collect();
+        let (empty, check) = (median(&empties), median(&checks));
         let layout = if pinned {
             "pinned: server on CPU 0 (one runtime thread), wrk on CPU 1"
         } else {
@@ -275,8 +299,13 @@ pub async fn run(gdap: &str, dir: &std::path::Path) -> anyhow::Result<()> {
             check.0, check.1, check.2
         );
         println!(
-            "\nratio: {:.0} % of the empty handler",
-            check.0 * 100.0 / empty.0
+            "\nratio: {:.0} % of the empty handler (medians of {ROUNDS} alternating 5 s rounds; per round: {})",
+            check.0 * 100.0 / empty.0,
+            ratios
+                .iter()
+                .map(|r| format!("{r:.0} %"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     Ok(())

@@ -260,7 +260,7 @@ pub(crate) async fn authorize_any(
         Decision::Deny(r) => Err(ApiError::Forbidden(format!(
             "{NOT_PERMITTED} `{action}` is not allowed here ({}): {}",
             r.code(),
-            crate::authz::explain(&r)
+            crate::check::explain(&r)
         ))),
     }
 }

@@ -187,6 +187,8 @@ async fn a_tenant_may_only_ask_about_its_users_or_about_who_acts_in_it() {
             "not a property",
         ),
         (json!({"requests": "all"}), "array"),
+        (json!({"requests": [5]}), "must be an object"),
+        (json!([{"userPrincipalName": TECH}]), "JSON object"),
     ] {
         check(&app, &p, body).await.assert_error(400, needle);
     }
