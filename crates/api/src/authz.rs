@@ -199,8 +199,16 @@ pub fn attach(store: &Arc<dyn Store>) -> Arc<Authz> {
     authz
 }
 
-/// The shortest time between two reads of the change feed.
+/// The shortest time between two reads of the change feed while changes come one by one.
 const COALESCE: std::time::Duration = std::time::Duration::from_millis(5);
+
+/// The shortest time between two reads of the change feed under a stream of writes (the last
+/// read found more than [`BUSY`] changes): each read then gathers this long of them, since every
+/// read costs the shared database two statements for each node.
+const COALESCE_BUSY: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// How many changes in one read make the feed busy.
+const BUSY: usize = 4;
 
 /// How long a missing change number is waited for (a transaction still committing) before it is
 /// taken as rolled back.
@@ -291,6 +299,7 @@ pub async fn follow(state: AppState, from: i64, shutdown: impl std::future::Futu
     let mut gap_since: Option<std::time::Instant> = None;
     let mut pruned = std::time::Instant::now();
     let mut last_read = std::time::Instant::now();
+    let mut pause = COALESCE;
     loop {
         let tick = std::time::Duration::from_millis(500);
         let waited = async {
@@ -311,12 +320,19 @@ pub async fn follow(state: AppState, from: i64, shutdown: impl std::future::Futu
         }
         // Under a stream of writes, gather a few milliseconds of them into one read.
         let since = last_read.elapsed();
-        if since < COALESCE {
-            tokio::time::sleep(COALESCE - since).await;
+        if since < pause {
+            tokio::time::sleep(pause - since).await;
         }
         last_read = std::time::Instant::now();
         let batch = match state.store.changes_after(floor, 1000).await {
-            Ok(b) => b,
+            Ok(b) => {
+                pause = if b.len() > BUSY {
+                    COALESCE_BUSY
+                } else {
+                    COALESCE
+                };
+                b
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "reading the change feed failed");
                 continue;
