@@ -30,6 +30,7 @@ pub struct Authz {
 enum Event {
     Committed(Box<Changes>),
     Inserted(Box<DirectoryBatch>),
+    Followed(Box<Followed>),
     Cleared,
 }
 
@@ -68,6 +69,7 @@ fn apply(ix: &mut AuthzIndex, e: &Event) {
             assignments: &[],
             links: &b.partner_links,
         }),
+        Event::Followed(f) => f.apply(ix),
         Event::Cleared => *ix = empty_index(),
     }
 }
@@ -214,69 +216,125 @@ const BUSY: usize = 4;
 /// taken as rolled back.
 const GAP_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
 
-impl Authz {
-    fn with(&self, f: impl FnOnce(&mut AuthzIndex)) {
-        let mut ix = self
-            .index
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        f(&mut ix);
+/// The current state of the objects changes on other nodes touched, read from the store: what
+/// exists is put into the index, what is gone is removed.
+#[derive(Clone, Default)]
+struct Followed {
+    relationships: Vec<gdap_domain::relationship::Relationship>,
+    relationships_gone: Vec<gdap_domain::ids::RelationshipId>,
+    assignments: Vec<gdap_domain::assignment::AccessAssignment>,
+    assignments_gone: Vec<gdap_domain::ids::AssignmentId>,
+    links: Vec<gdap_domain::customer::PartnerLink>,
+    users: Vec<gdap_domain::directory::User>,
+    users_gone: Vec<UserId>,
+    groups: Vec<gdap_domain::directory::Group>,
+    groups_gone: Vec<gdap_domain::ids::GroupId>,
+}
+
+impl Followed {
+    fn apply(&self, ix: &mut AuthzIndex) {
+        for r in &self.relationships {
+            ix.put_relationship(r);
+        }
+        for id in &self.relationships_gone {
+            ix.remove_relationship(*id);
+        }
+        for a in &self.assignments {
+            ix.put_assignment(a);
+        }
+        for id in &self.assignments_gone {
+            ix.remove_assignment(*id);
+        }
+        for l in &self.links {
+            ix.put_link(l);
+        }
+        for u in &self.users {
+            ix.put_user(u);
+        }
+        for id in &self.users_gone {
+            ix.remove_user(*id);
+        }
+        for g in &self.groups {
+            ix.put_group(g);
+        }
+        for id in &self.groups_gone {
+            ix.remove_group(*id);
+        }
     }
 }
 
-/// Reads the objects a change touched again and puts their current state into this node's index
-/// and caches (deleted ones are removed).
+/// Reads the objects changes on other nodes touched and puts their current state into this
+/// node's index (through the same path as local writes, so a rebuild running meanwhile replays
+/// it) and caches. After a reset anywhere, the whole index is rebuilt.
 async fn follow_one(state: &AppState, refs: &ChangeRefs) -> Result<(), StoreError> {
     let store = &state.store;
-    if refs.cleared {
-        state.authz.with(|ix| *ix = empty_index());
-        state.tenants.clear();
-    }
     for t in &refs.tenants {
         state.tenants.forget(*t);
     }
-    // One read for every relationship of the batch; those gone were deleted.
-    let found = store.relationships_by_ids(&refs.relationships).await?;
-    state.authz.with(|ix| {
-        for r in &found {
-            ix.put_relationship(r);
-        }
-        for id in &refs.relationships {
-            if !found.iter().any(|r| r.id == *id) {
-                ix.remove_relationship(*id);
-            }
-        }
-    });
+    if refs.cleared {
+        state.tenants.clear();
+        return state.authz.reload(store.as_ref()).await;
+    }
+    let mut f = Followed {
+        // One read for every relationship of the batch; those not found were deleted.
+        relationships: store.relationships_by_ids(&refs.relationships).await?,
+        ..Followed::default()
+    };
+    f.relationships_gone = refs
+        .relationships
+        .iter()
+        .filter(|id| !f.relationships.iter().any(|r| r.id == **id))
+        .copied()
+        .collect();
     for (rel, id) in &refs.assignments {
-        let a = store.assignment(*rel, *id).await?;
-        state.authz.with(|ix| match &a {
-            Some(a) => ix.put_assignment(a),
-            None => ix.remove_assignment(*id),
-        });
+        match store.assignment(*rel, *id).await? {
+            Some(a) => f.assignments.push(a),
+            None => f.assignments_gone.push(*id),
+        }
     }
     for (customer, partner) in &refs.links {
         let links = store.partner_links(*customer).await?;
-        state.authz.with(|ix| {
-            for l in links.iter().filter(|l| l.partner == *partner) {
-                ix.put_link(l);
-            }
-        });
+        f.links
+            .extend(links.into_iter().filter(|l| l.partner == *partner));
     }
     for (tenant, id) in &refs.users {
-        let u = store.user(*tenant, *id).await?;
-        state.authz.with(|ix| match &u {
-            Some(u) => ix.put_user(u),
-            None => ix.remove_user(*id),
-        });
+        match store.user(*tenant, *id).await? {
+            Some(u) => f.users.push(u),
+            None => f.users_gone.push(*id),
+        }
     }
     for (tenant, id) in &refs.groups {
-        let g = store.group(*tenant, *id).await?;
-        state.authz.with(|ix| match &g {
-            Some(g) => ix.put_group(g),
-            None => ix.remove_group(*id),
-        });
+        match store.group(*tenant, *id).await? {
+            Some(g) => f.groups.push(g),
+            None => f.groups_gone.push(*id),
+        }
     }
+    state.authz.on(Event::Followed(Box::new(f)));
     Ok(())
+}
+
+/// The changes after `floor` not applied yet: a page of the feed, or the next page with anything
+/// new when a gap below (a write still committing) keeps a whole page of applied ones in front.
+async fn unseen_changes(
+    state: &AppState,
+    floor: i64,
+    seen: &std::collections::BTreeSet<i64>,
+) -> Result<Vec<(i64, ChangeRefs)>, StoreError> {
+    const PAGE: u32 = 1000;
+    let mut from = floor;
+    loop {
+        let batch = state.store.changes_after(from, PAGE).await?;
+        let full = batch.len() == PAGE as usize;
+        let last = batch.last().map(|(seq, _)| *seq);
+        let fresh: Vec<(i64, ChangeRefs)> = batch
+            .into_iter()
+            .filter(|(seq, _)| !seen.contains(seq))
+            .collect();
+        match last {
+            Some(last) if full && fresh.is_empty() => from = last,
+            _ => return Ok(fresh),
+        }
+    }
 }
 
 /// Follows the change feed of a database shared with other nodes, from change number `from`:
@@ -324,26 +382,20 @@ pub async fn follow(state: AppState, from: i64, shutdown: impl std::future::Futu
             tokio::time::sleep(pause - since).await;
         }
         last_read = std::time::Instant::now();
-        let batch = match state.store.changes_after(floor, 1000).await {
-            Ok(b) => {
-                pause = if b.len() > BUSY {
-                    COALESCE_BUSY
-                } else {
-                    COALESCE
-                };
-                b
-            }
+        let fresh = match unseen_changes(&state, floor, &seen).await {
+            Ok(f) => f,
             Err(e) => {
                 tracing::warn!(error = %e, "reading the change feed failed");
                 continue;
             }
         };
+        pause = if fresh.len() > BUSY {
+            COALESCE_BUSY
+        } else {
+            COALESCE
+        };
         // This node's own writes reached its index when they were committed; the others of the
         // batch are applied together (each object read once, as it is now).
-        let fresh: Vec<(i64, ChangeRefs)> = batch
-            .into_iter()
-            .filter(|(seq, _)| !seen.contains(seq))
-            .collect();
         let merged = ChangeRefs::merged(fresh.iter().filter(|(_, r)| !r.own).map(|(_, r)| r));
         match follow_one(&state, &merged).await {
             Ok(()) => seen.extend(fresh.iter().map(|(seq, _)| *seq)),

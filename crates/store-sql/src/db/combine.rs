@@ -6,6 +6,8 @@
 //! inserts, updates and plain selects are folded: a transaction with a delete or schema change
 //! runs statement by statement.
 
+use std::collections::HashMap;
+
 use super::Step;
 use crate::sql::Sql;
 
@@ -59,11 +61,67 @@ fn renumbered(out: &mut String, text: &str, offset: usize) {
     }
 }
 
+/// The tables a statement reads (`… FROM t`), besides the one it writes.
+fn tables_read(sql: &str) -> impl Iterator<Item = &str> {
+    sql.match_indices(" FROM ").filter_map(move |(i, m)| {
+        let rest = &sql[i + m.len()..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        (end > 0).then(|| &rest[..end])
+    })
+}
+
+/// Whether no statement depends on the effect of another: one statement works on the snapshot
+/// from before any of its clauses ran, so an update of a row another clause inserts, a second
+/// upsert of one key, an unchecked update beside another write of its table, or a clause reading
+/// a table another writes would not do what running them in turn does. (Version-checked updates
+/// of one table may share a statement: touching one row twice fails either way.)
+pub fn self_contained(steps: &[Step]) -> bool {
+    #[derive(Default)]
+    struct Writes {
+        inserts: usize,
+        upserts: usize,
+        checked: usize,
+        unchecked: usize,
+    }
+    let mut by_table: HashMap<&str, Writes> = HashMap::new();
+    for s in steps {
+        let text = &s.sql.text;
+        let Some(table) = target_table(text) else {
+            continue;
+        };
+        let w = by_table.entry(table).or_default();
+        match (text.starts_with("INSERT "), s.checked) {
+            (true, _) if text.contains(" DO UPDATE ") => w.upserts += 1,
+            (true, _) => w.inserts += 1,
+            (false, true) => w.checked += 1,
+            (false, false) => w.unchecked += 1,
+        }
+    }
+    let writes_ok = by_table.values().all(|w| {
+        let all = w.inserts + w.upserts + w.checked + w.unchecked;
+        !(w.checked + w.unchecked > 0 && w.inserts + w.upserts > 0)
+            && w.upserts <= 1
+            && (w.unchecked == 0 || all == 1)
+    });
+    writes_ok
+        && steps.iter().all(|s| {
+            let own = target_table(&s.sql.text);
+            tables_read(&s.sql.text).all(|t| Some(t) == own || !by_table.contains_key(t))
+        })
+}
+
 /// The single statement equivalent to running `steps` in one transaction, or `None` where they
-/// cannot share one (fewer than two, a delete or schema change, too many parameters).
+/// cannot share one (fewer than two, a delete or schema change, statements that depend on each
+/// other, too many parameters).
 pub fn combine(steps: &[Step]) -> Option<Sql> {
     let params: usize = steps.iter().map(|s| s.sql.params.len()).sum();
-    if steps.len() < 2 || params > MAX_PARAMS || !steps.iter().all(|s| foldable(&s.sql.text)) {
+    if steps.len() < 2
+        || params > MAX_PARAMS
+        || !steps.iter().all(|s| foldable(&s.sql.text))
+        || !self_contained(steps)
+    {
         return None;
     }
     let mut text = String::with_capacity(steps.iter().map(|s| s.sql.text.len() + 40).sum());
@@ -149,6 +207,37 @@ mod tests {
         assert!(combine(std::slice::from_ref(&insert)).is_none());
         assert!(combine(&[insert.clone(), step("DELETE FROM a", &[], false)]).is_none());
         assert!(combine(&[step("CREATE TABLE t (x INT)", &[], false), insert]).is_none());
+    }
+
+    #[test]
+    fn statements_that_depend_on_each_other_are_not_folded() {
+        let insert = step("INSERT INTO a (id) VALUES ($1)", &[1], false);
+        let update = step(
+            "UPDATE a SET x = $1 WHERE id = $2 AND version = $3",
+            &[1, 2, 3],
+            true,
+        );
+        let upsert = step(
+            "INSERT INTO s (k) VALUES ($1) ON CONFLICT (k) DO UPDATE SET v = 1",
+            &[1],
+            false,
+        );
+        let unchecked = step("UPDATE a SET x = $1", &[1], false);
+        let reads_a = step(
+            "INSERT INTO m (g, u) SELECT $1, id FROM a WHERE id = $2",
+            &[1, 2],
+            false,
+        );
+        // An update cannot see a row inserted beside it; two upserts of one key, an unchecked
+        // update beside another write, a read of a written table: all differ from running in turn.
+        assert!(combine(&[insert.clone(), update.clone()]).is_none());
+        assert!(combine(&[upsert.clone(), upsert.clone()]).is_none());
+        assert!(combine(&[unchecked, update.clone()]).is_none());
+        assert!(combine(&[insert.clone(), reads_a.clone()]).is_none());
+        // Independent writes, and checked updates of one table, may share a statement.
+        assert!(combine(&[insert.clone(), insert.clone(), upsert]).is_some());
+        assert!(combine(&[update.clone(), update]).is_some());
+        assert!(combine(&[reads_a, step("INSERT INTO b (x) VALUES ($1)", &[1], false)]).is_some());
     }
 
     #[test]

@@ -1,33 +1,39 @@
 //! Group commit on PostgreSQL. Every durable commit waits for a flush of the write-ahead log, and
 //! concurrent requests each committing on their own spend much of the database's time on those
 //! flushes and on one round trip each. Writes made only of inserts and version-checked updates
-//! are queued instead; a few writer tasks each take everything waiting, sort it by shape (the same
-//! statements with other values) and commit each group of 16, 8, 4, 2 or 1 writes of one shape
+//! are queued instead; a writer task takes everything waiting, sorts it by shape (the same
+//! statements with other values) and commits each group of 16, 8, 4, 2 or 1 writes of one shape
 //! as a single statement, so that one round trip and one flush cover them all while the set of
-//! distinct statements stays small enough to be prepared once per connection. A lone write goes
-//! out at once, as before; under load the groups grow by themselves.
+//! distinct statements stays small enough to be prepared once per connection. At most a few
+//! groups are in flight; a lone write goes out at once, as before; under load the groups grow by
+//! themselves.
 //!
-//! If a group fails in the database (a version conflict, a duplicate), nothing of it was written,
+//! If the database refuses a group (a version conflict, a duplicate), nothing of it was written,
 //! and each of its writes is run again on its own so that each gets its own answer. If the
-//! connection fails, the outcome is unknown and every write of the group gets that error, as a
-//! lone write would.
+//! connection fails or the server ends it, the outcome is unknown and every write of the group
+//! gets that error, as a lone write would.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use gdap_store::StoreError;
-use sqlx::postgres::PgPool;
-use tokio::sync::{mpsc, oneshot, Mutex};
+use sqlx::postgres::{PgDatabaseError, PgPool, PgSeverity};
+use tokio::sync::{mpsc, oneshot, Semaphore};
 
-use super::combine::combine;
+use super::combine::{combine, self_contained};
 use super::postgres::{bind, err_ref, execute};
 use super::Step;
 
-/// How many writer tasks take batches from the queue (per process).
-const WRITERS: usize = 2;
+/// How many grouped statements may be in flight at once (per process). The rest of the pool stays
+/// free for reads and for writes that are not grouped; while every slot is busy, writes queue up
+/// and the next batch is larger.
+const IN_FLIGHT: usize = 4;
 /// The most writes one batch takes.
 const MAX_WRITES: usize = 64;
 /// How many writes may wait before callers wait to queue.
 const QUEUE: usize = 1024;
+/// Group sizes, largest first (few sizes, so that few distinct statements are ever prepared).
+const SIZES: [usize; 5] = [16, 8, 4, 2, 1];
 
 /// A write waiting for its batch.
 struct Pending {
@@ -35,16 +41,18 @@ struct Pending {
     done: oneshot::Sender<Result<(), StoreError>>,
 }
 
-/// The queue of writes and the writer tasks that commit them.
+/// The queue of writes and the writer task that commits them.
 pub struct GroupCommit {
     queue: mpsc::Sender<Pending>,
 }
 
 /// Whether a transaction can share a statement with others: inserts, version-checked updates and
-/// plain selects only (an unchecked update of a row another write of the batch also touches
-/// would be lost silently; a checked one fails and is run again alone).
+/// plain selects only, none of which depends on another of its own statements (an unchecked update
+/// of a row another write of the group also touches would be lost silently; a checked one fails
+/// and the group is run again write by write).
 pub fn joinable(steps: &[Step]) -> bool {
     !steps.is_empty()
+        && self_contained(steps)
         && steps.iter().all(|s| {
             let t = &s.sql.text;
             t.starts_with("INSERT ")
@@ -58,13 +66,10 @@ fn stopped() -> StoreError {
 }
 
 impl GroupCommit {
-    /// Starts the writer tasks on the current runtime; they stop when this is dropped.
+    /// Starts the writer task on the current runtime; it stops when this is dropped.
     pub fn start(pool: PgPool) -> Self {
         let (queue, rx) = mpsc::channel(QUEUE);
-        let rx = Arc::new(Mutex::new(rx));
-        for _ in 0..WRITERS {
-            tokio::spawn(writer(pool.clone(), rx.clone()));
-        }
+        tokio::spawn(writer(pool, rx));
         Self { queue }
     }
 
@@ -79,23 +84,38 @@ impl GroupCommit {
     }
 }
 
-async fn writer(pool: PgPool, rx: Arc<Mutex<mpsc::Receiver<Pending>>>) {
+async fn writer(pool: PgPool, mut rx: mpsc::Receiver<Pending>) {
+    let slots = Arc::new(Semaphore::new(IN_FLIGHT));
     loop {
-        let batch = {
-            let mut rx = rx.lock().await;
-            let Some(first) = rx.recv().await else {
-                return;
-            };
-            let mut batch = vec![first];
-            while batch.len() < MAX_WRITES {
-                match rx.try_recv() {
-                    Ok(p) => batch.push(p),
-                    Err(_) => break,
-                }
-            }
-            batch
+        // A free slot first, then everything queued by then.
+        let Ok(mut slot) = slots.clone().acquire_owned().await else {
+            return;
         };
-        apply(&pool, batch).await;
+        let Some(first) = rx.recv().await else {
+            return;
+        };
+        let mut batch = vec![first];
+        while batch.len() < MAX_WRITES {
+            match rx.try_recv() {
+                Ok(p) => batch.push(p),
+                Err(_) => break,
+            }
+        }
+        let mut groups = groups_of(batch).into_iter();
+        while let Some(group) = groups.next() {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                commit_group(&pool, group).await;
+                drop(slot);
+            });
+            if groups.len() == 0 {
+                break;
+            }
+            slot = match slots.clone().acquire_owned().await {
+                Ok(s) => s,
+                Err(_) => return,
+            };
+        }
     }
 }
 
@@ -111,29 +131,32 @@ fn shape(steps: &[Step]) -> u64 {
     h.finish()
 }
 
-async fn apply(pool: &PgPool, batch: Vec<Pending>) {
-    let mut by_shape: std::collections::HashMap<u64, Vec<Pending>> =
-        std::collections::HashMap::new();
+/// A batch split into groups of one shape and of one of [`SIZES`].
+fn groups_of(batch: Vec<Pending>) -> Vec<Vec<Pending>> {
+    let mut by_shape: HashMap<u64, Vec<Pending>> = HashMap::new();
     for p in batch {
         by_shape.entry(shape(&p.steps)).or_default().push(p);
     }
-    let mut running = tokio::task::JoinSet::new();
+    let mut groups = Vec::new();
     for (_, mut same) in by_shape {
-        // Groups of 8, 4, 2 and 1, so that few distinct statements are ever prepared.
         while !same.is_empty() {
-            let size = [16, 8, 4, 2, 1]
-                .into_iter()
-                .find(|n| *n <= same.len())
-                .unwrap_or(1);
-            let group: Vec<Pending> = same.drain(..size).collect();
-            let pool = pool.clone();
-            running.spawn(async move { commit_group(&pool, group).await });
+            let size = SIZES.into_iter().find(|n| *n <= same.len()).unwrap_or(1);
+            groups.push(same.drain(..size).collect());
         }
     }
-    while running.join_next().await.is_some() {}
+    groups
 }
 
-/// Commits writes of one shape as one statement, or each on its own where that fails.
+/// Whether a failed statement certainly wrote nothing: the server answered with an error (a
+/// failed version check, a duplicate, a row touched twice, a deadlock …), which rolls the
+/// statement back. A lost connection or a fatal error may have come after the commit.
+fn rolled_back(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.try_downcast_ref::<PgDatabaseError>())
+        .is_some_and(|d| d.severity() == PgSeverity::Error)
+}
+
+/// Commits writes of one shape as one statement, or each on its own where the group failed.
 async fn commit_group(pool: &PgPool, group: Vec<Pending>) {
     if group.len() > 1 {
         let all: Vec<Step> = group.iter().flat_map(|p| p.steps.iter().cloned()).collect();
@@ -145,15 +168,15 @@ async fn commit_group(pool: &PgPool, group: Vec<Pending>) {
                     }
                     return;
                 }
-                Err(e) if e.as_database_error().is_none() => {
+                // Rolled back as a whole: each write is run again on its own below.
+                Err(e) if rolled_back(&e) => {}
+                Err(e) => {
                     let e = err_ref(&e);
                     for p in group {
                         let _ = p.done.send(Err(e.clone()));
                     }
                     return;
                 }
-                // Rolled back as a whole: each write is run again on its own below.
-                Err(_) => {}
             }
         }
     }

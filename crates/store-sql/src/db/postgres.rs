@@ -7,7 +7,7 @@ use gdap_store::StoreError;
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 use sqlx::{Column, Row as _, TypeInfo};
 
-use super::combine::{combine, target_table, CONFLICT_CODE};
+use super::combine::{combine, CONFLICT_CODE};
 use super::group_commit::{self, GroupCommit};
 use super::{step_error, Db, Row, Step, Value};
 use crate::sql::{Param, Sql};
@@ -148,25 +148,29 @@ pub(super) async fn execute(pool: &PgPool, steps: &[Step]) -> Result<(), StoreEr
         let done = bind(&step.sql)
             .execute(pool)
             .await
-            .map_err(|e| failed(steps, &e))?;
+            .map_err(|e| failed(Some(step), &e))?;
         if step.checked && done.rows_affected() != 1 {
             return Err(StoreError::VersionConflict);
         }
         return Ok(());
     }
     if let Some(sql) = combine(steps) {
-        return bind(&sql)
-            .execute(pool)
-            .await
-            .map(|_| ())
-            .map_err(|e| failed(steps, &e));
+        match bind(&sql).execute(pool).await {
+            Ok(_) => return Ok(()),
+            // A duplicate somewhere in the statement, which wrote nothing: the statements are run
+            // in turn below to learn which one, for its own error.
+            Err(e)
+                if e.as_database_error()
+                    .is_some_and(|d| d.is_unique_violation()) => {}
+            Err(e) => return Err(failed(None, &e)),
+        }
     }
     let mut tx = pool.begin().await.map_err(err)?;
     for step in steps {
         let done = bind(&step.sql)
             .execute(&mut *tx)
             .await
-            .map_err(|e| failed(std::slice::from_ref(step), &e))?;
+            .map_err(|e| failed(Some(step), &e))?;
         if step.checked && done.rows_affected() != 1 {
             return Err(StoreError::VersionConflict);
         }
@@ -174,26 +178,19 @@ pub(super) async fn execute(pool: &PgPool, steps: &[Step]) -> Result<(), StoreEr
     tx.commit().await.map_err(err)
 }
 
-/// Maps the failure of a statement made of `steps` to the store's error: a failed version check,
-/// a unique violation in the table of the step that names what it means, or the engine's error.
-pub(super) fn failed(steps: &[Step], e: &sqlx::Error) -> StoreError {
+/// Maps the failure of a statement (`step`, or several folded into one) to the store's error: a
+/// failed version check, a unique violation as the step names it, or the engine's error.
+pub(super) fn failed(step: Option<&Step>, e: &sqlx::Error) -> StoreError {
     let Some(d) = e.as_database_error() else {
         return err_ref(e);
     };
     if d.code().as_deref() == Some(CONFLICT_CODE) {
         return StoreError::VersionConflict;
     }
-    if !d.is_unique_violation() {
-        return StoreError::Internal(e.to_string());
-    }
-    let step = match steps {
-        [one] => Some(one),
-        _ => steps
-            .iter()
-            .find(|s| d.table().is_some() && target_table(&s.sql.text) == d.table()),
-    };
+    let unique = d.is_unique_violation();
     match step {
-        Some(step) => step_error(step, true, e.to_string()),
-        None => StoreError::Duplicate(e.to_string()),
+        Some(step) => step_error(step, unique, e.to_string()),
+        None if unique => StoreError::Duplicate(e.to_string()),
+        None => StoreError::Internal(e.to_string()),
     }
 }
