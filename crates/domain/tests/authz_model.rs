@@ -533,6 +533,32 @@ fn a_terminated_relationship_or_a_removed_member_takes_effect_at_the_next_check(
 }
 
 #[test]
+fn an_older_version_of_a_relationship_does_not_replace_a_newer_one() {
+    let (mut w, mut ix) = simple();
+    let now = base();
+    let req = CheckRequest {
+        user: user_id(1, 0),
+        tenant: tenant(3),
+        action: ACTIONS[0].to_owned(),
+    };
+    let active = w.relationships[0].clone();
+    w.relationships[0]
+        .request_termination(now, &Timings::default())
+        .unwrap();
+    w.relationships[0].version = active.version + 1;
+    ix.put_relationship(&w.relationships[0]);
+    // The active version arrives late: the termination stands.
+    ix.put_relationship(&active);
+    assert!(!ix.check(&req, now).allowed());
+    // A newer version still replaces it.
+    let mut later = w.relationships[0].clone();
+    later.status = S::Active;
+    later.version += 1;
+    ix.put_relationship(&later);
+    assert!(ix.check(&req, now).allowed());
+}
+
+#[test]
 fn aobo_is_refused_even_to_a_global_administrator() {
     let (mut w, _) = simple();
     w.relationships[0].roles = vec![role(0)];

@@ -452,8 +452,17 @@ impl AuthzIndex {
         }
     }
 
-    /// Adds or replaces a relationship (its assignments stay).
+    /// Adds or replaces a relationship (its assignments stay). An older version than the one held
+    /// is ignored: news of a write can arrive after news of a later one (another node's change
+    /// read back from the database, this node's own commit announced late).
     pub fn put_relationship(&mut self, r: &Relationship) {
+        if self
+            .cold
+            .get(&r.id)
+            .is_some_and(|held| held.rel.version > r.version)
+        {
+            return;
+        }
         let kept = self.take_relationship(r.id);
         if r.customer.is_none() {
             self.waiting.insert(r.id, kept);
