@@ -469,15 +469,20 @@ fn simple() -> (World, AuthzIndex) {
     (w, ix)
 }
 
+/// Partner user 0 resetting a password in the customer of [`simple`].
+fn tier1_request() -> CheckRequest {
+    CheckRequest {
+        user: user_id(1, 0),
+        tenant: tenant(3),
+        action: ACTIONS[0].to_owned(),
+    }
+}
+
 #[test]
 fn the_end_date_is_exact_allowed_a_millisecond_before_and_denied_at_it() {
     let (w, ix) = simple();
     let end = w.relationships[0].end_at.unwrap();
-    let req = CheckRequest {
-        user: user_id(1, 0),
-        tenant: tenant(3),
-        action: ACTIONS[0].to_owned(),
-    };
+    let req = tier1_request();
     let before = ix.check(&req, end - Duration::milliseconds(1));
     match &before {
         Decision::Allow(g) => {
@@ -503,11 +508,7 @@ fn the_end_date_is_exact_allowed_a_millisecond_before_and_denied_at_it() {
 fn a_terminated_relationship_or_a_removed_member_takes_effect_at_the_next_check() {
     let (mut w, mut ix) = simple();
     let now = base();
-    let req = CheckRequest {
-        user: user_id(1, 0),
-        tenant: tenant(3),
-        action: ACTIONS[0].to_owned(),
-    };
+    let req = tier1_request();
     assert!(ix.check(&req, now).allowed());
     w.groups[2].members.clear();
     ix.put_group(&w.groups[2]);
@@ -536,11 +537,7 @@ fn a_terminated_relationship_or_a_removed_member_takes_effect_at_the_next_check(
 fn an_older_version_of_a_relationship_does_not_replace_a_newer_one() {
     let (mut w, mut ix) = simple();
     let now = base();
-    let req = CheckRequest {
-        user: user_id(1, 0),
-        tenant: tenant(3),
-        action: ACTIONS[0].to_owned(),
-    };
+    let req = tier1_request();
     let active = w.relationships[0].clone();
     w.relationships[0]
         .request_termination(now, &Timings::default())
