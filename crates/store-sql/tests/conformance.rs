@@ -629,6 +629,42 @@ async fn concurrent_updates_of_one_relationship_let_exactly_one_win_beside_unrel
     assert_eq!(all.count, Some(21));
 }
 
+async fn relationships_are_read_back_by_a_list_of_ids_skipping_unknown_ones(store: SqlStore) {
+    let w = world(&store).await;
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let rel = Relationship::create(
+            w.partner,
+            draft(&format!("By id {n}"), None),
+            Catalogue::builtin(),
+            now(),
+        )
+        .unwrap();
+        ids.push(insert(&store, rel).await.id);
+    }
+    assert!(store.relationships_by_ids(&[]).await.unwrap().is_empty());
+    let unknown = Relationship::create(
+        w.partner,
+        draft("Never stored", None),
+        Catalogue::builtin(),
+        now(),
+    )
+    .unwrap()
+    .id;
+    let mut asked = vec![ids[2], unknown, ids[0]];
+    let mut found: Vec<_> = store
+        .relationships_by_ids(&asked)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    found.sort();
+    asked.retain(|id| *id != unknown);
+    asked.sort();
+    assert_eq!(found, asked);
+}
+
 async fn a_queued_mail_is_claimed_by_one_sender_at_a_time_and_survives_a_failed_attempt(
     store: SqlStore,
 ) {
@@ -1077,6 +1113,7 @@ suite!(
     due_work_is_found_in_due_order,
     concurrent_commits_succeed_or_fail_each_on_their_own,
     concurrent_updates_of_one_relationship_let_exactly_one_win_beside_unrelated_writes,
+    relationships_are_read_back_by_a_list_of_ids_skipping_unknown_ones,
     a_queued_mail_is_claimed_by_one_sender_at_a_time_and_survives_a_failed_attempt,
     nodes_starting_together_agree_on_one_signing_key,
     sessions_are_found_by_hash_ended_by_sign_out_and_purged_once_over,
