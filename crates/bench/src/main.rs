@@ -430,19 +430,51 @@ async fn main() -> anyhow::Result<()> {
         Some(admin) => Some(create_pg_database(admin).await?),
         None => None,
     };
+    let result = measure(
+        &args,
+        &gdap,
+        &dir,
+        n,
+        nodes,
+        pg_db.as_ref().map(|(_, url)| url.as_str()),
+    )
+    .await;
+    // The database is dropped and the files removed whether the run succeeded or not.
+    let _ = std::fs::remove_dir_all(&dir);
+    if let (Some(admin), Some((name, _))) = (&postgres, &pg_db) {
+        drop_pg_database(admin, name).await?;
+    }
+    result
+}
+
+/// Paging, create + lock, memory and (on SQLite) demo start-up, on `pg_url` or an SQLite file.
+async fn measure(
+    args: &[String],
+    gdap: &str,
+    dir: &std::path::Path,
+    n: usize,
+    nodes: usize,
+    pg_url: Option<&str>,
+) -> anyhow::Result<()> {
+    let arg = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
     let db = arg("--db").map_or_else(|| dir.join("bench.db"), std::path::PathBuf::from);
-    let db_s = match &pg_db {
-        Some((_, url)) => url.clone(),
+    let db_s = match pg_url {
+        Some(url) => url.to_owned(),
         None => db.to_str().context("path")?.to_owned(),
     };
-    let engine = if pg_db.is_some() {
+    let engine = if pg_url.is_some() {
         "PostgreSQL"
     } else {
         "SQLite"
     };
     let world_path = dir.join("world.json");
     std::fs::write(&world_path, world().to_string())?;
-    if pg_db.is_some() || !db.exists() {
+    if pg_url.is_some() || !db.exists() {
         let t = Instant::now();
         populate(&db_s, n).await?;
         eprintln!(
@@ -450,7 +482,7 @@ async fn main() -> anyhow::Result<()> {
             t.elapsed().as_secs_f64()
         );
     }
-    if let Some((_, url)) = &pg_db {
+    if let Some(url) = pg_url {
         settle_pg(url).await?;
     }
     let only_paging = args.iter().any(|a| a == "--only-paging");
@@ -469,11 +501,11 @@ async fn main() -> anyhow::Result<()> {
         "--log",
         "warn",
     ];
-    let (server, _) = start(&gdap, &serve_args, "gdap listening on ")?;
+    let (server, _) = start(gdap, &serve_args, "gdap listening on ")?;
     // Further nodes on the same database share the create + lock load.
     let mut others = Vec::new();
     for _ in 1..nodes {
-        others.push(start(&gdap, &serve_args, "gdap listening on ")?.0);
+        others.push(start(gdap, &serve_args, "gdap listening on ")?.0);
     }
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(64)
@@ -552,8 +584,7 @@ async fn main() -> anyhow::Result<()> {
     ));
     drop(server);
     drop(others);
-    if let (Some(admin), Some((name, _))) = (&postgres, &pg_db) {
-        drop_pg_database(admin, name).await?;
+    if pg_url.is_some() {
         println!("{report}");
         return Ok(());
     }
@@ -562,7 +593,7 @@ async fn main() -> anyhow::Result<()> {
     for i in 0..5 {
         let demo_db = dir.join(format!("demo{i}.db"));
         let (demo, ready) = start(
-            &gdap,
+            gdap,
             &[
                 "demo",
                 "--listen",
@@ -585,11 +616,9 @@ async fn main() -> anyhow::Result<()> {
         pct(&mut starts, 1.0)
     ));
     println!("{report}");
-    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
 
-/// Creates a fresh database on a PostgreSQL server; returns its name and URL.
 /// Brings a freshly populated PostgreSQL database to the steady state of one in service
 /// (statistics gathered, dead rows vacuumed, the bulk load checkpointed), so that no autovacuum
 /// or checkpoint of the load itself lands in the measured part.
@@ -601,6 +630,7 @@ async fn settle_pg(url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Creates a fresh database on a PostgreSQL server; returns its name and URL.
 async fn create_pg_database(admin: &str) -> anyhow::Result<(String, String)> {
     let name = format!("gdap_bench_{}", uuid::Uuid::new_v4().simple());
     let pool = sqlx::PgPool::connect(admin).await?;
