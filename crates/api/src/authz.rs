@@ -266,7 +266,7 @@ impl Followed {
 /// Reads the objects changes on other nodes touched and puts their current state into this
 /// node's index (through the same path as local writes, so a rebuild running meanwhile replays
 /// it) and caches. After a reset anywhere, the whole index is rebuilt.
-async fn follow_one(state: &AppState, refs: &ChangeRefs) -> Result<(), StoreError> {
+async fn follow_changes(state: &AppState, refs: &ChangeRefs) -> Result<(), StoreError> {
     let store = &state.store;
     for t in &refs.tenants {
         state.tenants.forget(*t);
@@ -397,7 +397,7 @@ pub async fn follow(state: AppState, from: i64, shutdown: impl std::future::Futu
         // This node's own writes reached its index when they were committed; the others of the
         // batch are applied together (each object read once, as it is now).
         let merged = ChangeRefs::merged(fresh.iter().filter(|(_, r)| !r.own).map(|(_, r)| r));
-        match follow_one(&state, &merged).await {
+        match follow_changes(&state, &merged).await {
             Ok(()) => seen.extend(fresh.iter().map(|(seq, _)| *seq)),
             Err(e) => tracing::warn!(error = %e, "applying changes failed; retrying"),
         }

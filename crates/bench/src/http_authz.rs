@@ -15,7 +15,7 @@ use gdap_store::{Changes, RelationshipStore, Write};
 use gdap_store_sql::SqlStore;
 use serde_json::{json, Value};
 
-use crate::{start, start_cmd};
+use crate::start_cmd;
 
 const PARTNER: &str = "8777b240-c6f0-4469-9e98-a3205431b836";
 const CLIENT_ID: &str = "2f0c6f5e-3c1a-4b7e-9d2a-6a1b0c9d8e01";
@@ -175,25 +175,11 @@ fn wrk(cpu: Option<&str>, args: &[&str]) -> anyhow::Result<(f64, f64, f64)> {
 
 /// Runs the benchmark and prints its Markdown rows.
 pub async fn run(gdap: &str, dir: &std::path::Path) -> anyhow::Result<()> {
-    let db = dir.join("http.db");
-    let db = db.to_str().context("path")?;
-    let world_path = dir.join("http-world.json");
-    std::fs::write(&world_path, world().to_string())?;
-    let args = [
-        "serve",
-        "--dev",
-        "--seed",
-        world_path.to_str().context("path")?,
-        "--db",
-        db,
-        "--listen",
-        "127.0.0.1:0",
-        "--log",
-        "error",
-    ];
-    drop(start(gdap, &args, "gdap listening on ")?);
-    populate(db).await?;
-    let (server, _) = start(gdap, &args, "gdap listening on ")?;
+    let (server, args) =
+        crate::seeded_server(gdap, dir, "http", &world(), "error", |db| async move {
+            populate(&db).await
+        })
+        .await?;
     let http = reqwest::Client::new();
     let token: Value = http
         .post(format!("{}/{PARTNER}/oauth2/v2.0/token", server.base))
@@ -259,7 +245,7 @@ pub async fn run(gdap: &str, dir: &std::path::Path) -> anyhow::Result<()> {
             drop(server.take());
             let mut cmd = Command::new("taskset");
             cmd.args(["-c", "0", gdap])
-                .args(args)
+                .args(&args)
                 .env("TOKIO_WORKER_THREADS", "1");
             (start_cmd(cmd, "gdap listening on ")?.0, Some("1"))
         } else {

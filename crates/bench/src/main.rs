@@ -123,7 +123,55 @@ impl Drop for Server {
     }
 }
 
-fn start(gdap: &str, args: &[&str], banner: &str) -> anyhow::Result<(Server, Duration)> {
+/// The `serve` arguments of a bench server on an SQLite file seeded with a world file.
+fn serve_args(world: &str, db: &str, log: &str) -> Vec<String> {
+    [
+        "serve",
+        "--dev",
+        "--seed",
+        world,
+        "--db",
+        db,
+        "--listen",
+        "127.0.0.1:0",
+        "--log",
+        log,
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
+/// A bench server on a fresh SQLite file `{name}.db` under `dir`: a first start seeds the
+/// directory from `world`, `fill` then adds what the bench needs straight into the file, and the
+/// server is started again on it. Returns it with its `serve` arguments (to start it otherwise).
+async fn seeded_server<F, Fut>(
+    gdap: &str,
+    dir: &std::path::Path,
+    name: &str,
+    world: &Value,
+    log: &str,
+    fill: F,
+) -> anyhow::Result<(Server, Vec<String>)>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    let db = dir.join(format!("{name}.db"));
+    let db = db.to_str().context("path")?.to_owned();
+    let world_path = dir.join(format!("{name}-world.json"));
+    std::fs::write(&world_path, world.to_string())?;
+    let args = serve_args(world_path.to_str().context("path")?, &db, log);
+    drop(start(gdap, &args, "gdap listening on ")?);
+    fill(db).await?;
+    let (server, _) = start(gdap, &args, "gdap listening on ")?;
+    Ok((server, args))
+}
+
+fn start<S: AsRef<std::ffi::OsStr>>(
+    gdap: &str,
+    args: &[S],
+    banner: &str,
+) -> anyhow::Result<(Server, Duration)> {
     let mut cmd = Command::new(gdap);
     cmd.args(args);
     start_cmd(cmd, banner)
@@ -398,12 +446,7 @@ async fn paging(
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
+    let arg = |name: &str| arg_value(&args, name);
     let n: usize = arg("--relationships").map_or(Ok(100_000), |v| v.parse())?;
     let gdap = arg("--gdap").unwrap_or_else(|| "target/release/gdap".into());
     let dir = std::env::temp_dir().join(format!("gdap-bench-{}", uuid::Uuid::new_v4().simple()));
@@ -447,6 +490,14 @@ async fn main() -> anyhow::Result<()> {
     result
 }
 
+/// The value given after `--name` on the command line.
+fn arg_value(args: &[String], name: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+}
+
 /// Paging, create + lock, memory and (on SQLite) demo start-up, on `pg_url` or an SQLite file.
 async fn measure(
     args: &[String],
@@ -456,12 +507,7 @@ async fn measure(
     nodes: usize,
     pg_url: Option<&str>,
 ) -> anyhow::Result<()> {
-    let arg = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
+    let arg = |name: &str| arg_value(args, name);
     let db = arg("--db").map_or_else(|| dir.join("bench.db"), std::path::PathBuf::from);
     let db_s = match pg_url {
         Some(url) => url.to_owned(),
@@ -489,18 +535,7 @@ async fn measure(
     // `--only-writes` skips the paging part (to profile the create + lock part on its own).
     let only_writes = args.iter().any(|a| a == "--only-writes");
 
-    let serve_args = [
-        "serve",
-        "--dev",
-        "--seed",
-        world_path.to_str().context("path")?,
-        "--db",
-        &db_s,
-        "--listen",
-        "127.0.0.1:0",
-        "--log",
-        "warn",
-    ];
+    let serve_args = serve_args(world_path.to_str().context("path")?, &db_s, "warn");
     let (server, _) = start(gdap, &serve_args, "gdap listening on ")?;
     // Further nodes on the same database share the create + lock load.
     let mut others = Vec::new();

@@ -12,7 +12,7 @@ use gdap_store::{Changes, RelationshipStore, Write};
 use gdap_store_sql::SqlStore;
 use serde_json::{json, Value};
 
-use crate::{pct, server_ms, start, ROLES};
+use crate::{pct, server_ms, ROLES};
 
 const PARTNERS: usize = 50;
 const PER_PARTNER: usize = 10;
@@ -126,26 +126,10 @@ async fn sign_in(client: &reqwest::Client, base: &str) -> anyhow::Result<String>
 
 /// Runs the page benchmark and prints its Markdown rows.
 pub async fn run(gdap: &str, dir: &std::path::Path) -> anyhow::Result<()> {
-    let db = dir.join("pages.db");
-    let db = db.to_str().context("path")?;
-    let world_path = dir.join("pages-world.json");
-    std::fs::write(&world_path, world().to_string())?;
-    let args = [
-        "serve",
-        "--dev",
-        "--seed",
-        world_path.to_str().context("path")?,
-        "--db",
-        db,
-        "--listen",
-        "127.0.0.1:0",
-        "--log",
-        "warn",
-    ];
-    // Seed the directory first (the server does it at start), then add the relationships.
-    drop(start(gdap, &args, "gdap listening on ")?);
-    populate(db).await?;
-    let (server, _) = start(gdap, &args, "gdap listening on ")?;
+    let (server, _) = crate::seeded_server(gdap, dir, "pages", &world(), "warn", |db| async move {
+        populate(&db).await
+    })
+    .await?;
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()?;

@@ -430,18 +430,14 @@ impl RelationshipStore for SqlStore {
         // whatever their number.
         let list = serde_json::to_string(&ids.iter().map(ToString::to_string).collect::<Vec<_>>())
             .map_err(|e| StoreError::Internal(e.to_string()))?;
-        let elements = match self.dialect() {
-            crate::Dialect::Postgres => "SELECT jsonb_array_elements_text(",
-            crate::Dialect::Sqlite => "SELECT value FROM json_each(",
+        let (open, close) = match self.dialect() {
+            crate::Dialect::Postgres => ("SELECT jsonb_array_elements_text(", "::jsonb))"),
+            crate::Dialect::Sqlite => ("SELECT value FROM json_each(", "))"),
         };
         let mut q = Sql::new(&format!(
-            "SELECT {REL_COLS} FROM relationships WHERE id IN ({elements}"
+            "SELECT {REL_COLS} FROM relationships WHERE id IN ({open}"
         ));
-        q.text(list);
-        if self.dialect() == crate::Dialect::Postgres {
-            q.push("::jsonb");
-        }
-        q.push("))");
+        q.text(list).push(close);
         self.fetch_all(q, rows::relationship).await
     }
 

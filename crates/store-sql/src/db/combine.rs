@@ -18,10 +18,18 @@ pub const CONFLICT_CODE: &str = "GD409";
 const MAX_PARAMS: usize = 30_000;
 
 /// The statement kinds that may share a statement.
-fn foldable(sql: &str) -> bool {
+pub fn foldable(sql: &str) -> bool {
     ["INSERT ", "UPDATE ", "SELECT "]
         .iter()
         .any(|k| sql.starts_with(k))
+}
+
+/// The table name at the start of `s`.
+fn identifier(s: &str) -> &str {
+    let end = s
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(s.len());
+    &s[..end]
 }
 
 /// The table a data-modifying statement writes to.
@@ -30,10 +38,7 @@ pub fn target_table(sql: &str) -> Option<&str> {
         .strip_prefix("INSERT INTO ")
         .or_else(|| sql.strip_prefix("UPDATE "))
         .or_else(|| sql.strip_prefix("DELETE FROM "))?;
-    let end = rest
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .unwrap_or(rest.len());
-    Some(&rest[..end])
+    Some(identifier(rest))
 }
 
 /// Appends `text` to `out` with every `$n` placeholder outside string literals moved up by
@@ -63,13 +68,9 @@ fn renumbered(out: &mut String, text: &str, offset: usize) {
 
 /// The tables a statement reads (`… FROM t`), besides the one it writes.
 fn tables_read(sql: &str) -> impl Iterator<Item = &str> {
-    sql.match_indices(" FROM ").filter_map(move |(i, m)| {
-        let rest = &sql[i + m.len()..];
-        let end = rest
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .unwrap_or(rest.len());
-        (end > 0).then(|| &rest[..end])
-    })
+    sql.match_indices(" FROM ")
+        .map(move |(i, m)| identifier(&sql[i + m.len()..]))
+        .filter(|t| !t.is_empty())
 }
 
 /// Whether no statement depends on the effect of another: one statement works on the snapshot

@@ -20,7 +20,7 @@ use gdap_store::StoreError;
 use sqlx::postgres::{PgDatabaseError, PgPool, PgSeverity};
 use tokio::sync::{mpsc, oneshot, Semaphore};
 
-use super::combine::{combine, self_contained};
+use super::combine::{combine, foldable, self_contained};
 use super::postgres::{bind, err_ref, execute};
 use super::Step;
 
@@ -53,12 +53,9 @@ pub struct GroupCommit {
 pub fn joinable(steps: &[Step]) -> bool {
     !steps.is_empty()
         && self_contained(steps)
-        && steps.iter().all(|s| {
-            let t = &s.sql.text;
-            t.starts_with("INSERT ")
-                || t.starts_with("SELECT ")
-                || (s.checked && t.starts_with("UPDATE "))
-        })
+        && steps
+            .iter()
+            .all(|s| foldable(&s.sql.text) && (s.checked || !s.sql.text.starts_with("UPDATE ")))
 }
 
 fn stopped() -> StoreError {
