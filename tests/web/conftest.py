@@ -36,6 +36,17 @@ USER_ADMIN = "fe930be7-5e62-47db-91af-98c3a49a38b1"
 RELS = "/v1.0/tenantRelationships/delegatedAdminRelationships"
 
 
+def replaced(old):
+    """Whether a page element is gone with its page. ChromeDriver reports a node of a document
+    being replaced either as stale or, racing the replacement, as not belonging to the document."""
+    try:
+        return staleness_of(old)(None)
+    except WebDriverException as e:
+        if "does not belong to the document" in str(e):
+            return True
+        raise
+
+
 class Inbox:
     """Collects every mail the SMTP server receives."""
 
@@ -189,7 +200,7 @@ class Browser:
         old = self.d.find_element(By.TAG_NAME, "html")
         els[0].click()
         # Every button and link here leads to a new page: wait until it replaced this one.
-        WebDriverWait(self.d, 30, poll_frequency=0.05).until(staleness_of(old))
+        WebDriverWait(self.d, 30, poll_frequency=0.05).until(lambda _: replaced(old))
 
     def fill(self, label, value):
         el = self.d.find_element(By.XPATH, f"//label[normalize-space()='{label}']")
