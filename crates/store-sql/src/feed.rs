@@ -1,6 +1,6 @@
 //! The change feed on PostgreSQL: each write appends what it touched to `change_log` in its own
-//! transaction and announces it with `NOTIFY`, so the other nodes follow. SQLite has one node and
-//! no feed.
+//! transaction and, once committed, announces it with `NOTIFY`, so the other nodes follow. SQLite
+//! has one node and no feed.
 
 use async_trait::async_trait;
 use gdap_domain::timefmt::to_micros;
@@ -14,9 +14,17 @@ use crate::{Dialect, SqlStore};
 /// The channel announcements go to.
 pub const CHANNEL: &str = "gdap_changes";
 
+/// How every feed entry's statement begins.
+const FEED_INSERT: &str = "INSERT INTO change_log (at, refs, node) VALUES (";
+
+/// Whether `steps` append to the feed, so their commit is to be announced.
+pub(crate) fn records_change(steps: &[Step]) -> bool {
+    steps.iter().any(|s| s.sql.text.starts_with(FEED_INSERT))
+}
+
 impl SqlStore {
     /// The statements that record a write in the feed (none on SQLite, or when nothing followed
-    /// was touched).
+    /// was touched); the announcement follows the commit.
     pub(crate) fn feed_steps(&self, refs: &ChangeRefs) -> Vec<Step> {
         if self.dialect() != Dialect::Postgres || refs.is_empty() {
             return Vec::new();
@@ -24,17 +32,14 @@ impl SqlStore {
         let Ok(json) = serde_json::to_string(refs) else {
             return Vec::new();
         };
-        let mut q = Sql::new("INSERT INTO change_log (at, refs, node) VALUES (");
+        let mut q = Sql::new(FEED_INSERT);
         q.int(to_micros(OffsetDateTime::now_utc()))
             .push(", ")
             .text(json)
             .push(", ")
             .text(self.node.to_string())
             .push(")");
-        vec![
-            Step::plain(q),
-            Step::plain(Sql::new(&format!("SELECT pg_notify('{CHANNEL}', '')"))),
-        ]
+        vec![Step::plain(q)]
     }
 }
 

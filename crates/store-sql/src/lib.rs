@@ -124,7 +124,12 @@ impl SqlStore {
         if steps.is_empty() {
             return Ok(());
         }
-        self.db.transaction(steps).await
+        let announce = feed::records_change(&steps);
+        self.db.transaction(steps).await?;
+        if announce {
+            self.db.announce();
+        }
+        Ok(())
     }
 }
 

@@ -244,11 +244,16 @@ impl PortalStore for SqlStore {
             .text(tenant_id.to_string())
             .push(" AND id = ")
             .text(user_id.to_string());
-        self.transaction(vec![Step {
+        let mut steps = vec![Step {
             sql: q,
             checked: true,
             on_unique: None,
-        }])
-        .await
+        }];
+        // Other nodes' caches hold the language an approver's invitations are written in.
+        steps.extend(self.feed_steps(&gdap_store::ChangeRefs {
+            users: vec![(tenant_id, user_id)],
+            ..gdap_store::ChangeRefs::default()
+        }));
+        self.transaction(steps).await
     }
 }

@@ -1080,6 +1080,102 @@ async fn purchases_invoices_billing_settings_and_created_groups_round_trip(store
     );
 }
 
+/// Change sets far longer than one statement holds (a lifecycle run applies hundreds at once):
+/// they land whole, and a stale version or a duplicate anywhere in them leaves nothing written
+/// and names what failed.
+async fn a_long_change_set_lands_whole_or_not_at_all(store: SqlStore) {
+    let w = world(&store).await;
+    let make = |i: usize| {
+        Relationship::create(
+            w.partner,
+            draft(&format!("Long {i:03}"), Some(w.customer)),
+            Catalogue::builtin(),
+            now(),
+        )
+        .unwrap()
+    };
+    let rels: Vec<Relationship> = (0..150).map(make).collect();
+    let saved = store
+        .commit(Changes {
+            relationships: rels.iter().cloned().map(Write::Insert).collect(),
+            ..Changes::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(saved.relationships.len(), 150);
+    let ids: Vec<_> = rels.iter().map(|r| r.id).collect();
+    assert_eq!(store.relationships_by_ids(&ids).await.unwrap().len(), 150);
+
+    // Every one renamed, but the last one's version is stale: nothing changes.
+    let renamed = |stale_last: bool| -> Vec<Write<Relationship>> {
+        rels.iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let mut r = r.clone();
+                r.display_name = format!("Renamed {i:03}");
+                if stale_last && i == rels.len() - 1 {
+                    r.version += 7;
+                }
+                Write::Update(r)
+            })
+            .collect()
+    };
+    let err = store
+        .commit(Changes {
+            relationships: renamed(true),
+            ..Changes::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err, StoreError::VersionConflict);
+    let first = store
+        .relationship(w.partner, ids[0])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        first.display_name, "Long 000",
+        "the whole change set must roll back"
+    );
+
+    // A duplicate display name deep inside a long insert: named, and nothing of it written.
+    let mut fresh: Vec<Relationship> = (150..290).map(make).collect();
+    fresh.push(
+        Relationship::create(
+            w.partner,
+            draft("LONG 007", Some(w.customer)),
+            Catalogue::builtin(),
+            now(),
+        )
+        .unwrap(),
+    );
+    let err = store
+        .commit(Changes {
+            relationships: fresh.iter().cloned().map(Write::Insert).collect(),
+            ..Changes::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err, StoreError::DuplicateDisplayName("LONG 007".into()));
+    let fresh_ids: Vec<_> = fresh.iter().map(|r| r.id).collect();
+    assert!(store
+        .relationships_by_ids(&fresh_ids)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // The rename without the stale version lands whole.
+    store
+        .commit(Changes {
+            relationships: renamed(false),
+            ..Changes::default()
+        })
+        .await
+        .unwrap();
+    let all = store.relationships_by_ids(&ids).await.unwrap();
+    assert!(all.iter().all(|r| r.display_name.starts_with("Renamed ")));
+}
+
 macro_rules! suite {
     ($($name:ident),+ $(,)?) => {
         mod sqlite {
@@ -1107,6 +1203,7 @@ suite!(
     a_relationship_round_trips_unchanged,
     display_names_are_unique_per_partner_ignoring_case,
     a_stale_version_is_refused_and_changes_nothing,
+    a_long_change_set_lands_whole_or_not_at_all,
     listing_pages_through_every_item_once_in_order,
     filters_select_the_right_relationships,
     one_live_assignment_per_group_and_customers_follow_active_relationships,

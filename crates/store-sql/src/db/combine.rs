@@ -17,6 +17,15 @@ pub const CONFLICT_CODE: &str = "GD409";
 /// PostgreSQL's limit on the parameters of one statement, with room to spare.
 const MAX_PARAMS: usize = 30_000;
 
+/// The most statements folded into one. Planning a statement costs more than in proportion to
+/// its clauses, and a statement of a length seen once is planned afresh and prepared for nothing;
+/// a longer transaction is run as several folded statements of [`CHUNK`] clauses.
+pub const MAX_CLAUSES: usize = 96;
+
+/// The clauses of each statement a long transaction is cut into (so the same few statements
+/// recur and stay prepared).
+pub const CHUNK: usize = 32;
+
 /// The statement kinds that may share a statement.
 pub fn foldable(sql: &str) -> bool {
     ["INSERT ", "UPDATE ", "SELECT "]
@@ -114,11 +123,12 @@ pub fn self_contained(steps: &[Step]) -> bool {
 }
 
 /// The single statement equivalent to running `steps` in one transaction, or `None` where they
-/// cannot share one (fewer than two, a delete or schema change, statements that depend on each
-/// other, too many parameters).
+/// cannot share one (fewer than two or more than [`MAX_CLAUSES`], a delete or schema change,
+/// statements that depend on each other, too many parameters).
 pub fn combine(steps: &[Step]) -> Option<Sql> {
     let params: usize = steps.iter().map(|s| s.sql.params.len()).sum();
     if steps.len() < 2
+        || steps.len() > MAX_CLAUSES
         || params > MAX_PARAMS
         || !steps.iter().all(|s| foldable(&s.sql.text))
         || !self_contained(steps)

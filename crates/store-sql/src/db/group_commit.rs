@@ -20,7 +20,7 @@ use gdap_store::StoreError;
 use sqlx::postgres::{PgDatabaseError, PgPool, PgSeverity};
 use tokio::sync::{mpsc, oneshot, Semaphore};
 
-use super::combine::{combine, foldable, self_contained};
+use super::combine::{combine, foldable, self_contained, MAX_CLAUSES};
 use super::postgres::{bind, err_ref, execute};
 use super::Step;
 
@@ -46,12 +46,13 @@ pub struct GroupCommit {
     queue: mpsc::Sender<Pending>,
 }
 
-/// Whether a transaction can share a statement with others: inserts, version-checked updates and
-/// plain selects only, none of which depends on another of its own statements (an unchecked update
+/// Whether a transaction can share a statement with others: not too long, inserts,
+/// version-checked updates and plain selects only, none of which depends on another of its own statements (an unchecked update
 /// of a row another write of the group also touches would be lost silently; a checked one fails
 /// and the group is run again write by write).
 pub fn joinable(steps: &[Step]) -> bool {
     !steps.is_empty()
+        && steps.len() <= MAX_CLAUSES
         && self_contained(steps)
         && steps
             .iter()
@@ -128,7 +129,7 @@ fn shape(steps: &[Step]) -> u64 {
     h.finish()
 }
 
-/// A batch split into groups of one shape and of one of [`SIZES`].
+/// A batch split into groups of one shape and of one of [`SIZES`], each small enough to fold.
 fn groups_of(batch: Vec<Pending>) -> Vec<Vec<Pending>> {
     let mut by_shape: HashMap<u64, Vec<Pending>> = HashMap::new();
     for p in batch {
@@ -137,7 +138,11 @@ fn groups_of(batch: Vec<Pending>) -> Vec<Vec<Pending>> {
     let mut groups = Vec::new();
     for (_, mut same) in by_shape {
         while !same.is_empty() {
-            let size = SIZES.into_iter().find(|n| *n <= same.len()).unwrap_or(1);
+            let clauses = same[0].steps.len().max(1);
+            let size = SIZES
+                .into_iter()
+                .find(|n| *n <= same.len() && n * clauses <= MAX_CLAUSES)
+                .unwrap_or(1);
             groups.push(same.drain(..size).collect());
         }
     }
@@ -180,5 +185,38 @@ async fn commit_group(pool: &PgPool, group: Vec<Pending>) {
     for p in group {
         let r = execute(pool, &p.steps).await;
         let _ = p.done.send(r);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sql::Sql;
+
+    fn write(statements: usize) -> Pending {
+        let steps = (0..statements)
+            .map(|i| Step::plain(Sql::new(&format!("INSERT INTO t{i} (x) VALUES (1)"))))
+            .collect();
+        Pending {
+            steps,
+            done: oneshot::channel().0,
+        }
+    }
+
+    #[test]
+    fn writes_of_one_shape_are_grouped_by_the_largest_size_that_still_folds() {
+        let sizes = |statements: usize, writes: usize| {
+            let mut s: Vec<usize> = groups_of((0..writes).map(|_| write(statements)).collect())
+                .iter()
+                .map(Vec::len)
+                .collect();
+            s.sort_unstable_by(|a, b| b.cmp(a));
+            s
+        };
+        assert_eq!(sizes(3, 21), vec![16, 4, 1]);
+        // Ten statements each: a group of sixteen would make a statement of 160 clauses.
+        assert_eq!(sizes(10, 21), vec![8, 8, 4, 1]);
+        // A write too long to share a statement goes alone.
+        assert_eq!(sizes(MAX_CLAUSES, 2), vec![1, 1]);
     }
 }

@@ -114,6 +114,10 @@ pub trait Db: Send + Sync {
     ) -> Result<Option<Box<dyn gdap_store::ChangeWait>>, StoreError> {
         Ok(None)
     }
+    /// Announces on a notification channel (`NOTIFY`), soon and outside any write transaction;
+    /// announcements made while one is on its way are sent as one. Nothing where the engine has
+    /// no channels.
+    fn announce(&self) {}
     /// Runs a query and returns every row.
     async fn query(&self, sql: Sql) -> Result<Vec<Row>, StoreError>;
     /// Runs statements in one transaction: all or nothing. A checked statement that does not

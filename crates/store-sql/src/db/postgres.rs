@@ -7,7 +7,7 @@ use gdap_store::StoreError;
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 use sqlx::{Column, Row as _, TypeInfo};
 
-use super::combine::{combine, CONFLICT_CODE};
+use super::combine::{combine, CHUNK, CONFLICT_CODE, MAX_CLAUSES};
 use super::group_commit::{self, GroupCommit};
 use super::{step_error, Db, Row, Step, Value};
 use crate::sql::{Param, Sql};
@@ -16,6 +16,7 @@ use crate::sql::{Param, Sql};
 pub struct PostgresDb {
     pool: PgPool,
     writes: GroupCommit,
+    announcer: tokio::sync::mpsc::Sender<()>,
 }
 
 fn err(e: sqlx::Error) -> StoreError {
@@ -83,8 +84,37 @@ impl PostgresDb {
             .await
             .map_err(|e| StoreError::Unavailable(format!("{}: {e}", crate::redact(url))))?;
         let writes = GroupCommit::start(pool.clone());
-        Ok(Self { pool, writes })
+        let announcer = start_announcer(pool.clone());
+        Ok(Self {
+            pool,
+            writes,
+            announcer,
+        })
     }
+}
+
+/// Starts the task that sends the change feed's `NOTIFY`s and returns its trigger.
+///
+/// A `NOTIFY` inside a write transaction would serialise every such transaction's commit, log
+/// flush included, behind one database-wide lock, so the commits of concurrent writes could never
+/// share a flush. The announcement is therefore its own statement, sent after the write has
+/// committed: announcements asked for while one is on its way are sent as one (the channel holds
+/// one), and its commit does not wait for the log, since it carries no data; a lost one only
+/// delays the followers until their next poll of the feed.
+fn start_announcer(pool: PgPool) -> tokio::sync::mpsc::Sender<()> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<()>(1);
+    let text = format!(
+        "SELECT set_config('synchronous_commit', 'off', true), pg_notify('{}', '')",
+        crate::feed::CHANNEL
+    );
+    tokio::spawn(async move {
+        while rx.recv().await.is_some() {
+            if let Err(e) = sqlx::query(&text).execute(&pool).await {
+                tracing::warn!(error = %e, "could not announce a change; followers catch up by polling");
+            }
+        }
+    });
+    tx
 }
 
 /// A `LISTEN` on one channel.
@@ -116,6 +146,11 @@ impl Db for PostgresDb {
             .map_err(err)?;
         l.listen(channel).await.map_err(err)?;
         Ok(Some(Box::new(PgWait(l))))
+    }
+
+    fn announce(&self) {
+        // A full channel means an announcement is already due, which covers this one too.
+        let _ = self.announcer.try_send(());
     }
 
     async fn query(&self, sql: Sql) -> Result<Vec<Row>, StoreError> {
@@ -154,28 +189,64 @@ pub(super) async fn execute(pool: &PgPool, steps: &[Step]) -> Result<(), StoreEr
         }
         return Ok(());
     }
-    if let Some(sql) = combine(steps) {
+    // A duplicate somewhere in a folded statement, which wrote nothing, leads to running the
+    // statements in turn below to learn which one, for its own error.
+    if steps.len() > MAX_CLAUSES {
+        if in_chunks(pool, steps).await? {
+            return Ok(());
+        }
+    } else if let Some(sql) = combine(steps) {
         match bind(&sql).execute(pool).await {
             Ok(_) => return Ok(()),
-            // A duplicate somewhere in the statement, which wrote nothing: the statements are run
-            // in turn below to learn which one, for its own error.
-            Err(e)
-                if e.as_database_error()
-                    .is_some_and(|d| d.is_unique_violation()) => {}
+            Err(e) if duplicate(&e) => {}
             Err(e) => return Err(failed(None, &e)),
         }
     }
     let mut tx = pool.begin().await.map_err(err)?;
     for step in steps {
-        let done = bind(&step.sql)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| failed(Some(step), &e))?;
-        if step.checked && done.rows_affected() != 1 {
-            return Err(StoreError::VersionConflict);
-        }
+        run(&mut tx, step).await?;
     }
     tx.commit().await.map_err(err)
+}
+
+fn duplicate(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .is_some_and(|d| d.is_unique_violation())
+}
+
+/// Runs one statement of a transaction, checking its effect.
+async fn run(tx: &mut sqlx::PgConnection, step: &Step) -> Result<(), StoreError> {
+    let done = bind(&step.sql)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| failed(Some(step), &e))?;
+    if step.checked && done.rows_affected() != 1 {
+        return Err(StoreError::VersionConflict);
+    }
+    Ok(())
+}
+
+/// Runs a long transaction as consecutive folded statements of [`CHUNK`] clauses (a chunk whose
+/// statements depend on each other runs statement by statement; later chunks see what earlier
+/// ones wrote). `false` when a duplicate stopped it, nothing written.
+async fn in_chunks(pool: &PgPool, steps: &[Step]) -> Result<bool, StoreError> {
+    let mut tx = pool.begin().await.map_err(err)?;
+    for chunk in steps.chunks(CHUNK) {
+        match combine(chunk) {
+            Some(sql) => match bind(&sql).execute(&mut *tx).await {
+                Ok(_) => {}
+                Err(e) if duplicate(&e) => return Ok(false),
+                Err(e) => return Err(failed(None, &e)),
+            },
+            None => {
+                for step in chunk {
+                    run(&mut tx, step).await?;
+                }
+            }
+        }
+    }
+    tx.commit().await.map_err(err)?;
+    Ok(true)
 }
 
 /// Maps the failure of a statement (`step`, or several folded into one) to the store's error: a
