@@ -206,13 +206,7 @@ pub async fn get_invitation(
 /// The users of a tenant who hear about changes to its partner relationships: the customer's
 /// approvers, or the partner's Global Administrators.
 async fn notice_recipients(state: &AppState, tenant: TenantId) -> ApiResult<Vec<User>> {
-    Ok(state
-        .store
-        .users_of(tenant)
-        .await?
-        .into_iter()
-        .filter(crate::mailer::is_approver)
-        .collect())
+    Ok(state.approvers(tenant).await?.as_ref().clone())
 }
 
 /// The notices to both sides of a change made by a customer.

@@ -268,13 +268,12 @@ impl Followed {
 /// it) and caches. After a reset anywhere, the whole index is rebuilt.
 async fn follow_changes(state: &AppState, refs: &ChangeRefs) -> Result<(), StoreError> {
     let store = &state.store;
-    for t in &refs.tenants {
-        state.tenants.forget(*t);
-    }
     if refs.cleared {
-        state.tenants.clear();
+        state.directory.clear();
         return state.authz.reload(store.as_ref()).await;
     }
+    let users_of: Vec<_> = refs.users.iter().map(|(t, _)| *t).collect();
+    state.directory.changed(&refs.tenants, &users_of);
     let mut f = Followed {
         // One read for every relationship of the batch; those not found were deleted.
         relationships: store.relationships_by_ids(&refs.relationships).await?,

@@ -25,7 +25,6 @@ pub fn routes() -> Router<AppState> {
 pub async fn reset(State(state): State<AppState>) -> ApiResult<StatusCode> {
     let _guard = state.lifecycle_lock.lock().await;
     state.store.reset().await?;
-    state.tenants.clear();
     if let Some(world) = &state.world {
         state.store.insert_directory((**world).clone()).await?;
     }

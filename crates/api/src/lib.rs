@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod authz;
 pub mod billing;
+pub mod cache;
 pub mod check;
 pub mod clock;
 pub mod dev;

@@ -86,13 +86,7 @@ pub async fn invitation_mails(
     };
     let mut out = Vec::new();
     if let Some(tenant) = &customer {
-        for admin in state
-            .store
-            .users_of(tenant.id)
-            .await?
-            .iter()
-            .filter(|u| is_approver(u))
-        {
+        for admin in state.approvers(tenant.id).await?.iter() {
             let lang = admin
                 .preferred_language
                 .as_deref()

@@ -78,68 +78,12 @@ pub struct Shared {
     pub mailer: Option<Arc<dyn crate::mailer::MailTransport>>,
     /// Failed sign-in counting.
     pub throttle: Arc<crate::throttle::SignInThrottle>,
-    /// Recently read tenants (they change only when seeded or reset).
-    pub tenants: Arc<TenantCache>,
+    /// Tenants and approvers read from the store, kept until written.
+    pub directory: Arc<crate::cache::DirectoryCache>,
     /// The authorization index of this node (kept current by observing the store).
     pub authz: Arc<crate::authz::Authz>,
     /// Settings.
     pub config: Arc<ApiConfig>,
-}
-
-/// How long a tenant read from the store is reused.
-pub const TENANT_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// A short-lived cache of tenants by id, so that every request does not read its tenant again.
-#[derive(Debug, Default)]
-pub struct TenantCache {
-    map: std::sync::Mutex<
-        std::collections::HashMap<
-            gdap_domain::ids::TenantId,
-            (std::time::Instant, Option<gdap_domain::directory::Tenant>),
-        >,
-    >,
-}
-
-impl TenantCache {
-    fn get(
-        &self,
-        id: &gdap_domain::ids::TenantId,
-    ) -> Option<Option<gdap_domain::directory::Tenant>> {
-        let map = self
-            .map
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.get(id)
-            .filter(|(at, _)| at.elapsed() < TENANT_CACHE_TTL)
-            .map(|(_, t)| t.clone())
-    }
-
-    fn put(&self, id: gdap_domain::ids::TenantId, t: Option<gdap_domain::directory::Tenant>) {
-        let mut map = self
-            .map
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if map.len() >= 10_000 {
-            map.clear();
-        }
-        map.insert(id, (std::time::Instant::now(), t));
-    }
-
-    /// Forgets one tenant (after this node changed it).
-    pub fn forget(&self, id: gdap_domain::ids::TenantId) {
-        self.map
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(&id);
-    }
-
-    /// Forgets everything (after a reset).
-    pub fn clear(&self) {
-        self.map
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clear();
-    }
 }
 
 impl AppState {
@@ -155,6 +99,8 @@ impl AppState {
             Some(c) => c.clone(),
             None => Arc::new(crate::clock::SystemClock),
         };
+        let directory = Arc::new(crate::cache::DirectoryCache::default());
+        store.observe(directory.clone());
         Self(Arc::new(Shared {
             authz: crate::authz::attach(&store),
             lifecycle: Lifecycle::new(store.clone(), config.timings),
@@ -167,23 +113,49 @@ impl AppState {
             world: world.map(Arc::new),
             throttle: Arc::new(crate::throttle::SignInThrottle::default()),
             verified: Arc::new(crate::auth::VerifiedTokens::default()),
-            tenants: Arc::new(TenantCache::default()),
+            directory,
             mailer: None,
             config: Arc::new(config),
         }))
     }
 
-    /// A tenant by id, through the short-lived cache.
+    /// A tenant by id, through the cache.
     pub async fn tenant(
         &self,
         id: gdap_domain::ids::TenantId,
     ) -> Result<Option<gdap_domain::directory::Tenant>, gdap_store::StoreError> {
-        if let Some(t) = self.tenants.get(&id) {
-            return Ok(t);
-        }
+        let cache = &self.directory.tenants;
+        let start = match cache.get(&id, std::time::Instant::now()) {
+            Ok(t) => return Ok(t),
+            Err(start) => start,
+        };
         let t = self.store.tenant(id).await?;
-        self.tenants.put(id, t.clone());
+        cache.put(id, t.clone(), start, std::time::Instant::now());
         Ok(t)
+    }
+
+    /// The users of a tenant who can approve its partner relationships (enabled Global
+    /// Administrators and Customer Delegated Admin Relationship Administrators), by sign-in name,
+    /// through the cache.
+    pub async fn approvers(
+        &self,
+        tenant: gdap_domain::ids::TenantId,
+    ) -> Result<Arc<Vec<gdap_domain::directory::User>>, gdap_store::StoreError> {
+        let cache = &self.directory.approvers;
+        let start = match cache.get(&tenant, std::time::Instant::now()) {
+            Ok(users) => return Ok(users),
+            Err(start) => start,
+        };
+        let users: Arc<Vec<_>> = Arc::new(
+            self.store
+                .users_of(tenant)
+                .await?
+                .into_iter()
+                .filter(crate::mailer::is_approver)
+                .collect(),
+        );
+        cache.put(tenant, users.clone(), start, std::time::Instant::now());
+        Ok(users)
     }
 
     /// Delivers the outbox through `mailer`.

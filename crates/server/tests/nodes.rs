@@ -665,3 +665,98 @@ async fn a_change_on_one_node_reaches_the_other_nodes_authorization_decisions_wi
     drop((one, two));
     db.drop_now().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_appointed_on_one_node_receives_the_next_invitation_sent_by_the_other() {
+    let Some(db) = Database::fresh().await else {
+        return;
+    };
+    let one = node(&db.url);
+    let two = node(&db.url);
+    let http = reqwest::Client::new();
+    let partner = partner_token(&http, &two.base).await;
+    // Creates and locks a relationship on node two; returns to whom its invitation went.
+    let invite = |name: String| {
+        let (http, base, partner) = (http.clone(), two.base.clone(), partner.clone());
+        async move {
+            let created: Value = http
+                .post(format!("{base}{RELS}"))
+                .bearer_auth(&partner)
+                .json(&body(&name))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let id = created["id"].as_str().unwrap().to_owned();
+            let lock = http
+                .post(format!("{base}{RELS}/{id}/requests"))
+                .bearer_auth(&partner)
+                .json(&json!({"action": "lockForApproval"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(lock.status(), 201);
+            let outbox: Value = http
+                .get(format!("{base}/_gdap/outbox"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let mut to: Vec<String> = outbox["value"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|m| m["relationshipId"] == id.as_str())
+                .map(|m| m["to"].as_str().unwrap().to_owned())
+                .collect();
+            to.sort();
+            to
+        }
+    };
+    let new_admin = "user@customera.onmicrosoft.com".to_owned();
+    // Node two learns the customer's approvers.
+    assert!(!invite("Before".into()).await.contains(&new_admin));
+    let ga = token(
+        &http,
+        &one.base,
+        "customera.onmicrosoft.com",
+        &[
+            ("grant_type", "password"),
+            ("client_id", "04b07795-8ddb-461a-bbee-02f9e1bf7b46"),
+            ("username", "ga@customera.onmicrosoft.com"),
+            ("password", "Ga-Pass-1"),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ],
+    )
+    .await;
+    let grant = http
+        .post(format!(
+            "{}/v1.0/roleManagement/directory/roleAssignments",
+            one.base
+        ))
+        .bearer_auth(&ga)
+        .json(&json!({"roleDefinitionId": "62e90394-69f5-4237-9190-012177145e10",
+                      "principalId": "33333333-0000-4000-8000-000000000002", "directoryScopeId": "/"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(grant.status(), 201);
+    // Node two hears of the appointment through the change feed, well before its cache would
+    // have expired by itself.
+    let started = Instant::now();
+    let mut n = 0;
+    while !invite(format!("After {n}")).await.contains(&new_admin) {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "node two kept inviting the old approvers only"
+        );
+        n += 1;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    drop((one, two));
+    db.drop_now().await;
+}

@@ -521,7 +521,7 @@ pub async fn save_settings(web: Web, Form(form): Form<Vec<(String, String)>>) ->
     {
         return web.failure(&e);
     }
-    web.state.tenants.forget(me.tenant.id);
+    web.state.directory.changed(&[me.tenant.id], &[]);
     web.redirect("/partner/settings?saved=1")
 }
 

@@ -229,6 +229,8 @@ pub async fn set_language(
         {
             return web.failure(&e);
         }
+        // The language an approver's invitations are written in.
+        state.directory.changed(&[], &[me.tenant.id]);
     }
     let mut res = web.redirect(form.get("return").unwrap_or("/"));
     let cookie = web.cookie(LANG_COOKIE, lang.tag(), Some(365 * 86_400));

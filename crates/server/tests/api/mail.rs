@@ -1,6 +1,7 @@
 //! The approval-request e-mail is queued with the lock, for every approver of the customer.
 
 use reqwest::Method;
+use serde_json::Value;
 
 use crate::helpers::*;
 
@@ -75,4 +76,65 @@ async fn an_open_invitation_sends_no_mail_because_no_customer_is_known() {
         .send(Method::GET, "/_gdap/outbox", None, None, &[])
         .await;
     assert!(outbox.body["value"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_administrator_appointed_after_one_invitation_receives_the_next() {
+    let app = spawn_app().await;
+    let p = app.partner().await;
+    let first = app.create_default(&p, "Before").await;
+    app.lock(&p, first["id"].as_str().unwrap()).await;
+    let ga = app
+        .user_token(
+            "ga@customera.onmicrosoft.com",
+            "Ga-Pass-1",
+            "https://graph.microsoft.com/.default",
+        )
+        .await;
+    let user = app
+        .get("/v1.0/users/user@customera.onmicrosoft.com", &ga)
+        .await;
+    let grant = serde_json::json!({"roleDefinitionId": GA, "principalId": user.body["id"], "directoryScopeId": "/"});
+    let made = app
+        .send(
+            Method::POST,
+            "/v1.0/roleManagement/directory/roleAssignments",
+            Some(&ga),
+            Some(grant),
+            &[],
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.text);
+    let second = app.create_default(&p, "After").await;
+    app.lock(&p, second["id"].as_str().unwrap()).await;
+    let outbox = app
+        .send(Method::GET, "/_gdap/outbox", None, None, &[])
+        .await;
+    let to = |rel: &Value| -> Vec<String> {
+        let mut to: Vec<String> = outbox.body["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["relationshipId"] == rel["id"])
+            .map(|m| m["to"].as_str().unwrap().to_owned())
+            .collect();
+        to.sort();
+        to
+    };
+    assert_eq!(
+        to(&first),
+        [
+            "cdara@customera.onmicrosoft.com",
+            "ga@customera.onmicrosoft.com"
+        ]
+    );
+    assert_eq!(
+        to(&second),
+        [
+            "cdara@customera.onmicrosoft.com",
+            "ga@customera.onmicrosoft.com",
+            "user@customera.onmicrosoft.com"
+        ],
+        "the new Global Administrator is an approver at once"
+    );
 }

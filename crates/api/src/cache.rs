@@ -1,0 +1,214 @@
+//! Read-through caches of directory facts that nearly every write request needs and that rarely
+//! change: tenants, and the users of a tenant who can approve its partner relationships.
+//!
+//! Entries are dropped when this node writes what they hold (the caches observe the store) and
+//! when another node does (the change feed's follower forgets them), so they can live long; the
+//! time limit only bounds the damage of an invalidation that never arrived. A read from the store
+//! that overlaps an invalidation is not kept, since it may predate the write.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use gdap_domain::directory::{Tenant, User};
+use gdap_domain::ids::TenantId;
+use gdap_store::{ChangeObserver, Changes, DirectoryBatch};
+
+/// How long an entry is reused at most.
+pub const TTL: Duration = Duration::from_secs(60);
+/// How many entries a cache holds before it starts afresh.
+const CAPACITY: usize = 50_000;
+
+/// A map of values read from the store, with a time limit per entry.
+#[derive(Debug)]
+pub struct ReadCache<K, V> {
+    inner: Mutex<Inner<K, V>>,
+    ttl: Duration,
+}
+
+#[derive(Debug)]
+struct Inner<K, V> {
+    map: HashMap<K, (Instant, V)>,
+    /// Counts invalidations, so that a read that overlapped one is not kept.
+    generation: u64,
+}
+
+/// Where a read began, to hand back to [`ReadCache::put`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadStart(u64);
+
+impl<K: Eq + Hash, V: Clone> ReadCache<K, V> {
+    /// An empty cache whose entries live `ttl`.
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            inner: Mutex::new(Inner {
+                map: HashMap::new(),
+                generation: 0,
+            }),
+            ttl,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner<K, V>> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The value for `key` if one is held and young enough; otherwise where a read of it from
+    /// the store begins.
+    pub fn get(&self, key: &K, now: Instant) -> Result<V, ReadStart> {
+        let inner = self.lock();
+        match inner.map.get(key) {
+            Some((at, v)) if now.saturating_duration_since(*at) < self.ttl => Ok(v.clone()),
+            _ => Err(ReadStart(inner.generation)),
+        }
+    }
+
+    /// Keeps `value`, read from the store since `start`, unless something was invalidated
+    /// meanwhile.
+    pub fn put(&self, key: K, value: V, start: ReadStart, now: Instant) {
+        let mut inner = self.lock();
+        if inner.generation != start.0 {
+            return;
+        }
+        if inner.map.len() >= CAPACITY {
+            inner.map.clear();
+        }
+        inner.map.insert(key, (now, value));
+    }
+
+    /// Drops the entries of `keys`.
+    pub fn forget(&self, keys: impl IntoIterator<Item = K>) {
+        let mut inner = self.lock();
+        inner.generation += 1;
+        for k in keys {
+            inner.map.remove(&k);
+        }
+    }
+
+    /// Drops everything.
+    pub fn clear(&self) {
+        let mut inner = self.lock();
+        inner.generation += 1;
+        inner.map.clear();
+    }
+}
+
+/// The directory caches of one node.
+#[derive(Debug)]
+pub struct DirectoryCache {
+    /// Tenants by id (`None`: no such tenant).
+    pub tenants: ReadCache<TenantId, Option<Tenant>>,
+    /// The users of a tenant who can approve its partner relationships.
+    pub approvers: ReadCache<TenantId, Arc<Vec<User>>>,
+}
+
+impl Default for DirectoryCache {
+    fn default() -> Self {
+        Self {
+            tenants: ReadCache::new(TTL),
+            approvers: ReadCache::new(TTL),
+        }
+    }
+}
+
+impl DirectoryCache {
+    /// Forgets what a change to these tenants and these tenants' users makes stale.
+    pub fn changed(&self, tenants: &[TenantId], users_of: &[TenantId]) {
+        if !tenants.is_empty() {
+            self.tenants.forget(tenants.iter().copied());
+        }
+        if !users_of.is_empty() {
+            self.approvers.forget(users_of.iter().copied());
+        }
+    }
+
+    /// Forgets everything (after a reset).
+    pub fn clear(&self) {
+        self.tenants.clear();
+        self.approvers.clear();
+    }
+}
+
+impl ChangeObserver for DirectoryCache {
+    fn committed(&self, _changes: &Changes) {}
+
+    fn directory_inserted(&self, batch: &DirectoryBatch) {
+        let tenants: Vec<TenantId> = batch.tenants.iter().map(|t| t.id).collect();
+        let users_of: Vec<TenantId> = batch.users.iter().map(|u| u.tenant).collect();
+        self.changed(&tenants, &users_of);
+    }
+
+    fn cleared(&self) {
+        self.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cache() -> ReadCache<u32, &'static str> {
+        ReadCache::new(Duration::from_secs(60))
+    }
+
+    #[test]
+    fn a_value_put_is_served_until_its_time_runs_out() {
+        let c = cache();
+        let t0 = Instant::now();
+        let start = c.get(&1, t0).expect_err("empty");
+        c.put(1, "one", start, t0);
+        assert_eq!(c.get(&1, t0 + Duration::from_secs(59)), Ok("one"));
+        assert!(c.get(&1, t0 + Duration::from_secs(60)).is_err());
+    }
+
+    #[test]
+    fn a_read_that_overlapped_an_invalidation_is_not_kept() {
+        let c = cache();
+        let t0 = Instant::now();
+        let start = c.get(&1, t0).expect_err("empty");
+        // A write lands while the read is on its way: what the read found may predate it.
+        c.forget([1]);
+        c.put(1, "stale", start, t0);
+        assert!(c.get(&1, t0).is_err());
+        let again = c.get(&1, t0).expect_err("still empty");
+        c.put(1, "fresh", again, t0);
+        assert_eq!(c.get(&1, t0), Ok("fresh"));
+    }
+
+    #[test]
+    fn forgetting_one_key_keeps_the_others_and_clearing_drops_all() {
+        let c = cache();
+        let t0 = Instant::now();
+        for k in [1, 2] {
+            let s = c.get(&k, t0).expect_err("empty");
+            c.put(k, "v", s, t0);
+        }
+        c.forget([1]);
+        assert!(c.get(&1, t0).is_err());
+        assert_eq!(c.get(&2, t0), Ok("v"));
+        c.clear();
+        assert!(c.get(&2, t0).is_err());
+    }
+
+    #[test]
+    fn users_written_drop_their_tenants_approvers_and_tenants_written_drop_the_tenant() {
+        let d = DirectoryCache::default();
+        let t0 = Instant::now();
+        let (a, b) = (TenantId::new_random(), TenantId::new_random());
+        for t in [a, b] {
+            let s = d.approvers.get(&t, t0).expect_err("empty");
+            d.approvers.put(t, Arc::new(Vec::new()), s, t0);
+            let s = d.tenants.get(&t, t0).expect_err("empty");
+            d.tenants.put(t, None, s, t0);
+        }
+        d.changed(&[b], &[a]);
+        assert!(d.approvers.get(&a, t0).is_err());
+        assert!(d.approvers.get(&b, t0).is_ok());
+        assert!(d.tenants.get(&a, t0).is_ok());
+        assert!(d.tenants.get(&b, t0).is_err());
+        d.cleared();
+        assert!(d.approvers.get(&b, t0).is_err());
+        assert!(d.tenants.get(&a, t0).is_err());
+    }
+}
