@@ -122,6 +122,52 @@ pub fn self_contained(steps: &[Step]) -> bool {
         })
 }
 
+/// One clause of a folded statement: a step, or several plain inserts of the same columns merged
+/// into one multi-row insert. Its placeholders are numbered from `$1`.
+struct Clause {
+    text: String,
+    params: Vec<crate::sql::Param>,
+    checked: bool,
+}
+
+/// The part of a plain single-row insert that inserts of the same columns share, and its row:
+/// `INSERT INTO t (a, b) VALUES ` and `($1, $2)`. `None` for anything else (an upsert, an insert
+/// from a query, a checked statement).
+fn insert_row(step: &Step) -> Option<(&str, &str)> {
+    let text = &step.sql.text;
+    if step.checked || !text.starts_with("INSERT INTO ") || text.contains(" ON CONFLICT ") {
+        return None;
+    }
+    let at = text.find(" VALUES (")? + " VALUES ".len();
+    let (head, row) = text.split_at(at);
+    (row.ends_with(')') && !row.contains(" SELECT ")).then_some((head, row))
+}
+
+/// `steps` as clauses, plain inserts of the same columns merged into one (each merged clause is
+/// one table node for the database to set up instead of one per row).
+fn clauses(steps: &[Step]) -> Vec<Clause> {
+    let mut out: Vec<Clause> = Vec::with_capacity(steps.len());
+    let mut merged: HashMap<(&str, &str), usize> = HashMap::new();
+    for step in steps {
+        if let Some(key) = insert_row(step) {
+            if let Some(&i) = merged.get(&key) {
+                let c = &mut out[i];
+                c.text.push_str(", ");
+                renumbered(&mut c.text, key.1, c.params.len());
+                c.params.extend(step.sql.params.iter().cloned());
+                continue;
+            }
+            merged.insert(key, out.len());
+        }
+        out.push(Clause {
+            text: step.sql.text.clone(),
+            params: step.sql.params.clone(),
+            checked: step.checked,
+        });
+    }
+    out
+}
+
 /// The single statement equivalent to running `steps` in one transaction, or `None` where they
 /// cannot share one (fewer than two or more than [`MAX_CLAUSES`], a delete or schema change,
 /// statements that depend on each other, too many parameters).
@@ -135,27 +181,28 @@ pub fn combine(steps: &[Step]) -> Option<Sql> {
     {
         return None;
     }
-    let mut text = String::with_capacity(steps.iter().map(|s| s.sql.text.len() + 40).sum());
+    let clauses = clauses(steps);
+    let mut text = String::with_capacity(clauses.iter().map(|c| c.text.len() + 40).sum());
     let mut all = Vec::with_capacity(params);
     text.push_str("WITH ");
-    for (i, step) in steps.iter().enumerate() {
+    for (i, c) in clauses.iter().enumerate() {
         if i > 0 {
             text.push_str(", ");
         }
         text.push_str(&format!("s{i} AS ("));
-        renumbered(&mut text, &step.sql.text, all.len());
-        if !step.sql.text.starts_with("SELECT ") {
+        renumbered(&mut text, &c.text, all.len());
+        if !c.text.starts_with("SELECT ") {
             text.push_str(" RETURNING 1");
         }
         text.push(')');
-        all.extend(step.sql.params.iter().cloned());
+        all.extend(c.params.iter().cloned());
     }
     text.push_str(" SELECT ");
-    for (i, step) in steps.iter().enumerate() {
+    for (i, c) in clauses.iter().enumerate() {
         if i > 0 {
             text.push_str(", ");
         }
-        if step.checked {
+        if c.checked {
             text.push_str(&format!("gdap_expect_one((SELECT count(*) FROM s{i}))"));
         } else {
             text.push_str(&format!("(SELECT count(*) FROM s{i})"));
@@ -200,6 +247,40 @@ mod tests {
              (SELECT count(*) FROM s2)"
         );
         assert_eq!(sql.params.len(), 5);
+    }
+
+    #[test]
+    fn plain_inserts_of_the_same_columns_become_one_multi_row_insert() {
+        let sql = combine(&[
+            step("INSERT INTO a (x, y) VALUES ($1, $2)", &[1, 2], false),
+            step(
+                "UPDATE b SET x = $1 WHERE id = $2 AND version = $3",
+                &[3, 4, 5],
+                true,
+            ),
+            step("INSERT INTO a (x, y) VALUES ($1, $2)", &[6, 7], false),
+            step("INSERT INTO a (x) VALUES ($1)", &[8], false),
+            step("INSERT INTO a (x, y) VALUES ($1, 'lit')", &[9], false),
+        ])
+        .expect("foldable");
+        assert_eq!(
+            sql.text,
+            "WITH s0 AS (INSERT INTO a (x, y) VALUES ($1, $2), ($3, $4) RETURNING 1), \
+             s1 AS (UPDATE b SET x = $5 WHERE id = $6 AND version = $7 RETURNING 1), \
+             s2 AS (INSERT INTO a (x) VALUES ($8) RETURNING 1), \
+             s3 AS (INSERT INTO a (x, y) VALUES ($9, 'lit') RETURNING 1) \
+             SELECT (SELECT count(*) FROM s0), gdap_expect_one((SELECT count(*) FROM s1)), \
+             (SELECT count(*) FROM s2), (SELECT count(*) FROM s3)"
+        );
+        let ints: Vec<i64> = sql
+            .params
+            .iter()
+            .map(|p| match p {
+                Param::Int(n) => *n,
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(ints, [1, 2, 6, 7, 3, 4, 5, 8, 9]);
     }
 
     #[test]

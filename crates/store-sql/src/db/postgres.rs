@@ -93,14 +93,19 @@ impl PostgresDb {
     }
 }
 
+/// The least time between two announcements of one node. Under a stream of writes this makes one
+/// announcement cover many (each is a statement and a transaction of its own); followers gather
+/// what arrives over a longer pause anyway.
+const ANNOUNCE_GAP: std::time::Duration = std::time::Duration::from_millis(5);
+
 /// Starts the task that sends the change feed's `NOTIFY`s and returns its trigger.
 ///
 /// A `NOTIFY` inside a write transaction would serialise every such transaction's commit, log
 /// flush included, behind one database-wide lock, so the commits of concurrent writes could never
 /// share a flush. The announcement is therefore its own statement, sent after the write has
-/// committed: announcements asked for while one is on its way are sent as one (the channel holds
-/// one), and its commit does not wait for the log, since it carries no data; a lost one only
-/// delays the followers until their next poll of the feed.
+/// committed: announcements asked for while one is on its way, or within [`ANNOUNCE_GAP`] of the
+/// last, are sent as one (the channel holds one), and its commit does not wait for the log, since
+/// it carries no data; a lost one only delays the followers until their next poll of the feed.
 fn start_announcer(pool: PgPool) -> tokio::sync::mpsc::Sender<()> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<()>(1);
     let text = format!(
@@ -112,6 +117,7 @@ fn start_announcer(pool: PgPool) -> tokio::sync::mpsc::Sender<()> {
             if let Err(e) = sqlx::query(&text).execute(&pool).await {
                 tracing::warn!(error = %e, "could not announce a change; followers catch up by polling");
             }
+            tokio::time::sleep(ANNOUNCE_GAP).await;
         }
     });
     tx
