@@ -131,6 +131,10 @@ impl Authz {
         for e in &seen {
             apply(&mut fresh, e);
         }
+        tracing::info!(
+            heap_mb = fresh.heap_bytes() / 1_000_000,
+            "authorization index built"
+        );
         *self
             .index
             .write()

@@ -153,15 +153,24 @@ impl PartnerRow<'_> {
 /// Orders relationships for customers: not yet ended and without an end date first, then the newest
 /// end date first, then the newest created.
 pub fn newest_end_first(a: &Relationship, b: &Relationship) -> std::cmp::Ordering {
+    latest_end_then_newest((a.end_at, a.created_at), (b.end_at, b.created_at))
+        .then_with(|| a.id.to_string().cmp(&b.id.to_string()))
+}
+
+/// The order of [`newest_end_first`] before the id: by `(end, created)`, no end first, then the
+/// latest end, then the newest.
+pub fn latest_end_then_newest(
+    a: (Option<OffsetDateTime>, OffsetDateTime),
+    b: (Option<OffsetDateTime>, OffsetDateTime),
+) -> std::cmp::Ordering {
     use std::cmp::Ordering;
-    match (a.end_at, b.end_at) {
+    match (a.0, b.0) {
         (None, Some(_)) => Ordering::Less,
         (Some(_), None) => Ordering::Greater,
         (Some(x), Some(y)) => y.cmp(&x),
         (None, None) => Ordering::Equal,
     }
-    .then_with(|| b.created_at.cmp(&a.created_at))
-    .then_with(|| a.id.to_string().cmp(&b.id.to_string()))
+    .then_with(|| b.1.cmp(&a.1))
 }
 
 /// Groups a customer's relationships and ties into page rows, in partner order as given by

@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 use super::action::{grant_matches, is_literal, ActionId, ActionTable};
 use super::{aobo_restricted, CheckRequest, Decision, DenyReason, Grant, Via};
 use crate::assignment::AccessAssignment;
-use crate::customer::{newest_end_first, PartnerLink};
+use crate::customer::{latest_end_then_newest, PartnerLink};
 use crate::directory::{Group, User, ADMIN_AGENTS, HELPDESK_AGENTS};
 use crate::enums::{AssignmentStatus, RelationshipStatus as S};
 use crate::ids::{AssignmentId, GroupId, RelationshipId, RoleDefinitionId, TenantId, UserId};
@@ -134,9 +134,36 @@ struct ColdAssignment {
     roles: Vec<RoleIx>,
 }
 
+/// What the index keeps of a relationship: what decisions and explanations read, not the whole
+/// object (the index holds every relationship that names a customer).
+#[derive(Debug, Clone)]
+struct RelFacts {
+    id: RelationshipId,
+    partner: TenantId,
+    customer: Option<TenantId>,
+    status: S,
+    end_at: Option<OffsetDateTime>,
+    created_at: OffsetDateTime,
+    version: u64,
+}
+
+impl RelFacts {
+    fn of(r: &Relationship) -> Self {
+        Self {
+            id: r.id,
+            partner: r.partner,
+            customer: r.customer.as_ref().map(|c| c.tenant_id),
+            status: r.status,
+            end_at: r.end_at,
+            created_at: r.created_at,
+            version: r.version,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct ColdRel {
-    rel: Relationship,
+    rel: RelFacts,
     id_text: String,
     roles: RoleMask,
     role_list: Vec<RoleIx>,
@@ -407,7 +434,7 @@ impl AuthzIndex {
         let Some(c) = self.cold.get(&id) else {
             return;
         };
-        let Some(customer) = c.rel.customer.as_ref().map(|x| x.tenant_id) else {
+        let Some(customer) = c.rel.customer else {
             return;
         };
         let pair_key = (c.rel.partner, customer);
@@ -475,7 +502,7 @@ impl AuthzIndex {
         self.cold.insert(
             r.id,
             ColdRel {
-                rel: r.clone(),
+                rel: RelFacts::of(r),
                 id_text: r.id.to_string(),
                 roles: Self::mask(&role_list),
                 role_list,
@@ -490,7 +517,7 @@ impl AuthzIndex {
         let Some(c) = self.cold.remove(&id) else {
             return self.waiting.remove(&id).unwrap_or_default();
         };
-        if let Some(customer) = c.rel.customer.as_ref().map(|x| x.tenant_id) {
+        if let Some(customer) = c.rel.customer {
             let key = (c.rel.partner, customer);
             if let Some(pair) = self.pairs.get_mut(&key) {
                 pair.rels.retain(|r| r.id != id);
@@ -717,7 +744,15 @@ impl AuthzIndex {
                 at,
             });
         }
-        match rels.iter().min_by(|a, b| newest_end_first(&a.rel, &b.rel)) {
+        // The relationship the customer's page shows first (as `newest_end_first` orders them).
+        let newest_end_first = |a: &&ColdRel, b: &&ColdRel| {
+            latest_end_then_newest(
+                (a.rel.end_at, a.rel.created_at),
+                (b.rel.end_at, b.rel.created_at),
+            )
+            .then_with(|| a.id_text.cmp(&b.id_text))
+        };
+        match rels.iter().min_by(|a, b| newest_end_first(a, b)) {
             Some(c) => Decision::Deny(DenyReason::RelationshipNotActive {
                 relationship: c.rel.id,
                 status: c.rel.status,
@@ -803,9 +838,7 @@ impl AuthzIndex {
                 .cold
                 .values()
                 .map(|c| {
-                    c.rel.display_name.capacity()
-                        + c.rel.roles.capacity() * 16
-                        + c.role_list.capacity() * 2
+                    c.role_list.capacity() * 2
                         + c.id_text.capacity()
                         + c.assignments.capacity() * std::mem::size_of::<ColdAssignment>()
                         + c.assignments
