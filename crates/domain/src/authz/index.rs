@@ -189,7 +189,8 @@ pub struct AuthzIndex {
     groups: Vec<Option<GroupEntry>>,
     pairs: FxHashMap<(TenantId, TenantId), Pair>,
     /// Relationships (with a customer) by id, with what only explanations need.
-    cold: FxHashMap<RelationshipId, ColdRel>,
+    /// Boxed: the table of a map this large is mostly empty buckets after each doubling.
+    cold: FxHashMap<RelationshipId, Box<ColdRel>>,
     /// Assignments whose relationship has not arrived (or names no customer yet).
     waiting: FxHashMap<RelationshipId, Vec<ColdAssignment>>,
     assignment_rel: FxHashMap<AssignmentId, RelationshipId>,
@@ -501,13 +502,13 @@ impl AuthzIndex {
         let role_list = self.role_list(&r.roles);
         self.cold.insert(
             r.id,
-            ColdRel {
+            Box::new(ColdRel {
                 rel: RelFacts::of(r),
                 id_text: r.id.to_string(),
                 roles: Self::mask(&role_list),
                 role_list,
                 assignments,
-            },
+            }),
         );
         self.refresh_hot(r.id);
     }
@@ -731,7 +732,7 @@ impl AuthzIndex {
         let rels: Vec<&ColdRel> = pair
             .rels
             .iter()
-            .filter_map(|r| self.cold.get(&r.id))
+            .filter_map(|r| self.cold.get(&r.id).map(|c| &**c))
             .collect();
         let ended = rels
             .iter()
@@ -833,12 +834,14 @@ impl AuthzIndex {
             + self.group_ix.capacity() * 21;
         let pairs =
             self.pairs.capacity() * (std::mem::size_of::<((TenantId, TenantId), Pair)>() + 1);
-        let cold = self.cold.capacity() * (std::mem::size_of::<(RelationshipId, ColdRel)>() + 1)
+        let cold = self.cold.capacity()
+            * (std::mem::size_of::<(RelationshipId, Box<ColdRel>)>() + 1)
             + self
                 .cold
                 .values()
                 .map(|c| {
-                    c.role_list.capacity() * 2
+                    std::mem::size_of::<ColdRel>()
+                        + c.role_list.capacity() * 2
                         + c.id_text.capacity()
                         + c.assignments.capacity() * std::mem::size_of::<ColdAssignment>()
                         + c.assignments
