@@ -951,6 +951,40 @@ async fn a_shared_database_numbers_every_write_in_its_change_feed(store: SqlStor
     }
 }
 
+/// Followers are woken by an announcement after each committed write, not only by their poll.
+async fn a_committed_write_is_announced_to_subscribers(store: SqlStore) {
+    let w = world(&store).await;
+    let Some(mut sub) = store.subscribe().await.unwrap() else {
+        assert!(
+            !store.shared(),
+            "a shared database must announce its writes"
+        );
+        return;
+    };
+    // Whatever earlier writes announced is taken first.
+    sub.wait(std::time::Duration::from_millis(300))
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    insert(
+        &store,
+        Relationship::create(
+            w.partner,
+            draft("announced", Some(w.customer)),
+            Catalogue::builtin(),
+            now(),
+        )
+        .unwrap(),
+    )
+    .await;
+    // `wait` returns at the announcement, or after the whole 20 s without one.
+    sub.wait(std::time::Duration::from_secs(20)).await.unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "no announcement arrived"
+    );
+}
+
 async fn audit_entries_are_sealed_once_in_order_into_a_chain_that_verifies(store: SqlStore) {
     let w = world(&store).await;
     let entry = |n: usize, customer| gdap_domain::audit::AuditEntry {
@@ -1217,6 +1251,7 @@ suite!(
     agreements_partner_ties_and_the_activity_record_round_trip,
     partner_profiles_and_preferred_languages_can_be_changed,
     a_shared_database_numbers_every_write_in_its_change_feed,
+    a_committed_write_is_announced_to_subscribers,
     audit_entries_are_sealed_once_in_order_into_a_chain_that_verifies,
     purchases_invoices_billing_settings_and_created_groups_round_trip,
 );
