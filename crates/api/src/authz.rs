@@ -289,6 +289,10 @@ async fn follow_changes(state: &AppState, refs: &ChangeRefs) -> Result<(), Store
         .filter(|id| !f.relationships.iter().any(|r| r.id == **id))
         .copied()
         .collect();
+    for r in &f.relationships {
+        state.directory.relationships.put(r);
+    }
+    state.directory.relationships.forget(&f.relationships_gone);
     for (rel, id) in &refs.assignments {
         match store.assignment(*rel, *id).await? {
             Some(a) => f.assignments.push(a),

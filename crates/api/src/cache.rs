@@ -12,7 +12,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use gdap_domain::directory::{Tenant, User};
-use gdap_domain::ids::TenantId;
+use gdap_domain::ids::{RelationshipId, TenantId};
+use gdap_domain::relationship::Relationship;
 use gdap_store::{ChangeObserver, Changes, DirectoryBatch};
 
 /// How long an entry is reused at most.
@@ -94,6 +95,57 @@ impl<K: Eq + Hash, V: Clone> ReadCache<K, V> {
     }
 }
 
+/// Relationships this node wrote or saw written lately, by id, newest version kept: where a
+/// request that changes a relationship may start instead of reading it. The store checks every
+/// write's version, so a copy that is not the latest only costs the request a second attempt from
+/// the store; nothing is ever answered from it.
+#[derive(Debug, Default)]
+pub struct RecentRelationships {
+    map: Mutex<HashMap<RelationshipId, Relationship>>,
+}
+
+/// How many relationships [`RecentRelationships`] holds before it starts afresh.
+const RECENT: usize = 10_000;
+
+impl RecentRelationships {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<RelationshipId, Relationship>> {
+        self.map.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The copy held of relationship `id` of `partner`, if any.
+    pub fn get(&self, partner: TenantId, id: RelationshipId) -> Option<Relationship> {
+        self.lock()
+            .get(&id)
+            .filter(|r| r.partner == partner)
+            .cloned()
+    }
+
+    /// Keeps `r` unless a newer version is held.
+    pub fn put(&self, r: &Relationship) {
+        let mut map = self.lock();
+        if map.get(&r.id).is_some_and(|held| held.version > r.version) {
+            return;
+        }
+        if map.len() >= RECENT && !map.contains_key(&r.id) {
+            map.clear();
+        }
+        map.insert(r.id, r.clone());
+    }
+
+    /// Drops the copies of `ids`.
+    pub fn forget(&self, ids: &[RelationshipId]) {
+        let mut map = self.lock();
+        for id in ids {
+            map.remove(id);
+        }
+    }
+
+    /// Drops everything.
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+}
+
 /// The directory caches of one node.
 #[derive(Debug)]
 pub struct DirectoryCache {
@@ -101,6 +153,8 @@ pub struct DirectoryCache {
     pub tenants: ReadCache<TenantId, Option<Tenant>>,
     /// The users of a tenant who can approve its partner relationships.
     pub approvers: ReadCache<TenantId, Arc<Vec<User>>>,
+    /// Relationships written lately, where changes may start.
+    pub relationships: RecentRelationships,
 }
 
 impl Default for DirectoryCache {
@@ -108,6 +162,7 @@ impl Default for DirectoryCache {
         Self {
             tenants: ReadCache::new(TTL),
             approvers: ReadCache::new(TTL),
+            relationships: RecentRelationships::default(),
         }
     }
 }
@@ -127,11 +182,22 @@ impl DirectoryCache {
     pub fn clear(&self) {
         self.tenants.clear();
         self.approvers.clear();
+        self.relationships.clear();
     }
 }
 
 impl ChangeObserver for DirectoryCache {
-    fn committed(&self, _changes: &Changes) {}
+    fn committed(&self, changes: &Changes) {
+        for w in &changes.relationships {
+            self.relationships.put(w.get());
+        }
+        let gone: Vec<RelationshipId> = changes
+            .deleted_relationships
+            .iter()
+            .map(|(id, _)| *id)
+            .collect();
+        self.relationships.forget(&gone);
+    }
 
     fn directory_inserted(&self, batch: &DirectoryBatch) {
         let tenants: Vec<TenantId> = batch.tenants.iter().map(|t| t.id).collect();
@@ -189,6 +255,44 @@ mod tests {
         assert_eq!(c.get(&2, t0), Ok("v"));
         c.clear();
         assert!(c.get(&2, t0).is_err());
+    }
+
+    #[test]
+    fn a_recent_relationship_is_replaced_only_by_a_newer_version_and_shown_only_to_its_partner() {
+        let partner = TenantId::new_random();
+        let rel = Relationship::create(
+            partner,
+            gdap_domain::relationship::RelationshipDraft {
+                display_name: "Recent".into(),
+                duration: "P30D".into(),
+                auto_extend: None,
+                roles: gdap_domain::ids::RoleDefinitionId::parse(
+                    "729827e3-9c14-49f7-bb1b-9608f156bbb8",
+                )
+                .into_iter()
+                .collect(),
+                customer: None,
+            },
+            gdap_domain::roles::Catalogue::builtin(),
+            time::OffsetDateTime::UNIX_EPOCH,
+        );
+        let Ok(mut rel) = rel else {
+            panic!("a valid draft");
+        };
+        let recent = RecentRelationships::default();
+        rel.version = 3;
+        recent.put(&rel);
+        let mut older = rel.clone();
+        older.version = 2;
+        older.display_name = "Older".into();
+        recent.put(&older);
+        assert_eq!(
+            recent.get(partner, rel.id).map(|r| r.display_name),
+            Some("Recent".into())
+        );
+        assert!(recent.get(TenantId::new_random(), rel.id).is_none());
+        recent.forget(&[rel.id]);
+        assert!(recent.get(partner, rel.id).is_none());
     }
 
     #[test]

@@ -760,3 +760,78 @@ async fn an_administrator_appointed_on_one_node_receives_the_next_invitation_sen
     drop((one, two));
     db.drop_now().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_sent_to_one_node_right_after_a_change_on_the_other_starts_from_the_change() {
+    let Some(db) = Database::fresh().await else {
+        return;
+    };
+    let one = node(&db.url);
+    let two = node(&db.url);
+    let http = reqwest::Client::new();
+    let t = partner_token(&http, &one.base).await;
+    let rels = |base: &str| format!("{base}{RELS}");
+    for n in 0..10 {
+        // Node two writes it, so node two holds a copy of version one.
+        let created: Value = http
+            .post(rels(&two.base))
+            .bearer_auth(&t)
+            .json(&body(&format!("Fresh {n}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = created["id"].as_str().unwrap().to_owned();
+        let etag = created["@odata.etag"].as_str().unwrap().to_owned();
+        // Node one renames it; node two locks it at once, before it has likely heard of the rename.
+        let renamed = http
+            .patch(format!("{}/{id}", rels(&one.base)))
+            .bearer_auth(&t)
+            .header("If-Match", &etag)
+            .json(&json!({"displayName": format!("Renamed {n}")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(renamed.status(), 200);
+        let renamed: Value = renamed.json().await.unwrap();
+        // The lock names the version node one wrote: it must be judged against that one.
+        let lock = http
+            .post(format!("{}/{id}/requests", rels(&two.base)))
+            .bearer_auth(&t)
+            .header("If-Match", renamed["@odata.etag"].as_str().unwrap())
+            .json(&json!({"action": "lockForApproval"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(lock.status(), 201, "{}", lock.text().await.unwrap());
+        let stored: Value = http
+            .get(format!("{}/{id}", rels(&one.base)))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            stored["displayName"],
+            format!("Renamed {n}"),
+            "the rename survives"
+        );
+        assert_eq!(stored["status"], "approvalPending");
+        // A stale tag is still refused, whichever copy the node starts from.
+        let stale = http
+            .post(format!("{}/{id}/requests", rels(&two.base)))
+            .bearer_auth(&t)
+            .header("If-Match", &etag)
+            .json(&json!({"action": "terminate"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stale.status(), 412);
+    }
+    drop((one, two));
+    db.drop_now().await;
+}

@@ -6,10 +6,11 @@ use axum::response::Response;
 use gdap_domain::enums::{GraphEnum, RequestAction};
 use gdap_domain::ids::RequestId;
 use gdap_domain::query::{parse_item_query, parse_list_query, schemas};
+use gdap_domain::relationship::Relationship;
 use gdap_domain::request::RelationshipRequest;
 use gdap_store::{Changes, Write};
 
-use super::{collection, entity, load_relationship, relationship_url};
+use super::{collection, entity, load_relationship, relationship_id, relationship_url};
 use crate::auth::GraphCaller;
 use crate::dto;
 use crate::error::{ApiError, ApiResult};
@@ -84,13 +85,59 @@ pub async fn create_request(
     base: Base,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let mut rel = load_relationship(&state, &caller, true, &id).await?;
-    if_match.check_if_present(&dto::relationship_etag(&rel))?;
+    let partner = caller.require_gdap(&state, true).await?;
+    let rid = relationship_id(&id)?;
+    let stored = || async {
+        state
+            .store
+            .relationship(partner, rid)
+            .await?
+            .ok_or_else(|| ApiError::not_found("delegatedAdminRelationship", &id))
+    };
+    // The copy this node last wrote or followed, if it has one: the store checks its version, and
+    // on any refusal the request is tried again from the store's own copy.
+    let recent = state.directory.relationships.get(partner, rid);
+    let from_store = recent.is_none();
+    let rel = match recent {
+        Some(r) => r,
+        None => stored().await?,
+    };
     let mut o = Obj::new(body, "delegatedAdminRelationshipRequest");
     let action = o.require_str("action")?;
     o.finish(&["id", "status", "createdDateTime", "lastModifiedDateTime"])?;
     let action = RequestAction::parse_wire(&action, prefer.unknown_members)
         .map_err(|e| ApiError::BadRequest(format!("`action`: {e}")))?;
+    let request = match apply_request(&state, rel, action, &if_match, &base).await {
+        Err(_) if !from_store => {
+            apply_request(&state, stored().await?, action, &if_match, &base).await?
+        }
+        other => other?,
+    };
+    let location = format!(
+        "{}/requests/{}",
+        relationship_url(&base, &request.relationship_id),
+        request.id
+    );
+    let body = dto::to_map(&dto::request(&request, prefer.unknown_members));
+    state.scheduled();
+    Ok(entity(
+        StatusCode::CREATED,
+        base.context("requests/$entity"),
+        body,
+        Some(location),
+    ))
+}
+
+/// Checks `If-Match` against `rel`, applies `action` to it and commits it with the new request
+/// (and, for a lock, the invitation mails). Returns the request.
+async fn apply_request(
+    state: &AppState,
+    mut rel: Relationship,
+    action: RequestAction,
+    if_match: &IfMatch,
+    base: &Base,
+) -> ApiResult<RelationshipRequest> {
+    if_match.check_if_present(&dto::relationship_etag(&rel))?;
     let now = state.now();
     let timings = state.config.timings;
     match action {
@@ -105,31 +152,19 @@ pub async fn create_request(
         }
     }
     let request = RelationshipRequest::new(rel.id, rel.partner, action, now, &timings);
-    let location = format!(
-        "{}/requests/{}",
-        relationship_url(&base, &rel.id),
-        request.id
-    );
-    let body = dto::to_map(&dto::request(&request, prefer.unknown_members));
     tracing::info!(relationship = %rel.id, action = %action, "relationship request");
     let mail = if action == RequestAction::LockForApproval {
-        crate::mailer::invitation_mails(&state, &rel, &base.origin, None).await?
+        crate::mailer::invitation_mails(state, &rel, &base.origin, None).await?
     } else {
         Vec::new()
     };
     state
         .commit(Changes {
             relationships: vec![Write::Update(rel)],
-            requests: vec![Write::Insert(request)],
+            requests: vec![Write::Insert(request.clone())],
             mail,
             ..Changes::default()
         })
         .await?;
-    state.scheduled();
-    Ok(entity(
-        StatusCode::CREATED,
-        base.context("requests/$entity"),
-        body,
-        Some(location),
-    ))
+    Ok(request)
 }
