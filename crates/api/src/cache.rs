@@ -78,6 +78,21 @@ impl<K: Eq + Hash, V: Clone> ReadCache<K, V> {
         inner.map.insert(key, (now, value));
     }
 
+    /// The value for `key`, from the cache or else from `load` (and then kept).
+    pub async fn get_or_load<E, F, L>(&self, key: K, load: L) -> Result<V, E>
+    where
+        L: FnOnce() -> F,
+        F: std::future::Future<Output = Result<V, E>>,
+    {
+        let start = match self.get(&key, Instant::now()) {
+            Ok(v) => return Ok(v),
+            Err(start) => start,
+        };
+        let v = load().await?;
+        self.put(key, v.clone(), start, Instant::now());
+        Ok(v)
+    }
+
     /// Drops the entries of `keys`.
     pub fn forget(&self, keys: impl IntoIterator<Item = K>) {
         let mut inner = self.lock();

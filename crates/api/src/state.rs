@@ -124,14 +124,10 @@ impl AppState {
         &self,
         id: gdap_domain::ids::TenantId,
     ) -> Result<Option<gdap_domain::directory::Tenant>, gdap_store::StoreError> {
-        let cache = &self.directory.tenants;
-        let start = match cache.get(&id, std::time::Instant::now()) {
-            Ok(t) => return Ok(t),
-            Err(start) => start,
-        };
-        let t = self.store.tenant(id).await?;
-        cache.put(id, t.clone(), start, std::time::Instant::now());
-        Ok(t)
+        self.directory
+            .tenants
+            .get_or_load(id, || self.store.tenant(id))
+            .await
     }
 
     /// The users of a tenant who can approve its partner relationships (enabled Global
@@ -141,21 +137,16 @@ impl AppState {
         &self,
         tenant: gdap_domain::ids::TenantId,
     ) -> Result<Arc<Vec<gdap_domain::directory::User>>, gdap_store::StoreError> {
-        let cache = &self.directory.approvers;
-        let start = match cache.get(&tenant, std::time::Instant::now()) {
-            Ok(users) => return Ok(users),
-            Err(start) => start,
+        let load = || async {
+            let users = self.store.users_of(tenant).await?;
+            Ok(Arc::new(
+                users
+                    .into_iter()
+                    .filter(crate::mailer::is_approver)
+                    .collect(),
+            ))
         };
-        let users: Arc<Vec<_>> = Arc::new(
-            self.store
-                .users_of(tenant)
-                .await?
-                .into_iter()
-                .filter(crate::mailer::is_approver)
-                .collect(),
-        );
-        cache.put(tenant, users.clone(), start, std::time::Instant::now());
-        Ok(users)
+        self.directory.approvers.get_or_load(tenant, load).await
     }
 
     /// Delivers the outbox through `mailer`.

@@ -121,6 +121,36 @@ async fn partner_token(http: &reqwest::Client, base: &str) -> String {
     .await
 }
 
+/// A token of customer A's Global Administrator for `scope`.
+async fn customer_admin_token(http: &reqwest::Client, base: &str, scope: &str) -> String {
+    token(
+        http,
+        base,
+        "customera.onmicrosoft.com",
+        &[
+            ("grant_type", "password"),
+            ("client_id", "04b07795-8ddb-461a-bbee-02f9e1bf7b46"),
+            ("username", "ga@customera.onmicrosoft.com"),
+            ("password", "Ga-Pass-1"),
+            ("scope", scope),
+        ],
+    )
+    .await
+}
+
+/// Creates a relationship named `name` for customer A through `base`; returns it as created.
+async fn create(http: &reqwest::Client, base: &str, partner: &str, name: &str) -> Value {
+    http.post(format!("{base}{RELS}"))
+        .bearer_auth(partner)
+        .json(&body(name))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 fn body(name: &str) -> Value {
     json!({"displayName": name, "duration": "P30D", "customer": {"tenantId": "33333333-3333-4333-8333-333333333333"},
            "accessDetails": {"unifiedRoles": [{"roleDefinitionId": "729827e3-9c14-49f7-bb1b-9608f156bbb8"}]}})
@@ -135,16 +165,7 @@ async fn a_relationship_created_on_one_node_is_locked_approved_and_seen_active_o
     let two = node(&db.url);
     let http = reqwest::Client::new();
     let t1 = partner_token(&http, &one.base).await;
-    let created: Value = http
-        .post(format!("{}{RELS}", one.base))
-        .bearer_auth(&t1)
-        .json(&body("Two nodes"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let created = create(&http, &one.base, &t1, "Two nodes").await;
     let id = created["id"].as_str().unwrap().to_owned();
     // A token issued by node one is accepted by node two.
     let lock = http
@@ -155,19 +176,8 @@ async fn a_relationship_created_on_one_node_is_locked_approved_and_seen_active_o
         .await
         .unwrap();
     assert_eq!(lock.status(), 201);
-    let customer = token(
-        &http,
-        &two.base,
-        "customera.onmicrosoft.com",
-        &[
-            ("grant_type", "password"),
-            ("client_id", "04b07795-8ddb-461a-bbee-02f9e1bf7b46"),
-            ("username", "ga@customera.onmicrosoft.com"),
-            ("password", "Ga-Pass-1"),
-            ("scope", "https://admin.microsoft.com/.default"),
-        ],
-    )
-    .await;
+    let customer =
+        customer_admin_token(&http, &two.base, "https://admin.microsoft.com/.default").await;
     let approve = http
         .post(format!(
             "{}/admincenter/v1/gdapInvitations/{id}/approve",
@@ -212,16 +222,7 @@ async fn fifty_concurrent_patches_with_one_etag_over_two_nodes_let_exactly_one_w
     let two = node(&db.url);
     let http = reqwest::Client::new();
     let t = partner_token(&http, &one.base).await;
-    let created: Value = http
-        .post(format!("{}{RELS}", one.base))
-        .bearer_auth(&t)
-        .json(&body("Race"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let created = create(&http, &one.base, &t, "Race").await;
     let id = created["id"].as_str().unwrap().to_owned();
     let etag = created["@odata.etag"].as_str().unwrap().to_owned();
     let mut tasks = Vec::new();
@@ -518,16 +519,7 @@ async fn technician_relationship(
     customer: &str,
     name: &str,
 ) -> String {
-    let created: Value = http
-        .post(format!("{base}{RELS}"))
-        .bearer_auth(partner)
-        .json(&body(name))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let created = create(http, base, partner, name).await;
     let id = created["id"].as_str().unwrap().to_owned();
     for (path, token, b) in [
         (
@@ -584,19 +576,8 @@ async fn a_change_on_one_node_reaches_the_other_nodes_authorization_decisions_wi
     let two = node(&db.url);
     let http = reqwest::Client::new();
     let partner = partner_token(&http, &one.base).await;
-    let customer = token(
-        &http,
-        &one.base,
-        "customera.onmicrosoft.com",
-        &[
-            ("grant_type", "password"),
-            ("client_id", "04b07795-8ddb-461a-bbee-02f9e1bf7b46"),
-            ("username", "ga@customera.onmicrosoft.com"),
-            ("password", "Ga-Pass-1"),
-            ("scope", "https://admin.microsoft.com/.default"),
-        ],
-    )
-    .await;
+    let customer =
+        customer_admin_token(&http, &one.base, "https://admin.microsoft.com/.default").await;
     const SAMPLES: usize = 12;
     let mut ids = Vec::new();
     for n in 0..SAMPLES {
@@ -679,16 +660,7 @@ async fn an_administrator_appointed_on_one_node_receives_the_next_invitation_sen
     let invite = |name: String| {
         let (http, base, partner) = (http.clone(), two.base.clone(), partner.clone());
         async move {
-            let created: Value = http
-                .post(format!("{base}{RELS}"))
-                .bearer_auth(&partner)
-                .json(&body(&name))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let created = create(&http, &base, &partner, &name).await;
             let id = created["id"].as_str().unwrap().to_owned();
             let lock = http
                 .post(format!("{base}{RELS}/{id}/requests"))
@@ -720,19 +692,7 @@ async fn an_administrator_appointed_on_one_node_receives_the_next_invitation_sen
     let new_admin = "user@customera.onmicrosoft.com".to_owned();
     // Node two learns the customer's approvers.
     assert!(!invite("Before".into()).await.contains(&new_admin));
-    let ga = token(
-        &http,
-        &one.base,
-        "customera.onmicrosoft.com",
-        &[
-            ("grant_type", "password"),
-            ("client_id", "04b07795-8ddb-461a-bbee-02f9e1bf7b46"),
-            ("username", "ga@customera.onmicrosoft.com"),
-            ("password", "Ga-Pass-1"),
-            ("scope", "https://graph.microsoft.com/.default"),
-        ],
-    )
-    .await;
+    let ga = customer_admin_token(&http, &one.base, "https://graph.microsoft.com/.default").await;
     let grant = http
         .post(format!(
             "{}/v1.0/roleManagement/directory/roleAssignments",
@@ -773,16 +733,7 @@ async fn a_request_sent_to_one_node_right_after_a_change_on_the_other_starts_fro
     let rels = |base: &str| format!("{base}{RELS}");
     for n in 0..10 {
         // Node two writes it, so node two holds a copy of version one.
-        let created: Value = http
-            .post(rels(&two.base))
-            .bearer_auth(&t)
-            .json(&body(&format!("Fresh {n}")))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let created = create(&http, &two.base, &t, &format!("Fresh {n}")).await;
         let id = created["id"].as_str().unwrap().to_owned();
         let etag = created["@odata.etag"].as_str().unwrap().to_owned();
         // Node one renames it; node two locks it at once, before it has likely heard of the rename.
