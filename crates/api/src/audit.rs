@@ -2,11 +2,9 @@
 //! made through [`AppState::commit`] appends what it did, by whom, to the tamper-evident audit
 //! record in the same transaction.
 
-use std::sync::{Arc, Mutex};
+use std::cell::RefCell;
+use std::sync::Arc;
 
-use axum::extract::Request;
-use axum::middleware::Next;
-use axum::response::Response;
 use gdap_domain::ids::TenantId;
 use gdap_store::{Changes, StoreError};
 
@@ -22,39 +20,28 @@ pub struct Who {
 }
 
 tokio::task_local! {
-    static ACTOR: Arc<Mutex<Option<Who>>>;
-}
-
-/// Gives each request a place for its actor, filled when the caller is authenticated.
-pub async fn layer(req: Request, next: Next) -> Response {
-    ACTOR.scope(Arc::new(Mutex::new(None)), next.run(req)).await
+    /// The actor of the request this task serves, once it is known.
+    pub(crate) static ACTOR: RefCell<Option<Arc<Who>>>;
 }
 
 /// Records the actor of the current request.
-pub fn set_actor(who: Who) {
-    let _ = ACTOR.try_with(|a| {
-        *a.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(who);
-    });
+pub fn set_actor(who: Arc<Who>) {
+    let _ = ACTOR.try_with(|a| *a.borrow_mut() = Some(who));
 }
 
-fn current() -> Option<Who> {
-    ACTOR
-        .try_with(|a| {
-            a.lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .clone()
-        })
-        .ok()
-        .flatten()
+fn current() -> Option<Arc<Who>> {
+    ACTOR.try_with(|a| a.borrow().clone()).ok().flatten()
 }
 
 impl AppState {
     /// Commits a change set with its audit entries (the actor of the current request, or gdap
     /// itself outside a request).
     pub async fn commit(&self, mut changes: Changes) -> Result<Changes, StoreError> {
-        let who = current().unwrap_or_else(|| Who {
-            actor: "gdap".into(),
-            tenant: None,
+        let who = current().unwrap_or_else(|| {
+            Arc::new(Who {
+                actor: "gdap".into(),
+                tenant: None,
+            })
         });
         let mut audit = changes.audit_entries(&who.actor, who.tenant, Some(self.now()));
         // Entries about a relationship not in the change set (assignments, requests) name its

@@ -115,7 +115,7 @@ impl IntoResponse for ApiError {
                 "innerError": {
                     "date": gdap_domain::timefmt::format_graph(time::OffsetDateTime::now_utc()).get(..19).unwrap_or_default(),
                     "request-id": ids.request_id,
-                    "client-request-id": ids.client_request_id,
+                    "client-request-id": ids.client_request_id(),
                 }
             }
         });

@@ -11,6 +11,13 @@ use serde_json::{Map, Value};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
+/// Whether a media type is JSON: `application/json` or a `+json` type, in any case.
+fn is_json(ct: &[u8]) -> bool {
+    const JSON: &[u8] = b"application/json";
+    (ct.len() >= JSON.len() && ct[..JSON.len()].eq_ignore_ascii_case(JSON))
+        || ct.windows(5).any(|w| w.eq_ignore_ascii_case(b"+json"))
+}
+
 /// Largest accepted request body.
 pub const MAX_BODY: usize = 1024 * 1024;
 
@@ -30,8 +37,8 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         if let Some(ct) = req.headers().get(header::CONTENT_TYPE) {
-            let ct = ct.to_str().unwrap_or_default().to_ascii_lowercase();
-            if !ct.starts_with("application/json") && !ct.contains("+json") {
+            if !is_json(ct.as_bytes()) {
+                let ct = String::from_utf8_lossy(ct.as_bytes()).to_ascii_lowercase();
                 return Err(ApiError::UnsupportedMediaType(format!(
                     "the request body must be JSON (`Content-Type: application/json`), not `{}`",
                     ct.chars().take(60).collect::<String>()
@@ -473,5 +480,32 @@ impl FromRequestParts<AppState> for Base {
             version,
             original,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_media_types_are_recognised_in_any_case_and_others_are_not() {
+        for ct in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "Application/JSON",
+            "application/merge-patch+json",
+            "application/vnd.api+JSON",
+        ] {
+            assert!(is_json(ct.as_bytes()), "{ct}");
+        }
+        for ct in [
+            "text/plain",
+            "application/xml",
+            "application/jso",
+            "",
+            "json",
+        ] {
+            assert!(!is_json(ct.as_bytes()), "{ct}");
+        }
     }
 }

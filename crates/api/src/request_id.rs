@@ -1,27 +1,57 @@
 //! `request-id` / `client-request-id` headers, also quoted in every error body.
 
-use axum::extract::Request;
-use axum::http::HeaderValue;
-use axum::middleware::Next;
-use axum::response::Response;
+use axum::http::{HeaderMap, HeaderValue};
 
 /// The ids of the request being served.
 #[derive(Debug, Clone, Default)]
 pub struct RequestIds {
     /// Generated per request.
-    pub request_id: String,
-    /// Echoed from the client's `client-request-id` (or the generated id).
-    pub client_request_id: String,
+    pub request_id: uuid::Uuid,
+    /// The client's `client-request-id`, when it sent a usable one.
+    client: Option<HeaderValue>,
 }
 
 tokio::task_local! {
-    static CURRENT: RequestIds;
+    pub(crate) static CURRENT: RequestIds;
 }
 
 impl RequestIds {
+    /// Fresh ids for a request with these headers.
+    pub fn of(headers: &HeaderMap) -> Self {
+        let client = headers
+            .get("client-request-id")
+            .filter(|v| v.len() <= 100 && v.as_bytes().iter().all(u8::is_ascii_graphic))
+            .cloned();
+        Self {
+            request_id: next_request_id(),
+            client,
+        }
+    }
+
     /// The ids of the request this task serves (empty outside a request).
     pub fn current() -> RequestIds {
         CURRENT.try_with(Clone::clone).unwrap_or_default()
+    }
+
+    /// The client's `client-request-id`, or the generated id when it sent none.
+    pub fn client_request_id(&self) -> String {
+        match self.client.as_ref().and_then(|v| v.to_str().ok()) {
+            Some(c) => c.to_owned(),
+            None => self.request_id.to_string(),
+        }
+    }
+
+    /// Sets `request-id` and `client-request-id` on a response.
+    pub fn set_headers(&self, headers: &mut HeaderMap) {
+        let mut buf = uuid::Uuid::encode_buffer();
+        let id = self.request_id.hyphenated().encode_lower(&mut buf);
+        if let Ok(v) = HeaderValue::from_str(id) {
+            headers.insert(
+                "client-request-id",
+                self.client.clone().unwrap_or_else(|| v.clone()),
+            );
+            headers.insert("request-id", v);
+        }
     }
 }
 
@@ -41,43 +71,11 @@ fn next_request_id() -> uuid::Uuid {
 }
 
 /// SplitMix64's finaliser: a bijection on `u64` that spreads every input bit.
-fn mix(mut z: u64) -> u64 {
+pub(crate) fn mix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
-}
-
-/// Middleware: assigns ids, makes them available to error rendering, and sets the response headers
-/// (`request-id`, `client-request-id`, `server-timing`).
-pub async fn layer(req: Request, next: Next) -> Response {
-    let request_id = next_request_id().to_string();
-    let client_request_id = req
-        .headers()
-        .get("client-request-id")
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| v.len() <= 100 && v.chars().all(|c| c.is_ascii_graphic()))
-        .map_or_else(|| request_id.clone(), str::to_owned);
-    let ids = RequestIds {
-        request_id,
-        client_request_id,
-    };
-    let started = std::time::Instant::now();
-    let mut res = CURRENT.scope(ids.clone(), next.run(req)).await;
-    let micros = started.elapsed().as_micros();
-    let h = res.headers_mut();
-    // W3C Server-Timing: how long gdap spent on the request, for clients and benchmarks.
-    if let Ok(v) = HeaderValue::from_str(&format!("app;dur={}.{:03}", micros / 1000, micros % 1000))
-    {
-        h.insert("server-timing", v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&ids.request_id) {
-        h.insert("request-id", v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&ids.client_request_id) {
-        h.insert("client-request-id", v);
-    }
-    res
 }
 
 #[cfg(test)]
@@ -90,5 +88,24 @@ mod tests {
             (0..10_000).map(|_| next_request_id()).collect();
         assert_eq!(ids.len(), 10_000);
         assert!(ids.iter().all(|u| u.get_version_num() == 4));
+    }
+
+    #[test]
+    fn a_usable_client_request_id_is_echoed_and_a_missing_one_is_the_request_id() {
+        let mut sent = HeaderMap::new();
+        sent.insert("client-request-id", HeaderValue::from_static("abc-123"));
+        let ids = RequestIds::of(&sent);
+        let mut h = HeaderMap::new();
+        ids.set_headers(&mut h);
+        assert_eq!(h["client-request-id"], "abc-123");
+        assert_eq!(h["request-id"], ids.request_id.to_string().as_str());
+        assert_eq!(ids.client_request_id(), "abc-123");
+
+        sent.insert("client-request-id", HeaderValue::from_static("has space"));
+        let ids = RequestIds::of(&sent);
+        let mut h = HeaderMap::new();
+        ids.set_headers(&mut h);
+        assert_eq!(h["client-request-id"], h["request-id"]);
+        assert_eq!(ids.client_request_id(), ids.request_id.to_string());
     }
 }

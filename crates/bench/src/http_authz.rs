@@ -110,49 +110,99 @@ async fn populate(db: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `Requests/sec`, and the 50th and 99th percentile latencies in ms, from wrk's output.
-fn parse_wrk(out: &str) -> anyhow::Result<(f64, f64, f64)> {
+/// What one wrk round measured.
+#[derive(Debug, Clone, Copy, Default)]
+struct Round {
+    /// Requests per second.
+    rps: f64,
+    /// Latency percentiles, in ms.
+    p50: f64,
+    p99: f64,
+    p999: f64,
+    /// Share of requests answered within 1 ms, in %.
+    within_1ms: f64,
+    /// Time the hypervisor ran something else on this machine's CPUs during the round, in ms.
+    steal_ms: f64,
+}
+
+/// Printed by wrk at the end of a round (latencies in µs): finer percentiles than its own report,
+/// and the share of requests answered within 1 ms, found by bisection over percentiles.
+const DONE_LUA: &str = r#"
+done = function(summary, latency, requests)
+  local lo, hi = 0, 100
+  for _ = 1, 40 do
+    local mid = (lo + hi) / 2
+    if latency:percentile(mid) <= 1000 then lo = mid else hi = mid end
+  end
+  io.write(string.format("gdap-round p50=%d p99=%d p999=%d within1ms=%.3f\n",
+    latency:percentile(50), latency:percentile(99), latency:percentile(99.9), lo))
+end
+"#;
+
+/// A round from wrk's output: `Requests/sec` and the line [`DONE_LUA`] prints.
+fn parse_wrk(out: &str) -> anyhow::Result<Round> {
     let rps = out
         .lines()
         .find_map(|l| l.trim().strip_prefix("Requests/sec:"))
         .context("wrk printed no Requests/sec")?
         .trim()
         .parse()?;
-    let pct = |p: &str| -> anyhow::Result<f64> {
-        let v = out
-            .lines()
-            .find_map(|l| l.trim().strip_prefix(p))
-            .with_context(|| format!("wrk printed no {p} latency"))?
-            .trim()
-            .to_owned();
-        Ok(if let Some(us) = v.strip_suffix("us") {
-            us.parse::<f64>()? / 1000.0
-        } else if let Some(ms) = v.strip_suffix("ms") {
-            ms.parse()?
-        } else if let Some(s) = v.strip_suffix('s') {
-            s.parse::<f64>()? * 1000.0
-        } else {
-            bail!("unknown latency unit in `{v}`")
-        })
+    let line = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("gdap-round "))
+        .context("wrk printed no percentiles")?;
+    let field = |name: &str| -> anyhow::Result<f64> {
+        line.split(' ')
+            .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+            .with_context(|| format!("no {name} in `{line}`"))?
+            .parse()
+            .with_context(|| format!("{name} in `{line}`"))
     };
-    Ok((rps, pct("50%")?, pct("99%")?))
+    Ok(Round {
+        rps,
+        p50: field("p50")? / 1000.0,
+        p99: field("p99")? / 1000.0,
+        p999: field("p999")? / 1000.0,
+        within_1ms: field("within1ms")?,
+        steal_ms: 0.0,
+    })
 }
 
-/// The median of each figure (requests/s, p50, p99) over rounds.
-fn median(rounds: &[(f64, f64, f64)]) -> (f64, f64, f64) {
-    let mid = |f: fn(&(f64, f64, f64)) -> f64| {
+/// The median of each figure over rounds.
+fn median(rounds: &[Round]) -> Round {
+    let mid = |f: fn(&Round) -> f64| {
         let mut v: Vec<f64> = rounds.iter().map(f).collect();
         v.sort_by(f64::total_cmp);
         v.get(v.len() / 2).copied().unwrap_or(0.0)
     };
-    (mid(|r| r.0), mid(|r| r.1), mid(|r| r.2))
+    Round {
+        rps: mid(|r| r.rps),
+        p50: mid(|r| r.p50),
+        p99: mid(|r| r.p99),
+        p999: mid(|r| r.p999),
+        within_1ms: mid(|r| r.within_1ms),
+        steal_ms: mid(|r| r.steal_ms),
+    }
 }
 
 /// Rounds of each endpoint per layout, alternating.
 const ROUNDS: usize = 3;
 
+/// Stolen time of all CPUs so far (`/proc/stat`), in ms; 0 where the kernel does not say.
+fn steal_ms() -> f64 {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let ticks: f64 = stat
+        .lines()
+        .next()
+        .and_then(|l| l.split_whitespace().nth(8))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    // USER_HZ is 100 on Linux.
+    ticks * 10.0
+}
+
 /// Runs wrk (1 thread, 32 connections, 5 s), on CPU `cpu` when given.
-fn wrk(cpu: Option<&str>, args: &[&str]) -> anyhow::Result<(f64, f64, f64)> {
+fn wrk(cpu: Option<&str>, args: &[&str]) -> anyhow::Result<Round> {
     let mut cmd = match cpu {
         Some(c) => {
             let mut t = Command::new("taskset");
@@ -161,8 +211,9 @@ fn wrk(cpu: Option<&str>, args: &[&str]) -> anyhow::Result<(f64, f64, f64)> {
         }
         None => Command::new("wrk"),
     };
+    let stolen = steal_ms();
     let out = cmd
-        .args(["-t1", "-c32", "-d5s", "--latency"])
+        .args(["-t1", "-c32", "-d5s"])
         .args(args)
         .output()
         .context("running wrk (apt-get install wrk)")?;
@@ -170,7 +221,9 @@ fn wrk(cpu: Option<&str>, args: &[&str]) -> anyhow::Result<(f64, f64, f64)> {
     if !out.status.success() || text.contains("Non-2xx") {
         bail!("wrk failed or saw errors:\n{text}");
     }
-    parse_wrk(&text)
+    let mut round = parse_wrk(&text)?;
+    round.steal_ms = steal_ms() - stolen;
+    Ok(round)
 }
 
 /// Runs the benchmark and prints its Markdown rows.
@@ -222,7 +275,7 @@ pub async fn run(gdap: &str, dir: &std::path::Path) -> anyhow::Result<()> {
     // wrk spends the same on both and only the handler differs.
     let script = |method: &str, path: &str| {
         format!(
-            "local bodies = {{{}}}\nlocal i = 0\nwrk.method = \"{method}\"\nwrk.path = \"{path}\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.headers[\"Authorization\"] = \"Bearer {token}\"\nrequest = function()\n  i = i % #bodies + 1\n  return wrk.format(nil, nil, nil, bodies[i])\nend\n",
+            "local bodies = {{{}}}\nlocal i = 0\nwrk.method = \"{method}\"\nwrk.path = \"{path}\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.headers[\"Authorization\"] = \"Bearer {token}\"\nrequest = function()\n  i = i % #bodies + 1\n  return wrk.format(nil, nil, nil, bodies[i])\nend\n{DONE_LUA}",
             bodies
                 .iter()
                 .map(|b| format!("[[{b}]]"))
@@ -265,7 +318,7 @@ pub async fn run(gdap: &str, dir: &std::path::Path) -> anyhow::Result<()> {
         let ratios: Vec<f64> = empties
             .iter()
             .zip(&checks)
-            .map(|(e, c)| c.0 * 100.0 / e.0)
+            .map(|(e, c)| c.rps * 100.0 / e.rps)
             .collect();
         let (empty, check) = (median(&empties), median(&checks));
         let layout = if pinned {
@@ -274,19 +327,24 @@ pub async fn run(gdap: &str, dir: &std::path::Path) -> anyhow::Result<()> {
             "unpinned: server (two runtime threads) and wrk share both CPUs"
         };
         println!("\n{layout}\n");
-        println!("| over HTTP, 32 connections | requests/s | p50 | p99 |");
-        println!("|---|---|---|---|");
         println!(
-            "| `GET /healthz` (empty handler) | {:.0} | {:.2} ms | {:.2} ms |",
-            empty.0, empty.1, empty.2
+            "| over HTTP, 32 connections | requests/s | p50 | p99 | p99.9 | within 1 ms | stolen |"
         );
-        println!(
-            "| `POST /authz/v1/check` ({allowed} of 1,000 bodies allowed) | {:.0} | {:.2} ms | {:.2} ms |",
-            check.0, check.1, check.2
+        println!("|---|---|---|---|---|---|---|");
+        let row = |what: &str, r: &Round| {
+            println!(
+                "| {what} | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} % | {:.0} ms |",
+                r.rps, r.p50, r.p99, r.p999, r.within_1ms, r.steal_ms
+            );
+        };
+        row("`GET /healthz` (empty handler)", &empty);
+        row(
+            &format!("`POST /authz/v1/check` ({allowed} of 1,000 bodies allowed)"),
+            &check,
         );
         println!(
             "\nratio: {:.0} % of the empty handler (medians of {ROUNDS} alternating 5 s rounds; per round: {})",
-            check.0 * 100.0 / empty.0,
+            check.rps * 100.0 / empty.rps,
             ratios
                 .iter()
                 .map(|r| format!("{r:.0} %"))
@@ -294,5 +352,28 @@ pub async fn run(gdap: &str, dir: &std::path::Path) -> anyhow::Result<()> {
                 .join(", ")
         );
     }
+    // The same requests without the network, on the same database.
+    let db = args
+        .iter()
+        .skip_while(|a| *a != "--db")
+        .nth(1)
+        .context("the server's database")?;
+    let (empty, check) = crate::app_cost::measure(db, token, &bodies).await?;
+    println!("\nin process, without the network (fastest of 9 passes of 100,000 requests each)\n");
+    println!("| the application alone | per request | requests/s on one core |");
+    println!("|---|---|---|");
+    println!(
+        "| `GET /healthz` (empty handler) | {empty:.2} µs | {:.0} |",
+        1e6 / empty
+    );
+    println!(
+        "| `POST /authz/v1/check` | {check:.2} µs | {:.0} |",
+        1e6 / check
+    );
+    println!(
+        "\nratio: {:.0} % of the empty handler; a check costs {:.2} µs more",
+        empty * 100.0 / check,
+        check - empty
+    );
     Ok(())
 }

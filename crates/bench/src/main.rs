@@ -5,7 +5,8 @@
 //! target/release/gdap-bench [--relationships 100000] [--gdap target/release/gdap]
 //! target/release/gdap-bench --pages      # the Partner relationships page (50 partners, 500 relationships)
 //! target/release/gdap-bench --authz      # the authorization index in process
-//! target/release/gdap-bench --authz-http # POST /authz/v1/check with wrk, beside an empty handler
+//! target/release/gdap-bench --authz-http # POST /authz/v1/check with wrk, beside an empty handler,
+//!                                        # then the same requests in process, without the network
 //! ```
 //!
 //! It fills an SQLite file with relationships through the store, starts `gdap serve` on it, and
@@ -13,10 +14,16 @@
 //! throughput from 32 concurrent clients, the server's resident memory, and `gdap demo` start-up.
 //! Latencies are the server's own (`Server-Timing`) beside what the client saw over loopback.
 
+mod app_cost;
 mod authz;
 mod authz_data;
 mod http_authz;
 mod pages;
+
+/// The server's allocator, so that the in-process measurement of the application allocates as
+/// `gdap serve` does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

@@ -80,7 +80,8 @@ macro_rules! guid_id {
 
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_str(self)
+                let mut buf = Uuid::encode_buffer();
+                s.serialize_str(self.0.hyphenated().encode_lower(&mut buf))
             }
         }
 
@@ -188,7 +189,13 @@ impl FromStr for RelationshipId {
 
 impl Serialize for RelationshipId {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        // Written into a buffer on the stack rather than through the formatting machinery: ids
+        // are in every answer.
+        let mut buf = [0u8; 73];
+        self.guid.hyphenated().encode_lower(&mut buf[..36]);
+        buf[36] = b'-';
+        self.partner.0.hyphenated().encode_lower(&mut buf[37..]);
+        s.serialize_str(std::str::from_utf8(&buf).map_err(serde::ser::Error::custom)?)
     }
 }
 
@@ -236,5 +243,23 @@ mod tests {
             "5d027261-d21f-4aa9-b7db-7fa1f56fb163x8777b240-c6f0-4469-9e98-a3205431b836"
         )
         .is_err());
+    }
+
+    #[test]
+    fn ids_serialize_as_their_lower_case_text_and_read_back() {
+        let rel = RelationshipId::parse(
+            "5D027261-d21f-4aa9-b7db-7fa1f56fb163-8777B240-c6f0-4469-9e98-a3205431b836",
+        )
+        .unwrap();
+        let tenant = TenantId::parse("4FDBFF88-9D6B-42E0-9713-45C922BA8001").unwrap();
+        let json = serde_json::to_string(&(rel, tenant)).unwrap();
+        assert_eq!(
+            json,
+            format!(r#"["{rel}","{tenant}"]"#),
+            "the same text as Display"
+        );
+        assert!(!json.chars().any(|c| c.is_ascii_uppercase()));
+        let back: (RelationshipId, TenantId) = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, (rel, tenant));
     }
 }

@@ -1,5 +1,6 @@
 //! `gdap`: a self-hostable partner delegated administration service (GDAP).
 
+mod allocator;
 mod audit_cmd;
 mod check_cmd;
 mod config;
@@ -12,31 +13,6 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
-
-/// A request allocates many small, short-lived buffers (headers, JSON, the answer) on whichever
-/// runtime thread runs it; mimalloc's per-thread free lists serve them without the locking and
-/// consolidation passes of the system allocator.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// Makes the allocator hand memory it no longer uses back to the system at once. By default
-/// mimalloc keeps freed pages for a second and only looks at them again on later allocator calls,
-/// so a server under steady load stays resident with about a second of request garbage, and one
-/// that has gone quiet keeps whatever it last freed (the start-up load of the authorization index
-/// included).
-#[allow(
-    unsafe_code,
-    reason = "mimalloc's options are set through its C API; there is no safe wrapper"
-)]
-fn return_freed_memory_promptly() {
-    // SAFETY: `mi_option_set` may be called at any time from any thread; the purge delay takes
-    // any value in milliseconds, 0 meaning at once.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
-}
-
-/// `mi_option_purge_delay` in mimalloc's option enum (`mimalloc.h`), which the sys crate does not
-/// name: the option just before `use_numa_nodes`.
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// Self-hostable GDAP: the Microsoft Graph delegated admin API, customer approval and a token service.
 #[derive(Parser)]
@@ -87,7 +63,7 @@ fn init_logging(filter: &str) {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    return_freed_memory_promptly();
+    allocator::return_freed_memory();
     let cli = Cli::parse();
     match cli.command {
         Command::Serve { config, overrides } => {
@@ -132,18 +108,5 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", gdap_api::openapi::document());
             Ok(())
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::MI_OPTION_PURGE_DELAY;
-
-    #[test]
-    fn the_purge_delay_option_sits_where_mimalloc_numbers_it() {
-        assert_eq!(
-            libmimalloc_sys::mi_option_use_numa_nodes - 1,
-            MI_OPTION_PURGE_DELAY
-        );
     }
 }

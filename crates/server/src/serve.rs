@@ -209,7 +209,7 @@ pub async fn run(
         });
         axum_server::from_tcp_rustls(listener, rustls_config)
             .handle(handle)
-            .serve(app.into_make_service())
+            .serve(axum::ServiceExt::<axum::extract::Request>::into_make_service(app))
             .await?;
     } else {
         let listener = tokio::net::TcpListener::from_std(listener)?;

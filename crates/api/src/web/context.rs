@@ -125,10 +125,10 @@ impl FromRequestParts<AppState> for Web {
             None => None,
         };
         if let Some(m) = &me {
-            crate::audit::set_actor(crate::audit::Who {
+            crate::audit::set_actor(std::sync::Arc::new(crate::audit::Who {
                 actor: m.user.user_principal_name.clone(),
                 tenant: Some(m.tenant.id),
-            });
+            }));
         }
         let chosen = cookie(&parts.headers, LANG_COOKIE).and_then(Language::parse);
         let accepted = parts

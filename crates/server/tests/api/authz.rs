@@ -97,6 +97,41 @@ async fn a_check_explains_the_path_of_an_allowed_action_and_the_reason_of_a_deni
 }
 
 #[tokio::test]
+async fn a_check_written_with_json_escapes_is_decided_like_the_same_check_written_plainly() {
+    let app = spawn_app().await;
+    technician_access(&app).await;
+    let admin = app.customer_a_admin().await;
+    let plain = check(
+        &app,
+        &admin,
+        json!({"userPrincipalName": TECH, "tenantId": CUSTOMER_A, "action": PASSWORD_UPDATE}),
+    )
+    .await;
+    assert_eq!(plain.body["decision"], "allow", "{}", plain.text);
+    // `\/` and `\u0040` are the same characters to JSON: the answer must not differ.
+    let escaped = format!(
+        r#"{{"userPrincipalName": "{}", "tenantId": "{CUSTOMER_A}", "action": "{}"}}"#,
+        TECH.replace('@', "\\u0040"),
+        PASSWORD_UPDATE.replace('/', "\\/")
+    );
+    assert!(escaped.contains("\\u0040") && escaped.contains("\\/"));
+    let res = app
+        .client
+        .post(format!("{}/authz/v1/check", app.base))
+        .bearer_auth(&admin)
+        .header("content-type", "application/json")
+        .body(escaped)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(body["decision"], "allow", "{body}");
+    assert_eq!(body["action"], PASSWORD_UPDATE);
+    assert_eq!(body["path"], plain.body["path"]);
+}
+
+#[tokio::test]
 async fn the_end_date_is_exact_and_a_termination_takes_effect_at_the_next_check() {
     let app = spawn_app().await;
     let (rel, _) = technician_access(&app).await;
