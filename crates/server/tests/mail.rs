@@ -94,14 +94,7 @@ async fn invitations_locked_while_the_relay_is_down_are_all_delivered_when_it_re
         assert_eq!(lock.status(), 201);
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let outbox: serde_json::Value = http
-        .get(format!("{base}/_gdap/outbox"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let outbox = common::outbox(&http, &base).await;
     let mails = outbox["value"].as_array().unwrap();
     assert_eq!(mails.len(), 100);
     assert!(
@@ -134,14 +127,7 @@ async fn invitations_locked_while_the_relay_is_down_are_all_delivered_when_it_re
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    let outbox: serde_json::Value = http
-        .get(format!("{base}/_gdap/outbox"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let outbox = common::outbox(&http, &base).await;
     assert!(outbox["value"]
         .as_array()
         .unwrap()

@@ -670,14 +670,7 @@ async fn an_administrator_appointed_on_one_node_receives_the_next_invitation_sen
                 .await
                 .unwrap();
             assert_eq!(lock.status(), 201);
-            let outbox: Value = http
-                .get(format!("{base}/_gdap/outbox"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let outbox = common::outbox(&http, &base).await;
             let mut to: Vec<String> = outbox["value"]
                 .as_array()
                 .unwrap()

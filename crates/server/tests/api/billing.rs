@@ -87,13 +87,7 @@ async fn a_customer_administrator_buys_seats_once_the_agreement_is_accepted_and_
         .clone();
     assert_eq!(spb["prepaidUnits"]["enabled"], 4);
     assert_eq!(spb["subscriptionIds"].as_array().unwrap().len(), 2);
-    let graph = app
-        .user_token(
-            "ga@customera.onmicrosoft.com",
-            "Ga-Pass-1",
-            "https://graph.microsoft.com/.default",
-        )
-        .await;
+    let graph = app.customer_a_admin_graph().await;
     let skus = app.get("/v1.0/subscribedSkus", &graph).await;
     assert_eq!(skus.status, StatusCode::OK, "{}", skus.text);
     assert_eq!(skus.body["value"].as_array().unwrap().len(), 2);

@@ -114,13 +114,7 @@ async fn removing_the_roles_takes_the_technicians_access_away_at_the_next_call()
 #[tokio::test]
 async fn the_tenants_own_users_list_and_page_and_only_admins_change_others() {
     let app = spawn_app().await;
-    let ga = app
-        .user_token(
-            "ga@customera.onmicrosoft.com",
-            "Ga-Pass-1",
-            "https://graph.microsoft.com/.default",
-        )
-        .await;
+    let ga = app.customer_a_admin_graph().await;
     let member = app
         .user_token(
             "user@customera.onmicrosoft.com",
@@ -296,13 +290,7 @@ async fn a_partner_removing_its_technician_from_the_group_takes_effect_at_the_ne
 #[tokio::test]
 async fn role_assignments_give_and_take_a_customer_users_own_rights_at_once() {
     let app = spawn_app().await;
-    let ga = app
-        .user_token(
-            "ga@customera.onmicrosoft.com",
-            "Ga-Pass-1",
-            "https://graph.microsoft.com/.default",
-        )
-        .await;
+    let ga = app.customer_a_admin_graph().await;
     let member = app
         .user_token(
             "user@customera.onmicrosoft.com",
@@ -400,13 +388,7 @@ async fn role_assignments_give_and_take_a_customer_users_own_rights_at_once() {
 #[tokio::test]
 async fn an_administrator_creates_and_deletes_users_and_a_deleted_user_can_do_nothing() {
     let app = spawn_app().await;
-    let ga = app
-        .user_token(
-            "ga@customera.onmicrosoft.com",
-            "Ga-Pass-1",
-            "https://graph.microsoft.com/.default",
-        )
-        .await;
+    let ga = app.customer_a_admin_graph().await;
     let member = app
         .user_token(
             "user@customera.onmicrosoft.com",

@@ -374,6 +374,16 @@ impl TestApp {
         .await
     }
 
+    /// Customer A's Global Administrator (Graph audience).
+    pub async fn customer_a_admin_graph(&self) -> String {
+        self.user_token(
+            "ga@customera.onmicrosoft.com",
+            "Ga-Pass-1",
+            "https://graph.microsoft.com/.default",
+        )
+        .await
+    }
+
     pub async fn customer_b_admin(&self) -> String {
         self.user_token(
             "ga@customerb.onmicrosoft.com",

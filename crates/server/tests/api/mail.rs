@@ -84,13 +84,7 @@ async fn an_administrator_appointed_after_one_invitation_receives_the_next() {
     let p = app.partner().await;
     let first = app.create_default(&p, "Before").await;
     app.lock(&p, first["id"].as_str().unwrap()).await;
-    let ga = app
-        .user_token(
-            "ga@customera.onmicrosoft.com",
-            "Ga-Pass-1",
-            "https://graph.microsoft.com/.default",
-        )
-        .await;
+    let ga = app.customer_a_admin_graph().await;
     let user = app
         .get("/v1.0/users/user@customera.onmicrosoft.com", &ga)
         .await;

@@ -88,3 +88,14 @@ pub fn serve(args: &[&str]) -> (Child, String) {
         .to_owned();
     (child, base)
 }
+
+/// The development outbox of the node at `base` (`GET /_gdap/outbox`).
+pub async fn outbox(http: &reqwest::Client, base: &str) -> serde_json::Value {
+    http.get(format!("{base}/_gdap/outbox"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
