@@ -166,6 +166,16 @@ impl RelationshipId {
     pub const fn partner(&self) -> TenantId {
         self.partner
     }
+
+    /// The 73-character text of the id, written into `buf` rather than through the formatting
+    /// machinery: ids are in every answer.
+    pub fn encode<'b>(&self, buf: &'b mut [u8; 73]) -> &'b str {
+        self.guid.hyphenated().encode_lower(&mut buf[..36]);
+        buf[36] = b'-';
+        self.partner.0.hyphenated().encode_lower(&mut buf[37..]);
+        // Both halves are ASCII hexadecimal digits and hyphens.
+        std::str::from_utf8(buf).unwrap_or_default()
+    }
 }
 
 impl fmt::Display for RelationshipId {
@@ -189,13 +199,7 @@ impl FromStr for RelationshipId {
 
 impl Serialize for RelationshipId {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        // Written into a buffer on the stack rather than through the formatting machinery: ids
-        // are in every answer.
-        let mut buf = [0u8; 73];
-        self.guid.hyphenated().encode_lower(&mut buf[..36]);
-        buf[36] = b'-';
-        self.partner.0.hyphenated().encode_lower(&mut buf[37..]);
-        s.serialize_str(std::str::from_utf8(&buf).map_err(serde::ser::Error::custom)?)
+        s.serialize_str(self.encode(&mut [0u8; 73]))
     }
 }
 
