@@ -3,7 +3,7 @@
 
 use axum::body::Bytes;
 use axum::body::HttpBody;
-use axum::extract::{FromRequest, FromRequestParts, OriginalUri, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header;
 use axum::http::request::Parts;
 use gdap_domain::query::RawQuery;
@@ -490,12 +490,9 @@ impl FromRequestParts<AppState> for Base {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let original = match (
-            parts.extensions.get::<ClientUri>(),
-            parts.extensions.get::<OriginalUri>(),
-        ) {
-            (Some(ClientUri(u)), _) | (None, Some(OriginalUri(u))) => u.clone(),
-            (None, None) => parts.uri.clone(),
+        let original = match parts.extensions.get::<ClientUri>() {
+            Some(ClientUri(u)) => u.clone(),
+            None => parts.uri.clone(),
         };
         let version = original
             .path()

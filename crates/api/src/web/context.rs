@@ -1,7 +1,7 @@
 //! What every page handler starts from: the visitor's session (if any), language, CSRF token and
 //! the page's own address; and the responses pages end with.
 
-use axum::extract::{FromRequestParts, OriginalUri};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -94,12 +94,9 @@ impl FromRequestParts<AppState> for Web {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let uri = match (
-            parts.extensions.get::<ClientUri>(),
-            parts.extensions.get::<OriginalUri>(),
-        ) {
-            (Some(ClientUri(u)), _) | (None, Some(OriginalUri(u))) => u.clone(),
-            (None, None) => parts.uri.clone(),
+        let uri = match parts.extensions.get::<ClientUri>() {
+            Some(ClientUri(u)) => u.clone(),
+            None => parts.uri.clone(),
         };
         let path = uri
             .path_and_query()
