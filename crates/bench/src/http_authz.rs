@@ -123,6 +123,9 @@ struct Round {
     within_1ms: f64,
     /// Time the hypervisor ran something else on this machine's CPUs during the round, in ms.
     steal_ms: f64,
+    /// The server's CPU time (user and system) per request, in µs: what a request costs the
+    /// server, which the machine's stalls touch far less than throughput and latency.
+    cpu_us: f64,
 }
 
 /// Printed by wrk at the end of a round (latencies in µs): finer percentiles than its own report,
@@ -165,6 +168,7 @@ fn parse_wrk(out: &str) -> anyhow::Result<Round> {
         p999: field("p999")? / 1000.0,
         within_1ms: field("within1ms")?,
         steal_ms: 0.0,
+        cpu_us: 0.0,
     })
 }
 
@@ -182,11 +186,12 @@ fn median(rounds: &[Round]) -> Round {
         p999: mid(|r| r.p999),
         within_1ms: mid(|r| r.within_1ms),
         steal_ms: mid(|r| r.steal_ms),
+        cpu_us: mid(|r| r.cpu_us),
     }
 }
 
 /// Rounds of each endpoint per layout, alternating.
-const ROUNDS: usize = 3;
+const ROUNDS: usize = 5;
 
 /// Stolen time of all CPUs so far (`/proc/stat`), in ms; 0 where the kernel does not say.
 fn steal_ms() -> f64 {
@@ -201,8 +206,44 @@ fn steal_ms() -> f64 {
     ticks * 10.0
 }
 
-/// Runs wrk (1 thread, 32 connections, 5 s), on CPU `cpu` when given.
-fn wrk(cpu: Option<&str>, args: &[&str]) -> anyhow::Result<Round> {
+/// CPU time (user and system) process `pid` has used so far (`/proc/PID/stat`), in ms.
+fn cpu_ms(pid: u32) -> anyhow::Result<f64> {
+    cpu_ms_of(&std::fs::read_to_string(format!("/proc/{pid}/stat"))?)
+}
+
+/// The CPU time of a `/proc/PID/stat` line, in ms.
+fn cpu_ms_of(stat: &str) -> anyhow::Result<f64> {
+    // Fields after the command name, which is in parentheses: state is the first, utime the
+    // 12th and stime the 13th.
+    let after = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest)
+        .unwrap_or_default();
+    let ticks: Vec<f64> = after
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .map(str::parse)
+        .collect::<Result<_, _>>()?;
+    anyhow::ensure!(ticks.len() == 2, "no CPU times in `{stat}`");
+    // USER_HZ is 100 on Linux.
+    Ok((ticks[0] + ticks[1]) * 10.0)
+}
+
+/// The number of requests wrk reports (`N requests in …`).
+fn requests_done(out: &str) -> anyhow::Result<f64> {
+    out.lines()
+        .find_map(|l| l.trim().split_once(" requests in "))
+        .context("wrk printed no request count")?
+        .0
+        .trim()
+        .parse()
+        .context("wrk's request count")
+}
+
+/// Runs wrk (1 thread, 32 connections, 5 s) against the server with process id `server`, on CPU
+/// `cpu` when given.
+fn wrk(cpu: Option<&str>, server: u32, args: &[&str]) -> anyhow::Result<Round> {
     let mut cmd = match cpu {
         Some(c) => {
             let mut t = Command::new("taskset");
@@ -212,6 +253,7 @@ fn wrk(cpu: Option<&str>, args: &[&str]) -> anyhow::Result<Round> {
         None => Command::new("wrk"),
     };
     let stolen = steal_ms();
+    let used = cpu_ms(server)?;
     let out = cmd
         .args(["-t1", "-c32", "-d5s"])
         .args(args)
@@ -223,6 +265,7 @@ fn wrk(cpu: Option<&str>, args: &[&str]) -> anyhow::Result<Round> {
     }
     let mut round = parse_wrk(&text)?;
     round.steal_ms = steal_ms() - stolen;
+    round.cpu_us = (cpu_ms(server)? - used) * 1000.0 / requests_done(&text)?;
     Ok(round)
 }
 
@@ -308,10 +351,12 @@ pub async fn run(gdap: &str, dir: &std::path::Path) -> anyhow::Result<()> {
         for _ in 0..ROUNDS {
             empties.push(wrk(
                 wrk_cpu,
+                server.child.id(),
                 &["-s", empty_lua, &format!("{}/healthz", server.base)],
             )?);
             checks.push(wrk(
                 wrk_cpu,
+                server.child.id(),
                 &["-s", check_lua, &format!("{}/authz/v1/check", server.base)],
             )?);
         }
@@ -328,13 +373,13 @@ pub async fn run(gdap: &str, dir: &std::path::Path) -> anyhow::Result<()> {
         };
         println!("\n{layout}\n");
         println!(
-            "| over HTTP, 32 connections | requests/s | p50 | p99 | p99.9 | within 1 ms | stolen |"
+            "| over HTTP, 32 connections | requests/s | p50 | p99 | p99.9 | within 1 ms | stolen | server CPU per request |"
         );
-        println!("|---|---|---|---|---|---|---|");
+        println!("|---|---|---|---|---|---|---|---|");
         let row = |what: &str, r: &Round| {
             println!(
-                "| {what} | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} % | {:.0} ms |",
-                r.rps, r.p50, r.p99, r.p999, r.within_1ms, r.steal_ms
+                "| {what} | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} % | {:.0} ms | {:.2} µs |",
+                r.rps, r.p50, r.p99, r.p999, r.within_1ms, r.steal_ms, r.cpu_us
             );
         };
         row("`GET /healthz` (empty handler)", &empty);
@@ -343,13 +388,14 @@ pub async fn run(gdap: &str, dir: &std::path::Path) -> anyhow::Result<()> {
             &check,
         );
         println!(
-            "\nratio: {:.0} % of the empty handler (medians of {ROUNDS} alternating 5 s rounds; per round: {})",
+            "\nratio: {:.0} % of the empty handler (medians of {ROUNDS} alternating 5 s rounds; per round: {}); by the server's CPU per request: {:.0} %",
             check.rps * 100.0 / empty.rps,
             ratios
                 .iter()
                 .map(|r| format!("{r:.0} %"))
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", "),
+            empty.cpu_us * 100.0 / check.cpu_us
         );
     }
     // The same requests without the network, on the same database.
@@ -376,4 +422,37 @@ pub async fn run(gdap: &str, dir: &std::path::Path) -> anyhow::Result<()> {
         check - empty
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WRK_OUT: &str = "Running 5s test @ http://127.0.0.1:1/authz/v1/check
+  1 threads and 32 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency   445.12us  210.01us   8.10ms   95.00%
+    Req/Sec    70.10k     2.00k   75.00k    80.00%
+  350512 requests in 5.00s, 190.12MB read
+Requests/sec:  70102.40
+Transfer/sec:     38.02MB
+gdap-round p50=431 p99=884 p999=3120 within1ms=99.125
+";
+
+    #[test]
+    fn a_wrk_round_is_read_with_its_percentiles_and_request_count() {
+        let r = parse_wrk(WRK_OUT).expect("round");
+        assert_eq!(r.rps, 70102.40);
+        assert_eq!((r.p50, r.p99, r.p999), (0.431, 0.884, 3.12));
+        assert_eq!(r.within_1ms, 99.125);
+        assert_eq!(requests_done(WRK_OUT).expect("count"), 350_512.0);
+        assert!(requests_done("Requests/sec: 1").is_err());
+    }
+
+    #[test]
+    fn cpu_time_is_user_plus_system_even_when_the_command_name_has_spaces() {
+        let stat = "4242 (gdap (x) y) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 75 0 0 20 0 6 0";
+        assert_eq!(cpu_ms_of(stat).expect("times"), 3250.0);
+        assert!(cpu_ms_of("4242 (gdap) S 1").is_err());
+    }
 }
