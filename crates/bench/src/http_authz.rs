@@ -208,26 +208,9 @@ fn steal_ms() -> f64 {
 
 /// CPU time (user and system) process `pid` has used so far (`/proc/PID/stat`), in ms.
 fn cpu_ms(pid: u32) -> anyhow::Result<f64> {
-    cpu_ms_of(&std::fs::read_to_string(format!("/proc/{pid}/stat"))?)
-}
-
-/// The CPU time of a `/proc/PID/stat` line, in ms.
-fn cpu_ms_of(stat: &str) -> anyhow::Result<f64> {
-    // Fields after the command name, which is in parentheses: state is the first, utime the
-    // 12th and stime the 13th.
-    let after = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest)
-        .unwrap_or_default();
-    let ticks: Vec<f64> = after
-        .split_whitespace()
-        .skip(11)
-        .take(2)
-        .map(str::parse)
-        .collect::<Result<_, _>>()?;
-    anyhow::ensure!(ticks.len() == 2, "no CPU times in `{stat}`");
-    // USER_HZ is 100 on Linux.
-    Ok((ticks[0] + ticks[1]) * 10.0)
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    let secs = crate::cpu_secs_of(&stat).with_context(|| format!("no CPU times in `{stat}`"))?;
+    Ok(secs * 1000.0)
 }
 
 /// The number of requests wrk reports (`N requests in …`).
@@ -452,7 +435,7 @@ gdap-round p50=431 p99=884 p999=3120 within1ms=99.125
     #[test]
     fn cpu_time_is_user_plus_system_even_when_the_command_name_has_spaces() {
         let stat = "4242 (gdap (x) y) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 75 0 0 20 0 6 0";
-        assert_eq!(cpu_ms_of(stat).expect("times"), 3250.0);
-        assert!(cpu_ms_of("4242 (gdap) S 1").is_err());
+        assert_eq!(crate::cpu_secs_of(stat).expect("times"), 3.25);
+        assert!(crate::cpu_secs_of("4242 (gdap) S 1").is_none());
     }
 }

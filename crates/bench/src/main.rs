@@ -348,15 +348,21 @@ async fn create_and_lock(
     Ok(())
 }
 
-/// CPU seconds (user + system) of one process, from `/proc/{pid}/stat`.
+/// CPU seconds (user + system) of one process, from `/proc/{pid}/stat`; 0 when unreadable.
 fn cpu_secs(pid: &str) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // Fields after the command name (which may hold spaces) start at `) `.
-    let rest = stat.rsplit_once(") ").map_or("", |(_, r)| r);
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    cpu_secs_of(&std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default())
+        .unwrap_or(0.0)
+}
+
+/// CPU seconds (user + system) of a `/proc/PID/stat` line, when it has them.
+fn cpu_secs_of(stat: &str) -> Option<f64> {
+    // Fields after the command name (which may hold spaces and parentheses) start at the last `)`;
     // utime and stime are fields 14 and 15 of the line, 11 and 12 after the name.
-    (ticks(11) + ticks(12)) / 100.0
+    let mut after = stat.rsplit_once(')')?.1.split_whitespace().skip(11);
+    let utime: f64 = after.next()?.parse().ok()?;
+    let stime: f64 = after.next()?.parse().ok()?;
+    // USER_HZ is 100 on Linux.
+    Some((utime + stime) / 100.0)
 }
 
 /// CPU seconds so far of: PostgreSQL's processes, the gdap nodes, this client, and the whole
