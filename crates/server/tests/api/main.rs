@@ -15,6 +15,7 @@ mod lifecycle;
 mod mail;
 mod odata;
 mod pages;
+mod privilege;
 mod rules;
 mod security;
 mod surface;
