@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::Router;
-use gdap_domain::authz::{CheckRequest, Decision, DenyReason, Via};
+use gdap_domain::authz::{CheckRequest, Decision, DenyReason, Protection, Via};
 use gdap_domain::ids::{AssignmentId, GroupId, RelationshipId, RoleDefinitionId, TenantId, UserId};
 use gdap_domain::roles::Catalogue;
 use gdap_domain::timefmt::{format_graph, parse_rfc3339};
@@ -49,6 +49,8 @@ pub struct CheckAnswer<'a> {
     user_id: UserId,
     tenant_id: TenantId,
     action: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target_user_id: Option<UserId>,
     at: String,
     decision: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -67,6 +69,7 @@ pub fn answer<'a>(d: &Decision, req: &'a CheckRequest, at: OffsetDateTime) -> Ch
         user_id: req.user,
         tenant_id: req.tenant,
         action: &req.action,
+        target_user_id: req.target,
         at: format_graph(at),
         decision,
         path: None,
@@ -143,7 +146,32 @@ pub fn explain(r: &DenyReason) -> String {
             "A partner acting on behalf of a customer cannot use purchase, product or billing operations."
                 .into()
         }
+        DenyReason::UnknownTarget => "The target user is not a user of this tenant.".into(),
+        DenyReason::TargetProtected {
+            actor_role,
+            protection,
+            sensitivity,
+        } => {
+            let actor = role_name(actor_role);
+            let verb = sensitivity.verb();
+            match protection {
+                Protection::Role(r) => format!(
+                    "The target holds {}, which {actor} may not {verb}.",
+                    role_name(r)
+                ),
+                Protection::NoRole => format!(
+                    "Entra's privilege rules let {actor} {verb} no user, even one without an administrator role."
+                ),
+            }
+        }
     }
+}
+
+/// A role's display name, or its id when it is not a built-in role.
+fn role_name(id: &RoleDefinitionId) -> String {
+    Catalogue::builtin()
+        .get(id)
+        .map_or_else(|| id.to_string(), |r| r.display_name.clone())
 }
 
 /// The properties of one check, as sent. Read straight from the body only when no string needs
@@ -163,15 +191,21 @@ struct CheckFields<'a> {
     action: Option<&'a str>,
     #[serde(borrow, default)]
     at: Option<&'a str>,
+    #[serde(borrow, default)]
+    target_user_id: Option<&'a str>,
+    #[serde(borrow, default)]
+    target_user_principal_name: Option<&'a str>,
 }
 
-const CHECK_PROPERTIES: [&str; 6] = [
+const CHECK_PROPERTIES: [&str; 8] = [
     "userId",
     "userPrincipalName",
     "tenantId",
     "domain",
     "action",
     "at",
+    "targetUserId",
+    "targetUserPrincipalName",
 ];
 
 /// The fields of one check of a JSON object, with a message for an unknown property or one that
@@ -197,11 +231,14 @@ fn fields_of(o: &Map<String, Value>) -> ApiResult<CheckFields<'_>> {
         domain: text("domain")?,
         action: text("action")?,
         at: text("at")?,
+        target_user_id: text("targetUserId")?,
+        target_user_principal_name: text("targetUserPrincipalName")?,
     })
 }
 
 /// Resolves one check: a user (`userId` or `userPrincipalName`), a tenant (`tenantId` or
-/// `domain`), an action, and optionally the instant `at`.
+/// `domain`), an action, optionally the instant `at`, and optionally the user acted on
+/// (`targetUserId` or `targetUserPrincipalName`), whose roles decide the sensitive actions.
 async fn read_check(
     state: &AppState,
     f: &CheckFields<'_>,
@@ -251,11 +288,27 @@ async fn read_check(
             })
         })
         .transpose()?;
+    // The user acted on, looked up in the tenant acted in only: a name in another tenant is
+    // not found, exactly as a name that does not exist.
+    let target = match (f.target_user_id, f.target_user_principal_name) {
+        (Some(id), _) => Some(UserId::parse(id)?),
+        (None, Some(upn)) => Some(
+            state
+                .store
+                .user_by_upn(upn)
+                .await?
+                .filter(|u| u.tenant == tenant)
+                .map(|u| u.id)
+                .ok_or_else(|| ApiError::not_found("user", upn))?,
+        ),
+        (None, None) => None,
+    };
     Ok((
         CheckRequest {
             user,
             tenant,
             action,
+            target,
         },
         at,
     ))

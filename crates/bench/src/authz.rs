@@ -47,6 +47,7 @@ pub fn run() -> anyhow::Result<()> {
                 user: *u,
                 tenant: *c,
                 action: actions[*a].clone(),
+                target: None,
             };
             std::hint::black_box(ix.check(&req, now));
         }

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use gdap_domain::assignment::AccessAssignment;
 use gdap_domain::authz::index::AuthzIndex;
 use gdap_domain::authz::reference::{evaluate, Facts};
-use gdap_domain::authz::{CheckRequest, Decision, Via};
+use gdap_domain::authz::{CheckRequest, Decision, DenyReason, Protection, Via};
 use gdap_domain::customer::PartnerLink;
 use gdap_domain::directory::{Group, User};
 use gdap_domain::enums::{AssignmentStatus, GraphEnum, RelationshipStatus};
@@ -207,6 +207,24 @@ fn verify(file: &str, c: &Value, d: &Decision, names: &mut Names) {
             if let Some(reason) = c["reason"].as_str() {
                 assert_eq!(r.code(), reason, "{what}");
             }
+            if let DenyReason::TargetProtected {
+                actor_role,
+                protection,
+                ..
+            } = r
+            {
+                if let Some(a) = c["actorRole"].as_str() {
+                    assert_eq!(*actor_role, role(a), "{what}");
+                }
+                match (c.get("protectedBy"), protection) {
+                    (None, _) => {}
+                    (Some(Value::Null), Protection::NoRole) => {}
+                    (Some(Value::String(t)), Protection::Role(p)) => {
+                        assert_eq!(*p, role(t), "{what}");
+                    }
+                    (want, got) => panic!("{what}: protected by {want:?}, got {got:?}"),
+                }
+            }
         }
         (want, got) => panic!("{what}: expected {want}, got {got:?}"),
     }
@@ -221,7 +239,7 @@ fn every_case_file_decides_as_written() {
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
     files.sort();
-    assert!(files.len() >= 3, "case files are missing");
+    assert!(files.len() >= 4, "case files are missing");
     let mut checks = 0;
     for path in files {
         let file = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -243,6 +261,9 @@ fn every_case_file_decides_as_written() {
                 user: UserId::parse(&names.id(s(c, "user"))).unwrap(),
                 tenant: TenantId::parse(&names.id(s(c, "tenant"))).unwrap(),
                 action: s(c, "action").to_owned(),
+                target: c["target"]
+                    .as_str()
+                    .map(|t| UserId::parse(&names.id(t)).unwrap()),
             };
             let at = c["at"].as_str().map_or(now, |t| parse_rfc3339(t).unwrap());
             let reference = evaluate(&facts, Catalogue::builtin(), &req, at);
@@ -252,5 +273,5 @@ fn every_case_file_decides_as_written() {
             checks += 1;
         }
     }
-    assert!(checks >= 20);
+    assert!(checks >= 200);
 }

@@ -1,7 +1,8 @@
 //! The authorization index against the plain reference evaluator: over random worlds and random
 //! sequences of events (approve, assign, remove a member, terminate, remove DAP, disable a user,
-//! advance time across end dates), every decision of the index — allowed or not, the reason and
-//! the path — equals the reference's.
+//! advance time across end dates, change a user's roles), every decision of the index — allowed or
+//! not, the reason and the path — equals the reference's, for actions on a target user too (whose
+//! roles decide the sensitive ones).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -22,16 +23,20 @@ use gdap_domain::Timings;
 use proptest::prelude::*;
 use time::{Duration, OffsetDateTime};
 
-const ROLES: [&str; 5] = [
+const ROLES: [&str; 7] = [
     "62e90394-69f5-4237-9190-012177145e10", // Global Administrator
     "729827e3-9c14-49f7-bb1b-9608f156bbb8", // Helpdesk Administrator
     "fe930be7-5e62-47db-91af-98c3a49a38b1", // User Administrator
     "f2ef992c-3afb-46b9-b7cf-a126ee74c451", // Global Reader
     "29232cdf-9323-42fd-ade2-1d097af3e4de", // Exchange Administrator
+    "7be44c8a-adaf-4e2a-84d6-ab2649e08a13", // Privileged Authentication Administrator
+    "88d8e3e3-8f55-4a1e-953a-9b9898b8876b", // Directory Readers
 ];
 
-const ACTIONS: [&str; 9] = [
+const ACTIONS: [&str; 11] = [
     "microsoft.directory/users/password/update",
+    "microsoft.directory/users/disable",
+    "microsoft.directory/users/delete",
     "microsoft.directory/users/create",
     "microsoft.directory/users/standard/read",
     "microsoft.directory/groups/members/update",
@@ -116,6 +121,11 @@ enum Event {
         tenant: usize,
         user: usize,
     },
+    SetOwnRoles {
+        tenant: usize,
+        user: usize,
+        roles: Vec<usize>,
+    },
     Advance {
         hours: i64,
     },
@@ -140,7 +150,7 @@ fn rel_spec() -> impl Strategy<Value = RelSpec> {
     (
         0..2usize,
         0..2usize,
-        prop::collection::vec(0..5usize, 1..4),
+        prop::collection::vec(0..ROLES.len(), 1..4),
         0..REL_STATUSES.len(),
         1..200i64,
     )
@@ -157,7 +167,7 @@ fn asg_spec() -> impl Strategy<Value = AsgSpec> {
     (
         0..8usize,
         0..8usize,
-        prop::collection::vec(0..5usize, 1..4),
+        prop::collection::vec(0..ROLES.len(), 1..4),
         0..ASG_STATUSES.len(),
     )
         .prop_map(|(rel, group, roles, status)| AsgSpec {
@@ -186,6 +196,16 @@ fn event() -> impl Strategy<Value = Event> {
             dap
         }),
         (0..4usize, 0..4usize).prop_map(|(tenant, user)| Event::ToggleUser { tenant, user }),
+        (
+            0..4usize,
+            0..4usize,
+            prop::collection::vec(0..ROLES.len(), 0..3)
+        )
+            .prop_map(|(tenant, user, roles)| Event::SetOwnRoles {
+                tenant,
+                user,
+                roles
+            }),
         (1..100i64).prop_map(|hours| Event::Advance { hours }),
     ]
 }
@@ -208,7 +228,11 @@ fn build(
                 user_principal_name: format!("u{n}@t{t}.example"),
                 display_name: format!("U{n}"),
                 password_hash: None,
-                roles: if r < 5 { vec![role(r)] } else { vec![] },
+                roles: if r < ROLES.len() {
+                    vec![role(r)]
+                } else {
+                    vec![]
+                },
                 preferred_language: None,
                 account_enabled: true,
             });
@@ -339,10 +363,28 @@ fn compare(w: &World, ix: &AuthzIndex, now: OffsetDateTime) -> Result<(), TestCa
                     user: u.id,
                     tenant: tenant(*t),
                     action: a.to_owned(),
+                    target: None,
                 };
                 let expected = evaluate(&facts, catalogue, &req, now);
                 let got = ix.check(&req, now);
                 prop_assert_eq!(&got, &expected, "{:?} at {}", req, now);
+            }
+            // The sensitive actions on each user of the tenant, and on a user of another one.
+            for a in &ACTIONS[..3] {
+                for target in (0..4u8)
+                    .map(|n| user_id(*t, n))
+                    .chain([user_id(PARTNERS[0], 1)])
+                {
+                    let req = CheckRequest {
+                        user: u.id,
+                        tenant: tenant(*t),
+                        action: (*a).to_owned(),
+                        target: Some(target),
+                    };
+                    let expected = evaluate(&facts, catalogue, &req, now);
+                    let got = ix.check(&req, now);
+                    prop_assert_eq!(&got, &expected, "{:?} at {}", req, now);
+                }
             }
         }
     }
@@ -415,6 +457,18 @@ fn apply(w: &mut World, ix: &mut AuthzIndex, now: &mut OffsetDateTime, e: &Event
             u.account_enabled = !u.account_enabled;
             ix.put_user(u);
         }
+        Event::SetOwnRoles {
+            tenant: t,
+            user,
+            roles,
+        } => {
+            let all: Vec<u8> = PARTNERS.iter().chain(CUSTOMERS.iter()).copied().collect();
+            let uid = user_id(all[*t], *user as u8);
+            let u = w.users.iter_mut().find(|u| u.id == uid).unwrap();
+            u.roles = roles.iter().map(|r| role(*r)).collect();
+            u.roles.dedup();
+            ix.put_user(u);
+        }
         Event::Advance { hours } => *now += Duration::hours(*hours),
     }
 }
@@ -427,7 +481,7 @@ proptest! {
         rels in prop::collection::vec(rel_spec(), 0..8),
         asgs in prop::collection::vec(asg_spec(), 0..10),
         members in prop::collection::vec(any::<bool>(), 32),
-        own_roles in prop::collection::vec(0..7usize, 16),
+        own_roles in prop::collection::vec(0..ROLES.len() + 2, 16),
         daps in prop::collection::vec(any::<bool>(), 4),
         events in prop::collection::vec(event(), 0..25),
     ) {
@@ -460,7 +514,7 @@ fn simple() -> (World, AuthzIndex) {
             status: 0,
         }],
         &[false],
-        &[6],
+        &[ROLES.len()],
         &[false],
     );
     let mut w = w;
@@ -475,6 +529,7 @@ fn tier1_request() -> CheckRequest {
         user: user_id(1, 0),
         tenant: tenant(3),
         action: ACTIONS[0].to_owned(),
+        target: None,
     }
 }
 
@@ -565,6 +620,7 @@ fn aobo_is_refused_even_to_a_global_administrator() {
         user: user_id(1, 0),
         tenant: tenant(3),
         action: a.to_owned(),
+        target: None,
     };
     assert_eq!(
         ix.check(&req("microsoft.commerce.billing/purchases/create"), base()),
@@ -588,6 +644,7 @@ fn aobo_is_refused_even_to_a_global_administrator() {
         user: user_id(3, 0),
         tenant: tenant(3),
         action: "microsoft.commerce.billing/purchases/create".into(),
+        target: None,
     };
     assert!(ix2.check(&own, base()).allowed());
 }
@@ -603,6 +660,7 @@ fn gdap_takes_precedence_over_dap_for_a_user_in_both() {
         user: user_id(1, 0),
         tenant: tenant(3),
         action: "microsoft.directory/users/create".into(),
+        target: None,
     };
     // Helpdesk Administrator (GDAP) cannot create users; DAP's Global Administrator could.
     assert_eq!(
@@ -629,6 +687,7 @@ fn an_action_learned_after_construction_is_decided_as_before_and_junk_is_not_lea
         user: user_id(1, 0),
         tenant: tenant(3),
         action: a.to_owned(),
+        target: None,
     };
     // Helpdesk Administrator grants `microsoft.azure.serviceHealth/allEntities/allTasks`.
     let novel = "microsoft.azure.serviceHealth/incidents/read";

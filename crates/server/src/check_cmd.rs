@@ -28,6 +28,10 @@ pub struct CheckArgs {
     /// The instant to decide at (RFC 3339; default now, on the development clock if one was moved).
     #[arg(long)]
     at: Option<String>,
+    /// The user acted on (principal name or object id): the sensitive actions (password reset,
+    /// disable, delete) also depend on the roles it holds.
+    #[arg(long)]
+    target: Option<String>,
 }
 
 /// Prints the decision as JSON; the exit status is 0 when allowed and 1 when denied.
@@ -55,6 +59,19 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<bool> {
                 .id
         }
     };
+    let target = match args.target.as_deref() {
+        None => None,
+        Some(t) => Some(match UserId::parse(t) {
+            Ok(id) => id,
+            Err(_) => {
+                store
+                    .user_by_upn(t)
+                    .await?
+                    .with_context(|| format!("no user `{t}`"))?
+                    .id
+            }
+        }),
+    };
     let at = match &args.at {
         Some(t) => gdap_domain::timefmt::parse_rfc3339(t)
             .with_context(|| format!("`{t}` is not an RFC 3339 date and time"))?,
@@ -68,6 +85,7 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<bool> {
         user,
         tenant,
         action: args.action,
+        target,
     };
     let decision = index.check(&req, at);
     println!(

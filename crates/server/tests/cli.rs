@@ -437,6 +437,35 @@ async fn gdap_check_explains_a_decision_from_the_database() {
     let denied = check("microsoft.directory/users/create");
     assert_eq!(denied.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&denied.stdout).contains("roleLacksAction"));
+    // With a target, the target's roles decide too: Helpdesk Administrator resets the password of
+    // a user without a role, never a Global Administrator's.
+    let on = |target: &str| {
+        Command::new(env!("CARGO_BIN_EXE_gdap"))
+            .args([
+                "check",
+                "--db",
+                server.dir.join("gdap.db").to_str().unwrap(),
+                "--user",
+                "tech@partnerone.onmicrosoft.com",
+                "--tenant",
+                "customera.onmicrosoft.com",
+                "--action",
+                "microsoft.directory/users/password/update",
+                "--target",
+                target,
+            ])
+            .output()
+            .unwrap()
+    };
+    assert!(on("user@customera.onmicrosoft.com").status.success());
+    let protected = on("ga@customera.onmicrosoft.com");
+    assert_eq!(protected.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&protected.stdout);
+    assert!(
+        text.contains("targetProtected")
+            && text.contains("The target holds Global Administrator, which Helpdesk Administrator may not reset."),
+        "{text}"
+    );
 }
 
 #[tokio::test]

@@ -17,6 +17,10 @@ pub(super) fn write_answer(out: &mut Vec<u8>, a: &CheckAnswer<'_>) {
     guid(o.out, a.tenant_id.as_uuid());
     o.key("action");
     text(o.out, a.action);
+    if let Some(t) = &a.target_user_id {
+        o.key("targetUserId");
+        guid(o.out, t.as_uuid());
+    }
     o.key("at");
     text(o.out, &a.at);
     o.key("decision");
@@ -129,7 +133,9 @@ fn text(out: &mut Vec<u8>, s: &str) {
 
 #[cfg(test)]
 mod tests {
-    use gdap_domain::authz::{CheckRequest, Decision, DenyReason, Grant, Via};
+    use gdap_domain::authz::{
+        CheckRequest, Decision, DenyReason, Grant, Protection, Sensitivity, Via,
+    };
     use gdap_domain::enums::RelationshipStatus;
     use gdap_domain::ids::{AssignmentId, GroupId, RoleDefinitionId, TenantId, UserId};
     use proptest::prelude::*;
@@ -213,6 +219,23 @@ mod tests {
             Just(DenyReason::NoAssignmentForGroups),
             Just(DenyReason::RoleLacksAction),
             Just(DenyReason::AoboRestricted),
+            Just(DenyReason::UnknownTarget),
+            (
+                role_strategy(),
+                proptest::option::of(role_strategy()),
+                any::<bool>()
+            )
+                .prop_map(|(actor_role, target_role, password)| {
+                    DenyReason::TargetProtected {
+                        actor_role,
+                        protection: target_role.map_or(Protection::NoRole, Protection::Role),
+                        sensitivity: if password {
+                            Sensitivity::PasswordReset
+                        } else {
+                            Sensitivity::SensitiveAction
+                        },
+                    }
+                }),
         ]
         .prop_map(Decision::Deny);
         prop_oneof![allow, deny]
@@ -230,11 +253,13 @@ mod tests {
                 ".{0,20}[\"\\\\\u{0}-\u{1f}\u{7f}\u{2028}].{0,20}",
             ],
             us in 0i64..4_000_000_000_000_000,
+            target in proptest::option::of(uuid_strategy()),
         ) {
             let req = CheckRequest {
                 user: UserId::from_uuid(user),
                 tenant: TenantId::from_uuid(tenant),
                 action,
+                target: target.map(UserId::from_uuid),
             };
             let at = gdap_domain::timefmt::from_micros(us);
             let hand = by_hand(&d, &req, at);
@@ -249,6 +274,7 @@ mod tests {
             user: UserId::from_uuid(Uuid::from_u128(1)),
             tenant: TenantId::from_uuid(Uuid::from_u128(2)),
             action: "a\"b\\c\nd\u{1}".into(),
+            target: None,
         };
         let hand = by_hand(
             &Decision::Deny(DenyReason::RoleLacksAction),

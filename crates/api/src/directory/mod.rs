@@ -14,8 +14,12 @@ pub(crate) use organization::subscribed_skus;
 use axum::routing::{delete, get, post};
 use axum::Router;
 use gdap_domain::audit::AuditEntry;
-use gdap_domain::authz::{CheckRequest, Decision, DenyReason, Via};
+use gdap_domain::authz::{
+    sensitivity, CheckRequest, Decision, DenyReason, PrivilegeRules, Protection, Via,
+};
+use gdap_domain::directory::User;
 use gdap_domain::ids::UserId;
+use gdap_domain::roles::Catalogue;
 
 use crate::auth::{Principal, PrincipalKind, NOT_PERMITTED};
 use crate::error::{ApiError, ApiResult};
@@ -163,6 +167,25 @@ async fn authorize(
     authorize_any(state, caller, &[action], target, app_permissions(action)).await
 }
 
+/// Authorizes one action on a user of the caller's tenant: Entra's privilege rules make the
+/// sensitive ones (password reset, disable, enable, delete) depend on the roles the user holds.
+async fn authorize_on(
+    state: &AppState,
+    caller: &Principal,
+    action: &str,
+    on: &User,
+) -> ApiResult<()> {
+    authorize_with(
+        state,
+        caller,
+        &[action],
+        &on.id.to_string(),
+        app_permissions(action),
+        Some(on),
+    )
+    .await
+}
+
 /// Authorizes an operation that any one of `actions` allows, in the caller's tenant. A user acts
 /// by the authorization index (its own roles at home, GDAP or DAP grants elsewhere); an app by one
 /// of the application permissions `apps` (none: apps may not). Delegated calls (a partner's user)
@@ -174,9 +197,36 @@ pub(crate) async fn authorize_any(
     target: &str,
     apps: &[&str],
 ) -> ApiResult<()> {
+    authorize_with(state, caller, actions, target, apps, None).await
+}
+
+/// [`authorize_any`], with the user acted on when there is one.
+async fn authorize_with(
+    state: &AppState,
+    caller: &Principal,
+    actions: &[&str],
+    target: &str,
+    apps: &[&str],
+    on: Option<&User>,
+) -> ApiResult<()> {
     let first = actions.first().copied().unwrap_or_default();
     let Some(user) = acting_user(caller) else {
-        return if apps.iter().any(|p| caller.has_permission(p)) {
+        // An application has no directory role of its own here: Entra lets it perform the
+        // sensitive actions only on users without an administrator role.
+        let protected = on.and_then(|u| {
+            sensitivity(first)?;
+            match PrivilegeRules::builtin().permits_application(&u.roles) {
+                Ok(()) => None,
+                Err(Protection::Role(r)) => Some(r),
+                Err(Protection::NoRole) => None,
+            }
+        });
+        return if let Some(role) = protected {
+            Err(ApiError::Forbidden(format!(
+                "{NOT_PERMITTED} `{first}` is not allowed here (targetProtected): the target holds {}, and an application may do this only to users without an administrator role.",
+                Catalogue::builtin().get(&role).map_or_else(|| role.to_string(), |r| r.display_name.clone())
+            )))
+        } else if apps.iter().any(|p| caller.has_permission(p)) {
             Ok(())
         } else if apps.is_empty() {
             Err(ApiError::Forbidden(format!(
@@ -198,6 +248,7 @@ pub(crate) async fn authorize_any(
                 user,
                 tenant: caller.tenant,
                 action: (*a).to_owned(),
+                target: on.map(|u| u.id),
             },
             now,
         );

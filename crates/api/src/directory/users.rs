@@ -9,7 +9,7 @@ use gdap_domain::directory::User;
 use gdap_domain::ids::{TenantId, UserId};
 use serde_json::{json, Value};
 
-use super::{authorize, change_entry, READ_USERS};
+use super::{authorize, authorize_on, change_entry, READ_USERS};
 use crate::auth::GraphCaller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Base, JsonObject, Obj};
@@ -222,15 +222,15 @@ pub async fn update_user(
         } else {
             "microsoft.directory/users/disable"
         };
-        authorize(&state, &caller, action, &target).await?;
+        authorize_on(&state, &caller, action, &user).await?;
         user.account_enabled = e;
     }
     if let Some(pw) = password {
-        authorize(
+        authorize_on(
             &state,
             &caller,
             "microsoft.directory/users/password/update",
-            &target,
+            &user,
         )
         .await?;
         user.password_hash = Some(
@@ -332,8 +332,17 @@ pub async fn delete_user(
     GraphCaller(caller): GraphCaller,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    authorize(&state, &caller, "microsoft.directory/users/delete", &id).await?;
-    let user = find_user(&state, caller.tenant, &id).await?;
+    const DELETE: &str = "microsoft.directory/users/delete";
+    // A caller that may not delete anyone learns nothing of who exists; one that may is judged on
+    // the user found (whose roles may protect it).
+    let user = match find_user(&state, caller.tenant, &id).await {
+        Ok(u) => u,
+        Err(e) => {
+            authorize(&state, &caller, DELETE, &id).await?;
+            return Err(e);
+        }
+    };
+    authorize_on(&state, &caller, DELETE, &user).await?;
     let entry = change_entry(&state, &caller, "user.delete".into(), user.id.to_string());
     state
         .store

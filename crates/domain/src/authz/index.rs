@@ -16,6 +16,7 @@ use smallvec::SmallVec;
 use time::OffsetDateTime;
 
 use super::action::{grant_matches, is_literal, ActionId, ActionTable};
+use super::privilege::{sensitivity, PrivilegeRules, Sensitivity};
 use super::{aobo_restricted, CheckRequest, Decision, DenyReason, Grant, Via};
 use crate::assignment::AccessAssignment;
 use crate::customer::{latest_end_then_newest, PartnerLink};
@@ -93,6 +94,9 @@ struct UserEntry {
     enabled: bool,
     own: RoleMask,
     roles: Vec<RoleIx>,
+    /// The user's roles as the directory holds them (custom ones included), for the privilege
+    /// rules when the user is the target of a sensitive action.
+    role_ids: Vec<RoleDefinitionId>,
     /// Dense numbers of the groups the user belongs to.
     groups: SmallVec<[u32; 6]>,
 }
@@ -371,6 +375,7 @@ impl AuthzIndex {
         e.enabled = u.account_enabled;
         e.own = Self::mask(&roles);
         e.roles = roles;
+        e.role_ids.clone_from(&u.roles);
     }
 
     /// Removes a user.
@@ -608,10 +613,11 @@ impl AuthzIndex {
     /// Decides a request at `now` (the same answers as [`super::reference::evaluate`]).
     pub fn check(&self, req: &CheckRequest, now: OffsetDateTime) -> Decision {
         let action = self.actions.get(&req.action);
-        self.check_known(req.user, req.tenant, action, &req.action, now)
+        self.check_on(req.user, req.tenant, action, &req.action, req.target, now)
     }
 
-    /// Decides for an action already numbered (`name` is its name, used for AOBO and the path).
+    /// Decides for an action already numbered (`name` is its name, used for AOBO and the path),
+    /// with no target user.
     pub fn check_known(
         &self,
         user_id: UserId,
@@ -620,22 +626,88 @@ impl AuthzIndex {
         name: &str,
         now: OffsetDateTime,
     ) -> Decision {
+        self.check_on(user_id, tenant, action, name, None, now)
+    }
+
+    /// The privilege rules that apply to a check: the table and the target's roles, when the
+    /// action is a sensitive one on a target user. `Err` when the target is not a user of the
+    /// tenant.
+    fn target_rules(
+        &self,
+        tenant: TenantId,
+        name: &str,
+        target: Option<UserId>,
+    ) -> Result<Option<(Sensitivity, &[RoleDefinitionId])>, DenyReason> {
+        let Some(target) = target else {
+            return Ok(None);
+        };
+        let roles = self
+            .users
+            .get(&target)
+            .filter(|t| t.home == Some(tenant))
+            .map(|t| t.role_ids.as_slice())
+            .ok_or(DenyReason::UnknownTarget)?;
+        Ok(sensitivity(name).map(|s| (s, roles)))
+    }
+
+    /// `None` when `role` may perform the action on the target (or no rule applies), otherwise
+    /// the refusal.
+    fn protected(
+        &self,
+        rules: Option<(Sensitivity, &[RoleDefinitionId])>,
+        role: RoleIx,
+    ) -> Option<DenyReason> {
+        let (s, target_roles) = rules?;
+        let actor_role = self.roles.get(role as usize)?.id;
+        let protection = PrivilegeRules::builtin()
+            .permits(s, &actor_role, target_roles)
+            .err()?;
+        Some(DenyReason::TargetProtected {
+            actor_role,
+            protection,
+            sensitivity: s,
+        })
+    }
+
+    /// Decides, with the target user of a sensitive action when there is one.
+    fn check_on(
+        &self,
+        user_id: UserId,
+        tenant: TenantId,
+        action: Option<ActionId>,
+        name: &str,
+        target: Option<UserId>,
+        now: OffsetDateTime,
+    ) -> Decision {
         let Some(user) = self.users.get(&user_id).filter(|u| u.enabled) else {
             return Decision::Deny(DenyReason::UnknownPrincipal);
         };
         let Some(home) = user.home else {
             return Decision::Deny(DenyReason::UnknownPrincipal);
         };
+        let rules = match self.target_rules(tenant, name, target) {
+            Ok(r) => r,
+            Err(reason) => return Decision::Deny(reason),
+        };
+        // The first role that grants the action but may not use it on the target.
+        let mut blocked: Option<DenyReason> = None;
+        let refuse = |blocked: Option<DenyReason>| {
+            Decision::Deny(blocked.unwrap_or(DenyReason::RoleLacksAction))
+        };
         let granting = self.granting(action, name);
         if home == tenant {
             if user.own.meets(&granting) {
                 for role in &user.roles {
                     if let Some(ra) = self.covering(*role, action, name) {
+                        if let Some(p) = self.protected(rules, *role) {
+                            blocked.get_or_insert(p);
+                            continue;
+                        }
                         return Decision::Allow(self.grant(Via::OwnRole, *role, ra));
                     }
                 }
             }
-            return Decision::Deny(DenyReason::RoleLacksAction);
+            return refuse(blocked);
         }
         let Some(pair) = self.pairs.get(&(home, tenant)) else {
             return Decision::Deny(DenyReason::NoRelationship);
@@ -661,6 +733,10 @@ impl AuthzIndex {
                 }
                 for role in &a.roles {
                     if let Some(ra) = self.covering(*role, action, name) {
+                        if let Some(p) = self.protected(rules, *role) {
+                            blocked.get_or_insert(p);
+                            continue;
+                        }
                         if aobo_restricted(name) {
                             return Decision::Deny(DenyReason::AoboRestricted);
                         }
@@ -678,10 +754,10 @@ impl AuthzIndex {
             }
         }
         if governed {
-            return Decision::Deny(DenyReason::RoleLacksAction);
+            return refuse(blocked);
         }
         if pair.dap {
-            if let Some(d) = self.dap_decision(user, home, action, name) {
+            if let Some(d) = self.dap_decision(user, home, action, name, rules) {
                 return d;
             }
             return Decision::Deny(DenyReason::NoAssignmentForGroups);
@@ -699,8 +775,10 @@ impl AuthzIndex {
         home: TenantId,
         action: Option<ActionId>,
         name: &str,
+        rules: Option<(Sensitivity, &[RoleDefinitionId])>,
     ) -> Option<Decision> {
         let mut found = false;
+        let mut blocked: Option<DenyReason> = None;
         for (kind, role) in [
             (GroupKind::AdminAgents, self.ga),
             (GroupKind::HelpdeskAgents, self.helpdesk),
@@ -715,6 +793,10 @@ impl AuthzIndex {
             for g in gs {
                 found = true;
                 if let Some(ra) = self.covering(role, action, name) {
+                    if let Some(p) = self.protected(rules, role) {
+                        blocked.get_or_insert(p);
+                        continue;
+                    }
                     let grant = self.grant(Via::Dap { group: g.id }, role, ra);
                     return Some(if aobo_restricted(name) {
                         Decision::Deny(DenyReason::AoboRestricted)
@@ -724,7 +806,7 @@ impl AuthzIndex {
                 }
             }
         }
-        found.then_some(Decision::Deny(DenyReason::RoleLacksAction))
+        found.then(|| Decision::Deny(blocked.unwrap_or(DenyReason::RoleLacksAction)))
     }
 
     /// Why no relationship of a pair grants anything: expired, not active, or none at all.

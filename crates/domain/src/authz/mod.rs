@@ -19,6 +19,7 @@
 
 pub mod action;
 pub mod index;
+pub mod privilege;
 pub mod reference;
 
 use time::OffsetDateTime;
@@ -27,6 +28,7 @@ use crate::enums::RelationshipStatus;
 use crate::ids::{AssignmentId, GroupId, RelationshipId, RoleDefinitionId, TenantId, UserId};
 
 pub use action::{grant_matches, ActionId, ActionSet, ActionTable};
+pub use privilege::{sensitivity, PrivilegeRules, Protection, Sensitivity};
 
 /// A question: may this user do this action in this tenant?
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +39,9 @@ pub struct CheckRequest {
     pub tenant: TenantId,
     /// The resource action, e.g. `microsoft.directory/users/password/update`.
     pub action: String,
+    /// The user acted on, when the action is on a user: the sensitive actions (password reset,
+    /// disable, delete …) also depend on the roles the target holds ([`privilege`]).
+    pub target: Option<UserId>,
 }
 
 /// Through what a user holds the role that allowed an action.
@@ -99,6 +104,19 @@ pub enum DenyReason {
     RoleLacksAction,
     /// Acting on behalf of a customer cannot reach purchases, products or billing.
     AoboRestricted,
+    /// The target user is not a user of the tenant acted in.
+    UnknownTarget,
+    /// A role of the user grants the action, but Entra's privilege rules keep that role from
+    /// performing it on this target (the first role that would have allowed it, and what
+    /// protects the target from it).
+    TargetProtected {
+        /// The user's role that grants the action.
+        actor_role: RoleDefinitionId,
+        /// What protects the target from that role.
+        protection: Protection,
+        /// Which of Entra's tables applies.
+        sensitivity: Sensitivity,
+    },
 }
 
 impl DenyReason {
@@ -112,6 +130,8 @@ impl DenyReason {
             Self::NoAssignmentForGroups => "noAssignmentForUserGroups",
             Self::RoleLacksAction => "roleLacksAction",
             Self::AoboRestricted => "aoboRestricted",
+            Self::UnknownTarget => "unknownTarget",
+            Self::TargetProtected { .. } => "targetProtected",
         }
     }
 }

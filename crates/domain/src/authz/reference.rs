@@ -5,6 +5,7 @@ use std::cmp::Ordering;
 
 use time::OffsetDateTime;
 
+use super::privilege::{sensitivity, PrivilegeRules};
 use super::{aobo_restricted, grant_matches, CheckRequest, Decision, DenyReason, Grant, Via};
 use crate::assignment::AccessAssignment;
 use crate::customer::PartnerLink;
@@ -48,6 +49,24 @@ fn covering(
         .map(String::as_str)
 }
 
+/// Entra's privilege rules for a role that grants the action: `None` when they let the role act
+/// on the target (or do not apply), otherwise the refusal.
+fn protected(
+    action: &str,
+    target_roles: Option<&[RoleDefinitionId]>,
+    role: &RoleDefinitionId,
+) -> Option<DenyReason> {
+    let (s, target_roles) = (sensitivity(action)?, target_roles?);
+    let protection = PrivilegeRules::builtin()
+        .permits(s, role, target_roles)
+        .err()?;
+    Some(DenyReason::TargetProtected {
+        actor_role: *role,
+        protection,
+        sensitivity: s,
+    })
+}
+
 fn by_id<T>(key: impl Fn(&T) -> String) -> impl Fn(&&T, &&T) -> Ordering {
     move |a, b| key(a).cmp(&key(b))
 }
@@ -66,9 +85,25 @@ pub fn evaluate(
     else {
         return Decision::Deny(DenyReason::UnknownPrincipal);
     };
+    let target_roles = match req.target {
+        None => None,
+        Some(t) => match f.users.iter().find(|u| u.id == t && u.tenant == req.tenant) {
+            Some(u) => Some(u.roles.as_slice()),
+            None => return Decision::Deny(DenyReason::UnknownTarget),
+        },
+    };
+    // The first role that grants the action but may not use it on the target.
+    let mut blocked: Option<DenyReason> = None;
+    let refuse = |blocked: Option<DenyReason>| {
+        Decision::Deny(blocked.unwrap_or(DenyReason::RoleLacksAction))
+    };
     if user.tenant == req.tenant {
         for role in &user.roles {
             if let Some(ra) = covering(catalogue, role, &req.action) {
+                if let Some(p) = protected(&req.action, target_roles, role) {
+                    blocked.get_or_insert(p);
+                    continue;
+                }
                 return Decision::Allow(Grant {
                     via: Via::OwnRole,
                     role: *role,
@@ -76,7 +111,7 @@ pub fn evaluate(
                 });
             }
         }
-        return Decision::Deny(DenyReason::RoleLacksAction);
+        return refuse(blocked);
     }
     let (partner, customer) = (user.tenant, req.tenant);
     let my_groups: Vec<&Group> = f
@@ -120,6 +155,10 @@ pub fn evaluate(
         for (r, a) in governing {
             for role in a.roles.iter().filter(|x| r.roles.contains(x)) {
                 if let Some(ra) = covering(catalogue, role, &req.action) {
+                    if let Some(p) = protected(&req.action, target_roles, role) {
+                        blocked.get_or_insert(p);
+                        continue;
+                    }
                     return allow(Grant {
                         via: Via::Gdap {
                             relationship: r.id,
@@ -132,7 +171,7 @@ pub fn evaluate(
                 }
             }
         }
-        return Decision::Deny(DenyReason::RoleLacksAction);
+        return refuse(blocked);
     }
 
     // DAP, where the customer keeps it and GDAP does not govern.
@@ -159,6 +198,10 @@ pub fn evaluate(
                     continue;
                 };
                 if let Some(ra) = covering(catalogue, &role, &req.action) {
+                    if let Some(p) = protected(&req.action, target_roles, &role) {
+                        blocked.get_or_insert(p);
+                        continue;
+                    }
                     return allow(Grant {
                         via: Via::Dap { group: g.id },
                         role,
@@ -166,7 +209,7 @@ pub fn evaluate(
                     });
                 }
             }
-            return Decision::Deny(DenyReason::RoleLacksAction);
+            return refuse(blocked);
         }
     }
 
