@@ -18,4 +18,5 @@ mod pages;
 mod privilege;
 mod rules;
 mod security;
+mod sign_in;
 mod surface;

@@ -1,0 +1,268 @@
+//! The ways an anonymous client could exhaust a server, tried against `gdap serve` started as a
+//! process (its resident memory read from `/proc`): distinct long user names, a flood of made-up
+//! sign-ins, and connections that never finish their headers. Only what does not depend on the
+//! machine's speed is asserted: memory bounds, the answers given, and that the server still
+//! answers afterwards.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code fails loudly on broken assumptions"
+)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+const WORLD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/api/world.json");
+
+struct Server {
+    child: Child,
+    base: String,
+    dir: std::path::PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Server {
+    fn start(extra: &[&str]) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("gdap-exhaust-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = dir.join("gdap.db");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_gdap"))
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--db",
+                db.to_str().unwrap(),
+                "--log",
+                "warn",
+                "--dev",
+                "--seed",
+                WORLD,
+            ])
+            .args(extra)
+            .env_remove("GDAP_DB")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let base = line
+            .trim()
+            .strip_prefix("gdap listening on ")
+            .unwrap_or_else(|| panic!("unexpected banner {line:?}"))
+            .to_owned();
+        Self { child, base, dir }
+    }
+
+    /// The server's resident set, in MB.
+    fn rss_mb(&self) -> u64 {
+        rss_mb(self.child.id())
+    }
+
+    fn addr(&self) -> String {
+        self.base.trim_start_matches("http://").to_owned()
+    }
+
+    /// Samples the resident set every 20 ms until dropped; the peak is kept.
+    fn watch_memory(&self) -> MemoryWatch {
+        let peak = Arc::new(AtomicU64::new(self.rss_mb()));
+        let pid = self.child.id();
+        let p = peak.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                p.fetch_max(rss_mb(pid), Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        });
+        MemoryWatch { peak, task }
+    }
+
+    /// The server still answers an ordinary request promptly.
+    async fn still_answers(&self) {
+        let r = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap()
+            .get(format!(
+                "{}/common/v2.0/.well-known/openid-configuration",
+                self.base
+            ))
+            .send()
+            .await
+            .expect("the server answers afterwards");
+        assert_eq!(r.status(), 200);
+    }
+}
+
+struct MemoryWatch {
+    peak: Arc<AtomicU64>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl MemoryWatch {
+    fn peak_mb(self) -> u64 {
+        self.task.abort();
+        self.peak.load(Ordering::Relaxed)
+    }
+}
+
+fn rss_mb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb / 1024)
+}
+
+/// Runs `n` requests made by `make`, `concurrency` at a time, and returns their statuses with
+/// their `Retry-After` headers.
+async fn flood<F, Fut>(n: usize, concurrency: usize, make: F) -> Vec<(u16, Option<String>)>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = reqwest::Response> + Send + 'static,
+{
+    let gate = Arc::new(tokio::sync::Semaphore::new(concurrency));
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..n {
+        let permit = gate.clone().acquire_owned().await.unwrap();
+        let request = make(i);
+        tasks.spawn(async move {
+            let r = request.await;
+            let retry = r
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let status = r.status().as_u16();
+            let _ = r.bytes().await;
+            drop(permit);
+            (status, retry)
+        });
+    }
+    let mut out = Vec::with_capacity(n);
+    while let Some(r) = tasks.join_next().await {
+        out.push(r.unwrap());
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn thousands_of_distinct_long_user_names_do_not_grow_the_server() {
+    let server = Server::start(&[]);
+    let http = reqwest::Client::new();
+    let url = format!(
+        "{}/customera.onmicrosoft.com/oauth2/v2.0/token",
+        server.base
+    );
+    let ask = |i: usize| {
+        let username = format!("{i}{}@customera.onmicrosoft.com", "a".repeat(60_000));
+        http.post(&url)
+            .form(&[
+                ("grant_type", "password"),
+                ("client_id", "04b07795-8ddb-461a-bbee-02f9e1bf7b46"),
+                ("username", username.as_str()),
+                ("password", "wrong-password"),
+                ("scope", "https://graph.microsoft.com/.default"),
+            ])
+            .send()
+    };
+    // Warm up the allocator and the pools before the baseline.
+    for (status, _) in flood(64, 16, |i| {
+        let f = ask(1_000_000 + i);
+        async move { f.await.unwrap() }
+    })
+    .await
+    {
+        assert_eq!(status, 400);
+    }
+    let before = server.rss_mb();
+    let answers = flood(3_000, 16, |i| {
+        let f = ask(i);
+        async move { f.await.unwrap() }
+    })
+    .await;
+    assert!(answers.iter().all(|(s, _)| *s == 400), "{answers:?}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let after = server.rss_mb();
+    assert!(
+        after < before + 64,
+        "the resident set grew from {before} MB to {after} MB"
+    );
+    server.still_answers().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn hundreds_of_concurrent_made_up_sign_ins_stay_in_bounds_and_the_excess_is_told_to_retry() {
+    let server = Server::start(&[]);
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    // The sign-in form's CSRF cookie and token.
+    let page = http
+        .get(format!("{}/signin", server.base))
+        .send()
+        .await
+        .unwrap();
+    let cookie = page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("gdap_csrf="))
+        .and_then(|c| c.split(';').next())
+        .unwrap()
+        .to_owned();
+    let html = page.text().await.unwrap();
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    let watch = server.watch_memory();
+    let url = format!("{}/signin", server.base);
+    let answers = flood(300, 300, |i| {
+        let f = http
+            .post(&url)
+            .header("cookie", &cookie)
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("upn", &format!("nobody{i}@customera.onmicrosoft.com")),
+                ("password", "Made-Up-Pass-1"),
+                ("return", "/"),
+            ])
+            .send();
+        async move { f.await.unwrap() }
+    })
+    .await;
+    let peak = watch.peak_mb();
+    assert!(peak < 400, "the resident set reached {peak} MB");
+    let refused: Vec<_> = answers.iter().filter(|(s, _)| *s != 401).collect();
+    assert!(
+        !refused.is_empty(),
+        "300 concurrent sign-ins were all hashed at once"
+    );
+    for (status, retry) in &refused {
+        assert!(
+            [429, 503].contains(status) && retry.is_some(),
+            "an excess sign-in got {status} with Retry-After {retry:?}"
+        );
+    }
+    server.still_answers().await;
+}
