@@ -102,7 +102,7 @@ impl IntoResponse for ApiError {
                 "An unexpected error occurred in the server.".to_owned()
             }
             Self::Unavailable(detail) => {
-                tracing::warn!(%detail, "storage unavailable");
+                tracing::warn!(%detail, "service unavailable");
                 "The service is temporarily unavailable; retry later.".to_owned()
             }
             other => other.to_string(),
@@ -127,6 +127,12 @@ impl IntoResponse for ApiError {
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         }
         res
+    }
+}
+
+impl From<crate::hashing::Busy> for ApiError {
+    fn from(e: crate::hashing::Busy) -> Self {
+        Self::Unavailable(e.to_string())
     }
 }
 

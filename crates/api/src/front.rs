@@ -10,7 +10,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use axum::extract::Request;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -26,16 +28,26 @@ pub const REQUEST_TIME_LIMIT: Duration = Duration::from_secs(60);
 /// Path prefixes matched case-insensitively, as Graph does.
 const CASE_INSENSITIVE: [&str; 4] = ["/v1.0/", "/beta/", "/admincenter/", "/adminportal/"];
 
-/// The whole application: the routes behind the steps every request shares.
+/// The whole application: the routes behind the steps every request shares. Served, each
+/// connection gets a copy that knows the connection's peer and hands it to every request as
+/// axum's `ConnectInfo` (what throttles count failures by).
 #[derive(Clone)]
 pub struct Front {
     routes: Router,
+    peer: Option<SocketAddr>,
 }
 
 impl Front {
     /// Puts the shared steps in front of `routes`.
     pub fn new(routes: Router) -> Self {
-        Self { routes }
+        Self { routes, peer: None }
+    }
+
+    fn for_peer(&self, peer: SocketAddr) -> Self {
+        Self {
+            routes: self.routes.clone(),
+            peer: Some(peer),
+        }
     }
 }
 
@@ -52,13 +64,19 @@ where
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, req: axum::http::Request<B>) -> Self::Future {
+    fn call(&mut self, mut req: axum::http::Request<B>) -> Self::Future {
+        if let Some(peer) = self.peer {
+            req.extensions_mut().insert(ConnectInfo(peer));
+        }
         Box::pin(serve(self.routes.clone(), req.map(axum::body::Body::new)))
     }
 }
 
 /// Lets `axum::serve` take the application as it is: every connection gets a copy.
-impl<L: axum::serve::Listener> Service<axum::serve::IncomingStream<'_, L>> for Front {
+impl<L> Service<axum::serve::IncomingStream<'_, L>> for Front
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+{
     type Response = Self;
     type Error = Infallible;
     type Future = std::future::Ready<Result<Self, Infallible>>;
@@ -67,8 +85,23 @@ impl<L: axum::serve::Listener> Service<axum::serve::IncomingStream<'_, L>> for F
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, _stream: axum::serve::IncomingStream<'_, L>) -> Self::Future {
-        std::future::ready(Ok(self.clone()))
+    fn call(&mut self, stream: axum::serve::IncomingStream<'_, L>) -> Self::Future {
+        std::future::ready(Ok(self.for_peer(*stream.remote_addr())))
+    }
+}
+
+/// The same for servers that name a connection by its peer's address (`axum-server`).
+impl Service<SocketAddr> for Front {
+    type Response = Self;
+    type Error = Infallible;
+    type Future = std::future::Ready<Result<Self, Infallible>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, peer: SocketAddr) -> Self::Future {
+        std::future::ready(Ok(self.for_peer(peer)))
     }
 }
 

@@ -18,6 +18,7 @@ pub mod error;
 pub mod extract;
 pub mod front;
 pub mod graph;
+pub mod hashing;
 pub mod mailer;
 pub mod openapi;
 pub mod request_id;

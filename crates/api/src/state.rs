@@ -25,6 +25,9 @@ pub struct ApiConfig {
     pub token_lifetime_secs: i64,
     /// How often to rebuild the authorization index from the store, when other nodes share it.
     pub authz_reload: Option<std::time::Duration>,
+    /// For deployments that serve real customers: sign-ins answer an unknown account exactly as
+    /// a wrong password (`AADSTS50126`), where Entra itself says `AADSTS50034`.
+    pub hardened: bool,
 }
 
 impl Default for ApiConfig {
@@ -36,6 +39,7 @@ impl Default for ApiConfig {
             timings: Timings::default(),
             token_lifetime_secs: 3600,
             authz_reload: None,
+            hardened: false,
         }
     }
 }
@@ -78,6 +82,8 @@ pub struct Shared {
     pub mailer: Option<Arc<dyn crate::mailer::MailTransport>>,
     /// Failed sign-in counting.
     pub throttle: Arc<crate::throttle::SignInThrottle>,
+    /// Password and secret hashing, bounded in concurrency.
+    pub hasher: Arc<crate::hashing::Hasher>,
     /// Tenants and approvers read from the store, kept until written.
     pub directory: Arc<crate::cache::DirectoryCache>,
     /// The authorization index of this node (kept current by observing the store).
@@ -112,6 +118,7 @@ impl AppState {
             wake: Arc::new(Notify::new()),
             world: world.map(Arc::new),
             throttle: Arc::new(crate::throttle::SignInThrottle::default()),
+            hasher: Arc::new(crate::hashing::Hasher::default()),
             verified: Arc::new(crate::auth::VerifiedTokens::default()),
             directory,
             mailer: None,

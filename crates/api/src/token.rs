@@ -9,14 +9,16 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use gdap_auth::{verify_secret, Claims};
+use gdap_auth::Claims;
 use gdap_domain::directory::{Tenant, User};
 use gdap_domain::ids::{ClientId, TenantId};
 use serde_json::{json, Value};
 
 use crate::auth::{ADMIN_AUDIENCE, GDAP_READ, GDAP_WRITE};
 use crate::extract::origin;
+use crate::hashing::{Busy, RETRY_AFTER_SECS};
 use crate::state::AppState;
+use crate::throttle::ClientIp;
 
 /// First-party public clients that may sign users in without a registration (Azure CLI, Microsoft
 /// Graph PowerShell, Graph Explorer), as in Entra.
@@ -65,6 +67,8 @@ pub struct OAuthError {
     error: &'static str,
     code: u32,
     description: String,
+    /// Seconds to wait, sent as `Retry-After`.
+    retry_after: Option<u64>,
 }
 
 impl OAuthError {
@@ -79,7 +83,29 @@ impl OAuthError {
             error,
             code,
             description: description.into(),
+            retry_after: None,
         }
+    }
+
+    fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs.max(1));
+        self
+    }
+
+    /// Too many failed attempts from where this one comes: wait `left`.
+    fn locked(left: time::Duration, status: StatusCode, code: u32, description: &str) -> Self {
+        let secs = u64::try_from(left.whole_seconds()).unwrap_or(1);
+        Self::new(
+            status,
+            if code == 50053 {
+                "invalid_grant"
+            } else {
+                "invalid_client"
+            },
+            code,
+            format!("{description} Try again in {secs} seconds."),
+        )
+        .retry_after(secs)
     }
 
     fn bad(error: &'static str, code: u32, description: impl Into<String>) -> Self {
@@ -98,7 +124,24 @@ impl IntoResponse for OAuthError {
             "trace_id": trace,
             "correlation_id": uuid::Uuid::new_v4(),
         });
-        (self.status, Json(body)).into_response()
+        let mut res = (self.status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after {
+            res.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        res
+    }
+}
+
+impl From<Busy> for OAuthError {
+    fn from(_: Busy) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "temporarily_unavailable",
+            90033,
+            "A transient error has occurred; the service is busy. Please try again.",
+        )
+        .retry_after(RETRY_AFTER_SECS)
     }
 }
 
@@ -180,6 +223,7 @@ pub async fn token(
 ) -> Response {
     let (parts, body) = req.into_parts();
     let issuer = origin(&state, &parts);
+    let source = ClientIp::of(&parts);
     let body = match axum::body::to_bytes(body, 64 * 1024).await {
         Ok(b) => b,
         Err(_) => {
@@ -191,7 +235,7 @@ pub async fn token(
             .into_response()
         }
     };
-    match issue(&state, &issuer, &tenant, &parts.headers, &body).await {
+    match issue(&state, &issuer, &tenant, &parts.headers, &body, source).await {
         Ok(v) => Json(v).into_response(),
         Err(e) => e.into_response(),
     }
@@ -203,6 +247,7 @@ async fn issue(
     tenant: &str,
     headers: &HeaderMap,
     body: &Bytes,
+    source: ClientIp,
 ) -> OAuthResult<Value> {
     let mut f = form(body)?;
     if let Some((id, secret)) = basic_auth(headers) {
@@ -212,8 +257,8 @@ async fn issue(
     let tenant = resolve_tenant(state, tenant).await?;
     let grant = f.get("grant_type").map(String::as_str).unwrap_or_default();
     match grant {
-        "client_credentials" => client_credentials(state, issuer, tenant, &f).await,
-        "password" => password(state, issuer, tenant, &f).await,
+        "client_credentials" => client_credentials(state, issuer, tenant, &f, source).await,
+        "password" => password(state, issuer, tenant, &f, source).await,
         "" => Err(OAuthError::bad(
             "invalid_request",
             900144,
@@ -265,6 +310,7 @@ async fn client_credentials(
     issuer: &str,
     tenant: Option<Tenant>,
     f: &std::collections::HashMap<String, String>,
+    ClientIp(source): ClientIp,
 ) -> OAuthResult<Value> {
     let tenant = tenant.ok_or_else(|| {
         OAuthError::bad("invalid_request", 700016, "The client credentials flow needs a tenant id or domain in the path, not 'organizations' or 'common'.")
@@ -289,13 +335,30 @@ async fn client_credentials(
         .filter(|a| a.tenant == tenant.id)
         .ok_or_else(|| OAuthError::bad("unauthorized_client", 700016, format!("Application with identifier '{client_id}' was not found in the directory '{}'.", tenant.domain)))?;
     let secret = required(f, "client_secret")?;
-    if !app
-        .secret_hash
-        .as_deref()
-        .is_some_and(|h| verify_secret(secret, h))
-    {
+    // Guesses are throttled per application and source (the application's own sources stay
+    // open), and hashed off the async workers.
+    let account = format!("app:{client_id}");
+    let now_t = time::OffsetDateTime::now_utc();
+    state
+        .throttle
+        .check(&account, source, now_t)
+        .map_err(|left| {
+            OAuthError::locked(
+                left,
+                StatusCode::TOO_MANY_REQUESTS,
+                90055,
+                "Too many failed attempts to authenticate this application from this address.",
+            )
+        })?;
+    let matches = match app.secret_hash.as_deref() {
+        Some(h) => state.hasher.verify(secret, h).await?,
+        None => state.hasher.verify_decoy(secret).await?,
+    };
+    if !matches {
+        state.throttle.fail(&account, source, now_t);
         return Err(OAuthError::new(StatusCode::UNAUTHORIZED, "invalid_client", 7000215, "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value."));
     }
+    state.throttle.succeed(&account, source);
     let scope = required(f, "scope")?;
     let resource = scope
         .split(' ')
@@ -325,6 +388,15 @@ async fn client_credentials(
     }
     claims.name = Some(app.display_name.clone());
     sign(state, issuer, claims, None)
+}
+
+/// A wrong password (or, hardened, an unknown account): `AADSTS50126`.
+fn wrong_credentials() -> OAuthError {
+    OAuthError::bad(
+        "invalid_grant",
+        50126,
+        "Error validating credentials due to invalid username or password.",
+    )
 }
 
 /// The claims every token carries; the issuer is filled in when signing.
@@ -384,6 +456,7 @@ async fn password(
     issuer: &str,
     tenant: Option<Tenant>,
     f: &std::collections::HashMap<String, String>,
+    ClientIp(source): ClientIp,
 ) -> OAuthResult<Value> {
     let client_raw = required(f, "client_id")?;
     let client_id = ClientId::parse(client_raw).map_err(|_| {
@@ -417,23 +490,58 @@ async fn password(
     let username = required(f, "username")?;
     let password = required(f, "password")?;
     let now_t = time::OffsetDateTime::now_utc();
-    if state.throttle.is_locked(username, now_t) {
-        return Err(OAuthError::bad("invalid_grant", 50053, "Your account is locked because of too many failed sign-in attempts; wait a few minutes and try again."));
-    }
-    let user: Option<User> = state.store.user_by_upn(username).await.map_err(internal)?;
-    let Some(user) = user.filter(|u| {
-        u.password_hash
-            .as_deref()
-            .is_some_and(|h| verify_secret(password, h))
-    }) else {
-        state.throttle.fail(username, now_t);
-        return Err(OAuthError::bad(
-            "invalid_grant",
-            50126,
-            "Error validating credentials due to invalid username or password.",
-        ));
+    let unknown = || {
+        if state.config.hardened {
+            wrong_credentials()
+        } else {
+            let directory = tenant.as_ref().map_or_else(
+                || username.rsplit('@').next().unwrap_or_default().to_owned(),
+                |t| t.domain.clone(),
+            );
+            OAuthError::bad(
+                "invalid_grant",
+                50034,
+                format!(
+                    "The user account {} does not exist in the {} directory. To sign into this application, the account must be added to the directory.",
+                    username.chars().take(113).collect::<String>(),
+                    directory.chars().take(256).collect::<String>()
+                ),
+            )
+        }
     };
-    state.throttle.succeed(username);
+    // No account has a name this long: answered at once, recorded nowhere.
+    if username.len() > 256 {
+        return Err(unknown());
+    }
+    state
+        .throttle
+        .check(username, source, now_t)
+        .map_err(|left| {
+            OAuthError::locked(
+                left,
+                StatusCode::BAD_REQUEST,
+                50053,
+                "Your account is locked because of too many failed sign-in attempts from this place.",
+            )
+        })?;
+    let user: Option<User> = state.store.user_by_upn(username).await.map_err(internal)?;
+    // An unknown account costs the hash a wrong password costs.
+    let matches = match user.as_ref().and_then(|u| u.password_hash.as_deref()) {
+        Some(h) => state.hasher.verify(password, h).await?,
+        None => state.hasher.verify_decoy(password).await?,
+    };
+    let user = match user {
+        Some(u) if matches => u,
+        found => {
+            state.throttle.fail(username, source, now_t);
+            return Err(if found.is_none() {
+                unknown()
+            } else {
+                wrong_credentials()
+            });
+        }
+    };
+    state.throttle.succeed(username, source);
     if !user.account_enabled {
         return Err(OAuthError::bad(
             "invalid_grant",

@@ -37,6 +37,9 @@ pub struct Config {
     pub smtp: Option<String>,
     /// Sender address of outgoing mail (a no-reply address).
     pub mail_from: String,
+    /// For deployments that serve real customers: sign-ins answer an unknown account exactly as a
+    /// wrong password (`AADSTS50126`), where Entra itself says `AADSTS50034`.
+    pub hardened: bool,
 }
 
 impl Default for Config {
@@ -55,6 +58,7 @@ impl Default for Config {
             log: "info".into(),
             smtp: None,
             mail_from: "gdap <no-reply@gdap.invalid>".into(),
+            hardened: false,
         }
     }
 }
@@ -114,6 +118,10 @@ pub struct Overrides {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mail_from: Option<String>,
+    /// Answer an unknown account at sign-in exactly as a wrong password.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub hardened: bool,
 }
 
 /// Merges defaults, the config file, `GDAP_*` variables and flags; validates once.
@@ -141,6 +149,7 @@ pub fn load(file: Option<&PathBuf>, overrides: &Overrides) -> anyhow::Result<Con
             "log",
             "smtp",
             "mail_from",
+            "hardened",
         ]))
         .merge(Serialized::globals(overrides))
         .extract()

@@ -61,8 +61,19 @@ fn init_logging(filter: &str) {
         .try_init();
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+/// Most threads of the blocking pool: SQLite readers and password hashing run there, each
+/// bounded by its own pool or semaphore; this caps whatever else might pile up.
+const MAX_BLOCKING_THREADS: usize = 64;
+
+fn main() -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(MAX_BLOCKING_THREADS)
+        .build()?
+        .block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
     allocator::return_freed_memory();
     let cli = Cli::parse();
     match cli.command {

@@ -120,6 +120,7 @@ pub async fn run(
         // Several nodes may share a PostgreSQL database: the change feed carries their writes;
         // a full rebuild now and then is the safety net.
         authz_reload: store_is_shared(&config.db).then(|| std::time::Duration::from_secs(300)),
+        hardened: config.hardened,
         ..ApiConfig::default()
     };
     let store: Arc<dyn Store> = Arc::new(store);
@@ -209,7 +210,7 @@ pub async fn run(
         });
         axum_server::from_tcp_rustls(listener, rustls_config)
             .handle(handle)
-            .serve(axum::ServiceExt::<axum::extract::Request>::into_make_service(app))
+            .serve(app)
             .await?;
     } else {
         let listener = tokio::net::TcpListener::from_std(listener)?;

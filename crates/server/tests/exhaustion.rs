@@ -73,10 +73,6 @@ impl Server {
         rss_mb(self.child.id())
     }
 
-    fn addr(&self) -> String {
-        self.base.trim_start_matches("http://").to_owned()
-    }
-
     /// Samples the resident set every 20 ms until dropped; the peak is kept.
     fn watch_memory(&self) -> MemoryWatch {
         let peak = Arc::new(AtomicU64::new(self.rss_mb()));

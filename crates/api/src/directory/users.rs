@@ -4,7 +4,6 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use gdap_auth::hash_secret;
 use gdap_domain::directory::User;
 use gdap_domain::ids::{TenantId, UserId};
 use serde_json::{json, Value};
@@ -233,11 +232,7 @@ pub async fn update_user(
             &user,
         )
         .await?;
-        user.password_hash = Some(
-            tokio::task::spawn_blocking(move || hash_secret(&pw))
-                .await
-                .map_err(|e| ApiError::Internal(e.to_string()))?,
-        );
+        user.password_hash = Some(state.hasher.hash(&pw).await?);
     }
     let entry = change_entry(&state, &caller, "user.update".into(), target);
     state.store.update_user(&user, vec![entry]).await?;
@@ -294,9 +289,7 @@ pub async fn create_user(
             "`passwordProfile.password` must have 8 to 256 characters".into(),
         ));
     }
-    let hash = tokio::task::spawn_blocking(move || hash_secret(&password))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let hash = state.hasher.hash(&password).await?;
     let user = User {
         id: UserId::new_random(),
         tenant: caller.tenant,

@@ -1,12 +1,9 @@
 //! Sign-in, sessions, sign-out and the language switcher.
 
-use std::sync::OnceLock;
-
 use axum::extract::{Form, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use base64::Engine;
-use gdap_auth::{hash_secret, verify_secret};
 use gdap_domain::mail::Language;
 use gdap_store::{Session, StoreError};
 use maud::html;
@@ -15,7 +12,9 @@ use time::{Duration, OffsetDateTime};
 
 use super::context::{safe_return, FormData, SignedIn, Web, LANG_COOKIE};
 use super::layout::csrf;
+use crate::hashing::RETRY_AFTER_SECS;
 use crate::state::AppState;
+use crate::throttle::ClientIp;
 
 /// The session cookie.
 pub const SESSION_COOKIE: &str = "gdap_session";
@@ -116,16 +115,14 @@ pub async fn sign_in_page(web: Web, Query(q): Query<ReturnQuery>) -> Response {
     )
 }
 
-/// A hash to verify against when the account does not exist, so that a wrong name costs as much
-/// time as a wrong password.
-fn decoy_hash() -> &'static str {
-    static DECOY: OnceLock<String> = OnceLock::new();
-    DECOY.get_or_init(|| hash_secret("gdap decoy password"))
-}
-
-/// `POST /signin`: checks the password (argon2), throttles repeated failures per account, and
-/// starts a session.
-pub async fn sign_in(web: Web, Form(form): Form<Vec<(String, String)>>) -> Response {
+/// `POST /signin`: checks the password (argon2, through the bounded hasher; a made-up name is
+/// checked against a decoy so that it costs what a wrong password costs), throttles repeated
+/// failures per account and source, and starts a session.
+pub async fn sign_in(
+    web: Web,
+    ClientIp(source): ClientIp,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
     let form = FormData(form);
     if let Err(r) = web.check_form(&form) {
         return r;
@@ -146,29 +143,35 @@ pub async fn sign_in(web: Web, Form(form): Form<Vec<(String, String)>>) -> Respo
     if upn.len() > 256 || password.len() > 256 {
         return refuse(StatusCode::UNAUTHORIZED, t.bad_credentials);
     }
-    if state.throttle.is_locked(&upn, now) {
-        return refuse(StatusCode::TOO_MANY_REQUESTS, t.throttled);
+    if let Err(left) = state.throttle.check(&upn, source, now) {
+        return with_retry_after(
+            refuse(StatusCode::TOO_MANY_REQUESTS, t.throttled),
+            u64::try_from(left.whole_seconds()).unwrap_or(1),
+        );
     }
     let user = match state.store.user_by_upn(&upn).await {
         Ok(u) => u,
         Err(e) => return web.failure(&e),
     };
-    let stored = user
-        .as_ref()
-        .and_then(|u| u.password_hash.clone())
-        .unwrap_or_else(|| decoy_hash().to_owned());
-    let matches = tokio::task::spawn_blocking(move || verify_secret(&password, &stored))
-        .await
-        .unwrap_or(false);
+    let checked = match user.as_ref().and_then(|u| u.password_hash.as_deref()) {
+        Some(h) => state.hasher.verify(&password, h).await,
+        None => state.hasher.verify_decoy(&password).await,
+    };
+    let Ok(matches) = checked else {
+        return with_retry_after(
+            refuse(StatusCode::SERVICE_UNAVAILABLE, t.busy),
+            RETRY_AFTER_SECS,
+        );
+    };
     let user = match user.filter(|u| matches && u.account_enabled && u.password_hash.is_some()) {
         Some(u) => u,
         None => {
-            state.throttle.fail(&upn, now);
-            tracing::info!(upn = %upn, "failed sign-in");
+            state.throttle.fail(&upn, source, now);
+            tracing::info!("failed sign-in");
             return refuse(StatusCode::UNAUTHORIZED, t.bad_credentials);
         }
     };
-    state.throttle.succeed(&upn);
+    state.throttle.succeed(&upn, source);
     let raw = random_token();
     let session = Session {
         id_hash: hash(&raw),
@@ -237,5 +240,12 @@ pub async fn set_language(
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
+    res
+}
+
+/// A response with `Retry-After: secs`.
+fn with_retry_after(mut res: Response, secs: u64) -> Response {
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
     res
 }

@@ -55,6 +55,7 @@ pub mod tempfile_dir {
 pub struct Options {
     pub dev: bool,
     pub step_seconds: i64,
+    pub hardened: bool,
 }
 
 impl Default for Options {
@@ -62,6 +63,7 @@ impl Default for Options {
         Self {
             dev: true,
             step_seconds: 1,
+            hardened: false,
         }
     }
 }
@@ -94,6 +96,7 @@ pub async fn spawn_with(opts: Options) -> TestApp {
     store.insert_directory(world.clone()).await.expect("seed");
     let config = ApiConfig {
         dev: opts.dev,
+        hardened: opts.hardened,
         timings: Timings {
             step: time::Duration::seconds(opts.step_seconds),
             ..Timings::default()

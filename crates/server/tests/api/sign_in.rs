@@ -162,3 +162,19 @@ async fn an_unknown_user_costs_the_time_of_a_wrong_password_and_gets_entras_own_
     assert!(wrong.text.contains("AADSTS50126"), "{}", wrong.text);
     assert!(missing.text.contains("AADSTS50034"), "{}", missing.text);
 }
+
+#[tokio::test]
+async fn hardened_an_unknown_account_is_answered_exactly_as_a_wrong_password() {
+    let app = spawn_with(Options {
+        hardened: true,
+        ..Options::default()
+    })
+    .await;
+    let (_, wrong) = median_time(&app, "user@customera.onmicrosoft.com").await;
+    let (_, missing) = median_time(&app, "nobody@customera.onmicrosoft.com").await;
+    for r in [&wrong, &missing] {
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.text.contains("AADSTS50126"), "{}", r.text);
+        assert!(!r.text.contains("nobody"), "{}", r.text);
+    }
+}
