@@ -262,3 +262,66 @@ async fn hundreds_of_concurrent_made_up_sign_ins_stay_in_bounds_and_the_excess_i
     }
     server.still_answers().await;
 }
+
+/// Reads what the server sends until it closes the connection or `within` passes; `None` when it
+/// is still open then.
+async fn read_until_closed(stream: &mut tokio::net::TcpStream, within: Duration) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let mut buf = [0u8; 4096];
+        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
+            Err(_) => return None,
+            Ok(Ok(0)) | Ok(Err(_)) => return Some(String::from_utf8_lossy(&got).into_owned()),
+            Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn slow_and_idle_connections_are_closed_and_do_not_keep_others_out() {
+    use tokio::io::AsyncWriteExt;
+    let server = Server::start(&[]);
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    // 300 connections that start a request and never finish its headers.
+    let mut slow = Vec::new();
+    for _ in 0..300 {
+        let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: gdap\r\nX-Slow: ")
+            .await
+            .unwrap();
+        slow.push(s);
+    }
+    // A request whose body trickles and stops.
+    let mut trickle = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    trickle
+        .write_all(
+            b"POST /customera.onmicrosoft.com/oauth2/v2.0/token HTTP/1.1\r\nHost: gdap\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type=pass",
+        )
+        .await
+        .unwrap();
+    // A connection that finishes a request and then stays idle.
+    let mut idle = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: gdap\r\n\r\n")
+        .await
+        .unwrap();
+    // Others are still served meanwhile.
+    server.still_answers().await;
+
+    let trickled = read_until_closed(&mut trickle, Duration::from_secs(40)).await;
+    let trickled = trickled.expect("a trickling body is answered and closed");
+    assert!(trickled.starts_with("HTTP/1.1 408"), "{trickled}");
+    for s in &mut slow {
+        assert!(
+            read_until_closed(s, Duration::from_secs(30))
+                .await
+                .is_some(),
+            "a connection that never finished its headers is still open"
+        );
+    }
+    let answered = read_until_closed(&mut idle, Duration::from_secs(60)).await;
+    let answered = answered.expect("an idle connection is closed");
+    assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
+    server.still_answers().await;
+}
