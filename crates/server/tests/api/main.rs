@@ -10,6 +10,7 @@ mod bad_input;
 mod billing;
 mod directory;
 mod helpers;
+mod host;
 mod isolation;
 mod lifecycle;
 mod mail;
