@@ -43,16 +43,22 @@ pub enum ApiError {
     /// 412: stale `If-Match`.
     #[error("{0}")]
     PreconditionFailed(String),
+    /// 408: the request's body stopped arriving.
+    #[error("{0}")]
+    RequestTimeout(String),
     /// 413: body over the limit.
     #[error("{0}")]
     TooLarge(String),
+    /// 421: the request names a host this server does not answer for.
+    #[error("{0}")]
+    MisdirectedRequest(String),
     /// 415: not JSON.
     #[error("{0}")]
     UnsupportedMediaType(String),
     /// 428: `If-Match` missing.
     #[error("{0}")]
     PreconditionRequired(String),
-    /// 503: the database is unreachable.
+    /// 503: the database is unreachable, or the server is at capacity.
     #[error("{0}")]
     Unavailable(String),
     /// 500: a defect; details are logged, never sent.
@@ -72,7 +78,9 @@ impl ApiError {
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Self::Gone(_) => (StatusCode::GONE, "gone"),
             Self::PreconditionFailed(_) => (StatusCode::PRECONDITION_FAILED, "preconditionFailed"),
+            Self::RequestTimeout(_) => (StatusCode::REQUEST_TIMEOUT, "requestTimeout"),
             Self::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "requestEntityTooLarge"),
+            Self::MisdirectedRequest(_) => (StatusCode::MISDIRECTED_REQUEST, "misdirectedRequest"),
             Self::UnsupportedMediaType(_) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupportedMediaType")
             }
@@ -122,6 +130,11 @@ impl IntoResponse for ApiError {
         let mut res = (status, body.to_string()).into_response();
         res.headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(GRAPH_JSON));
+        if matches!(self, Self::RequestTimeout(_)) {
+            // The rest of a stalled body will not come: the connection is not reused.
+            res.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         if matches!(self, Self::Unavailable(_)) {
             res.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));

@@ -11,6 +11,8 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderValue, Uri};
@@ -25,6 +27,9 @@ use crate::request_id::{RequestIds, CURRENT};
 /// How long one request may take before it is answered with 503.
 pub const REQUEST_TIME_LIMIT: Duration = Duration::from_secs(60);
 
+/// How long a request's body may pause before the request is answered with 408.
+pub const BODY_PAUSE_LIMIT: Duration = Duration::from_secs(10);
+
 /// Path prefixes matched case-insensitively, as Graph does.
 const CASE_INSENSITIVE: [&str; 4] = ["/v1.0/", "/beta/", "/admincenter/", "/adminportal/"];
 
@@ -35,25 +40,33 @@ const CASE_INSENSITIVE: [&str; 4] = ["/v1.0/", "/beta/", "/admincenter/", "/admi
 pub struct Front {
     routes: Router,
     peer: Option<SocketAddr>,
+    /// The host names requests may name (lower case).
+    hosts: Arc<[String]>,
 }
 
 impl Front {
-    /// Puts the shared steps in front of `routes`.
-    pub fn new(routes: Router) -> Self {
-        Self { routes, peer: None }
+    /// Puts the shared steps in front of `routes`, for requests naming one of `hosts`.
+    pub fn new(hosts: Vec<String>, routes: Router) -> Self {
+        Self {
+            routes,
+            peer: None,
+            hosts: hosts.into(),
+        }
     }
 
-    fn for_peer(&self, peer: SocketAddr) -> Self {
+    /// A copy for one connection, whose requests carry `peer` as axum's `ConnectInfo`.
+    pub fn for_peer(&self, peer: SocketAddr) -> Self {
         Self {
             routes: self.routes.clone(),
             peer: Some(peer),
+            hosts: self.hosts.clone(),
         }
     }
 }
 
 impl<B> Service<axum::http::Request<B>> for Front
 where
-    B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
+    B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + Unpin + 'static,
     B::Error: Into<axum::BoxError>,
 {
     type Response = Response;
@@ -68,7 +81,10 @@ where
         if let Some(peer) = self.peer {
             req.extensions_mut().insert(ConnectInfo(peer));
         }
-        Box::pin(serve(self.routes.clone(), req.map(axum::body::Body::new)))
+        let stalled = Arc::new(AtomicBool::new(false));
+        let req = req.map(|b| axum::body::Body::new(PausingBody::new(b, stalled.clone())));
+        let foreign = foreign_host(&req, &self.hosts);
+        Box::pin(serve(self.routes.clone(), req, stalled, foreign))
     }
 }
 
@@ -90,7 +106,7 @@ where
     }
 }
 
-/// The same for servers that name a connection by its peer's address (`axum-server`).
+/// The same for servers that name a connection by its peer's address.
 impl Service<SocketAddr> for Front {
     type Response = Self;
     type Error = Infallible;
@@ -105,12 +121,23 @@ impl Service<SocketAddr> for Front {
     }
 }
 
-async fn serve(routes: Router, mut req: Request) -> Result<Response, Infallible> {
+async fn serve(
+    routes: Router,
+    mut req: Request,
+    stalled: Arc<AtomicBool>,
+    foreign: Option<String>,
+) -> Result<Response, Infallible> {
     let started = Instant::now();
     let ids = RequestIds::of(req.headers());
     let method = req.method().clone();
     let client_uri = normalize_path(&mut req);
     let handled = async move {
+        if let Some(host) = foreign {
+            return ApiError::MisdirectedRequest(format!(
+                "This server does not answer for the host `{host}`; use its configured address."
+            ))
+            .into_response();
+        }
         match tokio::time::timeout(REQUEST_TIME_LIMIT, routes.oneshot(req)).await {
             Ok(Ok(res)) => res,
             Ok(Err(never)) => match never {},
@@ -124,6 +151,21 @@ async fn serve(routes: Router, mut req: Request) -> Result<Response, Infallible>
             crate::audit::ACTOR.scope(RefCell::new(None), handled),
         )
         .await;
+    if stalled.load(Ordering::Relaxed) {
+        // Whatever the handler made of a body that stopped arriving, the client hears why.
+        res = CURRENT
+            .scope(
+                ids.clone(),
+                std::future::ready(
+                    ApiError::RequestTimeout(format!(
+                        "the request body stopped arriving for {} seconds",
+                        BODY_PAUSE_LIMIT.as_secs()
+                    ))
+                    .into_response(),
+                ),
+            )
+            .await;
+    }
     let micros = started.elapsed().as_micros();
     let status = res.status();
     if status.is_server_error() {
@@ -139,6 +181,24 @@ async fn serve(routes: Router, mut req: Request) -> Result<Response, Infallible>
     }
     ids.set_headers(h);
     Ok(res)
+}
+
+/// The host a request names (its `Host` header, or the authority of its URI), when it is not one
+/// of `hosts`: links and issuers built for it would point elsewhere.
+fn foreign_host<B>(req: &axum::http::Request<B>, hosts: &[String]) -> Option<String> {
+    let named = match req.headers().get(axum::http::header::HOST) {
+        Some(h) => h.to_str().unwrap_or("\u{fffd}"),
+        None => req.uri().authority()?.as_str(),
+    };
+    let name = match named.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => named.rsplit_once(':').map_or(named, |(n, _)| n),
+    };
+    if hosts.iter().any(|h| h.eq_ignore_ascii_case(name)) {
+        None
+    } else {
+        Some(named.chars().take(100).collect())
+    }
 }
 
 /// `app;dur=<milliseconds with three decimals>`, written without allocating.
@@ -180,6 +240,64 @@ fn normalize_path(req: &mut Request) -> Uri {
     }
     req.extensions_mut().insert(ClientUri(original.clone()));
     original
+}
+
+/// A request body that fails when it pauses for longer than [`BODY_PAUSE_LIMIT`] (a client
+/// trickling a body, or stopping halfway), and says so in `stalled`. The timer is only set when
+/// the body first has to be waited for, so a body that came with its headers costs nothing.
+struct PausingBody<B> {
+    inner: B,
+    pause: Option<Pin<Box<tokio::time::Sleep>>>,
+    stalled: Arc<AtomicBool>,
+}
+
+impl<B> PausingBody<B> {
+    fn new(inner: B, stalled: Arc<AtomicBool>) -> Self {
+        Self {
+            inner,
+            pause: None,
+            stalled,
+        }
+    }
+}
+
+impl<B> http_body::Body for PausingBody<B>
+where
+    B: http_body::Body<Data = axum::body::Bytes> + Unpin,
+    B::Error: Into<axum::BoxError>,
+{
+    type Data = axum::body::Bytes;
+    type Error = axum::BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        match Pin::new(&mut self.inner).poll_frame(cx) {
+            Poll::Ready(frame) => {
+                self.pause = None;
+                Poll::Ready(frame.map(|f| f.map_err(Into::into)))
+            }
+            Poll::Pending => {
+                let pause = self
+                    .pause
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(BODY_PAUSE_LIMIT)));
+                if pause.as_mut().poll(cx).is_ready() {
+                    self.stalled.store(true, Ordering::Relaxed);
+                    return Poll::Ready(Some(Err("the request body stopped arriving".into())));
+                }
+                Poll::Pending
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
 }
 
 #[cfg(test)]

@@ -56,7 +56,9 @@ pub fn app(state: AppState) -> front::Front {
     if state.config.dev {
         routes = routes.merge(dev::routes());
     }
+    let hosts = state.config.hosts();
     front::Front::new(
+        hosts,
         routes
             .fallback(not_found)
             .method_not_allowed_fallback(method_not_allowed)

@@ -9,12 +9,19 @@ use tokio::sync::{Mutex, Notify};
 
 use crate::clock::{Clock, DevClock};
 
+/// The names of this machine's loopback interface.
+pub const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
+
 /// Settings the HTTP layer needs.
 #[derive(Debug, Clone)]
 pub struct ApiConfig {
-    /// Externally visible base URL (`https://gdap.example.com`); when absent it is derived from
-    /// the `Host` header and whether TLS is on.
+    /// Externally visible base URL (`https://gdap.example.com`): every link and token issuer is
+    /// built from it. When absent (an embedding that does not know its address), from the
+    /// request's `Host`, which is then one of [`ApiConfig::allowed_hosts`].
     pub public_url: Option<String>,
+    /// Host names requests may name besides the public URL's; a request naming another is
+    /// refused with 421 before anything is done.
+    pub allowed_hosts: Vec<String>,
     /// Whether the server itself terminates TLS (for derived URLs).
     pub tls: bool,
     /// Development mode: clock and reset controls.
@@ -30,10 +37,34 @@ pub struct ApiConfig {
     pub hardened: bool,
 }
 
+impl ApiConfig {
+    /// Every host name a request may name: the public URL's and [`ApiConfig::allowed_hosts`].
+    pub fn hosts(&self) -> Vec<String> {
+        let mut hosts: Vec<String> = self
+            .allowed_hosts
+            .iter()
+            .map(|h| h.to_ascii_lowercase())
+            .collect();
+        if let Some(h) = self
+            .public_url
+            .as_deref()
+            .and_then(|u| url::Url::parse(u).ok())
+            .and_then(|u| {
+                u.host_str()
+                    .map(|h| h.trim_matches(['[', ']']).to_ascii_lowercase())
+            })
+        {
+            hosts.push(h);
+        }
+        hosts
+    }
+}
+
 impl Default for ApiConfig {
     fn default() -> Self {
         Self {
             public_url: None,
+            allowed_hosts: LOOPBACK_HOSTS.iter().map(|h| (*h).to_owned()).collect(),
             tls: false,
             dev: false,
             timings: Timings::default(),

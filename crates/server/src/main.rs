@@ -5,6 +5,7 @@ mod audit_cmd;
 mod check_cmd;
 mod config;
 mod demo;
+mod listen;
 mod serve;
 mod tls;
 mod token_cmd;
@@ -92,7 +93,10 @@ async fn run() -> anyhow::Result<()> {
                 None => serve::Seed::None,
             };
             serve::run(config, seed, |ready| {
-                println!("gdap listening on {}", ready.base_url);
+                println!("gdap listening on {}", ready.local_url);
+                if ready.base_url != ready.local_url {
+                    println!("public URL {}", ready.base_url);
+                }
                 if let Some(ca) = &ready.ca_file {
                     println!("development CA written to {}", ca.display());
                 }

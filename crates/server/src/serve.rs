@@ -16,8 +16,10 @@ use crate::tls;
 
 /// What the server was started with, for banners.
 pub struct Ready {
-    /// `http(s)://host:port` clients use.
+    /// The public URL: what links and token issuers name.
     pub base_url: String,
+    /// `http(s)://host:port` of the address listened on.
+    pub local_url: String,
     /// Where the development CA was written, when one was generated.
     pub ca_file: Option<std::path::PathBuf>,
 }
@@ -107,13 +109,47 @@ pub async fn run(
         Seed::None => None,
         Seed::IfAbsent(b) | Seed::Fresh(b) => Some(b),
     };
+    let listener = std::net::TcpListener::bind(&config.listen)
+        .with_context(|| format!("listening on {}", config.listen))?;
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+    let scheme = if config.tls { "https" } else { "http" };
+    let host = if addr.ip().is_unspecified() {
+        "127.0.0.1".to_owned()
+    } else {
+        addr.ip().to_string()
+    };
+    let host = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host
+    };
+    // Every link and token issuer is built from the public URL: the configured one, or the
+    // address listened on.
+    let base_url = config
+        .public_url
+        .clone()
+        .map(|u| u.trim_end_matches('/').to_owned())
+        .unwrap_or_else(|| format!("{scheme}://{host}:{}", addr.port()));
+    let local_url = format!("{scheme}://{host}:{}", addr.port());
+    // Requests may name the public URL's host, and the loopback names when listening there.
+    let allowed_hosts: Vec<String> = if addr.ip().is_loopback() || addr.ip().is_unspecified() {
+        gdap_api::state::LOOPBACK_HOSTS
+            .iter()
+            .map(|h| (*h).to_owned())
+            .collect()
+    } else {
+        Vec::new()
+    };
+
     let dev_clock = config.dev.then(|| Arc::new(DevClock::default()));
     let timings = Timings {
         step: time::Duration::seconds_f64(config.step_seconds),
         ..Timings::default()
     };
     let api_config = ApiConfig {
-        public_url: config.public_url.clone(),
+        public_url: Some(base_url.clone()),
+        allowed_hosts,
         tls: config.tls,
         dev: config.dev,
         timings,
@@ -156,26 +192,6 @@ pub async fn run(
         }))
     };
 
-    let listener = std::net::TcpListener::bind(&config.listen)
-        .with_context(|| format!("listening on {}", config.listen))?;
-    listener.set_nonblocking(true)?;
-    let addr = listener.local_addr()?;
-    let scheme = if config.tls { "https" } else { "http" };
-    let host = if addr.ip().is_unspecified() {
-        "127.0.0.1".to_owned()
-    } else {
-        addr.ip().to_string()
-    };
-    let host = if host.contains(':') {
-        format!("[{host}]")
-    } else {
-        host
-    };
-    let base_url = config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("{scheme}://{host}:{}", addr.port()));
-
     if config.tls {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let (material, ca_file) = match (&config.tls_cert, &config.tls_key) {
@@ -195,32 +211,37 @@ pub async fn run(
                 )
             }
         };
-        let rustls_config = axum_server::tls_rustls::RustlsConfig::from_pem(
-            material.cert_pem.into_bytes(),
-            material.key_pem.into_bytes(),
-        )
-        .await
-        .context("loading the TLS certificate")?;
-        let handle = axum_server::Handle::new();
-        let shutdown_handle = handle.clone();
-        on_ready(&Ready { base_url, ca_file });
-        tokio::spawn(async move {
-            shutdown_signal().await;
-            shutdown_handle.graceful_shutdown(Some(std::time::Duration::from_secs(3)));
+        let tls = crate::listen::tls_config(&material.cert_pem, &material.key_pem)
+            .context("loading the TLS certificate")?;
+        let listener = tokio::net::TcpListener::from_std(listener)?;
+        on_ready(&Ready {
+            base_url,
+            local_url,
+            ca_file,
         });
-        axum_server::from_tcp_rustls(listener, rustls_config)
-            .handle(handle)
-            .serve(app)
-            .await?;
+        crate::listen::serve(
+            listener,
+            Some(tls),
+            app,
+            crate::listen::Limits::default(),
+            shutdown_signal(),
+        )
+        .await?;
     } else {
         let listener = tokio::net::TcpListener::from_std(listener)?;
         on_ready(&Ready {
             base_url,
+            local_url,
             ca_file: None,
         });
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown_signal())
-            .await?;
+        crate::listen::serve(
+            listener,
+            None,
+            app,
+            crate::listen::Limits::default(),
+            shutdown_signal(),
+        )
+        .await?;
     }
     let _ = stop_tx.send(true);
     let _ = worker.await;

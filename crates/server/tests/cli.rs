@@ -533,3 +533,26 @@ async fn the_audit_record_verifies_and_a_changed_entry_is_detected() {
     assert_eq!(broken.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&broken.stdout).contains("broken at position 2"));
 }
+
+#[tokio::test]
+async fn links_and_issuers_come_from_the_public_url_whatever_host_a_request_names() {
+    let server = start(&["--public-url", "https://gdap.example.test/"]);
+    let http = reqwest::Client::new();
+    let discover = |host: &'static str| {
+        http.get(format!(
+            "{}/common/v2.0/.well-known/openid-configuration",
+            server.base
+        ))
+        .header("host", host)
+        .send()
+    };
+    for host in ["127.0.0.1", "gdap.example.test", "GDAP.example.test:443"] {
+        let doc: serde_json::Value = discover(host).await.unwrap().json().await.unwrap();
+        assert_eq!(
+            doc["token_endpoint"], "https://gdap.example.test/common/oauth2/v2.0/token",
+            "{host}"
+        );
+    }
+    let r = discover("gdap.example.test.evil.example").await.unwrap();
+    assert_eq!(r.status(), 421);
+}

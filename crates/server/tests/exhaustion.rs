@@ -288,7 +288,7 @@ async fn slow_and_idle_connections_are_closed_and_do_not_keep_others_out() {
     let mut slow = Vec::new();
     for _ in 0..300 {
         let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
-        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: gdap\r\nX-Slow: ")
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
             .await
             .unwrap();
         slow.push(s);
@@ -297,13 +297,13 @@ async fn slow_and_idle_connections_are_closed_and_do_not_keep_others_out() {
     let mut trickle = tokio::net::TcpStream::connect(&addr).await.unwrap();
     trickle
         .write_all(
-            b"POST /customera.onmicrosoft.com/oauth2/v2.0/token HTTP/1.1\r\nHost: gdap\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type=pass",
+            b"POST /customera.onmicrosoft.com/oauth2/v2.0/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type=pass",
         )
         .await
         .unwrap();
     // A connection that finishes a request and then stays idle.
     let mut idle = tokio::net::TcpStream::connect(&addr).await.unwrap();
-    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: gdap\r\n\r\n")
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         .await
         .unwrap();
     // Others are still served meanwhile.

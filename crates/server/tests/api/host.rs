@@ -39,7 +39,12 @@ async fn a_request_naming_a_foreign_host_is_refused_and_never_reaches_a_link() {
             &evil,
         )
         .await;
-    assert_eq!(lock.status, StatusCode::MISDIRECTED_REQUEST, "{}", lock.text);
+    assert_eq!(
+        lock.status,
+        StatusCode::MISDIRECTED_REQUEST,
+        "{}",
+        lock.text
+    );
     let outbox = app
         .send(Method::GET, "/_gdap/outbox", None, None, &[])
         .await;
@@ -48,7 +53,18 @@ async fn a_request_naming_a_foreign_host_is_refused_and_never_reaches_a_link() {
 
     // Paging links follow the host the server answers to.
     let page = app
-        .send(Method::GET, &format!("{RELS}?$top=1"), Some(&p), None, &evil)
+        .send(
+            Method::GET,
+            &format!("{RELS}?$top=1"),
+            Some(&p),
+            None,
+            &evil,
+        )
         .await;
-    assert_eq!(page.status, StatusCode::MISDIRECTED_REQUEST, "{}", page.text);
+    assert_eq!(
+        page.status,
+        StatusCode::MISDIRECTED_REQUEST,
+        "{}",
+        page.text
+    );
 }
