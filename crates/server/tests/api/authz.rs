@@ -315,3 +315,62 @@ async fn every_change_is_in_the_audit_record_with_who_made_it_and_the_chain_veri
         Ok(chain.len() as u64)
     );
 }
+
+#[tokio::test]
+async fn a_check_reveals_nothing_of_users_outside_the_callers_tenant_and_delegated_reach() {
+    let app = spawn_app().await;
+    technician_access(&app).await;
+    let b = app.customer_b_admin().await;
+    let ask = |who: Value| {
+        let mut body = json!({"tenantId": CUSTOMER_B, "action": PASSWORD_UPDATE});
+        body.as_object_mut()
+            .unwrap()
+            .extend(who.as_object().unwrap().clone());
+        body
+    };
+    // Customer A's user and a name nobody has are answered alike, and neither answer names an id.
+    let real = check(
+        &app,
+        &b,
+        ask(json!({"userPrincipalName": "user@customera.onmicrosoft.com"})),
+    )
+    .await;
+    let made_up = check(
+        &app,
+        &b,
+        ask(json!({"userPrincipalName": "nobody@customera.onmicrosoft.com"})),
+    )
+    .await;
+    for r in [&real, &made_up] {
+        r.assert_error(404, "was not found");
+        assert!(!r.text.contains("33333333-0000"), "{}", r.text);
+    }
+    // The same by object id: Customer A's user, and an id nobody has.
+    let real = check(
+        &app,
+        &b,
+        ask(json!({"userId": "33333333-0000-4000-8000-000000000002"})),
+    )
+    .await;
+    let made_up = check(
+        &app,
+        &b,
+        ask(json!({"userId": "33333333-0000-4000-8000-00000000dead"})),
+    )
+    .await;
+    assert_eq!(
+        real.status, made_up.status,
+        "{} / {}",
+        real.text, made_up.text
+    );
+    assert_eq!(real.message().replace("0002", "dead"), made_up.message());
+    // Customer A still asks about the technician that acts in it.
+    let a = app.customer_a_admin().await;
+    let r = check(
+        &app,
+        &a,
+        json!({"userPrincipalName": TECH, "tenantId": CUSTOMER_A, "action": PASSWORD_UPDATE}),
+    )
+    .await;
+    assert_eq!(r.body["decision"], "allow", "{}", r.text);
+}
