@@ -150,6 +150,14 @@ impl Authz {
             .home_of(user)
     }
 
+    /// Whether `partner` has a relationship or a reseller tie with `customer`.
+    pub fn reaches(&self, partner: TenantId, customer: TenantId) -> bool {
+        self.index
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .reaches(partner, customer)
+    }
+
     /// Whether a user has delegated access in another tenant at `now`.
     pub fn has_delegated_access(
         &self,

@@ -241,22 +241,9 @@ fn fields_of(o: &Map<String, Value>) -> ApiResult<CheckFields<'_>> {
 /// (`targetUserId` or `targetUserPrincipalName`), whose roles decide the sensitive actions.
 async fn read_check(
     state: &AppState,
+    caller: &Principal,
     f: &CheckFields<'_>,
 ) -> ApiResult<(CheckRequest, Option<OffsetDateTime>)> {
-    let user = match (f.user_id, f.user_principal_name) {
-        (Some(id), _) => UserId::parse(id)?,
-        (None, Some(upn)) => state
-            .store
-            .user_by_upn(upn)
-            .await?
-            .map(|u| u.id)
-            .ok_or_else(|| ApiError::not_found("user", upn))?,
-        (None, None) => {
-            return Err(ApiError::BadRequest(
-                "a check needs `userId` or `userPrincipalName`".into(),
-            ))
-        }
-    };
     let tenant = match (f.tenant_id, f.domain) {
         (Some(id), _) => TenantId::parse(id)?,
         (None, Some(d)) => state
@@ -268,6 +255,45 @@ async fn read_check(
         (None, None) => {
             return Err(ApiError::BadRequest(
                 "a check needs `tenantId` or `domain`".into(),
+            ))
+        }
+    };
+    // The user, among those the caller may ask about: its own users, and (in its own tenant) the
+    // users of partners with delegated reach there. Anyone else is answered exactly as a user
+    // who does not exist.
+    let own_tenant = tenant == caller.tenant;
+    let visible = |home: TenantId| {
+        home == caller.tenant || (own_tenant && state.authz.reaches(home, caller.tenant))
+    };
+    let hidden = |name: &str| {
+        if own_tenant {
+            ApiError::not_found("user", name)
+        } else {
+            ApiError::Forbidden(
+                "A check may ask about the caller's own users, or about anyone acting in the caller's tenant.".into(),
+            )
+        }
+    };
+    let user = match (f.user_id, f.user_principal_name) {
+        (Some(raw), _) => {
+            let id = UserId::parse(raw)?;
+            state
+                .authz
+                .home_of(id)
+                .filter(|h| visible(*h))
+                .map(|_| id)
+                .ok_or_else(|| hidden(raw))?
+        }
+        (None, Some(upn)) => state
+            .store
+            .user_by_upn(upn)
+            .await?
+            .filter(|u| visible(u.tenant))
+            .map(|u| u.id)
+            .ok_or_else(|| hidden(upn))?,
+        (None, None) => {
+            return Err(ApiError::BadRequest(
+                "a check needs `userId` or `userPrincipalName`".into(),
             ))
         }
     };
@@ -321,12 +347,7 @@ async fn decide(
     f: &CheckFields<'_>,
     now: OffsetDateTime,
 ) -> ApiResult<(CheckRequest, OffsetDateTime, Decision)> {
-    let (req, at) = read_check(state, f).await?;
-    if caller.tenant != req.tenant && state.authz.home_of(req.user) != Some(caller.tenant) {
-        return Err(ApiError::Forbidden(
-            "A check may ask about the caller's own users, or about anyone acting in the caller's tenant.".into(),
-        ));
-    }
+    let (req, at) = read_check(state, caller, f).await?;
     let at = at.unwrap_or(now);
     let d = state.authz.check(&req, at);
     Ok((req, at, d))

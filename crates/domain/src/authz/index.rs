@@ -338,6 +338,12 @@ impl AuthzIndex {
         self.users.get(&user).and_then(|u| u.home)
     }
 
+    /// Whether `partner` has ever been given delegated access in `customer`: a relationship with
+    /// it (in any state) or a reseller tie. Its users are then within the customer's view.
+    pub fn reaches(&self, partner: TenantId, customer: TenantId) -> bool {
+        self.pairs.contains_key(&(partner, customer))
+    }
+
     fn role_list(&self, roles: &[RoleDefinitionId]) -> Vec<RoleIx> {
         roles
             .iter()
