@@ -17,6 +17,7 @@ mod mail;
 mod odata;
 mod pages;
 mod privilege;
+mod revocation;
 mod rules;
 mod security;
 mod sign_in;
