@@ -114,6 +114,13 @@ impl Principal {
                 claims.aud.chars().take(80).collect::<String>()
             )));
         }
+        if let PrincipalKind::User { id, .. } = &verified.principal.kind {
+            if !state.authz.user_active(*id) {
+                return Err(ApiError::Unauthenticated(
+                    "The user account is disabled or no longer exists.".into(),
+                ));
+            }
+        }
         crate::audit::set_actor(verified.actor.clone());
         Ok(verified.principal.clone())
     }

@@ -150,6 +150,15 @@ impl Authz {
             .home_of(user)
     }
 
+    /// Whether a user exists and may act: checked on every call made with a user's token, so
+    /// that disabling or deleting a user takes effect at its next call.
+    pub fn user_active(&self, user: UserId) -> bool {
+        self.index
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .user_active(user)
+    }
+
     /// Whether `partner` has a relationship or a reseller tie with `customer`.
     pub fn reaches(&self, partner: TenantId, customer: TenantId) -> bool {
         self.index

@@ -67,8 +67,9 @@ pub fn app(state: AppState) -> front::Front {
     )
 }
 
-async fn openapi_json() -> Response {
-    let mut res = openapi::document().into_response();
+/// The OpenAPI document; the development controls are described only in development mode.
+async fn openapi_json(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    let mut res = openapi::served(state.config.dev).into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),

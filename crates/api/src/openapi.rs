@@ -68,7 +68,22 @@ pub struct ApiDoc;
 
 /// The document as pretty JSON with a trailing newline, exactly as committed.
 pub fn document() -> String {
-    let mut s = ApiDoc::openapi().to_pretty_json().unwrap_or_default();
+    render(ApiDoc::openapi())
+}
+
+/// The document a server serves: without the development controls outside development mode.
+pub fn served(dev: bool) -> String {
+    let mut doc = ApiDoc::openapi();
+    if !dev {
+        doc.paths
+            .paths
+            .retain(|path, _| !path.starts_with("/_gdap/"));
+    }
+    render(doc)
+}
+
+fn render(doc: utoipa::openapi::OpenApi) -> String {
+    let mut s = doc.to_pretty_json().unwrap_or_default();
     s.push('\n');
     s
 }

@@ -198,7 +198,8 @@ impl KeySet {
             .pair
             .sign(&SystemRandom::new(), input.as_bytes())
             .map_err(|_| TokenError::Key)?;
-        Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig.as_ref())))
+        let sig = low_s::normalize(sig.as_ref()).ok_or(TokenError::Key)?;
+        Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig)))
     }
 
     /// Verifies the signature and the time window (against `now_unix`, seconds, with 60 s leeway),
@@ -229,6 +230,11 @@ impl KeySet {
         let sig = URL_SAFE_NO_PAD
             .decode(s)
             .map_err(|_| TokenError::Malformed)?;
+        // Of the two valid signatures (r, s) and (r, n − s) only the low one is gdap's: the other
+        // would be a second text for the same token.
+        if !low_s::is_low(&sig) {
+            return Err(TokenError::Signature);
+        }
         let public = signature::UnparsedPublicKey::new(
             &ECDSA_P256_SHA256_FIXED,
             key.pair.public_key().as_ref(),
@@ -253,6 +259,67 @@ impl KeySet {
     /// The public keys as a JWKS document.
     pub fn jwks(&self) -> serde_json::Value {
         serde_json::json!({ "keys": self.keys.values().map(SigningKey::jwk).collect::<Vec<_>>() })
+    }
+}
+
+/// ECDSA P-256 signatures in their low-S form (`s ≤ n/2`), the one canonical form of the two
+/// valid signatures `(r, s)` and `(r, n − s)`.
+mod low_s {
+    /// The order n of P-256, big-endian.
+    const ORDER: [u8; 32] = [
+        0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63,
+        0x25, 0x51,
+    ];
+    /// ⌊n/2⌋, big-endian.
+    const HALF_ORDER: [u8; 32] = [
+        0x7f, 0xff, 0xff, 0xff, 0x80, 0x00, 0x00, 0x00, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xde, 0x73, 0x7d, 0x56, 0xd3, 0x8b, 0xcf, 0x42, 0x79, 0xdc, 0xe5, 0x61, 0x7e, 0x31,
+        0x92, 0xa8,
+    ];
+
+    /// Whether a fixed-size signature (`r ‖ s`, 64 bytes) has `s ≤ n/2`.
+    pub fn is_low(sig: &[u8]) -> bool {
+        sig.len() == 64 && sig[32..] <= HALF_ORDER[..]
+    }
+
+    /// The low-S form of a fixed-size signature; `None` when it is not 64 bytes.
+    pub fn normalize(sig: &[u8]) -> Option<Vec<u8>> {
+        if sig.len() != 64 {
+            return None;
+        }
+        let mut out = sig.to_vec();
+        if !is_low(sig) {
+            let mut borrow = 0u16;
+            for i in (0..32).rev() {
+                let (n, s) = (u16::from(ORDER[i]), u16::from(sig[32 + i]) + borrow);
+                let (d, b) = if n >= s { (n - s, 0) } else { (n + 256 - s, 1) };
+                out[32 + i] = u8::try_from(d).ok()?;
+                borrow = b;
+            }
+        }
+        Some(out)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn a_high_s_becomes_n_minus_s_and_a_low_s_stays() {
+            let mut high = [0u8; 64];
+            high[32..].copy_from_slice(&ORDER);
+            high[63] -= 1; // s = n − 1
+            let low = normalize(&high).unwrap_or_default();
+            assert_eq!(low[32..63], [0u8; 31]);
+            assert_eq!(low[63], 1);
+            assert!(!is_low(&high) && is_low(&low));
+            assert_eq!(normalize(&low), Some(low.clone()));
+            let mut half = [0u8; 64];
+            half[32..].copy_from_slice(&HALF_ORDER);
+            assert!(is_low(&half));
+            assert!(!is_low(&[0u8; 63]));
+        }
     }
 }
 

@@ -220,11 +220,28 @@ impl DirectoryStore for SqlStore {
             .text(user.tenant.to_string())
             .push(" AND id = ")
             .text(user.id.to_string());
-        let mut steps = vec![Step {
-            sql: q,
-            checked: true,
-            on_unique: None,
-        }];
+        // A user whose password changed, or who may no longer sign in, keeps no browser session
+        // (compared with the row as it was: this runs before the update).
+        let mut sessions = Sql::new("DELETE FROM sessions WHERE user_id = ");
+        sessions.text(user.id.to_string());
+        if user.account_enabled {
+            sessions
+                .push(" AND EXISTS (SELECT 1 FROM users WHERE tenant_id = ")
+                .text(user.tenant.to_string())
+                .push(" AND id = ")
+                .text(user.id.to_string())
+                .push(" AND password_hash IS DISTINCT FROM ")
+                .bind(Param::OptText(user.password_hash.clone()))
+                .push(")");
+        }
+        let mut steps = vec![
+            Step::plain(sessions),
+            Step {
+                sql: q,
+                checked: true,
+                on_unique: None,
+            },
+        ];
         steps.extend(audit.iter().map(crate::audit::insert_step));
         steps.extend(self.feed_steps(&gdap_store::ChangeRefs {
             users: vec![(user.tenant, user.id)],

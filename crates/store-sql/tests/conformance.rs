@@ -791,6 +791,35 @@ async fn sessions_are_found_by_hash_ended_by_sign_out_and_purged_once_over(store
     assert!(store.session("b").await.unwrap().is_some());
 }
 
+async fn a_password_change_or_a_disabled_account_ends_the_users_sessions(store: SqlStore) {
+    let w = world(&store).await;
+    let mut user = store.users_of(w.partner).await.unwrap().pop().unwrap();
+    let session = |hash: &str| Session {
+        id_hash: hash.to_owned(),
+        tenant: w.partner,
+        user: user.id,
+        csrf: format!("csrf-{hash}"),
+        created_at: now(),
+        expires_at: now() + time::Duration::hours(8),
+    };
+    store.create_session(session("s1")).await.unwrap();
+    // A new display name leaves the session alone.
+    user.display_name = "Renamed".into();
+    store.update_user(&user, vec![]).await.unwrap();
+    assert!(store.session("s1").await.unwrap().is_some());
+    // A new password ends it.
+    user.password_hash = Some("$argon2id$new".into());
+    store.update_user(&user, vec![]).await.unwrap();
+    assert!(store.session("s1").await.unwrap().is_none());
+    // The same password again keeps the next session; disabling the account ends it.
+    store.create_session(session("s2")).await.unwrap();
+    store.update_user(&user, vec![]).await.unwrap();
+    assert!(store.session("s2").await.unwrap().is_some());
+    user.account_enabled = false;
+    store.update_user(&user, vec![]).await.unwrap();
+    assert!(store.session("s2").await.unwrap().is_none());
+}
+
 async fn agreements_partner_ties_and_the_activity_record_round_trip(store: SqlStore) {
     let w = world(&store).await;
     let user = UserId::new_random();
@@ -1248,6 +1277,7 @@ suite!(
     a_queued_mail_is_claimed_by_one_sender_at_a_time_and_survives_a_failed_attempt,
     nodes_starting_together_agree_on_one_signing_key,
     sessions_are_found_by_hash_ended_by_sign_out_and_purged_once_over,
+    a_password_change_or_a_disabled_account_ends_the_users_sessions,
     agreements_partner_ties_and_the_activity_record_round_trip,
     partner_profiles_and_preferred_languages_can_be_changed,
     a_shared_database_numbers_every_write_in_its_change_feed,

@@ -194,7 +194,9 @@ pub trait DirectoryStore: Send + Sync {
         audit: Vec<gdap_domain::audit::AuditEntry>,
     ) -> Result<(), StoreError>;
     /// Replaces a user's display name, password hash, directory roles and whether it may sign in, with the audit
-    /// entries of the change, atomically; `NotFound` when the user is not in that tenant.
+    /// entries of the change, atomically; `NotFound` when the user is not in that tenant. When the
+    /// password changes or the user may no longer sign in, its browser sessions end in the same
+    /// transaction.
     async fn update_user(
         &self,
         user: &User,

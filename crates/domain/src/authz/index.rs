@@ -338,6 +338,13 @@ impl AuthzIndex {
         self.users.get(&user).and_then(|u| u.home)
     }
 
+    /// Whether a user exists and may act (not disabled, not deleted).
+    pub fn user_active(&self, user: UserId) -> bool {
+        self.users
+            .get(&user)
+            .is_some_and(|u| u.enabled && u.home.is_some())
+    }
+
     /// Whether `partner` has ever been given delegated access in `customer`: a relationship with
     /// it (in any state) or a reseller tie. Its users are then within the customer's view.
     pub fn reaches(&self, partner: TenantId, customer: TenantId) -> bool {

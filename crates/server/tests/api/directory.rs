@@ -455,7 +455,7 @@ async fn an_administrator_creates_and_deletes_users_and_a_deleted_user_can_do_no
         )
         .await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text);
-    // Its still-valid token no longer acts: the index treats the account as gone.
+    // Its still-valid token no longer authenticates: the account is gone.
     app.send(
         Method::PATCH,
         "/v1.0/users/user@customera.onmicrosoft.com",
@@ -464,10 +464,10 @@ async fn an_administrator_creates_and_deletes_users_and_a_deleted_user_can_do_no
         &[],
     )
     .await
-    .assert_error(403, "unknownPrincipal");
+    .assert_error(401, "no longer exists");
     app.get("/v1.0/users", &hire)
         .await
-        .assert_error(403, "unknownPrincipal");
+        .assert_error(401, "no longer exists");
     app.send(
         Method::DELETE,
         &format!("/v1.0/users/{id}"),
