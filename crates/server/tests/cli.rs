@@ -556,3 +556,65 @@ async fn links_and_issuers_come_from_the_public_url_whatever_host_a_request_name
     let r = discover("gdap.example.test.evil.example").await.unwrap();
     assert_eq!(r.status(), 421);
 }
+
+#[tokio::test]
+async fn cutting_the_end_of_the_audit_record_is_detected() {
+    let server = start(&["--dev", "--seed", WORLD]);
+    let out = token(
+        &server.base,
+        &[
+            "--tenant",
+            "partnerone.onmicrosoft.com",
+            "--client-id",
+            "11111111-cccc-4ccc-8ccc-000000000001",
+            "--client-secret",
+            "writer-secret",
+        ],
+    );
+    let p = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let http = reqwest::Client::new();
+    for n in 0..3 {
+        let r = http
+            .post(format!("{}/v1.0/tenantRelationships/delegatedAdminRelationships", server.base))
+            .bearer_auth(&p)
+            .json(&serde_json::json!({"displayName": format!("Cut {n}"), "duration": "P30D",
+                "accessDetails": {"unifiedRoles": [{"roleDefinitionId": "729827e3-9c14-49f7-bb1b-9608f156bbb8"}]}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
+    let db = server.dir.join("gdap.db");
+    let audit = |what: &str| {
+        Command::new(env!("CARGO_BIN_EXE_gdap"))
+            .args(["audit", what, "--db", db.to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    let ok = audit("verify");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+    server.stop();
+    // Someone deletes the newest entries behind gdap's back.
+    let python = std::env::var("GDAP_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let cut = Command::new(python)
+        .args([
+            "-c",
+            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"DELETE FROM audit_log WHERE position > 1\"); c.commit()",
+            db.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        cut.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cut.stderr)
+    );
+    let broken = audit("verify");
+    let text = String::from_utf8_lossy(&broken.stdout).into_owned();
+    assert_eq!(broken.status.code(), Some(1), "{text}");
+    assert!(text.contains("checkpoint"), "{text}");
+}
