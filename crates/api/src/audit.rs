@@ -66,3 +66,29 @@ impl AppState {
         self.store.commit(changes).await
     }
 }
+
+/// Signs a checkpoint of the audit chain's head with the server's newest key and stores it (it
+/// only ever moves forward), so that cutting the end of the chain is detected.
+pub async fn advance_checkpoint(
+    store: &dyn gdap_store::Store,
+    keys: &gdap_auth::KeySet,
+) -> Result<(), StoreError> {
+    let Some((position, hash)) = store.audit_head().await? else {
+        return Ok(());
+    };
+    let at = gdap_domain::timefmt::format_graph(time::OffsetDateTime::now_utc());
+    let message = gdap_domain::audit::Checkpoint::message(position, &hash, &at);
+    let (kid, signature) = keys
+        .sign_detached(message.as_bytes())
+        .map_err(|e| StoreError::Unavailable(format!("signing the audit checkpoint: {e}")))?;
+    let checkpoint = gdap_domain::audit::Checkpoint {
+        position,
+        hash,
+        at,
+        kid,
+        signature,
+    };
+    let json = serde_json::to_string(&checkpoint)
+        .map_err(|e| StoreError::Unavailable(format!("the audit checkpoint: {e}")))?;
+    store.advance_audit_checkpoint(position, &json).await
+}

@@ -53,8 +53,16 @@ pub async fn run(state: AppState, shutdown: impl Future<Output = ()>) {
             }
         }
         if holder {
-            if let Err(e) = state.store.seal_audit(1000).await {
-                tracing::warn!(error = %e, "sealing the audit record failed; retrying");
+            match state.store.seal_audit(1000).await {
+                Ok(0) => {}
+                Ok(_) => {
+                    if let Err(e) =
+                        crate::audit::advance_checkpoint(state.store.as_ref(), &state.keys).await
+                    {
+                        tracing::warn!(error = %e, "signing the audit checkpoint failed; retrying");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "sealing the audit record failed; retrying"),
             }
         }
         if let Some(mailer) = &state.mailer {

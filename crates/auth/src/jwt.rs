@@ -202,6 +202,35 @@ impl KeySet {
         Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig)))
     }
 
+    /// Signs `message` with the newest key: its key id and the ES256 signature (base64url).
+    pub fn sign_detached(&self, message: &[u8]) -> Result<(String, String), TokenError> {
+        let key = self
+            .newest
+            .as_ref()
+            .and_then(|k| self.keys.get(k))
+            .ok_or(TokenError::Key)?;
+        let sig = key
+            .pair
+            .sign(&SystemRandom::new(), message)
+            .map_err(|_| TokenError::Key)?;
+        let sig = low_s::normalize(sig.as_ref()).ok_or(TokenError::Key)?;
+        Ok((key.kid.clone(), URL_SAFE_NO_PAD.encode(sig)))
+    }
+
+    /// Whether `signature` (base64url) is the key `kid`'s signature of `message`.
+    pub fn verify_detached(&self, kid: &str, message: &[u8], signature: &str) -> bool {
+        let (Some(key), Ok(sig)) = (self.keys.get(kid), URL_SAFE_NO_PAD.decode(signature)) else {
+            return false;
+        };
+        low_s::is_low(&sig)
+            && signature::UnparsedPublicKey::new(
+                &ECDSA_P256_SHA256_FIXED,
+                key.pair.public_key().as_ref(),
+            )
+            .verify(message, &sig)
+            .is_ok()
+    }
+
     /// Verifies the signature and the time window (against `now_unix`, seconds, with 60 s leeway),
     /// and returns the claims. Audience and issuer are checked by the caller.
     pub fn verify(&self, token: &str, now_unix: i64) -> Result<Claims, TokenError> {

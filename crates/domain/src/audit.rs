@@ -90,6 +90,83 @@ pub enum ChainError {
     /// Positions are missing or out of order.
     #[error("the audit chain is broken at position {0}: an entry is missing or out of place")]
     Gap(i64),
+    /// The chain is shorter than its signed checkpoint says it was: its end was cut.
+    #[error("the audit chain was cut: its checkpoint signed at {at} covers {checkpoint} entries, the record holds {held}")]
+    Cut {
+        /// Entries the checkpoint covers.
+        checkpoint: i64,
+        /// Entries the record holds.
+        held: u64,
+        /// When the checkpoint was signed.
+        at: String,
+    },
+    /// The entry at the checkpoint's position is not the one the checkpoint names: the end was
+    /// cut and written again.
+    #[error("the audit chain was rewritten: the entry at position {0} is not the one its checkpoint names")]
+    Rewritten(i64),
+    /// The checkpoint's signature does not verify with any of the server's keys.
+    #[error("the audit checkpoint is not signed by this server's keys")]
+    ForgedCheckpoint,
+}
+
+/// A signed statement of the chain's head, kept outside the audit table (and exported with the
+/// record): cutting the end of the chain leaves it pointing past the end, and rewriting the end
+/// leaves it naming another hash.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Checkpoint {
+    /// How many entries the chain held.
+    pub position: i64,
+    /// The hash of the entry at `position`.
+    pub hash: String,
+    /// When it was signed (Graph's timestamp format).
+    pub at: String,
+    /// The signing key.
+    pub kid: String,
+    /// ES256 signature (base64url) over [`Checkpoint::message`].
+    pub signature: String,
+}
+
+impl Checkpoint {
+    /// The text a checkpoint's signature covers.
+    pub fn message(position: i64, hash: &str, at: &str) -> String {
+        format!("gdap audit checkpoint\n{position}\n{hash}\n{at}")
+    }
+
+    /// The text this checkpoint's signature covers.
+    pub fn signed_text(&self) -> String {
+        Self::message(self.position, &self.hash, &self.at)
+    }
+}
+
+/// Checks a chain from its start and against its checkpoint (whose signature `genuine` checks);
+/// returns how many entries the chain holds.
+pub fn verify_with(
+    chain: impl IntoIterator<Item = Sealed>,
+    checkpoint: Option<&Checkpoint>,
+    genuine: impl Fn(&Checkpoint) -> bool,
+) -> Result<u64, ChainError> {
+    let mut at_checkpoint: Option<String> = None;
+    let wanted = checkpoint.map(|c| c.position);
+    let n = verify(chain.into_iter().inspect(|s| {
+        if Some(s.position) == wanted {
+            at_checkpoint = Some(s.hash.clone());
+        }
+    }))?;
+    let Some(c) = checkpoint else {
+        return Ok(n);
+    };
+    if !genuine(c) {
+        return Err(ChainError::ForgedCheckpoint);
+    }
+    match at_checkpoint {
+        None if c.position > 0 => Err(ChainError::Cut {
+            checkpoint: c.position,
+            held: n,
+            at: c.at.clone(),
+        }),
+        Some(h) if h != c.hash => Err(ChainError::Rewritten(c.position)),
+        _ => Ok(n),
+    }
 }
 
 /// Checks a chain from its start; returns how many entries it holds.
@@ -113,6 +190,54 @@ pub fn verify(chain: impl IntoIterator<Item = Sealed>) -> Result<u64, ChainError
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn checkpoint_of(c: &[Sealed], position: i64) -> Checkpoint {
+        Checkpoint {
+            position,
+            hash: c[usize::try_from(position - 1).unwrap_or(0)].hash.clone(),
+            at: "2026-01-01T00:00:00Z".into(),
+            kid: "k".into(),
+            signature: "s".into(),
+        }
+    }
+
+    #[test]
+    fn a_chain_cut_or_rewritten_after_its_checkpoint_is_detected() {
+        let full = chain(5);
+        let cp = checkpoint_of(&full, 4);
+        assert_eq!(verify_with(full.clone(), Some(&cp), |_| true), Ok(5));
+        let cut: Vec<Sealed> = full.iter().take(3).cloned().collect();
+        assert!(matches!(
+            verify_with(cut.clone(), Some(&cp), |_| true),
+            Err(ChainError::Cut {
+                checkpoint: 4,
+                held: 3,
+                ..
+            })
+        ));
+        // Cut, then written again to beyond the checkpoint with other entries.
+        let mut prev = cut[2].hash.clone();
+        let mut rewritten = cut;
+        for i in 4..=6 {
+            let mut e = entry(100 + i);
+            e.actor = "someone-else".into();
+            let hash = chain_hash(&prev, i64::from(i), &e);
+            rewritten.push(Sealed {
+                position: i64::from(i),
+                entry: e,
+                hash: hash.clone(),
+            });
+            prev = hash;
+        }
+        assert_eq!(
+            verify_with(rewritten, Some(&cp), |_| true),
+            Err(ChainError::Rewritten(4))
+        );
+        assert_eq!(
+            verify_with(full, Some(&cp), |_| false),
+            Err(ChainError::ForgedCheckpoint)
+        );
+    }
 
     fn entry(n: u32) -> AuditEntry {
         AuditEntry {

@@ -2,8 +2,8 @@
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use gdap_domain::audit::{canonical, verify};
-use gdap_store::AuditStore;
+use gdap_domain::audit::{canonical, verify_with, Checkpoint};
+use gdap_store::{AuditStore, Store};
 use gdap_store_sql::SqlStore;
 
 /// Arguments of `gdap audit`.
@@ -18,9 +18,11 @@ pub struct AuditArgs {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Check the hash chain from its first entry; exit status 1 when it is broken.
+    /// Check the hash chain from its first entry and against its signed checkpoint; exit status 1
+    /// when it is broken, rewritten or cut.
     Verify,
-    /// Print the sealed entries as JSON lines (position, hash, entry).
+    /// Print the sealed entries as JSON lines (position, hash, entry), then the signed checkpoint
+    /// of the chain's head (`{"checkpoint": …}`).
     Export,
 }
 
@@ -31,8 +33,19 @@ pub async fn run(args: AuditArgs) -> anyhow::Result<bool> {
     let store = SqlStore::connect(&args.db)
         .await
         .with_context(|| "opening the database")?;
-    // Seal what is waiting first, so that the check covers every entry.
+    let keys = crate::serve::keys(&store).await?;
+    // Seal what is waiting first, so that the check covers every entry, and sign the head (a
+    // checkpoint only moves forward: a cut chain cannot sign itself a shorter one).
     while store.seal_audit(PAGE).await? > 0 {}
+    let store: std::sync::Arc<dyn Store> = std::sync::Arc::new(store);
+    gdap_api::audit::advance_checkpoint(store.as_ref(), &keys).await?;
+    let checkpoint: Option<Checkpoint> = match store.audit_checkpoint().await? {
+        Some(json) => Some(
+            serde_json::from_str(&json)
+                .with_context(|| "the stored audit checkpoint is unreadable")?,
+        ),
+        None => None,
+    };
     let mut chain = Vec::new();
     let mut after = 0;
     loop {
@@ -51,11 +64,22 @@ pub async fn run(args: AuditArgs) -> anyhow::Result<bool> {
                     canonical(&s.entry)
                 );
             }
+            if let Some(c) = &checkpoint {
+                println!("{}", serde_json::json!({ "checkpoint": c }));
+            }
             Ok(true)
         }
-        AuditCommand::Verify => match verify(chain) {
+        AuditCommand::Verify => match verify_with(chain, checkpoint.as_ref(), |c| {
+            keys.verify_detached(&c.kid, c.signed_text().as_bytes(), &c.signature)
+        }) {
             Ok(n) => {
-                println!("the audit record is intact: {n} entries");
+                println!(
+                    "the audit record is intact: {n} entries{}",
+                    checkpoint.map_or_else(String::new, |c| format!(
+                        ", its checkpoint of {} entries signed at {}",
+                        c.position, c.at
+                    ))
+                );
                 Ok(true)
             }
             Err(e) => {

@@ -93,13 +93,18 @@ async fn run() -> anyhow::Result<()> {
                 None => serve::Seed::None,
             };
             serve::run(config, seed, |ready| {
-                println!("gdap listening on {}", ready.local_url);
+                // One write, whose failure is ignored: whoever started the server may have
+                // read the first line and closed the pipe.
+                let mut banner = format!("gdap listening on {}\n", ready.local_url);
                 if ready.base_url != ready.local_url {
-                    println!("public URL {}", ready.base_url);
+                    banner.push_str(&format!("public URL {}\n", ready.base_url));
                 }
                 if let Some(ca) = &ready.ca_file {
-                    println!("development CA written to {}", ca.display());
+                    banner.push_str(&format!("development CA written to {}\n", ca.display()));
                 }
+                let mut out = std::io::stdout().lock();
+                let _ = std::io::Write::write_all(&mut out, banner.as_bytes());
+                let _ = std::io::Write::flush(&mut out);
             })
             .await
         }

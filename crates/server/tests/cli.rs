@@ -507,7 +507,16 @@ async fn the_audit_record_verifies_and_a_changed_entry_is_detected() {
     assert!(ok.status.success(), "{text}");
     assert!(text.contains("intact: 3 entries"), "{text}");
     let export = String::from_utf8_lossy(&audit("export").stdout).into_owned();
-    assert_eq!(export.lines().count(), 3);
+    // Three entries, then the signed checkpoint of the head.
+    assert_eq!(export.lines().count(), 4);
+    assert!(
+        export
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("{\"checkpoint\":{\"position\":3,"),
+        "{export}"
+    );
     assert!(
         export.contains("delegatedAdminRelationship.create")
             && export.contains("11111111-cccc-4ccc-8ccc-000000000001"),

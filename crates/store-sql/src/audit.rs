@@ -70,16 +70,45 @@ fn entry(r: &Row) -> Result<AuditEntry, StoreError> {
     })
 }
 
+/// The width of the position that prefixes a stored checkpoint, so that text order is position
+/// order in both dialects.
+const CHECKPOINT_DIGITS: usize = 20;
+
 #[async_trait]
 impl AuditStore for SqlStore {
+    async fn audit_head(&self) -> Result<Option<(i64, String)>, StoreError> {
+        self.fetch_optional(
+            Sql::new("SELECT position, hash FROM audit_log WHERE position IS NOT NULL ORDER BY position DESC LIMIT 1"),
+            |r| Ok((r.int("position")?, r.text("hash")?)),
+        )
+        .await
+    }
+
+    async fn audit_checkpoint(&self) -> Result<Option<String>, StoreError> {
+        let q = Sql::new("SELECT value FROM settings WHERE key = 'audit_checkpoint'");
+        let v = self.fetch_optional(q, |r| r.text("value")).await?;
+        Ok(v.and_then(|v| v.get(CHECKPOINT_DIGITS + 1..).map(str::to_owned)))
+    }
+
+    async fn advance_audit_checkpoint(
+        &self,
+        position: i64,
+        checkpoint: &str,
+    ) -> Result<(), StoreError> {
+        let mut q = Sql::new("INSERT INTO settings (key, value) VALUES ('audit_checkpoint', ");
+        q.text(format!(
+            "{position:0width$} {checkpoint}",
+            width = CHECKPOINT_DIGITS
+        ));
+        q.push(
+            ") ON CONFLICT (key) DO UPDATE SET value = excluded.value \
+             WHERE settings.value < excluded.value",
+        );
+        self.transaction(vec![Step::plain(q)]).await
+    }
+
     async fn seal_audit(&self, limit: u32) -> Result<u64, StoreError> {
-        let head = self
-            .fetch_optional(
-                Sql::new("SELECT position, hash FROM audit_log WHERE position IS NOT NULL ORDER BY position DESC LIMIT 1"),
-                |r| Ok((r.int("position")?, r.text("hash")?)),
-            )
-            .await?
-            .unwrap_or((0, String::new()));
+        let head = self.audit_head().await?.unwrap_or((0, String::new()));
         let mut q = Sql::new(&format!(
             "SELECT {COLS} FROM audit_log WHERE position IS NULL ORDER BY seq LIMIT "
         ));

@@ -469,6 +469,17 @@ pub trait AuditStore: Send + Sync {
     ) -> Result<Vec<gdap_domain::audit::Sealed>, StoreError>;
     /// How many entries are not sealed yet.
     async fn audit_unsealed(&self) -> Result<u64, StoreError>;
+    /// The position and hash of the chain's newest sealed entry.
+    async fn audit_head(&self) -> Result<Option<(i64, String)>, StoreError>;
+    /// The signed checkpoint of the chain's head (JSON), kept apart from the entries.
+    async fn audit_checkpoint(&self) -> Result<Option<String>, StoreError>;
+    /// Stores the checkpoint of the chain at `position`, unless one of a later position is
+    /// stored already: checkpoints only move forward.
+    async fn advance_audit_checkpoint(
+        &self,
+        position: i64,
+        checkpoint: &str,
+    ) -> Result<(), StoreError>;
     /// The newest entries about a customer tenant (optionally through one partner).
     async fn audit_of(
         &self,
