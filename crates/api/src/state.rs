@@ -138,6 +138,12 @@ impl AppState {
         };
         let directory = Arc::new(crate::cache::DirectoryCache::default());
         store.observe(directory.clone());
+        // Nodes sharing a database share their counts of failed sign-ins.
+        let throttle = Arc::new(if store.shared() {
+            crate::throttle::SignInThrottle::shared(store.clone())
+        } else {
+            crate::throttle::SignInThrottle::in_memory()
+        });
         Self(Arc::new(Shared {
             authz: crate::authz::attach(&store),
             lifecycle: Lifecycle::new(store.clone(), config.timings),
@@ -148,7 +154,7 @@ impl AppState {
             lifecycle_lock: Arc::new(Mutex::new(())),
             wake: Arc::new(Notify::new()),
             world: world.map(Arc::new),
-            throttle: Arc::new(crate::throttle::SignInThrottle::default()),
+            throttle,
             hasher: Arc::new(crate::hashing::Hasher::default()),
             verified: Arc::new(crate::auth::VerifiedTokens::default()),
             directory,

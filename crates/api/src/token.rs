@@ -342,6 +342,7 @@ async fn client_credentials(
     state
         .throttle
         .check(&account, source, now_t)
+        .await
         .map_err(|left| {
             OAuthError::locked(
                 left,
@@ -355,10 +356,10 @@ async fn client_credentials(
         None => state.hasher.verify_decoy(secret).await?,
     };
     if !matches {
-        state.throttle.fail(&account, source, now_t);
+        state.throttle.fail(&account, source, now_t).await;
         return Err(OAuthError::new(StatusCode::UNAUTHORIZED, "invalid_client", 7000215, "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value."));
     }
-    state.throttle.succeed(&account, source);
+    state.throttle.succeed(&account, source, now_t).await;
     let scope = required(f, "scope")?;
     let resource = scope
         .split(' ')
@@ -516,6 +517,7 @@ async fn password(
     state
         .throttle
         .check(username, source, now_t)
+        .await
         .map_err(|left| {
             OAuthError::locked(
                 left,
@@ -533,7 +535,7 @@ async fn password(
     let user = match user {
         Some(u) if matches => u,
         found => {
-            state.throttle.fail(username, source, now_t);
+            state.throttle.fail(username, source, now_t).await;
             return Err(if found.is_none() {
                 unknown()
             } else {
@@ -541,7 +543,7 @@ async fn password(
             });
         }
     };
-    state.throttle.succeed(username, source);
+    state.throttle.succeed(username, source, now_t).await;
     if !user.account_enabled {
         return Err(OAuthError::bad(
             "invalid_grant",

@@ -18,6 +18,7 @@ pub const LEASE: (&str, Duration) = ("lifecycle", Duration::from_secs(10));
 pub async fn run(state: AppState, shutdown: impl Future<Output = ()>) {
     tokio::pin!(shutdown);
     let mut reloaded = std::time::Instant::now();
+    let mut purged = std::time::Instant::now();
     loop {
         tokio::select! {
             () = &mut shutdown => return,
@@ -64,6 +65,11 @@ pub async fn run(state: AppState, shutdown: impl Future<Output = ()>) {
                 }
                 Err(e) => tracing::warn!(error = %e, "sealing the audit record failed; retrying"),
             }
+        }
+        // Counts of failed sign-ins whose window has passed are of no use.
+        if holder && purged.elapsed() >= Duration::from_secs(60) {
+            purged = std::time::Instant::now();
+            state.throttle.purge(time::OffsetDateTime::now_utc()).await;
         }
         if let Some(mailer) = &state.mailer {
             if let Err(e) = crate::mailer::deliver_due(&state, mailer.as_ref()).await {

@@ -12,6 +12,8 @@ use crate::SqlStore;
 /// Tables emptied by a reset, children first.
 const RESET_ORDER: &[&str] = &[
     "sessions",
+    "sign_in_failures",
+    "familiar_sources",
     "activity",
     "invoices",
     "subscriptions",

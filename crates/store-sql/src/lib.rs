@@ -15,6 +15,7 @@ mod relationships;
 mod rows;
 mod snapshot;
 mod sql;
+mod throttle;
 
 use std::sync::Arc;
 

@@ -15,6 +15,7 @@ const SQLITE: &[(i64, &str)] = &[
     (6, include_str!("../migrations/sqlite/0006_audit.sql")),
     (7, include_str!("../migrations/sqlite/0007_billing.sql")),
     (8, include_str!("../migrations/sqlite/0008_leases.sql")),
+    (10, include_str!("../migrations/sqlite/0010_throttle.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -32,6 +33,7 @@ const POSTGRES: &[(i64, &str)] = &[
         9,
         include_str!("../migrations/postgres/0009_expect_one.sql"),
     ),
+    (10, include_str!("../migrations/postgres/0010_throttle.sql")),
 ];
 
 /// Splits a migration file into statements (on `;` at the end of a line).

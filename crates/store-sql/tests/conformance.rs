@@ -23,7 +23,7 @@ use gdap_domain::timefmt::truncate_micros;
 use gdap_domain::Timings;
 use gdap_store::{
     AuditStore, ChangeFeed, Changes, DirectoryBatch, DirectoryStore, PortalStore,
-    RelationshipStore, Session, StoreError, Write,
+    RelationshipStore, Session, StoreError, ThrottleStore, Write,
 };
 use gdap_store_sql::SqlStore;
 use time::macros::datetime;
@@ -820,6 +820,44 @@ async fn a_password_change_or_a_disabled_account_ends_the_users_sessions(store: 
     assert!(store.session("s2").await.unwrap().is_none());
 }
 
+async fn failures_count_per_key_within_their_window_and_familiar_sources_are_kept_recent(
+    store: SqlStore,
+) {
+    let window = time::Duration::minutes(5);
+    store
+        .count_failures(&["a", "b"], now(), window)
+        .await
+        .unwrap();
+    store
+        .count_failures(&["a"], now() + time::Duration::minutes(1), window)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.failures(&["a", "b", "c"]).await.unwrap(),
+        vec![Some((2, now())), Some((1, now())), None]
+    );
+    // Once the window of its first failure has passed, a key starts again.
+    let later = now() + window;
+    store.count_failures(&["a"], later, window).await.unwrap();
+    assert_eq!(
+        store.failures(&["a"]).await.unwrap(),
+        vec![Some((1, later))]
+    );
+    store.clear_failures("a").await.unwrap();
+    assert_eq!(store.failures(&["a"]).await.unwrap(), vec![None]);
+    store.purge_failures(later).await.unwrap();
+    assert_eq!(store.failures(&["b"]).await.unwrap(), vec![None]);
+
+    for (i, source) in ["s1", "s2", "s3"].iter().enumerate() {
+        let at = now() + time::Duration::seconds(i as i64);
+        store.remember_source("acct", source, at, 2).await.unwrap();
+    }
+    assert!(!store.is_familiar("acct", "s1").await.unwrap());
+    assert!(store.is_familiar("acct", "s2").await.unwrap());
+    assert!(store.is_familiar("acct", "s3").await.unwrap());
+    assert!(!store.is_familiar("other", "s3").await.unwrap());
+}
+
 async fn agreements_partner_ties_and_the_activity_record_round_trip(store: SqlStore) {
     let w = world(&store).await;
     let user = UserId::new_random();
@@ -1278,6 +1316,7 @@ suite!(
     nodes_starting_together_agree_on_one_signing_key,
     sessions_are_found_by_hash_ended_by_sign_out_and_purged_once_over,
     a_password_change_or_a_disabled_account_ends_the_users_sessions,
+    failures_count_per_key_within_their_window_and_familiar_sources_are_kept_recent,
     agreements_partner_ties_and_the_activity_record_round_trip,
     partner_profiles_and_preferred_languages_can_be_changed,
     a_shared_database_numbers_every_write_in_its_change_feed,

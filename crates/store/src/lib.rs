@@ -13,5 +13,5 @@ pub use lifecycle::{Lifecycle, RunReport};
 pub use traits::{
     AdminStore, AuditStore, AuthzSnapshot, AuthzSource, BillingStore, ChangeFeed, ChangeObserver,
     ChangeRefs, ChangeWait, CustomerSummary, Delivery, DirectoryBatch, DirectoryStore, OutboxMail,
-    OutboxStore, Page, PortalStore, RelationshipStore, Session, Store, StoredKey,
+    OutboxStore, Page, PortalStore, RelationshipStore, Session, Store, StoredKey, ThrottleStore,
 };

@@ -489,6 +489,41 @@ pub trait AuditStore: Send + Sync {
     ) -> Result<Vec<gdap_domain::audit::AuditEntry>, StoreError>;
 }
 
+/// Failed sign-ins counted per key, and the sources each account signs in from: kept where every
+/// node sees them, so that several nodes behind one balancer share one count. Keys and names are
+/// digests made by the caller.
+#[async_trait]
+pub trait ThrottleStore: Send + Sync {
+    /// Counts one failure under each key; a key whose window (from its first failure) has passed
+    /// at `now` starts again at one.
+    async fn count_failures(
+        &self,
+        keys: &[&str],
+        now: OffsetDateTime,
+        window: time::Duration,
+    ) -> Result<(), StoreError>;
+    /// The failures counted under each key and since when, in the order asked (`None` for none).
+    async fn failures(
+        &self,
+        keys: &[&str],
+    ) -> Result<Vec<Option<(u32, OffsetDateTime)>>, StoreError>;
+    /// Forgets the failures counted under a key.
+    async fn clear_failures(&self, key: &str) -> Result<(), StoreError>;
+    /// Whether `account` has signed in from `source`.
+    async fn is_familiar(&self, account: &str, source: &str) -> Result<bool, StoreError>;
+    /// Remembers that `account` signed in from `source` at `now`, keeping its `keep` most recent
+    /// sources.
+    async fn remember_source(
+        &self,
+        account: &str,
+        source: &str,
+        now: OffsetDateTime,
+        keep: u32,
+    ) -> Result<(), StoreError>;
+    /// Forgets the failures first counted before `before`.
+    async fn purge_failures(&self, before: OffsetDateTime) -> Result<(), StoreError>;
+}
+
 /// Everything gdap stores.
 pub trait Store:
     DirectoryStore
@@ -500,6 +535,7 @@ pub trait Store:
     + ChangeFeed
     + AuditStore
     + BillingStore
+    + ThrottleStore
 {
 }
 
@@ -513,6 +549,7 @@ impl<T> Store for T where
         + ChangeFeed
         + AuditStore
         + BillingStore
+        + ThrottleStore
 {
 }
 

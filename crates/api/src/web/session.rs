@@ -143,7 +143,7 @@ pub async fn sign_in(
     if upn.len() > 256 || password.len() > 256 {
         return refuse(StatusCode::UNAUTHORIZED, t.bad_credentials);
     }
-    if let Err(left) = state.throttle.check(&upn, source, now) {
+    if let Err(left) = state.throttle.check(&upn, source, now).await {
         return with_retry_after(
             refuse(StatusCode::TOO_MANY_REQUESTS, t.throttled),
             u64::try_from(left.whole_seconds()).unwrap_or(1),
@@ -166,12 +166,12 @@ pub async fn sign_in(
     let user = match user.filter(|u| matches && u.account_enabled && u.password_hash.is_some()) {
         Some(u) => u,
         None => {
-            state.throttle.fail(&upn, source, now);
+            state.throttle.fail(&upn, source, now).await;
             tracing::info!("failed sign-in");
             return refuse(StatusCode::UNAUTHORIZED, t.bad_credentials);
         }
     };
-    state.throttle.succeed(&upn, source);
+    state.throttle.succeed(&upn, source, now).await;
     let raw = random_token();
     let session = Session {
         id_hash: hash(&raw),
