@@ -157,17 +157,21 @@ where
     out
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn thousands_of_distinct_long_user_names_do_not_grow_the_server() {
-    let server = Server::start(&[]);
+/// `n` password sign-ins, 16 at a time, each with a distinct user name of 60,000 characters.
+async fn long_user_names(server: &Server, n: usize, from: usize) -> Vec<(u16, Option<String>)> {
     let http = reqwest::Client::new();
     let url = format!(
         "{}/customera.onmicrosoft.com/oauth2/v2.0/token",
         server.base
     );
-    let ask = |i: usize| {
-        let username = format!("{i}{}@customera.onmicrosoft.com", "a".repeat(60_000));
-        http.post(&url)
+    flood(n, 16, |i| {
+        let username = format!(
+            "{}{}@customera.onmicrosoft.com",
+            from + i,
+            "a".repeat(60_000)
+        );
+        let f = http
+            .post(&url)
             .form(&[
                 ("grant_type", "password"),
                 ("client_id", "04b07795-8ddb-461a-bbee-02f9e1bf7b46"),
@@ -175,36 +179,14 @@ async fn thousands_of_distinct_long_user_names_do_not_grow_the_server() {
                 ("password", "wrong-password"),
                 ("scope", "https://graph.microsoft.com/.default"),
             ])
-            .send()
-    };
-    // Warm up the allocator and the pools before the baseline.
-    for (status, _) in flood(64, 16, |i| {
-        let f = ask(1_000_000 + i);
+            .send();
         async move { f.await.unwrap() }
     })
     .await
-    {
-        assert_eq!(status, 400);
-    }
-    let before = server.rss_mb();
-    let answers = flood(3_000, 16, |i| {
-        let f = ask(i);
-        async move { f.await.unwrap() }
-    })
-    .await;
-    assert!(answers.iter().all(|(s, _)| *s == 400), "{answers:?}");
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let after = server.rss_mb();
-    assert!(
-        after < before + 64,
-        "the resident set grew from {before} MB to {after} MB"
-    );
-    server.still_answers().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn hundreds_of_concurrent_made_up_sign_ins_stay_in_bounds_and_the_excess_is_told_to_retry() {
-    let server = Server::start(&[]);
+/// `n` web sign-ins of made-up users, all at once.
+async fn made_up_sign_ins(server: &Server, n: usize) -> Vec<(u16, Option<String>)> {
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -231,9 +213,8 @@ async fn hundreds_of_concurrent_made_up_sign_ins_stay_in_bounds_and_the_excess_i
         .and_then(|s| s.split('"').next())
         .unwrap()
         .to_owned();
-    let watch = server.watch_memory();
     let url = format!("{}/signin", server.base);
-    let answers = flood(300, 300, |i| {
+    flood(n, n, |i| {
         let f = http
             .post(&url)
             .header("cookie", &cookie)
@@ -246,20 +227,87 @@ async fn hundreds_of_concurrent_made_up_sign_ins_stay_in_bounds_and_the_excess_i
             .send();
         async move { f.await.unwrap() }
     })
-    .await;
-    let peak = watch.peak_mb();
-    assert!(peak < 400, "the resident set reached {peak} MB");
-    let refused: Vec<_> = answers.iter().filter(|(s, _)| *s != 401).collect();
+    .await
+}
+
+/// Asserts that every sign-in was refused as such (401), or told to retry (429 or 503 with
+/// `Retry-After`), and that some were told to retry.
+fn refused_or_told_to_retry(answers: &[(u16, Option<String>)]) {
+    let retried: Vec<_> = answers.iter().filter(|(s, _)| *s != 401).collect();
     assert!(
-        !refused.is_empty(),
-        "300 concurrent sign-ins were all hashed at once"
+        !retried.is_empty(),
+        "{} concurrent sign-ins were all hashed at once",
+        answers.len()
     );
-    for (status, retry) in &refused {
+    for (status, retry) in &retried {
         assert!(
             [429, 503].contains(status) && retry.is_some(),
             "an excess sign-in got {status} with Retry-After {retry:?}"
         );
     }
+}
+
+/// `n` connections that start a request and never finish its headers.
+async fn half_requests(server: &Server, n: usize) -> Vec<tokio::net::TcpStream> {
+    use tokio::io::AsyncWriteExt;
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let mut slow = Vec::with_capacity(n);
+    for _ in 0..n {
+        let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            .await
+            .unwrap();
+        slow.push(s);
+    }
+    slow
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn thousands_of_distinct_long_user_names_do_not_grow_the_server() {
+    let server = Server::start(&[]);
+    // Warm up the allocator and the pools before the baseline.
+    let warm = long_user_names(&server, 64, 1_000_000).await;
+    assert!(warm.iter().all(|(s, _)| *s == 400), "{warm:?}");
+    let before = server.rss_mb();
+    let answers = long_user_names(&server, 3_000, 0).await;
+    assert!(answers.iter().all(|(s, _)| *s == 400), "{answers:?}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let after = server.rss_mb();
+    assert!(
+        after < before + 64,
+        "the resident set grew from {before} MB to {after} MB"
+    );
+    server.still_answers().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn hundreds_of_concurrent_made_up_sign_ins_stay_in_bounds_and_the_excess_is_told_to_retry() {
+    let server = Server::start(&[]);
+    let watch = server.watch_memory();
+    let answers = made_up_sign_ins(&server, 300).await;
+    let peak = watch.peak_mb();
+    assert!(peak < 400, "the resident set reached {peak} MB");
+    refused_or_told_to_retry(&answers);
+    server.still_answers().await;
+}
+
+/// The soak: the three floods at once on one server, which stays under 400 MB throughout, tells
+/// the excess to retry, and answers afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_three_floods_at_once_stay_under_four_hundred_megabytes() {
+    let server = Server::start(&[]);
+    let watch = server.watch_memory();
+    let slow = half_requests(&server, 300).await;
+    let (names, sign_ins) = tokio::join!(
+        long_user_names(&server, 3_000, 0),
+        made_up_sign_ins(&server, 300)
+    );
+    server.still_answers().await;
+    let peak = watch.peak_mb();
+    drop(slow);
+    assert!(peak < 400, "the resident set reached {peak} MB");
+    assert!(names.iter().all(|(s, _)| *s == 400), "{names:?}");
+    refused_or_told_to_retry(&sign_ins);
     server.still_answers().await;
 }
 
@@ -285,14 +333,7 @@ async fn slow_and_idle_connections_are_closed_and_do_not_keep_others_out() {
     let server = Server::start(&[]);
     let addr = server.base.trim_start_matches("http://").to_owned();
     // 300 connections that start a request and never finish its headers.
-    let mut slow = Vec::new();
-    for _ in 0..300 {
-        let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
-        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
-            .await
-            .unwrap();
-        slow.push(s);
-    }
+    let mut slow = half_requests(&server, 300).await;
     // A request whose body trickles and stops.
     let mut trickle = tokio::net::TcpStream::connect(&addr).await.unwrap();
     trickle
