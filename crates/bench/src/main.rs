@@ -7,6 +7,8 @@
 //! target/release/gdap-bench --authz      # the authorization index in process
 //! target/release/gdap-bench --authz-http # POST /authz/v1/check with wrk, beside an empty handler,
 //!                                        # then the same requests in process, without the network
+//! target/release/gdap-bench --soak [--before OLD_GDAP]  # an unrelated request's latency while
+//!                                        # anonymous clients flood the server
 //! ```
 //!
 //! It fills an SQLite file with relationships through the store, starts `gdap serve` on it, and
@@ -19,6 +21,7 @@ mod authz;
 mod authz_data;
 mod http_authz;
 mod pages;
+mod soak;
 
 /// The server's allocator, so that the in-process measurement of the application allocates as
 /// `gdap serve` does.
@@ -472,6 +475,11 @@ async fn main() -> anyhow::Result<()> {
     if args.iter().any(|a| a == "--authz") {
         let _ = std::fs::remove_dir_all(&dir);
         return authz::run();
+    }
+    if args.iter().any(|a| a == "--soak") {
+        let result = soak::run(&gdap, arg("--before").as_deref(), &dir).await;
+        let _ = std::fs::remove_dir_all(&dir);
+        return result;
     }
     if args.iter().any(|a| a == "--pages") {
         let result = pages::run(&gdap, &dir).await;
