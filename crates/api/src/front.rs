@@ -83,7 +83,12 @@ where
         }
         let stalled = Arc::new(AtomicBool::new(false));
         let req = req.map(|b| axum::body::Body::new(PausingBody::new(b, stalled.clone())));
-        let foreign = foreign_host(&req, &self.hosts);
+        // A load balancer's health check may name the node by its address; it builds no link.
+        let foreign = if req.uri().path() == "/healthz" {
+            None
+        } else {
+            foreign_host(&req, &self.hosts)
+        };
         Box::pin(serve(self.routes.clone(), req, stalled, foreign))
     }
 }

@@ -468,8 +468,9 @@ async fn gdap_check_explains_a_decision_from_the_database() {
     );
 }
 
-#[tokio::test]
-async fn the_audit_record_verifies_and_a_changed_entry_is_detected() {
+/// A seeded server in which Partner One created three relationships (three audit entries), and a
+/// runner of `gdap audit WHAT` on its database.
+async fn three_audited_writes() -> (Server, impl Fn(&str) -> std::process::Output) {
     let server = start(&["--dev", "--seed", WORLD]);
     let out = token(
         &server.base,
@@ -496,12 +497,19 @@ async fn the_audit_record_verifies_and_a_changed_entry_is_detected() {
         assert_eq!(r.status(), 201);
     }
     let db = server.dir.join("gdap.db");
-    let audit = |what: &str| {
+    let audit = move |what: &str| {
         Command::new(env!("CARGO_BIN_EXE_gdap"))
             .args(["audit", what, "--db", db.to_str().unwrap()])
             .output()
             .unwrap()
     };
+    (server, audit)
+}
+
+#[tokio::test]
+async fn the_audit_record_verifies_and_a_changed_entry_is_detected() {
+    let (server, audit) = three_audited_writes().await;
+    let db = server.dir.join("gdap.db");
     let ok = audit("verify");
     let text = String::from_utf8_lossy(&ok.stdout).into_owned();
     assert!(ok.status.success(), "{text}");
@@ -568,38 +576,8 @@ async fn links_and_issuers_come_from_the_public_url_whatever_host_a_request_name
 
 #[tokio::test]
 async fn cutting_the_end_of_the_audit_record_is_detected() {
-    let server = start(&["--dev", "--seed", WORLD]);
-    let out = token(
-        &server.base,
-        &[
-            "--tenant",
-            "partnerone.onmicrosoft.com",
-            "--client-id",
-            "11111111-cccc-4ccc-8ccc-000000000001",
-            "--client-secret",
-            "writer-secret",
-        ],
-    );
-    let p = String::from_utf8(out.stdout).unwrap().trim().to_owned();
-    let http = reqwest::Client::new();
-    for n in 0..3 {
-        let r = http
-            .post(format!("{}/v1.0/tenantRelationships/delegatedAdminRelationships", server.base))
-            .bearer_auth(&p)
-            .json(&serde_json::json!({"displayName": format!("Cut {n}"), "duration": "P30D",
-                "accessDetails": {"unifiedRoles": [{"roleDefinitionId": "729827e3-9c14-49f7-bb1b-9608f156bbb8"}]}}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 201);
-    }
+    let (server, audit) = three_audited_writes().await;
     let db = server.dir.join("gdap.db");
-    let audit = |what: &str| {
-        Command::new(env!("CARGO_BIN_EXE_gdap"))
-            .args(["audit", what, "--db", db.to_str().unwrap()])
-            .output()
-            .unwrap()
-    };
     let ok = audit("verify");
     assert!(
         ok.status.success(),

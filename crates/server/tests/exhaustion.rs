@@ -9,11 +9,12 @@
     reason = "test code fails loudly on broken assumptions"
 )]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+
+mod common;
 
 const WORLD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/api/world.json");
 
@@ -32,39 +33,22 @@ impl Drop for Server {
 }
 
 impl Server {
-    fn start(extra: &[&str]) -> Self {
+    fn start() -> Self {
         let dir =
             std::env::temp_dir().join(format!("gdap-exhaust-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).unwrap();
         let db = dir.join("gdap.db");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_gdap"))
-            .args([
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--db",
-                db.to_str().unwrap(),
-                "--log",
-                "warn",
-                "--dev",
-                "--seed",
-                WORLD,
-            ])
-            .args(extra)
-            .env_remove("GDAP_DB")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("gdap listening on ")
-            .unwrap_or_else(|| panic!("unexpected banner {line:?}"))
-            .to_owned();
+        let (child, base) = common::serve(&[
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+            db.to_str().unwrap(),
+            "--log",
+            "warn",
+            "--dev",
+            "--seed",
+            WORLD,
+        ]);
         Self { child, base, dir }
     }
 
@@ -264,7 +248,7 @@ async fn half_requests(server: &Server, n: usize) -> Vec<tokio::net::TcpStream> 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn thousands_of_distinct_long_user_names_do_not_grow_the_server() {
-    let server = Server::start(&[]);
+    let server = Server::start();
     // Warm up the allocator and the pools before the baseline.
     let warm = long_user_names(&server, 64, 1_000_000).await;
     assert!(warm.iter().all(|(s, _)| *s == 400), "{warm:?}");
@@ -282,7 +266,7 @@ async fn thousands_of_distinct_long_user_names_do_not_grow_the_server() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn hundreds_of_concurrent_made_up_sign_ins_stay_in_bounds_and_the_excess_is_told_to_retry() {
-    let server = Server::start(&[]);
+    let server = Server::start();
     let watch = server.watch_memory();
     let answers = made_up_sign_ins(&server, 300).await;
     let peak = watch.peak_mb();
@@ -295,7 +279,7 @@ async fn hundreds_of_concurrent_made_up_sign_ins_stay_in_bounds_and_the_excess_i
 /// the excess to retry, and answers afterwards.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_three_floods_at_once_stay_under_four_hundred_megabytes() {
-    let server = Server::start(&[]);
+    let server = Server::start();
     let watch = server.watch_memory();
     let slow = half_requests(&server, 300).await;
     let (names, sign_ins) = tokio::join!(
@@ -330,7 +314,7 @@ async fn read_until_closed(stream: &mut tokio::net::TcpStream, within: Duration)
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn slow_and_idle_connections_are_closed_and_do_not_keep_others_out() {
     use tokio::io::AsyncWriteExt;
-    let server = Server::start(&[]);
+    let server = Server::start();
     let addr = server.base.trim_start_matches("http://").to_owned();
     // 300 connections that start a request and never finish its headers.
     let mut slow = half_requests(&server, 300).await;

@@ -10,6 +10,19 @@ use crate::helpers::*;
 const GA_A: &str = "/v1.0/users/ga@customera.onmicrosoft.com";
 const USER_A: &str = "/v1.0/users/user@customera.onmicrosoft.com";
 
+/// Customer A's Global Administrator (token `ga`) gives `user@customera…` the role `role`.
+async fn give_user_a(app: &TestApp, ga: &str, role: &str) {
+    let user = app.get(USER_A, ga).await;
+    let made = app
+        .post(
+            "/v1.0/roleManagement/directory/roleAssignments",
+            ga,
+            json!({"roleDefinitionId": role, "principalId": user.body["id"], "directoryScopeId": "/"}),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+}
+
 /// Customer A's Global Administrator can still sign in with its own password.
 async fn global_admin_still_signs_in(app: &TestApp) {
     app.customer_a_admin_graph().await;
@@ -79,16 +92,7 @@ async fn a_technician_with_helpdesk_and_user_administrator_cannot_take_over_a_gl
 async fn a_helpdesk_technician_may_not_reset_a_user_administrator_but_a_user_administrator_may() {
     let app = spawn_app().await;
     let ga = app.customer_a_admin_graph().await;
-    // The customer's GA makes `user@` a User Administrator.
-    let user = app.get(USER_A, &ga).await;
-    let made = app
-        .post(
-            "/v1.0/roleManagement/directory/roleAssignments",
-            &ga,
-            json!({"roleDefinitionId": USER_ADMIN, "principalId": user.body["id"], "directoryScopeId": "/"}),
-        )
-        .await;
-    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    give_user_a(&app, &ga, USER_ADMIN).await;
 
     let tech = app.technician_in_customer_a(&[HELPDESK]).await;
     let reset = app
@@ -120,15 +124,7 @@ async fn a_helpdesk_technician_may_not_reset_a_user_administrator_but_a_user_adm
 async fn own_tenant_administrators_follow_the_same_rules_as_technicians() {
     let app = spawn_app().await;
     let ga = app.customer_a_admin_graph().await;
-    let user = app.get(USER_A, &ga).await;
-    let made = app
-        .post(
-            "/v1.0/roleManagement/directory/roleAssignments",
-            &ga,
-            json!({"roleDefinitionId": HELPDESK, "principalId": user.body["id"], "directoryScopeId": "/"}),
-        )
-        .await;
-    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    give_user_a(&app, &ga, HELPDESK).await;
     let helpdesk = app
         .user_token(
             "user@customera.onmicrosoft.com",
