@@ -315,7 +315,14 @@ async fn read_check(
         })
         .transpose()?;
     // The user acted on, looked up in the tenant acted in only: a name in another tenant is
-    // not found, exactly as a name that does not exist.
+    // not found, exactly as a name that does not exist. A caller learns of a tenant's users only
+    // in its own tenant or where it has delegated reach.
+    let reach = own_tenant || state.authz.reaches(caller.tenant, tenant);
+    if let Some(name) = f.target_user_id.or(f.target_user_principal_name) {
+        if !reach {
+            return Err(ApiError::not_found("user", name));
+        }
+    }
     let target = match (f.target_user_id, f.target_user_principal_name) {
         (Some(id), _) => Some(UserId::parse(id)?),
         (None, Some(upn)) => Some(

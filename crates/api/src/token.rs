@@ -93,15 +93,17 @@ impl OAuthError {
     }
 
     /// Too many failed attempts from where this one comes: wait `left`.
-    fn locked(left: time::Duration, status: StatusCode, code: u32, description: &str) -> Self {
+    fn locked(
+        left: time::Duration,
+        status: StatusCode,
+        error: &'static str,
+        code: u32,
+        description: &str,
+    ) -> Self {
         let secs = u64::try_from(left.whole_seconds()).unwrap_or(1);
         Self::new(
             status,
-            if code == 50053 {
-                "invalid_grant"
-            } else {
-                "invalid_client"
-            },
+            error,
             code,
             format!("{description} Try again in {secs} seconds."),
         )
@@ -347,6 +349,7 @@ async fn client_credentials(
             OAuthError::locked(
                 left,
                 StatusCode::TOO_MANY_REQUESTS,
+                "invalid_client",
                 90055,
                 "Too many failed attempts to authenticate this application from this address.",
             )
@@ -522,6 +525,7 @@ async fn password(
             OAuthError::locked(
                 left,
                 StatusCode::BAD_REQUEST,
+                "invalid_grant",
                 50053,
                 "Your account is locked because of too many failed sign-in attempts from this place.",
             )

@@ -374,3 +374,30 @@ async fn a_check_reveals_nothing_of_users_outside_the_callers_tenant_and_delegat
     .await;
     assert_eq!(r.body["decision"], "allow", "{}", r.text);
 }
+
+#[tokio::test]
+async fn a_target_in_a_tenant_beyond_the_callers_reach_is_never_looked_up() {
+    let app = spawn_app().await;
+    // Partner One has no relationship with Customer B: asking about its technician there with a
+    // target says "not found" whether the target exists or not.
+    let p = app.partner().await;
+    let technician_on = |target: &str| {
+        json!({"userPrincipalName": TECH, "tenantId": CUSTOMER_B,
+               "action": PASSWORD_UPDATE, "targetUserPrincipalName": target})
+    };
+    let real = check(&app, &p, technician_on("ga@customerb.onmicrosoft.com")).await;
+    let made_up = check(&app, &p, technician_on("nobody@customerb.onmicrosoft.com")).await;
+    real.assert_error(404, "was not found");
+    assert_eq!(
+        real.status, made_up.status,
+        "{} / {}",
+        real.text, made_up.text
+    );
+    assert_eq!(
+        real.message().replace("ga@", "nobody@"),
+        made_up.message(),
+        "{} / {}",
+        real.text,
+        made_up.text
+    );
+}
