@@ -459,9 +459,34 @@ async fn paging(
     Ok(())
 }
 
+/// What `gdap-bench --help` prints.
+const USAGE: &str = "\
+gdap-bench: measures a release gdap the way a user runs it, and prints a Markdown report.
+
+usage: gdap-bench [--gdap PATH] [MODE]
+
+modes (one at a time; without one: paging, writes, memory and demo start-up on SQLite):
+  --relationships N        relationships to fill the database with (default 100000)
+  --db FILE                keep the filled SQLite file for later runs
+  --postgres URL [--nodes N]  the same on a fresh PostgreSQL database, with N nodes
+  --only-paging, --only-writes  one part of the default run
+  --pages                  the Partner relationships page (50 partners, 500 relationships)
+  --authz                  the authorization index in process, beside Cedar and casbin
+  --authz-http             POST /authz/v1/check with wrk, beside an empty handler
+  --soak [--before PATH]   an unrelated request's latency while anonymous clients flood the
+                           server, beside another build
+  --gdap PATH              the gdap binary to measure (default target/release/gdap)
+  -h, --help               this text
+";
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        print!("{USAGE}");
+        return Ok(());
+    }
+    check_args(&args)?;
     let arg = |name: &str| arg_value(&args, name);
     let n: usize = arg("--relationships").map_or(Ok(100_000), |v| v.parse())?;
     let gdap = arg("--gdap").unwrap_or_else(|| "target/release/gdap".into());
@@ -512,6 +537,37 @@ async fn main() -> anyhow::Result<()> {
 }
 
 /// The value given after `--name` on the command line.
+/// Refuses an option the bench does not know (instead of running the whole default benchmark).
+fn check_args(args: &[String]) -> anyhow::Result<()> {
+    const WITH_VALUE: [&str; 6] = [
+        "--relationships",
+        "--db",
+        "--postgres",
+        "--nodes",
+        "--gdap",
+        "--before",
+    ];
+    const FLAGS: [&str; 6] = [
+        "--only-paging",
+        "--only-writes",
+        "--pages",
+        "--authz",
+        "--authz-http",
+        "--soak",
+    ];
+    let mut rest = args.iter().skip(1);
+    while let Some(a) = rest.next() {
+        if WITH_VALUE.contains(&a.as_str()) {
+            if rest.next().is_none() {
+                bail!("{a} needs a value; see gdap-bench --help");
+            }
+        } else if !FLAGS.contains(&a.as_str()) {
+            bail!("unknown argument {a}; see gdap-bench --help");
+        }
+    }
+    Ok(())
+}
+
 fn arg_value(args: &[String], name: &str) -> Option<String> {
     args.iter()
         .position(|a| a == name)

@@ -6,27 +6,58 @@ use gdap_api::world::{parse_world, DEMO_WORLD};
 use crate::config::Config;
 use crate::serve::{self, Seed};
 
+/// Arguments of `gdap demo`.
+#[derive(clap::Args)]
+pub struct DemoArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// SQLite file for the demo (emptied at start).
+    #[arg(long, default_value = "./gdap-demo.db")]
+    db: String,
+    /// The URL others reach the demo at (links in mail and the banner name it), when it listens
+    /// on an address other machines use, e.g. `http://demo.example.test:8080`.
+    #[arg(long)]
+    public_url: Option<String>,
+    /// Serve HTTPS with a generated development CA (written to `./gdap-ca.pem`), for the Graph
+    /// SDKs and MSAL.
+    #[arg(long)]
+    tls: bool,
+}
+
 /// Starts the demo.
-pub async fn run(listen: String, db: String) -> anyhow::Result<()> {
+pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     crate::init_logging("warn");
     let config = Config {
-        db,
-        listen,
+        db: args.db,
+        listen: args.listen,
+        public_url: args.public_url,
+        tls: args.tls,
         dev: true,
         step_seconds: 1.0,
         ..Config::default()
     };
     let world = parse_world(DEMO_WORLD, time::OffsetDateTime::now_utc())?;
     serve::run(config, Seed::Fresh(world), |ready| {
-        let base = ready.base_url.clone();
+        let (base, local) = (ready.base_url.clone(), ready.local_url.clone());
+        let ca = ready.ca_file.clone();
         // The server starts answering as soon as this returns; the invitation is sent through it,
-        // the way a partner would, and the banner follows.
+        // the way a partner would (at the address listened on), and the banner follows.
         tokio::spawn(async move {
-            let note = match invite(&base).await {
+            let note = match invite(&local, ca.as_deref()).await {
                 Ok(()) => String::new(),
                 Err(e) => format!("(the sample invitation could not be sent: {e})\n"),
             };
-            println!("{note}{}", banner(&base));
+            let mut banner = format!("{note}{}", banner(&base));
+            if let Some(ca) = &ca {
+                banner.push_str(&format!(
+                    "HTTPS: clients trust the development CA written to {} (SSL_CERT_FILE, REQUESTS_CA_BUNDLE).\n",
+                    ca.display()
+                ));
+            }
+            let mut out = std::io::stdout().lock();
+            let _ = std::io::Write::write_all(&mut out, banner.as_bytes());
+            let _ = std::io::Write::flush(&mut out);
         });
     })
     .await
@@ -34,9 +65,14 @@ pub async fn run(listen: String, db: String) -> anyhow::Result<()> {
 
 /// Contoso Partner's automation creates a relationship with Fabrikam and locks it for approval,
 /// which queues the approval e-mail to Fabrikam's administrator.
-async fn invite(base: &str) -> anyhow::Result<()> {
+async fn invite(base: &str, ca: Option<&std::path::Path>) -> anyhow::Result<()> {
     use anyhow::Context;
-    let http = reqwest::Client::new();
+    let mut http = reqwest::Client::builder();
+    if let Some(ca) = ca {
+        let pem = std::fs::read(ca).with_context(|| format!("reading {}", ca.display()))?;
+        http = http.add_root_certificate(reqwest::Certificate::from_pem(&pem)?);
+    }
+    let http = http.build()?;
     let token: serde_json::Value = http
         .post(format!("{base}/{PARTNER_DOMAIN}/oauth2/v2.0/token"))
         .form(&[

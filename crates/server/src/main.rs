@@ -34,14 +34,7 @@ enum Command {
         overrides: config::Overrides,
     },
     /// Run the demo: development mode with a partner and three customer tenants.
-    Demo {
-        /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        listen: String,
-        /// SQLite file for the demo (emptied at start).
-        #[arg(long, default_value = "./gdap-demo.db")]
-        db: String,
-    },
+    Demo(demo::DemoArgs),
     /// Print an access token for an application or a user, for scripts.
     Token(token_cmd::TokenArgs),
     /// Explain whether a user may perform an action in a tenant, and why (exit status 1 when not).
@@ -108,7 +101,7 @@ async fn run() -> anyhow::Result<()> {
             })
             .await
         }
-        Command::Demo { listen, db } => demo::run(listen, db).await,
+        Command::Demo(args) => demo::run(args).await,
         Command::Token(args) => token_cmd::run(args).await,
         Command::Audit(args) => {
             if audit_cmd::run(args).await? {
