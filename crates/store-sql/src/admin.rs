@@ -5,7 +5,6 @@ use gdap_domain::timefmt::{from_micros, to_micros};
 use gdap_store::{AdminStore, StoreError, StoredKey};
 
 use crate::db::Step;
-use crate::rows;
 use crate::sql::Sql;
 use crate::SqlStore;
 
@@ -40,12 +39,12 @@ impl AdminStore for SqlStore {
         self.fetch_all(q, |r| {
             use base64::Engine;
             let pkcs8 = base64::engine::general_purpose::STANDARD
-                .decode(rows::s(r, "pkcs8")?)
+                .decode(r.text("pkcs8")?)
                 .map_err(|_| StoreError::Internal("corrupt signing key".into()))?;
             Ok(StoredKey {
-                kid: rows::s(r, "kid")?,
+                kid: r.text("kid")?,
                 pkcs8,
-                created_at: from_micros(rows::i(r, "created_at")?),
+                created_at: from_micros(r.int("created_at")?),
             })
         })
         .await

@@ -17,7 +17,7 @@ impl SqlStore {
         q.text(group.to_string());
         q.push(" ORDER BY user_id");
         self.fetch_all(q, |r| {
-            rows::s(r, "user_id")?
+            r.text("user_id")?
                 .parse()
                 .map_err(|_| StoreError::Internal("corrupt member id".into()))
         })
@@ -84,7 +84,8 @@ impl DirectoryStore for SqlStore {
         let rows_ = self.db.query(q).await?;
         let mut out = Vec::with_capacity(rows_.len());
         for row in &rows_ {
-            let id: GroupId = rows::s(row, "id")?
+            let id: GroupId = row
+                .text("id")?
                 .parse()
                 .map_err(|_| StoreError::Internal("corrupt group id".into()))?;
             out.push(rows::group(row, self.members(id).await?)?);
@@ -267,7 +268,8 @@ impl DirectoryStore for SqlStore {
         let rows_ = self.db.query(q).await?;
         let mut out = Vec::with_capacity(rows_.len());
         for row in &rows_ {
-            let id: GroupId = rows::s(row, "id")?
+            let id: GroupId = row
+                .text("id")?
                 .parse()
                 .map_err(|_| StoreError::Internal("corrupt group id".into()))?;
             out.push(rows::group(row, self.members(id).await?)?);

@@ -6,7 +6,7 @@ use gdap_domain::timefmt::{from_micros, to_micros};
 use gdap_store::{Delivery, OutboxMail, OutboxStore, StoreError};
 
 use crate::db::{Row, Step};
-use crate::rows::om;
+use crate::rows::opt_micros;
 use crate::sql::{Param, Sql};
 use crate::SqlStore;
 
@@ -29,9 +29,9 @@ pub(crate) fn insert_step(m: &OutboxMail) -> Step {
         .push(", ")
         .int(i64::from(m.attempts))
         .push(", ");
-    q.bind(Param::OptInt(om(m.next_attempt_at)))
+    q.bind(Param::OptInt(opt_micros(m.next_attempt_at)))
         .push(", ")
-        .bind(Param::OptInt(om(m.sent_at)))
+        .bind(Param::OptInt(opt_micros(m.sent_at)))
         .push(", ");
     q.bind(Param::OptText(m.last_error.clone())).push(")");
     Step::plain(q)
@@ -81,7 +81,7 @@ impl OutboxStore for SqlStore {
                 .text(m.id.to_string());
             claim
                 .push(" AND sent_at IS NULL AND next_attempt_at = ")
-                .bind(Param::OptInt(om(m.next_attempt_at)));
+                .bind(Param::OptInt(opt_micros(m.next_attempt_at)));
             match self
                 .transaction(vec![Step {
                     sql: claim,

@@ -8,7 +8,7 @@ use gdap_domain::timefmt::{from_micros, to_micros};
 use gdap_store::{PortalStore, Session, StoreError};
 
 use crate::db::{Row, Step};
-use crate::rows::{self, om};
+use crate::rows::{self, opt_micros};
 use crate::sql::{Param, Sql};
 use crate::SqlStore;
 
@@ -57,7 +57,7 @@ pub(crate) fn link_step(l: &PartnerLink) -> Step {
         .push(", ")
         .int(to_micros(l.since))
         .push(", ")
-        .bind(Param::OptInt(om(l.dap_removed_at)));
+        .bind(Param::OptInt(opt_micros(l.dap_removed_at)));
     q.push(
         ") ON CONFLICT (customer_id, partner_id) DO UPDATE SET reseller = excluded.reseller, \
          dap = excluded.dap, since = excluded.since, dap_removed_at = excluded.dap_removed_at",

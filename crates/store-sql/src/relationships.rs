@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 
 use crate::db::Step;
 use crate::list::{list, Col, ColKind, Source};
-use crate::rows::{self, om, roles_json, ASG_COLS, OP_COLS, REL_COLS, REQ_COLS};
+use crate::rows::{self, opt_micros, roles_json, ASG_COLS, OP_COLS, REL_COLS, REQ_COLS};
 use crate::sql::{Param, Sql};
 use crate::SqlStore;
 
@@ -116,12 +116,13 @@ fn customers_from(partner: TenantId) -> Sql {
 
 fn customer_row(r: &crate::db::Row) -> Result<CustomerSummary, StoreError> {
     Ok(CustomerSummary {
-        tenant_id: rows::s(r, "tenant_id")?
+        tenant_id: r
+            .text("tenant_id")?
             .parse()
             .map_err(|_| StoreError::Internal("corrupt customer id".into()))?,
-        display_name: rows::s(r, "display_name")?,
-        domain: rows::s(r, "domain")?,
-        version: u64::try_from(rows::i(r, "version")?).unwrap_or(0),
+        display_name: r.text("display_name")?,
+        domain: r.text("domain")?,
+        version: u64::try_from(r.int("version")?).unwrap_or(0),
     })
 }
 
@@ -151,13 +152,13 @@ fn rel_values(r: &Relationship, q: &mut Sql) {
         .push(", ")
         .int(to_micros(r.last_modified_at))
         .push(", ");
-    q.bind(Param::OptInt(om(r.activated_at)))
+    q.bind(Param::OptInt(opt_micros(r.activated_at)))
         .push(", ")
-        .bind(Param::OptInt(om(r.end_at)))
+        .bind(Param::OptInt(opt_micros(r.end_at)))
         .push(", ");
-    q.bind(Param::OptInt(om(r.locked_at)))
+    q.bind(Param::OptInt(opt_micros(r.locked_at)))
         .push(", ")
-        .bind(Param::OptInt(om(r.due_at)));
+        .bind(Param::OptInt(opt_micros(r.due_at)));
 }
 
 fn version_i64(v: u64) -> i64 {
@@ -216,7 +217,7 @@ fn request_step(w: &Write<RelationshipRequest>) -> Step {
                 .push(", ")
                 .int(to_micros(r.last_modified_at))
                 .push(", ");
-            q.bind(Param::OptInt(om(r.due_at)))
+            q.bind(Param::OptInt(opt_micros(r.due_at)))
                 .push(", ")
                 .int(version_i64(r.version))
                 .push(")");
@@ -226,7 +227,8 @@ fn request_step(w: &Write<RelationshipRequest>) -> Step {
             q.text(r.status.name())
                 .push(", last_modified_at = ")
                 .int(to_micros(r.last_modified_at));
-            q.push(", due_at = ").bind(Param::OptInt(om(r.due_at)));
+            q.push(", due_at = ")
+                .bind(Param::OptInt(opt_micros(r.due_at)));
             q.push(", version = version + 1 WHERE id = ")
                 .text(r.id.to_string());
             q.push(" AND version = ").int(version_i64(r.version));
@@ -261,7 +263,7 @@ fn assignment_step(w: &Write<AccessAssignment>) -> Step {
                 .push(", ")
                 .int(to_micros(a.last_modified_at))
                 .push(", ");
-            q.bind(Param::OptInt(om(a.due_at)))
+            q.bind(Param::OptInt(opt_micros(a.due_at)))
                 .push(", ")
                 .int(version_i64(a.version))
                 .push(")");
@@ -273,7 +275,8 @@ fn assignment_step(w: &Write<AccessAssignment>) -> Step {
                 .text(a.status.name());
             q.push(", last_modified_at = ")
                 .int(to_micros(a.last_modified_at));
-            q.push(", due_at = ").bind(Param::OptInt(om(a.due_at)));
+            q.push(", due_at = ")
+                .bind(Param::OptInt(opt_micros(a.due_at)));
             q.push(", version = version + 1 WHERE id = ")
                 .text(a.id.to_string());
             q.push(" AND version = ").int(version_i64(a.version));
@@ -310,7 +313,7 @@ fn operation_step(w: &Write<Operation>) -> Step {
                 .push(", ");
             q.int(to_micros(o.last_modified_at))
                 .push(", ")
-                .bind(Param::OptInt(om(o.due_at)))
+                .bind(Param::OptInt(opt_micros(o.due_at)))
                 .push(", ");
             q.int(version_i64(o.version)).push(")");
         }
@@ -319,7 +322,8 @@ fn operation_step(w: &Write<Operation>) -> Step {
             q.text(o.status.name())
                 .push(", last_modified_at = ")
                 .int(to_micros(o.last_modified_at));
-            q.push(", due_at = ").bind(Param::OptInt(om(o.due_at)));
+            q.push(", due_at = ")
+                .bind(Param::OptInt(opt_micros(o.due_at)));
             q.push(", version = version + 1 WHERE id = ")
                 .text(o.id.to_string());
             q.push(" AND version = ").int(version_i64(o.version));

@@ -21,28 +21,18 @@ fn corrupt(what: &str) -> StoreError {
     StoreError::Internal(format!("corrupt stored {what}"))
 }
 
-pub(crate) fn s(row: &Row, col: &str) -> Result<String, StoreError> {
-    row.text(col)
+/// An instant stored as microseconds since the epoch.
+fn instant(row: &Row, col: &str) -> Result<OffsetDateTime, StoreError> {
+    row.int(col).map(from_micros)
 }
 
-pub(crate) fn os(row: &Row, col: &str) -> Result<Option<String>, StoreError> {
-    row.opt_text(col)
-}
-
-pub(crate) fn i(row: &Row, col: &str) -> Result<i64, StoreError> {
-    row.int(col)
-}
-
-fn t(row: &Row, col: &str) -> Result<OffsetDateTime, StoreError> {
-    i(row, col).map(from_micros)
-}
-
-fn ot(row: &Row, col: &str) -> Result<Option<OffsetDateTime>, StoreError> {
+/// An optional instant stored as microseconds since the epoch.
+fn opt_instant(row: &Row, col: &str) -> Result<Option<OffsetDateTime>, StoreError> {
     row.opt_int(col).map(|v| v.map(from_micros))
 }
 
 fn version(row: &Row) -> Result<u64, StoreError> {
-    u64::try_from(i(row, "version")?).map_err(|_| corrupt("version"))
+    u64::try_from(row.int("version")?).map_err(|_| corrupt("version"))
 }
 
 fn parse<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, StoreError> {
@@ -62,8 +52,8 @@ fn roles_from(text: &str) -> Result<Vec<RoleDefinitionId>, StoreError> {
     serde_json::from_str(text).map_err(|_| corrupt("roles"))
 }
 
-/// Optional instant as micros.
-pub(crate) fn om(t: Option<OffsetDateTime>) -> Option<i64> {
+/// An optional instant as microseconds since the epoch (how instants are stored).
+pub(crate) fn opt_micros(t: Option<OffsetDateTime>) -> Option<i64> {
     t.map(to_micros)
 }
 
@@ -92,14 +82,14 @@ pub(crate) fn kind_json(k: &RelationshipKind) -> Option<String> {
 pub(crate) const REL_COLS: &str = "id, partner_id, display_name, duration, auto_extend, roles, customer_id, customer_name, status, kind_json, created_at, last_modified_at, activated_at, end_at, locked_at, due_at, version";
 
 pub(crate) fn relationship(row: &Row) -> Result<Relationship, StoreError> {
-    let customer = match os(row, "customer_id")? {
+    let customer = match row.opt_text("customer_id")? {
         Some(id) => Some(CustomerParticipant {
             tenant_id: parse(&id, "customer id")?,
-            display_name: os(row, "customer_name")?,
+            display_name: row.opt_text("customer_name")?,
         }),
         None => None,
     };
-    let kind = match os(row, "kind_json")? {
+    let kind = match row.opt_text("kind_json")? {
         Some(j) => {
             let k: KindJson = serde_json::from_str(&j).map_err(|_| corrupt("relationship kind"))?;
             RelationshipKind::Reseller {
@@ -110,22 +100,22 @@ pub(crate) fn relationship(row: &Row) -> Result<Relationship, StoreError> {
         None => RelationshipKind::Direct,
     };
     Ok(Relationship {
-        id: RelationshipId::parse(&s(row, "id")?).map_err(|_| corrupt("relationship id"))?,
-        partner: parse(&s(row, "partner_id")?, "partner id")?,
-        display_name: s(row, "display_name")?,
-        duration: IsoDuration::parse(&s(row, "duration")?).map_err(|_| corrupt("duration"))?,
-        auto_extend: AutoExtend::parse(&s(row, "auto_extend")?)
+        id: RelationshipId::parse(&row.text("id")?).map_err(|_| corrupt("relationship id"))?,
+        partner: parse(&row.text("partner_id")?, "partner id")?,
+        display_name: row.text("display_name")?,
+        duration: IsoDuration::parse(&row.text("duration")?).map_err(|_| corrupt("duration"))?,
+        auto_extend: AutoExtend::parse(&row.text("auto_extend")?)
             .map_err(|_| corrupt("auto extend"))?,
-        roles: roles_from(&s(row, "roles")?)?,
+        roles: roles_from(&row.text("roles")?)?,
         customer,
-        status: enum_of(&s(row, "status")?)?,
+        status: enum_of(&row.text("status")?)?,
         kind,
-        created_at: t(row, "created_at")?,
-        last_modified_at: t(row, "last_modified_at")?,
-        activated_at: ot(row, "activated_at")?,
-        end_at: ot(row, "end_at")?,
-        locked_at: ot(row, "locked_at")?,
-        due_at: ot(row, "due_at")?,
+        created_at: instant(row, "created_at")?,
+        last_modified_at: instant(row, "last_modified_at")?,
+        activated_at: opt_instant(row, "activated_at")?,
+        end_at: opt_instant(row, "end_at")?,
+        locked_at: opt_instant(row, "locked_at")?,
+        due_at: opt_instant(row, "due_at")?,
         version: version(row)?,
     })
 }
@@ -134,15 +124,15 @@ pub(crate) const REQ_COLS: &str = "id, relationship_id, partner_id, action, stat
 
 pub(crate) fn request(row: &Row) -> Result<RelationshipRequest, StoreError> {
     Ok(RelationshipRequest {
-        id: parse::<RequestId>(&s(row, "id")?, "request id")?,
-        relationship_id: RelationshipId::parse(&s(row, "relationship_id")?)
+        id: parse::<RequestId>(&row.text("id")?, "request id")?,
+        relationship_id: RelationshipId::parse(&row.text("relationship_id")?)
             .map_err(|_| corrupt("relationship id"))?,
-        partner: parse(&s(row, "partner_id")?, "partner id")?,
-        action: enum_of(&s(row, "action")?)?,
-        status: enum_of(&s(row, "status")?)?,
-        created_at: t(row, "created_at")?,
-        last_modified_at: t(row, "last_modified_at")?,
-        due_at: ot(row, "due_at")?,
+        partner: parse(&row.text("partner_id")?, "partner id")?,
+        action: enum_of(&row.text("action")?)?,
+        status: enum_of(&row.text("status")?)?,
+        created_at: instant(row, "created_at")?,
+        last_modified_at: instant(row, "last_modified_at")?,
+        due_at: opt_instant(row, "due_at")?,
         version: version(row)?,
     })
 }
@@ -151,16 +141,16 @@ pub(crate) const ASG_COLS: &str = "id, relationship_id, partner_id, group_id, ro
 
 pub(crate) fn assignment(row: &Row) -> Result<AccessAssignment, StoreError> {
     Ok(AccessAssignment {
-        id: parse::<AssignmentId>(&s(row, "id")?, "assignment id")?,
-        relationship_id: RelationshipId::parse(&s(row, "relationship_id")?)
+        id: parse::<AssignmentId>(&row.text("id")?, "assignment id")?,
+        relationship_id: RelationshipId::parse(&row.text("relationship_id")?)
             .map_err(|_| corrupt("relationship id"))?,
-        partner: parse(&s(row, "partner_id")?, "partner id")?,
-        group: parse::<GroupId>(&s(row, "group_id")?, "group id")?,
-        roles: roles_from(&s(row, "roles")?)?,
-        status: enum_of(&s(row, "status")?)?,
-        created_at: t(row, "created_at")?,
-        last_modified_at: t(row, "last_modified_at")?,
-        due_at: ot(row, "due_at")?,
+        partner: parse(&row.text("partner_id")?, "partner id")?,
+        group: parse::<GroupId>(&row.text("group_id")?, "group id")?,
+        roles: roles_from(&row.text("roles")?)?,
+        status: enum_of(&row.text("status")?)?,
+        created_at: instant(row, "created_at")?,
+        last_modified_at: instant(row, "last_modified_at")?,
+        due_at: opt_instant(row, "due_at")?,
         version: version(row)?,
     })
 }
@@ -193,7 +183,7 @@ pub(crate) fn change_json(c: &OperationChange) -> String {
 pub(crate) const OP_COLS: &str = "id, relationship_id, partner_id, operation_type, change_json, data, status, created_at, last_modified_at, due_at, version";
 
 pub(crate) fn operation(row: &Row) -> Result<Operation, StoreError> {
-    let change = match serde_json::from_str::<ChangeJson>(&s(row, "change_json")?)
+    let change = match serde_json::from_str::<ChangeJson>(&row.text("change_json")?)
         .map_err(|_| corrupt("operation change"))?
     {
         ChangeJson::RelationshipRoles { roles } => OperationChange::RelationshipRoles(roles),
@@ -202,17 +192,17 @@ pub(crate) fn operation(row: &Row) -> Result<Operation, StoreError> {
         }
     };
     Ok(Operation {
-        id: parse::<OperationId>(&s(row, "id")?, "operation id")?,
-        relationship_id: RelationshipId::parse(&s(row, "relationship_id")?)
+        id: parse::<OperationId>(&row.text("id")?, "operation id")?,
+        relationship_id: RelationshipId::parse(&row.text("relationship_id")?)
             .map_err(|_| corrupt("relationship id"))?,
-        partner: parse(&s(row, "partner_id")?, "partner id")?,
-        operation_type: enum_of(&s(row, "operation_type")?)?,
+        partner: parse(&row.text("partner_id")?, "partner id")?,
+        operation_type: enum_of(&row.text("operation_type")?)?,
         change,
-        data: s(row, "data")?,
-        status: enum_of(&s(row, "status")?)?,
-        created_at: t(row, "created_at")?,
-        last_modified_at: t(row, "last_modified_at")?,
-        due_at: ot(row, "due_at")?,
+        data: row.text("data")?,
+        status: enum_of(&row.text("status")?)?,
+        created_at: instant(row, "created_at")?,
+        last_modified_at: instant(row, "last_modified_at")?,
+        due_at: opt_instant(row, "due_at")?,
         version: version(row)?,
     })
 }
@@ -244,7 +234,7 @@ pub(crate) fn partner_json(p: &Option<PartnerProfile>) -> Option<String> {
 }
 
 pub(crate) fn tenant(row: &Row) -> Result<Tenant, StoreError> {
-    let partner = match os(row, "partner_json")? {
+    let partner = match row.opt_text("partner_json")? {
         Some(j) => {
             let p: PartnerJson =
                 serde_json::from_str(&j).map_err(|_| corrupt("partner profile"))?;
@@ -259,43 +249,43 @@ pub(crate) fn tenant(row: &Row) -> Result<Tenant, StoreError> {
         None => None,
     };
     Ok(Tenant {
-        id: parse::<TenantId>(&s(row, "id")?, "tenant id")?,
-        display_name: s(row, "display_name")?,
-        domain: s(row, "domain")?,
+        id: parse::<TenantId>(&row.text("id")?, "tenant id")?,
+        display_name: row.text("display_name")?,
+        domain: row.text("domain")?,
         partner,
-        created_at: t(row, "created_at")?,
+        created_at: instant(row, "created_at")?,
     })
 }
 
 pub(crate) fn user(row: &Row) -> Result<User, StoreError> {
     Ok(User {
-        id: parse::<UserId>(&s(row, "id")?, "user id")?,
-        tenant: parse(&s(row, "tenant_id")?, "tenant id")?,
-        user_principal_name: s(row, "upn")?,
-        display_name: s(row, "display_name")?,
-        password_hash: os(row, "password_hash")?,
-        roles: roles_from(&s(row, "roles")?)?,
-        preferred_language: os(row, "preferred_language")?,
-        account_enabled: i(row, "account_enabled")? != 0,
+        id: parse::<UserId>(&row.text("id")?, "user id")?,
+        tenant: parse(&row.text("tenant_id")?, "tenant id")?,
+        user_principal_name: row.text("upn")?,
+        display_name: row.text("display_name")?,
+        password_hash: row.opt_text("password_hash")?,
+        roles: roles_from(&row.text("roles")?)?,
+        preferred_language: row.opt_text("preferred_language")?,
+        account_enabled: row.int("account_enabled")? != 0,
     })
 }
 
 pub(crate) fn group(row: &Row, members: Vec<UserId>) -> Result<Group, StoreError> {
     Ok(Group {
-        id: parse::<GroupId>(&s(row, "id")?, "group id")?,
-        tenant: parse(&s(row, "tenant_id")?, "tenant id")?,
-        display_name: s(row, "display_name")?,
+        id: parse::<GroupId>(&row.text("id")?, "group id")?,
+        tenant: parse(&row.text("tenant_id")?, "tenant id")?,
+        display_name: row.text("display_name")?,
         members,
     })
 }
 
 pub(crate) fn application(row: &Row) -> Result<Application, StoreError> {
     Ok(Application {
-        client_id: parse::<ClientId>(&s(row, "client_id")?, "client id")?,
-        tenant: parse(&s(row, "tenant_id")?, "tenant id")?,
-        display_name: s(row, "display_name")?,
-        secret_hash: os(row, "secret_hash")?,
-        permissions: serde_json::from_str(&s(row, "permissions")?)
+        client_id: parse::<ClientId>(&row.text("client_id")?, "client id")?,
+        tenant: parse(&row.text("tenant_id")?, "tenant id")?,
+        display_name: row.text("display_name")?,
+        secret_hash: row.opt_text("secret_hash")?,
+        permissions: serde_json::from_str(&row.text("permissions")?)
             .map_err(|_| corrupt("permissions"))?,
     })
 }
