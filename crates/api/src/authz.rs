@@ -39,10 +39,7 @@ fn empty_index() -> AuthzIndex {
     // cover some of them).
     AuthzIndex::new(
         Catalogue::builtin(),
-        crate::directory::ACTIONS
-            .iter()
-            .chain(crate::billing::ACTIONS)
-            .flat_map(|(_, a)| a.iter().copied()),
+        gdap_domain::authz::operations::checked_actions(),
     )
 }
 

@@ -17,31 +17,15 @@ use gdap_store::{BillingWrite, Changes};
 use serde_json::{json, Value};
 
 use crate::auth::AdminCaller;
+use gdap_domain::authz::operations::billing::{
+    PURCHASE, READ_INVOICES, READ_LICENSES, READ_NOTIFICATIONS, READ_OFFERS, READ_PRODUCTS,
+    UPDATE_NOTIFICATIONS,
+};
+
 use crate::directory::{authorize_any, change_entry};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonObject, Obj};
 use crate::state::AppState;
-
-/// Every billing operation and the Entra resource action that allows it (the docs show this
-/// table). Applications may do none of them.
-pub const ACTIONS: &[(&str, &[&str])] = &[
-    ("GET /billing/offers", &[OFFERS]),
-    ("POST /billing/purchases", &[PURCHASE]),
-    ("GET /billing/products", &[PRODUCTS]),
-    ("GET /billing/invoices", &[INVOICES]),
-    ("GET /billing/licenses", &[LICENSES]),
-    ("GET /billing/notifications", &[READ_NOTIFICATIONS]),
-    ("PATCH /billing/notifications", &[UPDATE_NOTIFICATIONS]),
-];
-
-const OFFERS: &str = "microsoft.commerce.billing/purchases/standard/read";
-const PURCHASE: &str = "microsoft.commerce.billing/purchases/create";
-const PRODUCTS: &str = "microsoft.commerce.billing/subscriptions/standard/read";
-const INVOICES: &str = "microsoft.commerce.billing/invoices/standard/read";
-const LICENSES: &str = "microsoft.commerce.billing/licenses/standard/read";
-const READ_NOTIFICATIONS: &str = "microsoft.commerce.billing/billingNotifications/standard/read";
-const UPDATE_NOTIFICATIONS: &str =
-    "microsoft.commerce.billing/billingNotifications/standard/update";
 
 /// Routes under `/admincenter/v1/billing`.
 pub fn routes() -> Router<AppState> {
@@ -86,7 +70,7 @@ pub async fn list_offers(
     State(state): State<AppState>,
     caller: AdminCaller,
 ) -> ApiResult<Json<Value>> {
-    allow(&state, &caller, OFFERS, "offers").await?;
+    allow(&state, &caller, READ_OFFERS, "offers").await?;
     let value: Vec<Value> = billing::offers()
         .iter()
         .map(|o| {
@@ -190,7 +174,7 @@ pub async fn list_products(
     State(state): State<AppState>,
     caller: AdminCaller,
 ) -> ApiResult<Json<Value>> {
-    allow(&state, &caller, PRODUCTS, "products").await?;
+    allow(&state, &caller, READ_PRODUCTS, "products").await?;
     let subs = state.store.subscriptions_of(caller.0.tenant).await?;
     Ok(Json(
         json!({ "value": subs.iter().map(product_json).collect::<Vec<_>>() }),
@@ -205,7 +189,7 @@ pub async fn list_invoices(
     State(state): State<AppState>,
     caller: AdminCaller,
 ) -> ApiResult<Json<Value>> {
-    allow(&state, &caller, INVOICES, "invoices").await?;
+    allow(&state, &caller, READ_INVOICES, "invoices").await?;
     let invoices = state.store.invoices_of(caller.0.tenant).await?;
     Ok(Json(
         json!({ "value": invoices.iter().map(invoice_json).collect::<Vec<_>>() }),
@@ -220,7 +204,7 @@ pub async fn list_licenses(
     State(state): State<AppState>,
     caller: AdminCaller,
 ) -> ApiResult<Json<Value>> {
-    allow(&state, &caller, LICENSES, "licenses").await?;
+    allow(&state, &caller, READ_LICENSES, "licenses").await?;
     let value = crate::directory::subscribed_skus(&state, caller.0.tenant).await?;
     Ok(Json(json!({ "value": value })))
 }

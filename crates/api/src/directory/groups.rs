@@ -7,7 +7,11 @@ use gdap_domain::ids::{TenantId, UserId};
 use serde_json::{json, Value};
 
 use super::users::user_json;
-use super::{authorize, change_entry, READ_GROUPS, READ_MEMBERS, UPDATE_MEMBERS};
+use gdap_domain::authz::operations::directory::{
+    CREATE_GROUP, DELETE_GROUP, READ_GROUPS, READ_MEMBERS, UPDATE_MEMBERS,
+};
+
+use super::{authorize, change_entry};
 use crate::auth::{GraphCaller, Principal};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Base, JsonObject, Obj};
@@ -46,16 +50,6 @@ const RESERVED: &[&str] = &[
     gdap_domain::directory::SALES_AGENTS,
 ];
 
-/// What allows creating a security group.
-pub(super) const CREATE: &[&str] = &[
-    "microsoft.directory/groups/create",
-    "microsoft.directory/groups.security/create",
-];
-/// What allows deleting a security group.
-pub(super) const DELETE: &[&str] = &[
-    "microsoft.directory/groups/delete",
-    "microsoft.directory/groups.security/delete",
-];
 const WRITE_APPS: &[&str] = &["Group.ReadWrite.All", "Directory.ReadWrite.All"];
 
 /// `GET /groups/{id}`.
@@ -122,7 +116,7 @@ pub async fn create_group(
             "`{display_name}` is the name of a partner's built-in group, which only Partner Center creates"
         )));
     }
-    super::authorize_any(&state, &caller, CREATE, &display_name, WRITE_APPS).await?;
+    super::authorize_any(&state, &caller, CREATE_GROUP, &display_name, WRITE_APPS).await?;
     let group = gdap_domain::directory::Group {
         id: gdap_domain::ids::GroupId::new_random(),
         tenant: caller.tenant,
@@ -139,14 +133,14 @@ pub async fn create_group(
     ))
 }
 
-/// `DELETE /groups/{id}`: the group and its memberships; access assignments naming it no longer
+/// `DELETE_GROUP /groups/{id}`: the group and its memberships; access assignments naming it no longer
 /// give anyone access. The partner's built-in groups cannot be deleted.
 pub async fn delete_group(
     State(state): State<AppState>,
     GraphCaller(caller): GraphCaller,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    super::authorize_any(&state, &caller, DELETE, &id, WRITE_APPS).await?;
+    super::authorize_any(&state, &caller, DELETE_GROUP, &id, WRITE_APPS).await?;
     let g = find_group(&state, caller.tenant, &id).await?;
     if RESERVED
         .iter()
@@ -250,7 +244,7 @@ pub async fn add_member(
     change_member(&state, &caller, &id, user, true).await
 }
 
-/// `DELETE /groups/{id}/members/{userId}/$ref`.
+/// `DELETE_GROUP /groups/{id}/members/{userId}/$ref`.
 pub async fn remove_member(
     State(state): State<AppState>,
     GraphCaller(caller): GraphCaller,

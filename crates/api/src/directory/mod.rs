@@ -1,6 +1,6 @@
 //! The tenant directory API (Graph-compatible, per tenant of the token): users, security groups
 //! and their members, the organization, its licenses and its own role assignments. Every call is
-//! authorized against the Entra resource action it needs ([`ACTIONS`]): a user acts by its own
+//! authorized against the Entra resource action it needs (`gdap_domain::authz::operations`): a user acts by its own
 //! roles, a partner's user by its GDAP or DAP grants in the customer (the authorization index), and
 //! each delegated call is recorded in the audit record with the path that allowed it.
 
@@ -14,6 +14,7 @@ pub(crate) use organization::subscribed_skus;
 use axum::routing::{delete, get, post};
 use axum::Router;
 use gdap_domain::audit::AuditEntry;
+use gdap_domain::authz::operations::directory::MEMBER_DEFAULTS;
 use gdap_domain::authz::{
     sensitivity, CheckRequest, Decision, DenyReason, PrivilegeRules, Protection, Via,
 };
@@ -24,76 +25,6 @@ use gdap_domain::roles::Catalogue;
 use crate::auth::{Principal, PrincipalKind, NOT_PERMITTED};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-
-/// Every directory operation and the Entra resource actions that allow it, any one sufficing (the
-/// docs show this table).
-pub const ACTIONS: &[(&str, &[&str])] = &[
-    ("GET /users", &["microsoft.directory/users/standard/read"]),
-    (
-        "GET /users/{id}",
-        &["microsoft.directory/users/standard/read"],
-    ),
-    (
-        "PATCH /users/{id} displayName",
-        &["microsoft.directory/users/basic/update"],
-    ),
-    (
-        "PATCH /users/{id} passwordProfile",
-        &["microsoft.directory/users/password/update"],
-    ),
-    (
-        "PATCH /users/{id} accountEnabled=false",
-        &["microsoft.directory/users/disable"],
-    ),
-    (
-        "PATCH /users/{id} accountEnabled=true",
-        &["microsoft.directory/users/enable"],
-    ),
-    (
-        "GET /organization",
-        &["microsoft.directory/organization/standard/read"],
-    ),
-    ("POST /users", &["microsoft.directory/users/create"]),
-    ("DELETE /users/{id}", &["microsoft.directory/users/delete"]),
-    ("GET /groups", &["microsoft.directory/groups/standard/read"]),
-    (
-        "GET /groups/{id}/members",
-        &["microsoft.directory/groups/members/read"],
-    ),
-    (
-        "POST /groups/{id}/members/$ref, DELETE /groups/{id}/members/{userId}/$ref",
-        &["microsoft.directory/groups/members/update"],
-    ),
-    ("POST /groups (a security group)", groups::CREATE),
-    ("DELETE /groups/{id}", groups::DELETE),
-    (
-        "GET /subscribedSkus[/{id}]",
-        &["microsoft.directory/subscribedSkus/standard/read"],
-    ),
-    (
-        "GET /roleManagement/directory/roleAssignments[/{id}]",
-        &["microsoft.directory/roleAssignments/standard/read"],
-    ),
-    (
-        "POST /roleManagement/directory/roleAssignments",
-        &["microsoft.directory/roleAssignments/create"],
-    ),
-    (
-        "DELETE /roleManagement/directory/roleAssignments/{id}",
-        &["microsoft.directory/roleAssignments/delete"],
-    ),
-];
-
-const READ_ASSIGNMENTS: &str = "microsoft.directory/roleAssignments/standard/read";
-
-const READ_USERS: &str = "microsoft.directory/users/standard/read";
-const READ_GROUPS: &str = "microsoft.directory/groups/standard/read";
-const READ_MEMBERS: &str = "microsoft.directory/groups/members/read";
-const UPDATE_MEMBERS: &str = "microsoft.directory/groups/members/update";
-/// What every member of a tenant may do in its own tenant without a role (Entra's default user
-/// permissions): read the directory's users, groups and members, and the organization.
-const MEMBER_DEFAULTS: &[&str] = &[READ_USERS, READ_ORG, READ_GROUPS, READ_MEMBERS];
-const READ_ORG: &str = "microsoft.directory/organization/standard/read";
 
 /// Application permissions that allow a directory action to an app of the tenant itself.
 fn app_permissions(action: &str) -> &'static [&'static str] {

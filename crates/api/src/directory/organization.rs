@@ -6,7 +6,9 @@ use axum::response::{IntoResponse, Response};
 use gdap_domain::ids::TenantId;
 use serde_json::{json, Value};
 
-use super::{authorize, READ_ORG};
+use gdap_domain::authz::operations::directory::{READ_ORGANIZATION, READ_SUBSCRIBED_SKUS};
+
+use super::authorize;
 use crate::auth::GraphCaller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Base;
@@ -19,7 +21,7 @@ pub async fn organization(
     GraphCaller(caller): GraphCaller,
     base: Base,
 ) -> ApiResult<Response> {
-    authorize(&state, &caller, READ_ORG, "organization").await?;
+    authorize(&state, &caller, READ_ORGANIZATION, "organization").await?;
     let t = state
         .tenant(caller.tenant)
         .await?
@@ -35,8 +37,6 @@ pub async fn organization(
     .into_response())
 }
 
-/// What allows reading the tenant's licenses.
-const READ_SKUS: &str = "microsoft.directory/subscribedSkus/standard/read";
 const READ_SKU_APPS: &[&str] = &[
     "Organization.Read.All",
     "Organization.ReadWrite.All",
@@ -78,7 +78,7 @@ pub async fn list_subscribed_skus(
     super::authorize_any(
         &state,
         &caller,
-        &[READ_SKUS],
+        &[READ_SUBSCRIBED_SKUS],
         "subscribedSkus",
         READ_SKU_APPS,
     )
@@ -98,7 +98,7 @@ pub async fn get_subscribed_sku(
     base: Base,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    super::authorize_any(&state, &caller, &[READ_SKUS], &id, READ_SKU_APPS).await?;
+    super::authorize_any(&state, &caller, &[READ_SUBSCRIBED_SKUS], &id, READ_SKU_APPS).await?;
     let sku = subscribed_skus(&state, caller.tenant)
         .await?
         .into_iter()

@@ -9,7 +9,11 @@ use gdap_domain::ids::UserId;
 use serde_json::{json, Value};
 
 use super::users::find_user;
-use super::{authorize, change_entry, READ_ASSIGNMENTS};
+use gdap_domain::authz::operations::directory::{
+    CREATE_ROLE_ASSIGNMENT, DELETE_ROLE_ASSIGNMENT, READ_ROLE_ASSIGNMENTS,
+};
+
+use super::{authorize, change_entry};
 use crate::auth::{GraphCaller, Principal};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Base, JsonObject, Obj};
@@ -49,7 +53,7 @@ pub async fn list_role_assignments(
     base: Base,
     Query(q): Query<AssignmentsQuery>,
 ) -> ApiResult<Response> {
-    authorize(&state, &caller, READ_ASSIGNMENTS, "roleAssignments").await?;
+    authorize(&state, &caller, READ_ROLE_ASSIGNMENTS, "roleAssignments").await?;
     let filter = match q.filter.as_deref().map(str::trim) {
         None => None,
         Some(f) => {
@@ -97,7 +101,7 @@ pub async fn get_role_assignment(
     base: Base,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    authorize(&state, &caller, READ_ASSIGNMENTS, &id).await?;
+    authorize(&state, &caller, READ_ROLE_ASSIGNMENTS, &id).await?;
     let (role, user) = parse_assignment_id(&id)?;
     let u = state
         .store
@@ -170,13 +174,7 @@ pub async fn create_role_assignment(
             "`{role}` is not a built-in role"
         )));
     }
-    authorize(
-        &state,
-        &caller,
-        "microsoft.directory/roleAssignments/create",
-        &principal_raw,
-    )
-    .await?;
+    authorize(&state, &caller, CREATE_ROLE_ASSIGNMENT, &principal_raw).await?;
     let user = find_user(&state, caller.tenant, &principal_raw).await?;
     if user.roles.contains(&role) {
         return Err(ApiError::Conflict(
@@ -206,13 +204,7 @@ pub async fn delete_role_assignment(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let (role, user) = parse_assignment_id(&id)?;
-    authorize(
-        &state,
-        &caller,
-        "microsoft.directory/roleAssignments/delete",
-        &id,
-    )
-    .await?;
+    authorize(&state, &caller, DELETE_ROLE_ASSIGNMENT, &id).await?;
     let user = state
         .store
         .user(caller.tenant, user)

@@ -8,7 +8,12 @@ use gdap_domain::directory::User;
 use gdap_domain::ids::{TenantId, UserId};
 use serde_json::{json, Value};
 
-use super::{authorize, authorize_on, change_entry, READ_USERS};
+use gdap_domain::authz::operations::directory::{
+    CREATE_USER, DELETE_USER, DISABLE_USER, ENABLE_USER, READ_USERS, RESET_PASSWORD,
+    UPDATE_USER_BASICS,
+};
+
+use super::{authorize, authorize_on, change_entry};
 use crate::auth::GraphCaller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Base, JsonObject, Obj};
@@ -206,32 +211,16 @@ pub async fn update_user(
                 "`displayName` must have 1 to 256 characters".into(),
             ));
         }
-        authorize(
-            &state,
-            &caller,
-            "microsoft.directory/users/basic/update",
-            &target,
-        )
-        .await?;
+        authorize(&state, &caller, UPDATE_USER_BASICS, &target).await?;
         user.display_name = n.to_owned();
     }
     if let Some(e) = enabled {
-        let action = if e {
-            "microsoft.directory/users/enable"
-        } else {
-            "microsoft.directory/users/disable"
-        };
+        let action = if e { ENABLE_USER } else { DISABLE_USER };
         authorize_on(&state, &caller, action, &user).await?;
         user.account_enabled = e;
     }
     if let Some(pw) = password {
-        authorize_on(
-            &state,
-            &caller,
-            "microsoft.directory/users/password/update",
-            &user,
-        )
-        .await?;
+        authorize_on(&state, &caller, RESET_PASSWORD, &user).await?;
         user.password_hash = Some(state.hasher.hash(&pw).await?);
     }
     let entry = change_entry(&state, &caller, "user.update".into(), target);
@@ -260,7 +249,7 @@ pub async fn create_user(
     let _ = p.take_bool("forceChangePasswordNextSignIn")?;
     p.finish(&[])?;
     o.finish(&["id"])?;
-    authorize(&state, &caller, "microsoft.directory/users/create", &upn).await?;
+    authorize(&state, &caller, CREATE_USER, &upn).await?;
     let tenant = state
         .tenant(caller.tenant)
         .await?
@@ -319,23 +308,22 @@ pub async fn create_user(
     ))
 }
 
-/// `DELETE /users/{id}`.
+/// `DELETE_USER /users/{id}`.
 pub async fn delete_user(
     State(state): State<AppState>,
     GraphCaller(caller): GraphCaller,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    const DELETE: &str = "microsoft.directory/users/delete";
     // A caller that may not delete anyone learns nothing of who exists; one that may is judged on
     // the user found (whose roles may protect it).
     let user = match find_user(&state, caller.tenant, &id).await {
         Ok(u) => u,
         Err(e) => {
-            authorize(&state, &caller, DELETE, &id).await?;
+            authorize(&state, &caller, DELETE_USER, &id).await?;
             return Err(e);
         }
     };
-    authorize_on(&state, &caller, DELETE, &user).await?;
+    authorize_on(&state, &caller, DELETE_USER, &user).await?;
     let entry = change_entry(&state, &caller, "user.delete".into(), user.id.to_string());
     state
         .store

@@ -19,6 +19,7 @@
 
 pub mod action;
 pub mod index;
+pub mod operations;
 pub mod privilege;
 pub mod reference;
 
