@@ -14,7 +14,7 @@ use gdap_domain::relationship::Relationship;
 use gdap_store::Changes;
 use maud::{html, Markup};
 
-use super::context::{FormData, SignedIn, Web};
+use super::context::{FormData, Page, SignedIn, Web};
 use super::layout::{self, csrf};
 use super::text;
 use crate::admincenter;
@@ -129,20 +129,15 @@ fn steps_nav(web: &Web, current: Step, with_agreement: bool) -> Markup {
 }
 
 /// `GET …/granularAdminRelationships/{id}[?step=…]`.
-pub async fn page(web: Web, Path(id): Path<String>, Query(q): Query<StepQuery>) -> Response {
-    let me = match web.signed_in() {
-        Ok(m) => m.clone(),
-        Err(r) => return r,
-    };
+pub async fn page(web: Web, Path(id): Path<String>, Query(q): Query<StepQuery>) -> Page {
+    let me = web.signed_in()?.clone();
     let t = web.t;
-    let rel = match load(&web, &id).await {
-        Ok(Some(r)) => r,
-        Ok(None) => return web.message(StatusCode::NOT_FOUND, t.not_found_title, t.not_found_body),
-        Err(r) => return r,
+    let Some(rel) = load(&web, &id).await? else {
+        return Err(web.message(StatusCode::NOT_FOUND, t.not_found_title, t.not_found_body));
     };
     let step = Step::parse(q.step.as_deref());
     let now = web.state.now();
-    match invitation_state(&rel, me.tenant.id, now, &web.state.config.timings) {
+    Ok(match invitation_state(&rel, me.tenant.id, now, &web.state.config.timings) {
         InvitationState::Foreign => web.page(
             StatusCode::FORBIDDEN,
             t.foreign_title,
@@ -177,7 +172,7 @@ pub async fn page(web: Web, Path(id): Path<String>, Query(q): Query<StepQuery>) 
         InvitationState::Open => {
             let actor = web.actor();
             if !actor.is_some_and(|a| a.is_approver()) {
-                return web.page(
+                return Err(web.page(
                     StatusCode::FORBIDDEN,
                     t.permission_title,
                     html! {
@@ -185,15 +180,12 @@ pub async fn page(web: Web, Path(id): Path<String>, Query(q): Query<StepQuery>) 
                         p.notice { (t.permission_body) }
                         p { (t.signed_in_as) ": " (me.user.user_principal_name) }
                     },
-                );
+                ));
             }
-            let agreed = match agreed(&web, &me).await {
-                Ok(a) => a,
-                Err(r) => return r,
-            };
+            let agreed = agreed(&web, &me).await?;
             open_step(&web, &rel, step, agreed, q.changed.is_some(), None).await
         }
-    }
+    })
 }
 
 async fn open_step(
@@ -327,14 +319,11 @@ pub async fn accept_agreement(
     web: Web,
     Path(id): Path<String>,
     Form(form): Form<Vec<(String, String)>>,
-) -> Response {
+) -> Page {
     let form = FormData(form);
-    let (me, rel) = match open_invitation(&web, &id, &form).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+    let (me, rel) = open_invitation(&web, &id, &form).await?;
     if form.get("agree") != Some("yes") {
-        return open_step(
+        return Ok(open_step(
             &web,
             &rel,
             Step::Agreement,
@@ -342,7 +331,7 @@ pub async fn accept_agreement(
             false,
             Some(web.t.agreement_required),
         )
-        .await;
+        .await);
     }
     let now = web.state.now();
     let changes = Changes {
@@ -366,11 +355,9 @@ pub async fn accept_agreement(
         }],
         ..Changes::default()
     };
-    if let Err(e) = web.state.commit(changes).await {
-        return web.failure(&e);
-    }
+    web.or_failure(web.state.commit(changes).await)?;
     tracing::info!(tenant = %me.tenant.id, user = %me.user.user_principal_name, "customer agreement accepted");
-    web.redirect(&link(&id, Some("roles")))
+    Ok(web.redirect(&link(&id, Some("roles"))))
 }
 
 /// `POST …/{id}/approve`: "Approve" (承諾), with the ETag the customer reviewed.
@@ -378,27 +365,24 @@ pub async fn approve(
     web: Web,
     Path(id): Path<String>,
     Form(form): Form<Vec<(String, String)>>,
-) -> Response {
+) -> Page {
     let form = FormData(form);
-    let (me, _) = match open_invitation(&web, &id, &form).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    match agreed(&web, &me).await {
-        Ok(true) => {}
-        Ok(false) => return web.redirect(&link(&id, Some("agreement"))),
-        Err(r) => return r,
+    let (me, _) = open_invitation(&web, &id, &form).await?;
+    if !agreed(&web, &me).await? {
+        return Err(web.redirect(&link(&id, Some("agreement"))));
     }
     let Some(actor) = web.actor() else {
-        return web.redirect(&link(&id, None));
+        return Err(web.redirect(&link(&id, None)));
     };
     let if_match = IfMatch(Some(form.get("etag").unwrap_or("").to_owned()));
-    match admincenter::approve(&web.state, &actor, &id, &if_match, &web.origin).await {
-        Ok(_) => web.redirect(&link(&id, Some("accepted"))),
-        Err(ApiError::PreconditionFailed(_)) => {
-            web.redirect(&format!("{}&changed=1", link(&id, Some("notice"))))
-        }
-        Err(ApiError::Internal(e)) => web.failure(&e),
-        Err(_) => web.redirect(&link(&id, None)),
-    }
+    Ok(
+        match admincenter::approve(&web.state, &actor, &id, &if_match, &web.origin).await {
+            Ok(_) => web.redirect(&link(&id, Some("accepted"))),
+            Err(ApiError::PreconditionFailed(_)) => {
+                web.redirect(&format!("{}&changed=1", link(&id, Some("notice"))))
+            }
+            Err(ApiError::Internal(e)) => web.failure(&e),
+            Err(_) => web.redirect(&link(&id, None)),
+        },
+    )
 }

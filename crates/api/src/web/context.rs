@@ -34,6 +34,10 @@ pub struct SignedIn {
     pub tenant: Tenant,
 }
 
+/// What a page handler answers: the page, or — through `?` — the page that says why not (a
+/// redirect to sign in, a refusal, the failure page), rendered in the visitor's language.
+pub type Page = Result<Response, Response>;
+
 /// The context of one page request.
 pub struct Web {
     /// Shared state.
@@ -317,6 +321,11 @@ impl Web {
             title,
             maud::html! { h1 { (title) } p.notice { (body) } },
         )
+    }
+
+    /// A result whose error becomes the failure page (for `?` in page handlers).
+    pub fn or_failure<T, E: std::fmt::Display>(&self, r: Result<T, E>) -> Result<T, Response> {
+        r.map_err(|e| self.failure(&e))
     }
 
     /// The page for a store or other server failure (details only in the log).

@@ -14,7 +14,7 @@ use gdap_domain::ids::TenantId;
 use gdap_domain::relationship::Relationship;
 use maud::{html, Markup};
 
-use super::context::{FormData, SignedIn, Web};
+use super::context::{FormData, Page, SignedIn, Web};
 use super::layout::{self, csrf};
 use super::text::{self, Text};
 use crate::admincenter::{self, Actor};
@@ -79,21 +79,15 @@ fn date_or_dash(web: &Web, d: Option<time::OffsetDateTime>) -> String {
 }
 
 /// `GET /adminportal/settings/partners[?filter=expired]`.
-pub async fn list(web: Web, Query(q): Query<ListQuery>) -> Response {
-    let (me, _) = match viewer(&web) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+pub async fn list(web: Web, Query(q): Query<ListQuery>) -> Page {
+    let (me, _) = viewer(&web)?;
     let t = web.t;
     let filter = if q.filter.as_deref() == Some("expired") {
         PartnerFilter::Expired
     } else {
         PartnerFilter::Current
     };
-    let d = match data(&web, me.tenant.id).await {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
+    let d = data(&web, me.tenant.id).await?;
     let rows = partner_rows(&d.rels, &d.links, filter);
     let mut named = Vec::with_capacity(rows.len());
     for row in rows {
@@ -157,12 +151,12 @@ pub async fn list(web: Web, Query(q): Query<ListQuery>) -> Response {
             }
         }
     };
-    web.page_with(
+    Ok(web.page_with(
         StatusCode::OK,
         t.partner_relationships,
         body,
         progressing.then_some(3),
-    )
+    ))
 }
 
 fn activity_text(t: &Text, k: ActivityKind) -> &'static str {
@@ -195,19 +189,13 @@ fn removable(rels: &[&Relationship], link: Option<&PartnerLink>) -> bool {
 }
 
 /// `GET /adminportal/settings/partners/{partner}`.
-pub async fn detail(web: Web, Path(partner): Path<String>, Query(q): Query<ListQuery>) -> Response {
-    let (me, actor) = match viewer(&web) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+pub async fn detail(web: Web, Path(partner): Path<String>, Query(q): Query<ListQuery>) -> Page {
+    let (me, actor) = viewer(&web)?;
     let t = web.t;
     let Ok(partner) = TenantId::parse(&partner) else {
-        return web.message(StatusCode::NOT_FOUND, t.not_found_title, t.no_partners);
+        return Ok(web.message(StatusCode::NOT_FOUND, t.not_found_title, t.no_partners));
     };
-    let d = match data(&web, me.tenant.id).await {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
+    let d = data(&web, me.tenant.id).await?;
     let mut rels: Vec<&Relationship> = d
         .rels
         .iter()
@@ -216,30 +204,24 @@ pub async fn detail(web: Web, Path(partner): Path<String>, Query(q): Query<ListQ
     rels.sort_by(|a, b| newest_end_first(a, b));
     let link = d.links.iter().find(|l| l.partner == partner);
     if rels.is_empty() && link.is_none() {
-        return web.message(StatusCode::NOT_FOUND, t.not_found_title, t.no_partners);
+        return Ok(web.message(StatusCode::NOT_FOUND, t.not_found_title, t.no_partners));
     }
     let p = partner_tenant(&web, partner).await;
     let name = p
         .as_ref()
         .map_or_else(|| partner.to_string(), |p| p.display_name.clone());
-    let entries = match web
-        .state
-        .store
-        .activity_of(me.tenant.id, Some(partner), 50)
-        .await
-    {
-        Ok(e) => e,
-        Err(e) => return web.failure(&e),
-    };
-    let audit = match web
-        .state
-        .store
-        .audit_of(me.tenant.id, Some(partner), 50)
-        .await
-    {
-        Ok(a) => a,
-        Err(e) => return web.failure(&e),
-    };
+    let entries = web.or_failure(
+        web.state
+            .store
+            .activity_of(me.tenant.id, Some(partner), 50)
+            .await,
+    )?;
+    let audit = web.or_failure(
+        web.state
+            .store
+            .audit_of(me.tenant.id, Some(partner), 50)
+            .await,
+    )?;
     let progressing = rels.iter().any(|r| layout::in_progress(r));
     let body = html! {
         p { a href="/adminportal/settings/partners" { "‹ " (t.partner_relationships) } }
@@ -289,28 +271,25 @@ pub async fn detail(web: Web, Path(partner): Path<String>, Query(q): Query<ListQ
             }
         }
     };
-    web.page_with(StatusCode::OK, &name, body, progressing.then_some(3))
+    Ok(web.page_with(StatusCode::OK, &name, body, progressing.then_some(3)))
 }
 
 /// `GET …/{partner}/removeRoles`: "Remove roles?" with Yes and No.
-pub async fn confirm_remove(web: Web, Path(partner): Path<String>) -> Response {
-    let (me, actor) = match viewer(&web) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+pub async fn confirm_remove(web: Web, Path(partner): Path<String>) -> Page {
+    let (me, actor) = viewer(&web)?;
     let t = web.t;
     if !actor.is_approver() {
-        return web.message(StatusCode::FORBIDDEN, t.permission_title, t.permission_body);
+        return Ok(web.message(StatusCode::FORBIDDEN, t.permission_title, t.permission_body));
     }
     let Ok(partner) = TenantId::parse(&partner) else {
-        return web.message(StatusCode::NOT_FOUND, t.not_found_title, t.no_partners);
+        return Ok(web.message(StatusCode::NOT_FOUND, t.not_found_title, t.no_partners));
     };
     let name = partner_tenant(&web, partner)
         .await
         .map_or_else(|| partner.to_string(), |p| p.display_name);
     let _ = me;
     let back = format!("/adminportal/settings/partners/{partner}");
-    web.page(
+    Ok(web.page(
         StatusCode::OK,
         t.remove_roles_question,
         html! {
@@ -328,7 +307,7 @@ pub async fn confirm_remove(web: Web, Path(partner): Path<String>) -> Response {
                 }
             }
         },
-    )
+    ))
 }
 
 /// `POST …/{partner}/removeRoles`: Yes. Ends the partner's GDAP relationships and DAP; the
@@ -337,29 +316,24 @@ pub async fn remove(
     web: Web,
     Path(partner): Path<String>,
     Form(form): Form<Vec<(String, String)>>,
-) -> Response {
+) -> Page {
     let form = FormData(form);
-    if let Err(r) = web.check_form(&form) {
-        return r;
-    }
-    let (_, actor) = match viewer(&web) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+    web.check_form(&form)?;
+    let (_, actor) = viewer(&web)?;
     let t = web.t;
     let Ok(partner) = TenantId::parse(&partner) else {
-        return web.message(StatusCode::NOT_FOUND, t.not_found_title, t.no_partners);
+        return Ok(web.message(StatusCode::NOT_FOUND, t.not_found_title, t.no_partners));
     };
     match admincenter::remove_partner_roles(&web.state, &actor, partner, &web.origin).await {
-        Ok(_) => web.redirect(&format!(
+        Ok(_) => Ok(web.redirect(&format!(
             "/adminportal/settings/partners/{partner}?removed=1"
-        )),
+        ))),
         Err(crate::ApiError::Forbidden(_)) => {
-            web.message(StatusCode::FORBIDDEN, t.permission_title, t.permission_body)
+            Ok(web.message(StatusCode::FORBIDDEN, t.permission_title, t.permission_body))
         }
         Err(crate::ApiError::NotFound(_)) => {
-            web.message(StatusCode::NOT_FOUND, t.not_found_title, t.no_partners)
+            Ok(web.message(StatusCode::NOT_FOUND, t.not_found_title, t.no_partners))
         }
-        Err(e) => web.failure(&e),
+        Err(e) => Ok(web.failure(&e)),
     }
 }

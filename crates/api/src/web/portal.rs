@@ -16,7 +16,7 @@ use gdap_domain::roles::{Catalogue, GLOBAL_ADMINISTRATOR};
 use gdap_store::{Changes, Write};
 use maud::{html, Markup};
 
-use super::context::{FormData, SignedIn, Web};
+use super::context::{FormData, Page, SignedIn, Web};
 use super::layout::{self, csrf};
 use super::text;
 use crate::mailer::approval_url;
@@ -67,20 +67,14 @@ fn portal_nav(web: &Web) -> Markup {
 }
 
 /// `GET /partner`: the partner's relationships with status and end date.
-pub async fn list(web: Web) -> Response {
-    let me = match partner_user(&web).await {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
+pub async fn list(web: Web) -> Page {
+    let me = partner_user(&web).await?;
     let t = web.t;
     let q = ListQuery {
         top: 300,
         ..ListQuery::default()
     };
-    let page = match web.state.store.list_relationships(me.tenant.id, &q).await {
-        Ok(p) => p,
-        Err(e) => return web.failure(&e),
-    };
+    let page = web.or_failure(web.state.store.list_relationships(me.tenant.id, &q).await)?;
     let mut rels = page.items;
     rels.sort_by_key(|r| std::cmp::Reverse(r.created_at));
     let body = html! {
@@ -110,7 +104,7 @@ pub async fn list(web: Web) -> Response {
             }
         }
     };
-    web.page(StatusCode::OK, t.partner_portal, body)
+    Ok(web.page(StatusCode::OK, t.partner_portal, body))
 }
 
 fn new_form_body(web: &Web, form: &FormData, error: Option<&str>) -> Markup {
@@ -158,15 +152,13 @@ fn new_form_body(web: &Web, form: &FormData, error: Option<&str>) -> Markup {
 }
 
 /// `GET /partner/relationships/new`.
-pub async fn new_form(web: Web) -> Response {
-    if let Err(r) = partner_user(&web).await {
-        return r;
-    }
-    web.page(
+pub async fn new_form(web: Web) -> Page {
+    partner_user(&web).await?;
+    Ok(web.page(
         StatusCode::OK,
         web.t.new_relationship,
         new_form_body(&web, &FormData::default(), None),
-    )
+    ))
 }
 
 async fn customer_of(web: &Web, raw: &str) -> Result<Option<CustomerParticipant>, String> {
@@ -226,15 +218,10 @@ async fn lock_changes(
 }
 
 /// `POST /partner/relationships`: creates a relationship (and locks it for approval when asked).
-pub async fn create(web: Web, Form(form): Form<Vec<(String, String)>>) -> Response {
+pub async fn create(web: Web, Form(form): Form<Vec<(String, String)>>) -> Page {
     let form = FormData(form);
-    if let Err(r) = web.check_form(&form) {
-        return r;
-    }
-    let me = match partner_user(&web).await {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
+    web.check_form(&form)?;
+    let me = partner_user(&web).await?;
     let bad = |msg: &str| {
         web.page(
             StatusCode::BAD_REQUEST,
@@ -242,21 +229,20 @@ pub async fn create(web: Web, Form(form): Form<Vec<(String, String)>>) -> Respon
             new_form_body(&web, &form, Some(msg)),
         )
     };
-    let customer = match customer_of(&web, form.get("customer").unwrap_or("")).await {
-        Ok(c) => c,
-        Err(e) => return bad(&e),
-    };
-    let days: i64 = match form.get("days").unwrap_or("").trim().parse() {
-        Ok(d) => d,
-        Err(_) => return bad(web.t.duration_days),
-    };
-    let mut roles = Vec::new();
-    for r in form.all("role") {
-        match RoleDefinitionId::parse(r) {
-            Ok(id) => roles.push(id),
-            Err(e) => return bad(&e.to_string()),
-        }
-    }
+    let customer = customer_of(&web, form.get("customer").unwrap_or(""))
+        .await
+        .map_err(|e| bad(&e))?;
+    let days: i64 = form
+        .get("days")
+        .unwrap_or("")
+        .trim()
+        .parse()
+        .map_err(|_| bad(web.t.duration_days))?;
+    let roles = form
+        .all("role")
+        .map(RoleDefinitionId::parse)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(&e.to_string()))?;
     let draft = RelationshipDraft {
         display_name: form.get("name").unwrap_or("").to_owned(),
         duration: format!("P{days}D"),
@@ -265,10 +251,8 @@ pub async fn create(web: Web, Form(form): Form<Vec<(String, String)>>) -> Respon
         customer,
     };
     let now = web.state.now();
-    let rel = match Relationship::create(me.tenant.id, draft, Catalogue::builtin(), now) {
-        Ok(r) => r,
-        Err(e) => return bad(&e.to_string()),
-    };
+    let rel = Relationship::create(me.tenant.id, draft, Catalogue::builtin(), now)
+        .map_err(|e| bad(&e.to_string()))?;
     let id = rel.id;
     let contact = form.get("contact").map(str::trim).filter(|c| !c.is_empty());
     if contact.is_some_and(|c| {
@@ -279,28 +263,25 @@ pub async fn create(web: Web, Form(form): Form<Vec<(String, String)>>) -> Respon
             || c.starts_with('@')
             || c.ends_with('@')
     }) {
-        return bad(web.t.contact_email);
+        return Ok(bad(web.t.contact_email));
     }
     let contact_lang = form
         .get("contactLang")
         .and_then(Language::parse)
         .unwrap_or(web.lang);
     let changes = if form.get("lock").is_some() {
-        match lock_changes(&web, rel, true, contact.map(|c| (c, contact_lang))).await {
-            Ok(c) => c,
-            Err(e) => return bad(&e),
-        }
+        lock_changes(&web, rel, true, contact.map(|c| (c, contact_lang)))
+            .await
+            .map_err(|e| bad(&e))?
     } else {
         Changes {
             relationships: vec![Write::Insert(rel)],
             ..Changes::default()
         }
     };
-    if let Err(e) = web.state.commit(changes).await {
-        return web.failure(&e);
-    }
+    web.or_failure(web.state.commit(changes).await)?;
     web.state.scheduled();
-    web.redirect(&format!("/partner/relationships/{id}"))
+    Ok(web.redirect(&format!("/partner/relationships/{id}")))
 }
 
 async fn own_relationship(web: &Web, me: &SignedIn, raw: &str) -> Result<Relationship, Response> {
@@ -333,15 +314,9 @@ fn branding_of(me: &SignedIn) -> Branding {
 }
 
 /// `GET /partner/relationships/{id}`: status, the approval link to copy, the e-mail preview.
-pub async fn detail(web: Web, Path(id): Path<String>) -> Response {
-    let me = match partner_user(&web).await {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
-    let rel = match own_relationship(&web, &me, &id).await {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
+pub async fn detail(web: Web, Path(id): Path<String>) -> Page {
+    let me = partner_user(&web).await?;
+    let rel = own_relationship(&web, &me, &id).await?;
     let t = web.t;
     let url = approval_url(&web.origin, &rel);
     let customer_domain = match &rel.customer {
@@ -409,7 +384,7 @@ pub async fn detail(web: Web, Path(id): Path<String>) -> Response {
             }
         }
     };
-    web.page(StatusCode::OK, &rel.display_name, body)
+    Ok(web.page(StatusCode::OK, &rel.display_name, body))
 }
 
 /// `POST /partner/relationships/{id}/lock`: requests approval (sends the e-mail).
@@ -417,29 +392,19 @@ pub async fn lock(
     web: Web,
     Path(id): Path<String>,
     Form(form): Form<Vec<(String, String)>>,
-) -> Response {
+) -> Page {
     let form = FormData(form);
-    if let Err(r) = web.check_form(&form) {
-        return r;
-    }
-    let me = match partner_user(&web).await {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
-    let rel = match own_relationship(&web, &me, &id).await {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
+    web.check_form(&form)?;
+    let me = partner_user(&web).await?;
+    let rel = own_relationship(&web, &me, &id).await?;
     let rid = rel.id;
     let changes = match lock_changes(&web, rel, false, None).await {
         Ok(c) => c,
-        Err(e) => return web.message(StatusCode::CONFLICT, web.t.request_approval, &e),
+        Err(e) => return Ok(web.message(StatusCode::CONFLICT, web.t.request_approval, &e)),
     };
-    if let Err(e) = web.state.commit(changes).await {
-        return web.failure(&e);
-    }
+    web.or_failure(web.state.commit(changes).await)?;
     web.state.scheduled();
-    web.redirect(&format!("/partner/relationships/{rid}"))
+    Ok(web.redirect(&format!("/partner/relationships/{rid}")))
 }
 
 #[derive(serde::Deserialize)]
@@ -469,28 +434,20 @@ fn settings_body(web: &Web, me: &SignedIn, saved: bool, error: Option<&str>) -> 
 }
 
 /// `GET /partner/settings`: service name, contact and help link used in customer e-mails.
-pub async fn settings(web: Web, Query(q): Query<SavedQuery>) -> Response {
-    let me = match partner_user(&web).await {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
-    web.page(
+pub async fn settings(web: Web, Query(q): Query<SavedQuery>) -> Page {
+    let me = partner_user(&web).await?;
+    Ok(web.page(
         StatusCode::OK,
         web.t.branding,
         settings_body(&web, &me, q.saved.is_some(), None),
-    )
+    ))
 }
 
 /// `POST /partner/settings`.
-pub async fn save_settings(web: Web, Form(form): Form<Vec<(String, String)>>) -> Response {
+pub async fn save_settings(web: Web, Form(form): Form<Vec<(String, String)>>) -> Page {
     let form = FormData(form);
-    if let Err(r) = web.check_form(&form) {
-        return r;
-    }
-    let me = match partner_user(&web).await {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
+    web.check_form(&form)?;
+    let me = partner_user(&web).await?;
     let field = |name: &str, max: usize| {
         let v = one_line(form.get(name).unwrap_or(""), max);
         (!v.is_empty()).then_some(v)
@@ -500,11 +457,11 @@ pub async fn save_settings(web: Web, Form(form): Form<Vec<(String, String)>>) ->
         .as_deref()
         .is_some_and(|h| !(h.starts_with("https://") || h.starts_with("http://")))
     {
-        return web.page(
+        return Ok(web.page(
             StatusCode::BAD_REQUEST,
             web.t.branding,
             settings_body(&web, &me, false, Some(web.t.help_url)),
-        );
+        ));
     }
     let old = me.tenant.partner.clone().unwrap_or_default();
     let profile = PartnerProfile {
@@ -513,26 +470,21 @@ pub async fn save_settings(web: Web, Form(form): Form<Vec<(String, String)>>) ->
         help_url: help,
         ..old
     };
-    if let Err(e) = web
-        .state
-        .store
-        .set_partner_profile(me.tenant.id, profile)
-        .await
-    {
-        return web.failure(&e);
-    }
+    web.or_failure(
+        web.state
+            .store
+            .set_partner_profile(me.tenant.id, profile)
+            .await,
+    )?;
     web.state.directory.changed(&[me.tenant.id], &[]);
-    web.redirect("/partner/settings?saved=1")
+    Ok(web.redirect("/partner/settings?saved=1"))
 }
 
 /// `GET /_gdap/mail` (development mode): the outbox as a page, so a demo user can open the
 /// approval e-mail and click its link. Only links to this gdap are made clickable.
-pub async fn outbox_page(web: Web) -> Response {
+pub async fn outbox_page(web: Web) -> Page {
     let t = web.t;
-    let mails = match web.state.store.outbox(200).await {
-        Ok(m) => m,
-        Err(e) => return web.failure(&e),
-    };
+    let mails = web.or_failure(web.state.store.outbox(200).await)?;
     let body = html! {
         h1 { (t.outbox_title) }
         p { (t.outbox_intro) }
@@ -546,7 +498,7 @@ pub async fn outbox_page(web: Web) -> Response {
             }
         }
     };
-    web.page(StatusCode::OK, t.outbox_title, body)
+    Ok(web.page(StatusCode::OK, t.outbox_title, body))
 }
 
 /// Plain text with this server's own links made clickable; everything else stays text.

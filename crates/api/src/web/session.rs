@@ -10,7 +10,7 @@ use maud::html;
 use ring::rand::{SecureRandom, SystemRandom};
 use time::{Duration, OffsetDateTime};
 
-use super::context::{safe_return, FormData, SignedIn, Web, LANG_COOKIE};
+use super::context::{safe_return, FormData, Page, SignedIn, Web, LANG_COOKIE};
 use super::layout::csrf;
 use crate::hashing::RETRY_AFTER_SECS;
 use crate::state::AppState;
@@ -68,12 +68,12 @@ pub async fn load(state: &AppState, raw: &str) -> Result<Option<SignedIn>, Store
 }
 
 /// `GET /`: the visitor's start page.
-pub async fn home(web: Web) -> Response {
-    match &web.me {
+pub async fn home(web: Web) -> Page {
+    Ok(match &web.me {
         None => web.redirect("/signin"),
         Some(m) if m.tenant.partner.is_some() => web.redirect("/partner"),
         Some(_) => web.redirect("/adminportal/settings/partners"),
-    }
+    })
 }
 
 #[derive(serde::Deserialize)]
@@ -103,16 +103,16 @@ fn sign_in_form(web: &Web, back: &str, upn: &str, error: Option<&str>) -> maud::
 }
 
 /// `GET /signin?return=…`.
-pub async fn sign_in_page(web: Web, Query(q): Query<ReturnQuery>) -> Response {
+pub async fn sign_in_page(web: Web, Query(q): Query<ReturnQuery>) -> Page {
     let back = safe_return(q.back.as_deref().unwrap_or("/"));
     if web.me.is_some() {
-        return web.redirect(&back);
+        return Ok(web.redirect(&back));
     }
-    web.page(
+    Ok(web.page(
         StatusCode::OK,
         web.t.sign_in_title,
         sign_in_form(&web, &back, "", None),
-    )
+    ))
 }
 
 /// `POST /signin`: checks the password (argon2, through the bounded hasher; a made-up name is
@@ -122,11 +122,9 @@ pub async fn sign_in(
     web: Web,
     ClientIp(source): ClientIp,
     Form(form): Form<Vec<(String, String)>>,
-) -> Response {
+) -> Page {
     let form = FormData(form);
-    if let Err(r) = web.check_form(&form) {
-        return r;
-    }
+    web.check_form(&form)?;
     let t = web.t;
     let back = safe_return(form.get("return").unwrap_or("/"));
     let upn = form.get("upn").unwrap_or("").trim().to_lowercase();
@@ -141,34 +139,31 @@ pub async fn sign_in(
         )
     };
     if upn.len() > 256 || password.len() > 256 {
-        return refuse(StatusCode::UNAUTHORIZED, t.bad_credentials);
+        return Ok(refuse(StatusCode::UNAUTHORIZED, t.bad_credentials));
     }
     if let Err(left) = state.throttle.check(&upn, source, now).await {
-        return with_retry_after(
+        return Ok(with_retry_after(
             refuse(StatusCode::TOO_MANY_REQUESTS, t.throttled),
             u64::try_from(left.whole_seconds()).unwrap_or(1),
-        );
+        ));
     }
-    let user = match state.store.user_by_upn(&upn).await {
-        Ok(u) => u,
-        Err(e) => return web.failure(&e),
-    };
+    let user = web.or_failure(state.store.user_by_upn(&upn).await)?;
     let checked = match user.as_ref().and_then(|u| u.password_hash.as_deref()) {
         Some(h) => state.hasher.verify(&password, h).await,
         None => state.hasher.verify_decoy(&password).await,
     };
     let Ok(matches) = checked else {
-        return with_retry_after(
+        return Ok(with_retry_after(
             refuse(StatusCode::SERVICE_UNAVAILABLE, t.busy),
             RETRY_AFTER_SECS,
-        );
+        ));
     };
     let user = match user.filter(|u| matches && u.account_enabled && u.password_hash.is_some()) {
         Some(u) => u,
         None => {
             state.throttle.fail(&upn, source, now).await;
             tracing::info!("failed sign-in");
-            return refuse(StatusCode::UNAUTHORIZED, t.bad_credentials);
+            return Ok(refuse(StatusCode::UNAUTHORIZED, t.bad_credentials));
         }
     };
     state.throttle.succeed(&upn, source, now).await;
@@ -181,34 +176,28 @@ pub async fn sign_in(
         created_at: now,
         expires_at: now + SESSION_LIFETIME,
     };
-    if let Err(e) = state.store.create_session(session).await {
-        return web.failure(&e);
-    }
+    web.or_failure(state.store.create_session(session).await)?;
     tracing::info!(upn = %upn, tenant = %user.tenant, "signed in");
     let mut res = web.redirect(&back);
     let cookie = web.cookie(SESSION_COOKIE, &raw, Some(SESSION_LIFETIME.whole_seconds()));
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
-    res
+    Ok(res)
 }
 
 /// `POST /signout`: ends the session here and in the store.
-pub async fn sign_out(web: Web, Form(form): Form<Vec<(String, String)>>) -> Response {
+pub async fn sign_out(web: Web, Form(form): Form<Vec<(String, String)>>) -> Page {
     let form = FormData(form);
-    if let Err(r) = web.check_form(&form) {
-        return r;
-    }
+    web.check_form(&form)?;
     if let Some(me) = &web.me {
-        if let Err(e) = web.state.store.delete_session(&me.session.id_hash).await {
-            return web.failure(&e);
-        }
+        web.or_failure(web.state.store.delete_session(&me.session.id_hash).await)?;
     }
     let mut res = web.redirect("/signin");
     if let Ok(v) = HeaderValue::from_str(&web.cookie(SESSION_COOKIE, "", Some(0))) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
-    res
+    Ok(res)
 }
 
 /// `POST /language`: the switcher. Remembered in a cookie, and as the user's setting when signed in.
@@ -216,22 +205,19 @@ pub async fn set_language(
     web: Web,
     State(state): State<AppState>,
     Form(form): Form<Vec<(String, String)>>,
-) -> Response {
+) -> Page {
     let form = FormData(form);
-    if let Err(r) = web.check_form(&form) {
-        return r;
-    }
+    web.check_form(&form)?;
     let Some(lang) = form.get("lang").and_then(Language::parse) else {
-        return web.redirect(form.get("return").unwrap_or("/"));
+        return Ok(web.redirect(form.get("return").unwrap_or("/")));
     };
     if let Some(me) = &web.me {
-        if let Err(e) = state
-            .store
-            .set_preferred_language(me.tenant.id, me.user.id, lang.tag())
-            .await
-        {
-            return web.failure(&e);
-        }
+        web.or_failure(
+            state
+                .store
+                .set_preferred_language(me.tenant.id, me.user.id, lang.tag())
+                .await,
+        )?;
         // The language an approver's invitations are written in.
         state.directory.changed(&[], &[me.tenant.id]);
     }
@@ -240,7 +226,7 @@ pub async fn set_language(
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
-    res
+    Ok(res)
 }
 
 /// A response with `Retry-After: secs`.
