@@ -149,7 +149,7 @@ impl Principal {
     ///
     /// Apps need `DelegatedAdminRelationship.ReadWrite.All` (or `.Read.All` to read); users need the
     /// same delegated scope and membership of the partner's Admin Agents group.
-    pub async fn require_gdap(&self, state: &AppState, write: bool) -> ApiResult<TenantId> {
+    async fn require_gdap(&self, state: &AppState, write: bool) -> ApiResult<TenantId> {
         let needed = if write { GDAP_WRITE } else { GDAP_READ };
         let has = self.has_permission(GDAP_WRITE) || (!write && self.has_permission(GDAP_READ));
         if !has {
@@ -207,6 +207,57 @@ impl FromRequestParts<AppState> for GraphCaller {
     ) -> Result<Self, Self::Rejection> {
         let token = bearer(parts)?;
         Principal::from_token(state, token, GRAPH_AUDIENCES).map(Self)
+    }
+}
+
+/// A capability the partner-side GDAP API checks before a handler runs.
+pub trait Capability: Send + Sync + 'static {
+    /// Whether it changes relationships (`DelegatedAdminRelationship.ReadWrite.All`).
+    const WRITE: bool;
+}
+
+/// Reading the partner's GDAP relationships, assignments, requests, operations and customers.
+#[derive(Debug, Clone, Copy)]
+pub struct GdapRead;
+
+impl Capability for GdapRead {
+    const WRITE: bool = false;
+}
+
+/// Changing them.
+#[derive(Debug, Clone, Copy)]
+pub struct GdapWrite;
+
+impl Capability for GdapWrite {
+    const WRITE: bool = true;
+}
+
+/// A Graph caller authorized for capability `C` of the partner-side GDAP API: the extractor
+/// checks the permission, the partner tenant and (for users) Admin Agents membership, so a handler
+/// that takes one cannot forget to; `partner` is the only tenant its queries may name.
+#[derive(Debug, Clone)]
+pub struct Authorized<C> {
+    /// The calling partner tenant.
+    pub partner: TenantId,
+    /// Who calls.
+    pub principal: Principal,
+    capability: std::marker::PhantomData<C>,
+}
+
+impl<C: Capability> FromRequestParts<AppState> for Authorized<C> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let GraphCaller(principal) = GraphCaller::from_request_parts(parts, state).await?;
+        let partner = principal.require_gdap(state, C::WRITE).await?;
+        Ok(Self {
+            partner,
+            principal,
+            capability: std::marker::PhantomData,
+        })
     }
 }
 

@@ -12,7 +12,7 @@ use gdap_store::{Changes, Write};
 use super::input::{access_container, access_details, ASSIGNMENT_READ_ONLY};
 use super::relationships::reject_options;
 use super::{collection, entity, load_relationship, relationship_url, start_operation};
-use crate::auth::GraphCaller;
+use crate::auth::{Authorized, GdapRead, GdapWrite};
 use crate::dto;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Base, IfMatch, JsonObject, OData, Obj, Prefer};
@@ -23,12 +23,12 @@ use crate::state::AppState;
     params(("id" = String, Path)), responses((status = 200), (status = 404)))]
 pub async fn list_assignments(
     State(state): State<AppState>,
-    GraphCaller(caller): GraphCaller,
+    caller: Authorized<GdapRead>,
     Path(id): Path<String>,
     OData(raw): OData,
     base: Base,
 ) -> ApiResult<Response> {
-    let rel = load_relationship(&state, &caller, false, &id).await?;
+    let rel = load_relationship(&state, &caller, &id).await?;
     let q = parse_list_query(&schemas::ASSIGNMENTS, &raw, false)?;
     let page = state.store.list_assignments(rel.id, &q).await?;
     Ok(collection(
@@ -39,14 +39,13 @@ pub async fn list_assignments(
     ))
 }
 
-async fn load(
+async fn load<C>(
     state: &AppState,
-    caller: &crate::auth::Principal,
-    write: bool,
+    caller: &Authorized<C>,
     id: &str,
     aid: &str,
 ) -> ApiResult<(gdap_domain::relationship::Relationship, AccessAssignment)> {
-    let rel = load_relationship(state, caller, write, id).await?;
+    let rel = load_relationship(state, caller, id).await?;
     let assignment_id = AssignmentId::parse(aid)?;
     let a = state
         .store
@@ -61,13 +60,13 @@ async fn load(
     params(("id" = String, Path), ("assignment_id" = String, Path)), responses((status = 200), (status = 404)))]
 pub async fn get_assignment(
     State(state): State<AppState>,
-    GraphCaller(caller): GraphCaller,
+    caller: Authorized<GdapRead>,
     Path((id, aid)): Path<(String, String)>,
     OData(raw): OData,
     base: Base,
 ) -> ApiResult<Response> {
     let select = parse_item_query(&schemas::ASSIGNMENTS, &raw, false)?;
-    let (_, a) = load(&state, &caller, false, &id, &aid).await?;
+    let (_, a) = load(&state, &caller, &id, &aid).await?;
     Ok(entity(
         StatusCode::OK,
         base.context("accessAssignments/$entity"),
@@ -83,13 +82,13 @@ pub async fn get_assignment(
     responses((status = 201), (status = 400), (status = 404), (status = 409)))]
 pub async fn create_assignment(
     State(state): State<AppState>,
-    GraphCaller(caller): GraphCaller,
+    caller: Authorized<GdapWrite>,
     Path(id): Path<String>,
     prefer: Prefer,
     base: Base,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let rel = load_relationship(&state, &caller, true, &id).await?;
+    let rel = load_relationship(&state, &caller, &id).await?;
     let mut o = Obj::new(body, "delegatedAdminAccessAssignment");
     let group = access_container(
         o.take_obj("accessContainer", "delegatedAdminAccessContainer")?
@@ -136,14 +135,14 @@ pub async fn create_assignment(
     responses((status = 200), (status = 202), (status = 400), (status = 404), (status = 412), (status = 428)))]
 pub async fn update_assignment(
     State(state): State<AppState>,
-    GraphCaller(caller): GraphCaller,
+    caller: Authorized<GdapWrite>,
     Path((id, aid)): Path<(String, String)>,
     if_match: IfMatch,
     prefer: Prefer,
     base: Base,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let (rel, a) = load(&state, &caller, true, &id, &aid).await?;
+    let (rel, a) = load(&state, &caller, &id, &aid).await?;
     if_match.check(&dto::assignment_etag(&a))?;
     let mut o = Obj::new(body, "delegatedAdminAccessAssignment");
     if let Some(c) = o.take_obj("accessContainer", "delegatedAdminAccessContainer")? {
@@ -201,13 +200,13 @@ pub async fn update_assignment(
     responses((status = 204), (status = 400), (status = 404), (status = 412), (status = 428)))]
 pub async fn delete_assignment(
     State(state): State<AppState>,
-    GraphCaller(caller): GraphCaller,
+    caller: Authorized<GdapWrite>,
     Path((id, aid)): Path<(String, String)>,
     if_match: IfMatch,
     OData(raw): OData,
 ) -> ApiResult<StatusCode> {
     reject_options(&raw)?;
-    let (_, mut a) = load(&state, &caller, true, &id, &aid).await?;
+    let (_, mut a) = load(&state, &caller, &id, &aid).await?;
     if_match.check(&dto::assignment_etag(&a))?;
     a.delete(state.now(), &state.config.timings)?;
     state

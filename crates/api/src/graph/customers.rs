@@ -10,7 +10,7 @@ use gdap_store::Page;
 
 use super::relationships::reject_options;
 use super::{collection, entity};
-use crate::auth::GraphCaller;
+use crate::auth::{Authorized, GdapRead};
 use crate::dto;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Base, OData};
@@ -21,11 +21,11 @@ use crate::state::AppState;
     responses((status = 200)))]
 pub async fn list_customers(
     State(state): State<AppState>,
-    GraphCaller(caller): GraphCaller,
+    caller: Authorized<GdapRead>,
     OData(raw): OData,
     base: Base,
 ) -> ApiResult<Response> {
-    let partner = caller.require_gdap(&state, false).await?;
+    let partner = caller.partner;
     let q = parse_list_query(&schemas::CUSTOMERS, &raw, false)?;
     let page = state.store.list_customers(partner, &q).await?;
     Ok(collection(
@@ -38,10 +38,10 @@ pub async fn list_customers(
 
 async fn load(
     state: &AppState,
-    caller: &crate::auth::Principal,
+    caller: &Authorized<GdapRead>,
     raw: &str,
 ) -> ApiResult<gdap_store::CustomerSummary> {
-    let partner = caller.require_gdap(state, false).await?;
+    let partner = caller.partner;
     let id = TenantId::parse(raw)?;
     state
         .store
@@ -55,7 +55,7 @@ async fn load(
     params(("customer_id" = String, Path)), responses((status = 200), (status = 404)))]
 pub async fn get_customer(
     State(state): State<AppState>,
-    GraphCaller(caller): GraphCaller,
+    caller: Authorized<GdapRead>,
     Path(customer_id): Path<String>,
     OData(raw): OData,
     base: Base,
@@ -75,7 +75,7 @@ pub async fn get_customer(
     params(("customer_id" = String, Path)), responses((status = 200), (status = 404)))]
 pub async fn list_service_management_details(
     State(state): State<AppState>,
-    GraphCaller(caller): GraphCaller,
+    caller: Authorized<GdapRead>,
     Path(customer_id): Path<String>,
     OData(raw): OData,
     base: Base,

@@ -18,7 +18,7 @@ use gdap_store::{Changes, Page, Write};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::auth::Principal;
+use crate::auth::Authorized;
 use crate::error::{ApiError, ApiResult, GRAPH_JSON};
 use crate::extract::Base;
 use crate::state::AppState;
@@ -158,17 +158,15 @@ pub fn relationship_id(raw: &str) -> ApiResult<RelationshipId> {
 }
 
 /// Loads a relationship of the calling partner; another partner's ids are simply not found.
-pub async fn load_relationship(
+pub async fn load_relationship<C>(
     state: &AppState,
-    caller: &Principal,
-    write: bool,
+    caller: &Authorized<C>,
     raw_id: &str,
 ) -> ApiResult<Relationship> {
-    let partner = caller.require_gdap(state, write).await?;
     let id = relationship_id(raw_id)?;
     state
         .store
-        .relationship(partner, id)
+        .relationship(caller.partner, id)
         .await?
         .ok_or_else(|| ApiError::not_found("delegatedAdminRelationship", raw_id))
 }

@@ -7,7 +7,7 @@ use gdap_domain::ids::OperationId;
 use gdap_domain::query::{parse_item_query, parse_list_query, schemas};
 
 use super::{collection, entity, load_relationship};
-use crate::auth::GraphCaller;
+use crate::auth::{Authorized, GdapRead};
 use crate::dto;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Base, OData, Prefer};
@@ -18,13 +18,13 @@ use crate::state::AppState;
     params(("id" = String, Path)), responses((status = 200), (status = 404)))]
 pub async fn list_operations(
     State(state): State<AppState>,
-    GraphCaller(caller): GraphCaller,
+    caller: Authorized<GdapRead>,
     Path(id): Path<String>,
     OData(raw): OData,
     prefer: Prefer,
     base: Base,
 ) -> ApiResult<Response> {
-    let rel = load_relationship(&state, &caller, false, &id).await?;
+    let rel = load_relationship(&state, &caller, &id).await?;
     let q = parse_list_query(&schemas::OPERATIONS, &raw, true)?;
     let page = state.store.list_operations(rel.id, &q).await?;
     Ok(collection(
@@ -45,13 +45,13 @@ pub async fn list_operations(
     params(("id" = String, Path), ("operation_id" = String, Path)), responses((status = 200), (status = 404)))]
 pub async fn get_operation(
     State(state): State<AppState>,
-    GraphCaller(caller): GraphCaller,
+    caller: Authorized<GdapRead>,
     Path((id, oid)): Path<(String, String)>,
     OData(raw): OData,
     prefer: Prefer,
     base: Base,
 ) -> ApiResult<Response> {
-    let rel = load_relationship(&state, &caller, false, &id).await?;
+    let rel = load_relationship(&state, &caller, &id).await?;
     let select = parse_item_query(&schemas::OPERATIONS, &raw, true)?;
     let op_id = OperationId::parse(&oid)?;
     let op = state

@@ -16,7 +16,7 @@ use super::input::{access_details, customer, RELATIONSHIP_READ_ONLY};
 use super::{
     collection, entity, load_relationship, relationship_url, save_relationship, start_operation,
 };
-use crate::auth::GraphCaller;
+use crate::auth::{Authorized, GdapRead, GdapWrite};
 use crate::dto;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Base, IfMatch, JsonObject, OData, Obj};
@@ -29,11 +29,11 @@ use crate::state::AppState;
     responses((status = 200, description = "A page of delegatedAdminRelationship objects")))]
 pub async fn list_relationships(
     State(state): State<AppState>,
-    GraphCaller(caller): GraphCaller,
+    caller: Authorized<GdapRead>,
     OData(raw): OData,
     base: Base,
 ) -> ApiResult<Response> {
-    let partner = caller.require_gdap(&state, false).await?;
+    let partner = caller.partner;
     let q = parse_list_query(&schemas::RELATIONSHIPS, &raw, false)?;
     let page = state.store.list_relationships(partner, &q).await?;
     Ok(collection(
@@ -65,11 +65,11 @@ async fn customer_participant(
     responses((status = 201, description = "The new relationship; Location names it"), (status = 400), (status = 409)))]
 pub async fn create_relationship(
     State(state): State<AppState>,
-    GraphCaller(caller): GraphCaller,
+    caller: Authorized<GdapWrite>,
     base: Base,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let partner = caller.require_gdap(&state, true).await?;
+    let partner = caller.partner;
     let mut o = Obj::new(body, "delegatedAdminRelationship");
     let display_name = o.require_str("displayName")?;
     let duration = o.require_str("duration")?;
@@ -112,12 +112,12 @@ pub async fn create_relationship(
     responses((status = 200), (status = 400), (status = 404)))]
 pub async fn get_relationship(
     State(state): State<AppState>,
-    GraphCaller(caller): GraphCaller,
+    caller: Authorized<GdapRead>,
     Path(id): Path<String>,
     OData(raw): OData,
     base: Base,
 ) -> ApiResult<Response> {
-    let rel = load_relationship(&state, &caller, false, &id).await?;
+    let rel = load_relationship(&state, &caller, &id).await?;
     let select = parse_item_query(&schemas::RELATIONSHIPS, &raw, false)?;
     Ok(entity(
         StatusCode::OK,
@@ -164,13 +164,13 @@ fn read_patch(
               (status = 400), (status = 404), (status = 409), (status = 412), (status = 428)))]
 pub async fn update_relationship(
     State(state): State<AppState>,
-    GraphCaller(caller): GraphCaller,
+    caller: Authorized<GdapWrite>,
     Path(id): Path<String>,
     if_match: IfMatch,
     base: Base,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let mut rel = load_relationship(&state, &caller, true, &id).await?;
+    let mut rel = load_relationship(&state, &caller, &id).await?;
     if_match.check(&dto::relationship_etag(&rel))?;
     let (mut patch, customer_id) = read_patch(body)?;
     if let Some(t) = customer_id {
@@ -243,13 +243,13 @@ pub async fn update_relationship(
     responses((status = 204), (status = 400), (status = 404), (status = 412), (status = 428)))]
 pub async fn delete_relationship(
     State(state): State<AppState>,
-    GraphCaller(caller): GraphCaller,
+    caller: Authorized<GdapWrite>,
     Path(id): Path<String>,
     if_match: IfMatch,
     OData(raw): OData,
 ) -> ApiResult<StatusCode> {
     reject_options(&raw)?;
-    let rel = load_relationship(&state, &caller, true, &id).await?;
+    let rel = load_relationship(&state, &caller, &id).await?;
     if_match.check(&dto::relationship_etag(&rel))?;
     rel.ensure_deletable()?;
     state

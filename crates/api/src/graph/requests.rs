@@ -11,7 +11,7 @@ use gdap_domain::request::RelationshipRequest;
 use gdap_store::{Changes, Write};
 
 use super::{collection, entity, load_relationship, relationship_id, relationship_url};
-use crate::auth::GraphCaller;
+use crate::auth::{Authorized, GdapRead, GdapWrite};
 use crate::dto;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Base, IfMatch, JsonObject, OData, Obj, Prefer};
@@ -22,13 +22,13 @@ use crate::state::AppState;
     params(("id" = String, Path)), responses((status = 200), (status = 404)))]
 pub async fn list_requests(
     State(state): State<AppState>,
-    GraphCaller(caller): GraphCaller,
+    caller: Authorized<GdapRead>,
     Path(id): Path<String>,
     OData(raw): OData,
     prefer: Prefer,
     base: Base,
 ) -> ApiResult<Response> {
-    let rel = load_relationship(&state, &caller, false, &id).await?;
+    let rel = load_relationship(&state, &caller, &id).await?;
     let q = parse_list_query(&schemas::REQUESTS, &raw, true)?;
     let page = state.store.list_requests(rel.id, &q).await?;
     Ok(collection(
@@ -49,13 +49,13 @@ pub async fn list_requests(
     params(("id" = String, Path), ("request_id" = String, Path)), responses((status = 200), (status = 404)))]
 pub async fn get_request(
     State(state): State<AppState>,
-    GraphCaller(caller): GraphCaller,
+    caller: Authorized<GdapRead>,
     Path((id, request_id)): Path<(String, String)>,
     OData(raw): OData,
     prefer: Prefer,
     base: Base,
 ) -> ApiResult<Response> {
-    let rel = load_relationship(&state, &caller, false, &id).await?;
+    let rel = load_relationship(&state, &caller, &id).await?;
     let select = parse_item_query(&schemas::REQUESTS, &raw, true)?;
     let rid = RequestId::parse(&request_id)?;
     let r = state
@@ -78,14 +78,14 @@ pub async fn get_request(
     responses((status = 201), (status = 400), (status = 404), (status = 412)))]
 pub async fn create_request(
     State(state): State<AppState>,
-    GraphCaller(caller): GraphCaller,
+    caller: Authorized<GdapWrite>,
     Path(id): Path<String>,
     if_match: IfMatch,
     prefer: Prefer,
     base: Base,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let partner = caller.require_gdap(&state, true).await?;
+    let partner = caller.partner;
     let rid = relationship_id(&id)?;
     let stored = || async {
         state
