@@ -16,9 +16,16 @@ use serde_json::{json, Value};
 
 use crate::auth::{ADMIN_AUDIENCE, GDAP_READ, GDAP_WRITE};
 use crate::extract::origin;
-use crate::hashing::{Busy, RETRY_AFTER_SECS};
 use crate::state::AppState;
 use crate::throttle::ClientIp;
+
+mod discovery;
+mod error;
+
+pub use discovery::*;
+
+pub use error::OAuthError;
+use error::{internal, wrong_credentials, OAuthResult};
 
 /// First-party public clients that may sign users in without a registration (Azure CLI, Microsoft
 /// Graph PowerShell, Graph Explorer), as in Entra.
@@ -58,105 +65,6 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/{tenant}/discovery/v2.0/keys", get(jwks))
         .route("/common/discovery/instance", get(instance_discovery))
-}
-
-/// An OAuth error in Entra's shape.
-#[derive(Debug)]
-pub struct OAuthError {
-    status: StatusCode,
-    error: &'static str,
-    code: u32,
-    description: String,
-    /// Seconds to wait, sent as `Retry-After`.
-    retry_after: Option<u64>,
-}
-
-impl OAuthError {
-    fn new(
-        status: StatusCode,
-        error: &'static str,
-        code: u32,
-        description: impl Into<String>,
-    ) -> Self {
-        Self {
-            status,
-            error,
-            code,
-            description: description.into(),
-            retry_after: None,
-        }
-    }
-
-    fn retry_after(mut self, secs: u64) -> Self {
-        self.retry_after = Some(secs.max(1));
-        self
-    }
-
-    /// Too many failed attempts from where this one comes: wait `left`.
-    fn locked(
-        left: time::Duration,
-        status: StatusCode,
-        error: &'static str,
-        code: u32,
-        description: &str,
-    ) -> Self {
-        let secs = u64::try_from(left.whole_seconds()).unwrap_or(1);
-        Self::new(
-            status,
-            error,
-            code,
-            format!("{description} Try again in {secs} seconds."),
-        )
-        .retry_after(secs)
-    }
-
-    fn bad(error: &'static str, code: u32, description: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, error, code, description)
-    }
-}
-
-impl IntoResponse for OAuthError {
-    fn into_response(self) -> Response {
-        let trace = uuid::Uuid::new_v4();
-        let body = json!({
-            "error": self.error,
-            "error_description": format!("AADSTS{}: {} Trace ID: {trace}", self.code, self.description),
-            "error_codes": [self.code],
-            "timestamp": gdap_domain::timefmt::format_graph(time::OffsetDateTime::now_utc()),
-            "trace_id": trace,
-            "correlation_id": uuid::Uuid::new_v4(),
-        });
-        let mut res = (self.status, Json(body)).into_response();
-        if let Some(secs) = self.retry_after {
-            res.headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, secs.into());
-        }
-        res
-    }
-}
-
-impl From<Busy> for OAuthError {
-    fn from(_: Busy) -> Self {
-        Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "temporarily_unavailable",
-            90033,
-            "A transient error has occurred; the service is busy. Please try again.",
-        )
-        .retry_after(RETRY_AFTER_SECS)
-    }
-}
-
-type OAuthResult<T> = Result<T, OAuthError>;
-
-fn internal(e: impl std::fmt::Display) -> OAuthError {
-    tracing::error!(error = %e, "token service error");
-    OAuthError::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "server_error",
-        90000,
-        "The service failed to process the request.",
-    )
 }
 
 /// Resolves the tenant segment of the path: a tenant id or a domain; `None` for
@@ -392,15 +300,6 @@ async fn client_credentials(
     }
     claims.name = Some(app.display_name.clone());
     sign(state, issuer, claims, None)
-}
-
-/// A wrong password (or, hardened, an unknown account): `AADSTS50126`.
-fn wrong_credentials() -> OAuthError {
-    OAuthError::bad(
-        "invalid_grant",
-        50126,
-        "Error validating credentials due to invalid username or password.",
-    )
 }
 
 /// The claims every token carries; the issuer is filled in when signing.
@@ -640,72 +539,4 @@ async fn password(
         .collect::<Vec<_>>()
         .join(" ");
     sign(state, issuer, claims, Some(scope_out))
-}
-
-/// `GET /{tenant}/v2.0/.well-known/openid-configuration`.
-#[utoipa::path(get, path = "/{tenant}/v2.0/.well-known/openid-configuration", tag = "token",
-    params(("tenant" = String, Path)), responses((status = 200), (status = 400)))]
-pub async fn openid_configuration(
-    State(state): State<AppState>,
-    Path(tenant): Path<String>,
-    req: axum::extract::Request,
-) -> Response {
-    let (parts, _) = req.into_parts();
-    let base = origin(&state, &parts);
-    let (tid, path_tenant) = match resolve_tenant(&state, &tenant).await {
-        Ok(Some(t)) => (t.id.to_string(), t.id.to_string()),
-        Ok(None) => ("{tenantid}".to_owned(), tenant.to_ascii_lowercase()),
-        Err(e) => return e.into_response(),
-    };
-    Json(json!({
-        "issuer": format!("{base}/{tid}/v2.0"),
-        "authorization_endpoint": format!("{base}/{path_tenant}/oauth2/v2.0/authorize"),
-        "token_endpoint": format!("{base}/{path_tenant}/oauth2/v2.0/token"),
-        "device_authorization_endpoint": format!("{base}/{path_tenant}/oauth2/v2.0/devicecode"),
-        "jwks_uri": format!("{base}/{path_tenant}/discovery/v2.0/keys"),
-        "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
-        "response_modes_supported": ["query", "fragment", "form_post"],
-        "subject_types_supported": ["pairwise"],
-        "id_token_signing_alg_values_supported": ["ES256"],
-        "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
-        "grant_types_supported": ["client_credentials", "password"],
-        "scopes_supported": ["openid", "profile", "email", "offline_access"],
-        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nbf", "tid", "oid", "roles", "scp", "upn", "name", "idtyp", "ver"],
-        "tenant_region_scope": "WW",
-        "cloud_instance_name": "gdap.local",
-        "cloud_graph_host_name": "graph.windows.net",
-        "msgraph_host": "graph.microsoft.com",
-        "request_uri_parameter_supported": false,
-    }))
-    .into_response()
-}
-
-/// `GET /{tenant}/discovery/v2.0/keys`: the public signing keys.
-#[utoipa::path(get, path = "/{tenant}/discovery/v2.0/keys", tag = "token",
-    params(("tenant" = String, Path)), responses((status = 200, description = "JWKS")))]
-pub async fn jwks(State(state): State<AppState>) -> Json<Value> {
-    Json(state.keys.jwks())
-}
-
-/// `GET /common/discovery/instance`: MSAL's instance discovery, answered for gdap's own host.
-pub async fn instance_discovery(
-    State(state): State<AppState>,
-    req: axum::extract::Request,
-) -> Json<Value> {
-    let (parts, _) = req.into_parts();
-    let base = origin(&state, &parts);
-    let host = base.split("://").nth(1).unwrap_or_default().to_owned();
-    let q: std::collections::HashMap<String, String> =
-        url::form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
-            .into_owned()
-            .collect();
-    let tenant = q
-        .get("authorization_endpoint")
-        .and_then(|a| a.split('/').nth(3).map(str::to_owned))
-        .unwrap_or_else(|| "common".to_owned());
-    Json(json!({
-        "tenant_discovery_endpoint": format!("{base}/{tenant}/v2.0/.well-known/openid-configuration"),
-        "api-version": "1.1",
-        "metadata": [{"preferred_network": host, "preferred_cache": host, "aliases": [host]}],
-    }))
 }
