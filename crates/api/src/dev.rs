@@ -8,9 +8,9 @@ use gdap_domain::duration::IsoDuration;
 use gdap_domain::timefmt::{format_graph, parse_rfc3339};
 use serde_json::{json, Value};
 
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{JsonObject, Obj};
-use crate::state::AppState;
+use gdap_app::state::AppState;
+use gdap_http::error::{ApiError, ApiResult};
+use gdap_http::extract::{JsonObject, Obj};
 
 /// Routes under `/_gdap`.
 pub fn routes() -> Router<AppState> {

@@ -1,33 +1,10 @@
-//! The HTTP layer of gdap: the Graph GDAP API (`/v1.0`, `/beta`), the customer approval API
-//! (`/admincenter/v1`), the Entra-compatible token service, development controls, and the
-//! background lifecycle worker. Handlers are thin: they parse, authorise, call the domain and the
-//! store, and render Graph JSON.
+//! The whole HTTP application of gdap: every face (the Graph API under `/v1.0` and `/beta`, the
+//! admin center's API and pages, the token service, the check API) mounted behind the step every
+//! request shares, with the OpenAPI document and, in development mode, the development controls.
+//! The faces do not know each other; this crate is where they meet.
 
-pub mod admincenter;
-pub mod audit;
-pub mod auth;
-pub mod authz;
-pub mod billing;
-pub mod cache;
-pub mod check;
-pub mod clock;
 pub mod dev;
-pub mod directory;
-pub mod dto;
-pub mod error;
-pub mod extract;
-pub mod front;
-pub mod graph;
-pub mod hashing;
-pub mod mailer;
 pub mod openapi;
-pub mod request_id;
-pub mod state;
-pub mod throttle;
-pub mod token;
-pub mod web;
-pub mod worker;
-pub mod world;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue, Uri};
@@ -35,22 +12,21 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
-pub use error::{ApiError, ApiResult};
-pub use state::{ApiConfig, AppState};
-
-use extract::MAX_BODY;
+pub use gdap_app::{ApiConfig, AppState};
+use gdap_http::extract::MAX_BODY;
+use gdap_http::{front, ApiError};
 
 /// The whole HTTP application: the routes, behind the steps every request shares
 /// ([`front::Front`]).
 pub fn app(state: AppState) -> front::Front {
     let mut routes = Router::new()
-        .nest("/v1.0", graph::routes())
-        .nest("/beta", graph::routes())
-        .merge(admincenter::routes())
-        .merge(billing::routes())
-        .merge(token::routes())
-        .merge(web::routes(state.config.dev))
-        .merge(check::routes())
+        .nest("/v1.0", gdap_graph::routes())
+        .nest("/beta", gdap_graph::routes())
+        .merge(gdap_web::admincenter::routes())
+        .merge(gdap_web::billing::routes())
+        .merge(gdap_token::routes())
+        .merge(gdap_web::routes(state.config.dev))
+        .merge(gdap_check::routes())
         .route("/openapi.json", get(openapi_json))
         .route("/healthz", get(|| async { "ok" }));
     if state.config.dev {

@@ -2,7 +2,11 @@
 
 use utoipa::OpenApi;
 
-use crate::{admincenter, billing, check, dev, graph, token};
+use crate::dev;
+use gdap_check as check;
+use gdap_graph as graph;
+use gdap_token as token;
+use gdap_web::{admincenter, billing};
 
 /// gdap's HTTP API.
 #[derive(OpenApi)]

@@ -38,7 +38,7 @@ pub async fn run(args: AuditArgs) -> anyhow::Result<bool> {
     // checkpoint only moves forward: a cut chain cannot sign itself a shorter one).
     while store.seal_audit(PAGE).await? > 0 {}
     let store: std::sync::Arc<dyn Store> = std::sync::Arc::new(store);
-    gdap_api::audit::advance_checkpoint(store.as_ref(), &keys).await?;
+    gdap_app::audit::advance_checkpoint(store.as_ref(), &keys).await?;
     let checkpoint: Option<Checkpoint> = match store.audit_checkpoint().await? {
         Some(json) => Some(
             serde_json::from_str(&json)

@@ -3,8 +3,8 @@
 
 use anyhow::Context;
 use clap::Args;
-use gdap_api::authz::index_of;
-use gdap_api::check::decision_json;
+use gdap_app::authz::index_of;
+use gdap_check::decision_json;
 use gdap_domain::authz::CheckRequest;
 use gdap_domain::ids::{TenantId, UserId};
 use gdap_store::{AdminStore, AuthzSource, DirectoryStore};

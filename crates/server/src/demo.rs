@@ -1,7 +1,7 @@
 //! `gdap demo`: development mode on a fresh SQLite file with a built-in world, and a banner that
 //! tells a newcomer what to do.
 
-use gdap_api::world::{parse_world, DEMO_WORLD};
+use gdap_app::world::{parse_world, DEMO_WORLD};
 
 use crate::config::Config;
 use crate::serve::{self, Seed};

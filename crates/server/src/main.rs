@@ -78,7 +78,7 @@ async fn run() -> anyhow::Result<()> {
                 Some(path) => {
                     let json = std::fs::read_to_string(path)
                         .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
-                    serve::Seed::IfAbsent(gdap_api::world::parse_world(
+                    serve::Seed::IfAbsent(gdap_app::world::parse_world(
                         &json,
                         time::OffsetDateTime::now_utc(),
                     )?)

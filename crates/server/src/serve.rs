@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use gdap_api::clock::DevClock;
 use gdap_api::{ApiConfig, AppState};
+use gdap_app::clock::DevClock;
 use gdap_auth::{KeySet, SigningKey};
 use gdap_domain::Timings;
 use gdap_store::{AdminStore, DirectoryBatch, DirectoryStore, Store, StoredKey};
@@ -134,7 +134,7 @@ pub async fn run(
     let local_url = format!("{scheme}://{host}:{}", addr.port());
     // Requests may name the public URL's host, and the loopback names when listening there.
     let allowed_hosts: Vec<String> = if addr.ip().is_loopback() || addr.ip().is_unspecified() {
-        gdap_api::state::LOOPBACK_HOSTS
+        gdap_app::state::LOOPBACK_HOSTS
             .iter()
             .map(|h| (*h).to_owned())
             .collect()
@@ -162,7 +162,7 @@ pub async fn run(
     let store: Arc<dyn Store> = Arc::new(store);
     let mut state = AppState::new(store, keys, dev_clock, world, api_config);
     if let Some(url) = &config.smtp {
-        let relay = gdap_api::mailer::SmtpRelay::new(url, &config.mail_from)
+        let relay = gdap_app::mailer::SmtpRelay::new(url, &config.mail_from)
             .map_err(|e| anyhow::anyhow!("smtp: {e}"))?;
         state = state.with_mailer(Arc::new(relay));
     }
@@ -180,14 +180,14 @@ pub async fn run(
     let worker = {
         let state = state.clone();
         let mut rx = stop_rx.clone();
-        tokio::spawn(gdap_api::worker::run(state, async move {
+        tokio::spawn(gdap_app::worker::run(state, async move {
             let _ = rx.wait_for(|s| *s).await;
         }))
     };
     let follower = {
         let state = state.clone();
         let mut rx = stop_rx.clone();
-        tokio::spawn(gdap_api::authz::follow(state, feed_from, async move {
+        tokio::spawn(gdap_app::authz::follow(state, feed_from, async move {
             let _ = rx.wait_for(|s| *s).await;
         }))
     };

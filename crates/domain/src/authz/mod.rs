@@ -135,6 +135,59 @@ impl DenyReason {
             Self::TargetProtected { .. } => "targetProtected",
         }
     }
+
+    /// One sentence for a refusal.
+    pub fn explain(&self) -> String {
+        match self {
+            Self::UnknownPrincipal => "The user does not exist or is disabled.".into(),
+            Self::NoRelationship => {
+                "The user's organization has no delegated admin relationship (nor DAP) with this tenant."
+                    .into()
+            }
+            Self::RelationshipNotActive { relationship, status } => format!(
+                "The relationship {relationship} is {status}, not active."
+            ),
+            Self::Expired { relationship, at } => format!(
+                "The relationship {relationship} expired at {}.",
+                crate::timefmt::format_graph(*at)
+            ),
+            Self::NoAssignmentForGroups => {
+                "No active access assignment names a security group the user belongs to.".into()
+            }
+            Self::RoleLacksAction => {
+                "None of the roles the user holds there grants this action.".into()
+            }
+            Self::AoboRestricted => {
+                "A partner acting on behalf of a customer cannot use purchase, product or billing operations."
+                    .into()
+            }
+            Self::UnknownTarget => "The target user is not a user of this tenant.".into(),
+            Self::TargetProtected {
+                actor_role,
+                protection,
+                sensitivity,
+            } => {
+                let actor = role_name(actor_role);
+                let verb = sensitivity.verb();
+                match protection {
+                    Protection::Role(r) => format!(
+                        "The target holds {}, which {actor} may not {verb}.",
+                        role_name(r)
+                    ),
+                    Protection::NoRole => format!(
+                        "Entra's privilege rules let {actor} {verb} no user, even one without an administrator role."
+                    ),
+                }
+            }
+        }
+    }
+}
+
+/// A role's display name from the built-in catalogue, or its id when not built in.
+fn role_name(id: &RoleDefinitionId) -> String {
+    crate::roles::Catalogue::builtin()
+        .get(id)
+        .map_or_else(|| id.to_string(), |r| r.display_name.clone())
 }
 
 /// The answer to a [`CheckRequest`].

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use gdap_api::clock::DevClock;
 use gdap_api::{ApiConfig, AppState};
+use gdap_app::clock::DevClock;
 use gdap_domain::Timings;
 use gdap_store::{AdminStore, DirectoryStore, Store, StoredKey};
 use gdap_store_sql::SqlStore;
@@ -92,7 +92,7 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         .expect("store key");
     let keys = gdap_auth::KeySet::new(vec![key]);
     let world =
-        gdap_api::world::parse_world(WORLD, time::OffsetDateTime::now_utc()).expect("world");
+        gdap_app::world::parse_world(WORLD, time::OffsetDateTime::now_utc()).expect("world");
     store.insert_directory(world.clone()).await.expect("seed");
     let config = ApiConfig {
         dev: opts.dev,

@@ -309,7 +309,7 @@ async fn the_return_address_after_sign_in_only_leads_to_gdap_pages() {
 async fn repeated_failed_sign_ins_are_throttled() {
     let app = spawn_app().await;
     let mut v = Visitor::new(&app);
-    for _ in 0..gdap_api::throttle::MAX_FAILURES {
+    for _ in 0..gdap_app::throttle::MAX_FAILURES {
         let p = v
             .sign_in_to("ga@customera.onmicrosoft.com", "wrong", "/")
             .await;

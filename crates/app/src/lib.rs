@@ -1,0 +1,22 @@
+//! The application layer of gdap, between its faces (Graph, the admin center and its pages, the
+//! token service, the check API) and the store: the shared state, the one write path that adds the
+//! audit entries ([`AppState::commit`]), the callers and what they are authorized for, the
+//! authorization index and its follower, the lifecycle worker, mail composition and delivery,
+//! sign-in throttling, bounded hashing and the caches. It knows nothing of HTTP.
+
+pub mod audit;
+pub mod authz;
+pub mod cache;
+pub mod caller;
+pub mod clock;
+pub mod directory;
+pub mod error;
+pub mod hashing;
+pub mod mailer;
+pub mod state;
+pub mod throttle;
+pub mod worker;
+pub mod world;
+
+pub use error::{AppError, AppResult};
+pub use state::{ApiConfig, AppState};

@@ -1,0 +1,376 @@
+//! The check-and-explain API (`POST /authz/v1/check`): who may do what in which tenant, and why
+//! not. A single well-formed check is read straight into its fields; a batch, or a body with a
+//! mistake, is read as a JSON object so that each mistake gets its own message.
+
+use axum::extract::State;
+use axum::response::IntoResponse;
+use axum::routing::post;
+use axum::Router;
+use gdap_domain::authz::{CheckRequest, Decision, DenyReason, Via};
+use gdap_domain::ids::{AssignmentId, GroupId, RelationshipId, RoleDefinitionId, TenantId, UserId};
+use gdap_domain::roles::Catalogue;
+use gdap_domain::timefmt::{format_graph, parse_rfc3339};
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+
+use gdap_app::authz::MAX_BATCH;
+use gdap_app::caller::Principal;
+use gdap_app::state::AppState;
+use gdap_http::auth::AdminCaller;
+use gdap_http::error::{ApiError, ApiResult};
+use gdap_http::extract::{JsonBody, JsonObject};
+
+mod json;
+
+/// Routes under `/authz/v1`.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/authz/v1/check", post(check))
+}
+
+/// The path of an allowed check.
+#[derive(Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PathOut {
+    via: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    relationship_id: Option<RelationshipId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access_assignment_id: Option<AssignmentId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    security_group_id: Option<GroupId>,
+    role_definition_id: RoleDefinitionId,
+    role_display_name: Option<&'static str>,
+    resource_action: &'static str,
+}
+
+/// The answer to one check: `decision`, and `path` or `reason` with a sentence.
+#[derive(Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckAnswer<'a> {
+    user_id: UserId,
+    tenant_id: TenantId,
+    action: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target_user_id: Option<UserId>,
+    at: String,
+    decision: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<PathOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    relationship_id: Option<RelationshipId>,
+}
+
+/// Renders a decision.
+pub fn answer<'a>(d: &Decision, req: &'a CheckRequest, at: OffsetDateTime) -> CheckAnswer<'a> {
+    let base = |decision| CheckAnswer {
+        user_id: req.user,
+        tenant_id: req.tenant,
+        action: &req.action,
+        target_user_id: req.target,
+        at: format_graph(at),
+        decision,
+        path: None,
+        reason: None,
+        message: None,
+        relationship_id: None,
+    };
+    match d {
+        Decision::Allow(g) => {
+            let (via, relationship_id, access_assignment_id, security_group_id) = match &g.via {
+                Via::OwnRole => ("ownRole", None, None, None),
+                Via::Gdap {
+                    relationship,
+                    assignment,
+                    group,
+                } => ("gdap", Some(*relationship), Some(*assignment), Some(*group)),
+                Via::Dap { group } => ("dap", None, None, Some(*group)),
+            };
+            CheckAnswer {
+                path: Some(PathOut {
+                    via,
+                    relationship_id,
+                    access_assignment_id,
+                    security_group_id,
+                    role_definition_id: g.role,
+                    role_display_name: Catalogue::builtin()
+                        .get(&g.role)
+                        .map(|r| r.display_name.as_str()),
+                    resource_action: g.resource_action,
+                }),
+                ..base("allow")
+            }
+        }
+        Decision::Deny(r) => CheckAnswer {
+            reason: Some(r.code()),
+            message: Some(r.explain()),
+            relationship_id: match r {
+                DenyReason::Expired { relationship, .. }
+                | DenyReason::RelationshipNotActive { relationship, .. } => Some(*relationship),
+                _ => None,
+            },
+            ..base("deny")
+        },
+    }
+}
+
+/// A decision as a JSON value (for the command line).
+pub fn decision_json(d: &Decision, req: &CheckRequest, at: OffsetDateTime) -> Value {
+    serde_json::to_value(answer(d, req, at)).unwrap_or(Value::Null)
+}
+
+/// The properties of one check, as sent. Read straight from the body only when no string needs
+/// unescaping (borrowed, without copying); otherwise from the parsed object.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct CheckFields<'a> {
+    #[serde(borrow, default)]
+    user_id: Option<&'a str>,
+    #[serde(borrow, default)]
+    user_principal_name: Option<&'a str>,
+    #[serde(borrow, default)]
+    tenant_id: Option<&'a str>,
+    #[serde(borrow, default)]
+    domain: Option<&'a str>,
+    #[serde(borrow, default)]
+    action: Option<&'a str>,
+    #[serde(borrow, default)]
+    at: Option<&'a str>,
+    #[serde(borrow, default)]
+    target_user_id: Option<&'a str>,
+    #[serde(borrow, default)]
+    target_user_principal_name: Option<&'a str>,
+}
+
+const CHECK_PROPERTIES: [&str; 8] = [
+    "userId",
+    "userPrincipalName",
+    "tenantId",
+    "domain",
+    "action",
+    "at",
+    "targetUserId",
+    "targetUserPrincipalName",
+];
+
+/// The fields of one check of a JSON object, with a message for an unknown property or one that
+/// is not a string.
+fn fields_of(o: &Map<String, Value>) -> ApiResult<CheckFields<'_>> {
+    if let Some(k) = o.keys().find(|k| !CHECK_PROPERTIES.contains(&k.as_str())) {
+        return Err(ApiError::BadRequest(format!(
+            "`{}` is not a property of a check",
+            k.chars().take(60).collect::<String>()
+        )));
+    }
+    let text = |k: &str| -> ApiResult<Option<&str>> {
+        match o.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.as_str())),
+            Some(_) => Err(ApiError::BadRequest(format!("`{k}` must be a string"))),
+        }
+    };
+    Ok(CheckFields {
+        user_id: text("userId")?,
+        user_principal_name: text("userPrincipalName")?,
+        tenant_id: text("tenantId")?,
+        domain: text("domain")?,
+        action: text("action")?,
+        at: text("at")?,
+        target_user_id: text("targetUserId")?,
+        target_user_principal_name: text("targetUserPrincipalName")?,
+    })
+}
+
+/// Resolves one check: a user (`userId` or `userPrincipalName`), a tenant (`tenantId` or
+/// `domain`), an action, optionally the instant `at`, and optionally the user acted on
+/// (`targetUserId` or `targetUserPrincipalName`), whose roles decide the sensitive actions.
+async fn read_check(
+    state: &AppState,
+    caller: &Principal,
+    f: &CheckFields<'_>,
+) -> ApiResult<(CheckRequest, Option<OffsetDateTime>)> {
+    let tenant = match (f.tenant_id, f.domain) {
+        (Some(id), _) => TenantId::parse(id)?,
+        (None, Some(d)) => state
+            .store
+            .tenant_by_domain(d)
+            .await?
+            .map(|t| t.id)
+            .ok_or_else(|| ApiError::not_found("tenant", d))?,
+        (None, None) => {
+            return Err(ApiError::BadRequest(
+                "a check needs `tenantId` or `domain`".into(),
+            ))
+        }
+    };
+    // The user, among those the caller may ask about: its own users, and (in its own tenant) the
+    // users of partners with delegated reach there. Anyone else is answered exactly as a user
+    // who does not exist.
+    let own_tenant = tenant == caller.tenant;
+    let visible = |home: TenantId| {
+        home == caller.tenant || (own_tenant && state.authz.reaches(home, caller.tenant))
+    };
+    let hidden = |name: &str| {
+        if own_tenant {
+            ApiError::not_found("user", name)
+        } else {
+            ApiError::Forbidden(
+                "A check may ask about the caller's own users, or about anyone acting in the caller's tenant.".into(),
+            )
+        }
+    };
+    let user = match (f.user_id, f.user_principal_name) {
+        (Some(raw), _) => {
+            let id = UserId::parse(raw)?;
+            state
+                .authz
+                .home_of(id)
+                .filter(|h| visible(*h))
+                .map(|_| id)
+                .ok_or_else(|| hidden(raw))?
+        }
+        (None, Some(upn)) => state
+            .store
+            .user_by_upn(upn)
+            .await?
+            .filter(|u| visible(u.tenant))
+            .map(|u| u.id)
+            .ok_or_else(|| hidden(upn))?,
+        (None, None) => {
+            return Err(ApiError::BadRequest(
+                "a check needs `userId` or `userPrincipalName`".into(),
+            ))
+        }
+    };
+    let action = f
+        .action
+        .filter(|a| !a.trim().is_empty() && a.len() <= 300)
+        .ok_or_else(|| {
+            ApiError::BadRequest("a check needs an `action` (at most 300 characters)".into())
+        })?
+        .to_owned();
+    let at =
+        f.at.map(|t| {
+            parse_rfc3339(t).ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "`at` must be an ISO 8601 date and time, not `{}`",
+                    t.chars().take(40).collect::<String>()
+                ))
+            })
+        })
+        .transpose()?;
+    // The user acted on, looked up in the tenant acted in only: a name in another tenant is
+    // not found, exactly as a name that does not exist. A caller learns of a tenant's users only
+    // in its own tenant or where it has delegated reach.
+    let reach = own_tenant || state.authz.reaches(caller.tenant, tenant);
+    if let Some(name) = f.target_user_id.or(f.target_user_principal_name) {
+        if !reach {
+            return Err(ApiError::not_found("user", name));
+        }
+    }
+    let target = match (f.target_user_id, f.target_user_principal_name) {
+        (Some(id), _) => Some(UserId::parse(id)?),
+        (None, Some(upn)) => Some(
+            state
+                .store
+                .user_by_upn(upn)
+                .await?
+                .filter(|u| u.tenant == tenant)
+                .map(|u| u.id)
+                .ok_or_else(|| ApiError::not_found("user", upn))?,
+        ),
+        (None, None) => None,
+    };
+    Ok((
+        CheckRequest {
+            user,
+            tenant,
+            action,
+            target,
+        },
+        at,
+    ))
+}
+
+/// Decides one check the caller may ask about.
+async fn decide(
+    state: &AppState,
+    caller: &Principal,
+    f: &CheckFields<'_>,
+    now: OffsetDateTime,
+) -> ApiResult<(CheckRequest, OffsetDateTime, Decision)> {
+    let (req, at) = read_check(state, caller, f).await?;
+    let at = at.unwrap_or(now);
+    let d = state.authz.check(&req, at);
+    Ok((req, at, d))
+}
+
+/// `POST /authz/v1/check`: the decision for one check (`{userId|userPrincipalName, tenantId|domain,
+/// action, at?}`) or for a batch (`{"requests": [ … ]}`), with the path when allowed and the reason
+/// when denied. A caller may ask about its own tenant's users, or about anyone acting in its
+/// tenant.
+#[utoipa::path(post, path = "/authz/v1/check", tag = "authz",
+    request_body(content = serde_json::Value, description = "{\"userPrincipalName\": \"tech@partner…\", \"domain\": \"customer…\", \"action\": \"microsoft.directory/users/password/update\"}"),
+    responses((status = 200, description = "`decision` allow with `path` (relationship → access assignment → group → role → resource action), or deny with `reason`"),
+              (status = 400), (status = 401), (status = 403, description = "The caller's tenant is neither the user's nor the target")))]
+pub async fn check(
+    State(state): State<AppState>,
+    AdminCaller(caller): AdminCaller,
+    JsonBody(bytes): JsonBody,
+) -> ApiResult<axum::response::Response> {
+    let now = state.now();
+    if let Ok(f) = serde_json::from_slice::<CheckFields<'_>>(&bytes) {
+        let (req, at, d) = decide(&state, &caller, &f, now).await?;
+        // One allocation: an answer is about 450 bytes.
+        let mut out = Vec::with_capacity(640);
+        json::write_answer(&mut out, &answer(&d, &req, at));
+        return respond(Ok(out));
+    }
+    let JsonObject(body) = JsonObject::parse(&bytes)?;
+    let (items, batch) = match body.get("requests") {
+        Some(Value::Array(list)) => {
+            if list.len() > MAX_BATCH {
+                return Err(ApiError::BadRequest(format!(
+                    "a batch holds at most {MAX_BATCH} checks"
+                )));
+            }
+            let mut items = Vec::with_capacity(list.len());
+            for v in list {
+                match v {
+                    Value::Object(o) => items.push(o),
+                    _ => {
+                        return Err(ApiError::BadRequest(
+                            "each of `requests` must be an object".into(),
+                        ))
+                    }
+                }
+            }
+            (items, true)
+        }
+        Some(_) => return Err(ApiError::BadRequest("`requests` must be an array".into())),
+        None => (vec![&body], false),
+    };
+    let mut checks = Vec::with_capacity(items.len());
+    for o in items {
+        checks.push(decide(&state, &caller, &fields_of(o)?, now).await?);
+    }
+    let answers: Vec<CheckAnswer<'_>> = checks.iter().map(|(r, at, d)| answer(d, r, *at)).collect();
+    if batch {
+        respond(serde_json::to_vec(&serde_json::json!({ "value": answers })))
+    } else {
+        respond(serde_json::to_vec(&answers[0]))
+    }
+}
+
+/// A JSON answer.
+fn respond(body: Result<Vec<u8>, serde_json::Error>) -> ApiResult<axum::response::Response> {
+    let body = body.map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response())
+}

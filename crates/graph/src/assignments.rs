@@ -1,0 +1,228 @@
+//! `accessAssignments` of a relationship.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use gdap_domain::assignment::{AccessAssignment, AssignmentChange};
+use gdap_domain::ids::AssignmentId;
+use gdap_domain::query::{parse_item_query, parse_list_query, schemas};
+use gdap_domain::request::OperationChange;
+use gdap_http::auth::Authorize;
+use gdap_store::{Changes, Write};
+
+use super::input::{access_container, access_details, ASSIGNMENT_READ_ONLY};
+use super::relationships::reject_options;
+use super::{collection, entity, load_relationship, relationship_url, start_operation};
+use gdap_app::caller::{Authorized, GdapRead, GdapWrite};
+use gdap_app::state::AppState;
+use gdap_http::dto;
+use gdap_http::error::{ApiError, ApiResult};
+use gdap_http::extract::{Base, IfMatch, JsonObject, OData, Obj, Prefer};
+
+/// `GET …/{id}/accessAssignments` (Read.All).
+#[utoipa::path(get, path = "/v1.0/tenantRelationships/delegatedAdminRelationships/{id}/accessAssignments", tag = "accessAssignments",
+    params(("id" = String, Path)), responses((status = 200), (status = 404)))]
+pub async fn list_assignments(
+    State(state): State<AppState>,
+    Authorize(caller): Authorize<GdapRead>,
+    Path(id): Path<String>,
+    OData(raw): OData,
+    base: Base,
+) -> ApiResult<Response> {
+    let rel = load_relationship(&state, &caller, &id).await?;
+    let q = parse_list_query(&schemas::ASSIGNMENTS, &raw, false)?;
+    let page = state.store.list_assignments(rel.id, &q).await?;
+    Ok(collection(
+        &base,
+        base.context("accessAssignments"),
+        page,
+        |a, out| dto::write(out, dto::select(dto::assignment(a), &q.select)),
+    ))
+}
+
+async fn load<C>(
+    state: &AppState,
+    caller: &Authorized<C>,
+    id: &str,
+    aid: &str,
+) -> ApiResult<(gdap_domain::relationship::Relationship, AccessAssignment)> {
+    let rel = load_relationship(state, caller, id).await?;
+    let assignment_id = AssignmentId::parse(aid)?;
+    let a = state
+        .store
+        .assignment(rel.id, assignment_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("delegatedAdminAccessAssignment", aid))?;
+    Ok((rel, a))
+}
+
+/// `GET …/{id}/accessAssignments/{assignmentId}` (Read.All).
+#[utoipa::path(get, path = "/v1.0/tenantRelationships/delegatedAdminRelationships/{id}/accessAssignments/{assignment_id}", tag = "accessAssignments",
+    params(("id" = String, Path), ("assignment_id" = String, Path)), responses((status = 200), (status = 404)))]
+pub async fn get_assignment(
+    State(state): State<AppState>,
+    Authorize(caller): Authorize<GdapRead>,
+    Path((id, aid)): Path<(String, String)>,
+    OData(raw): OData,
+    base: Base,
+) -> ApiResult<Response> {
+    let select = parse_item_query(&schemas::ASSIGNMENTS, &raw, false)?;
+    let (_, a) = load(&state, &caller, &id, &aid).await?;
+    Ok(entity(
+        StatusCode::OK,
+        base.context("accessAssignments/$entity"),
+        dto::select(dto::assignment(&a), &select),
+        None,
+    ))
+}
+
+/// `POST …/{id}/accessAssignments` (ReadWrite.All): a partner security group gets a subset of the
+/// relationship's roles; the relationship must be `active`, one live assignment per group.
+#[utoipa::path(post, path = "/v1.0/tenantRelationships/delegatedAdminRelationships/{id}/accessAssignments", tag = "accessAssignments",
+    params(("id" = String, Path)), request_body(content = serde_json::Value),
+    responses((status = 201), (status = 400), (status = 404), (status = 409)))]
+pub async fn create_assignment(
+    State(state): State<AppState>,
+    Authorize(caller): Authorize<GdapWrite>,
+    Path(id): Path<String>,
+    prefer: Prefer,
+    base: Base,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Response> {
+    let rel = load_relationship(&state, &caller, &id).await?;
+    let mut o = Obj::new(body, "delegatedAdminAccessAssignment");
+    let group = access_container(
+        o.take_obj("accessContainer", "delegatedAdminAccessContainer")?
+            .ok_or_else(|| ApiError::BadRequest("`accessContainer` is required".into()))?,
+        prefer.unknown_members,
+    )?;
+    let roles = access_details(
+        o.take_obj("accessDetails", "delegatedAdminAccessDetails")?
+            .ok_or_else(|| ApiError::BadRequest("`accessDetails` is required".into()))?,
+    )?;
+    o.finish(ASSIGNMENT_READ_ONLY)?;
+    if state.store.group(rel.partner, group).await?.is_none() {
+        return Err(ApiError::BadRequest(format!(
+            "The access container `{group}` does not exist: `accessContainerId` must be a security group of the partner tenant"
+        )));
+    }
+    let a = AccessAssignment::create(&rel, group, roles, state.now(), &state.config.timings)?;
+    let location = format!(
+        "{}/accessAssignments/{}",
+        relationship_url(&base, &rel.id),
+        a.id
+    );
+    let body = dto::to_map(&dto::assignment(&a));
+    state
+        .commit(
+            Changes {
+                assignments: vec![Write::Insert(a)],
+                ..Changes::default()
+            },
+            &caller.principal.actor,
+        )
+        .await?;
+    state.scheduled();
+    Ok(entity(
+        StatusCode::CREATED,
+        base.context("accessAssignments/$entity"),
+        body,
+        Some(location),
+    ))
+}
+
+/// `PATCH …/{id}/accessAssignments/{assignmentId}` with `If-Match` (ReadWrite.All): new roles are
+/// applied by a long-running operation (202); identical roles return 200 and the object.
+#[utoipa::path(patch, path = "/v1.0/tenantRelationships/delegatedAdminRelationships/{id}/accessAssignments/{assignment_id}", tag = "accessAssignments",
+    params(("id" = String, Path), ("assignment_id" = String, Path), ("If-Match" = String, Header)),
+    request_body(content = serde_json::Value),
+    responses((status = 200), (status = 202), (status = 400), (status = 404), (status = 412), (status = 428)))]
+pub async fn update_assignment(
+    State(state): State<AppState>,
+    Authorize(caller): Authorize<GdapWrite>,
+    Path((id, aid)): Path<(String, String)>,
+    if_match: IfMatch,
+    prefer: Prefer,
+    base: Base,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Response> {
+    let (rel, a) = load(&state, &caller, &id, &aid).await?;
+    if_match.check(&dto::assignment_etag(&a))?;
+    let mut o = Obj::new(body, "delegatedAdminAccessAssignment");
+    if let Some(c) = o.take_obj("accessContainer", "delegatedAdminAccessContainer")? {
+        if access_container(c, prefer.unknown_members)? != a.group {
+            return Err(ApiError::BadRequest(
+                "`accessContainer` cannot be changed; create a new access assignment instead"
+                    .into(),
+            ));
+        }
+    }
+    let roles = o
+        .take_obj("accessDetails", "delegatedAdminAccessDetails")?
+        .map(access_details)
+        .transpose()?;
+    o.finish(ASSIGNMENT_READ_ONLY)?;
+    let plan = match roles {
+        Some(roles) => a.plan_role_change(&rel, roles)?,
+        None => AssignmentChange::Unchanged,
+    };
+    match plan {
+        AssignmentChange::Unchanged => Ok(entity(
+            StatusCode::OK,
+            base.context("accessAssignments/$entity"),
+            dto::assignment(&a),
+            None,
+        )),
+        AssignmentChange::Roles(roles) => {
+            let mut target = a.clone();
+            target.roles = roles.clone();
+            let change = OperationChange::AssignmentRoles {
+                assignment: a.id,
+                roles,
+            };
+            let changes = Changes {
+                assignments: vec![Write::Update(a)],
+                ..Changes::default()
+            };
+            start_operation(
+                &state,
+                &base,
+                &rel,
+                change,
+                dto::assignment(&target),
+                changes,
+                &caller.principal.actor,
+            )
+            .await
+        }
+    }
+}
+
+/// `DELETE …/{id}/accessAssignments/{assignmentId}` with `If-Match` (ReadWrite.All): the assignment
+/// moves to `deleting`, then `deleted`, and stays listable.
+#[utoipa::path(delete, path = "/v1.0/tenantRelationships/delegatedAdminRelationships/{id}/accessAssignments/{assignment_id}", tag = "accessAssignments",
+    params(("id" = String, Path), ("assignment_id" = String, Path), ("If-Match" = String, Header)),
+    responses((status = 204), (status = 400), (status = 404), (status = 412), (status = 428)))]
+pub async fn delete_assignment(
+    State(state): State<AppState>,
+    Authorize(caller): Authorize<GdapWrite>,
+    Path((id, aid)): Path<(String, String)>,
+    if_match: IfMatch,
+    OData(raw): OData,
+) -> ApiResult<StatusCode> {
+    reject_options(&raw)?;
+    let (_, mut a) = load(&state, &caller, &id, &aid).await?;
+    if_match.check(&dto::assignment_etag(&a))?;
+    a.delete(state.now(), &state.config.timings)?;
+    state
+        .commit(
+            Changes {
+                assignments: vec![Write::Update(a)],
+                ..Changes::default()
+            },
+            &caller.principal.actor,
+        )
+        .await?;
+    state.scheduled();
+    Ok(StatusCode::NO_CONTENT)
+}

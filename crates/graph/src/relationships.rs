@@ -1,0 +1,278 @@
+//! `delegatedAdminRelationships`: list, create, get, update, delete.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use gdap_domain::ids::TenantId;
+use gdap_domain::query::{parse_item_query, parse_list_query, schemas, ListQuery, RawQuery};
+use gdap_domain::relationship::{
+    CustomerParticipant, PatchOutcome, Relationship, RelationshipDraft, RelationshipPatch,
+};
+use gdap_domain::request::OperationChange;
+use gdap_domain::roles::Catalogue;
+use gdap_http::auth::Authorize;
+use gdap_store::{Changes, Write};
+
+use super::input::{access_details, customer, RELATIONSHIP_READ_ONLY};
+use super::{
+    collection, entity, load_relationship, relationship_url, save_relationship, start_operation,
+};
+use gdap_app::caller::{GdapRead, GdapWrite};
+use gdap_app::state::AppState;
+use gdap_http::dto;
+use gdap_http::error::{ApiError, ApiResult};
+use gdap_http::extract::{Base, IfMatch, JsonObject, OData, Obj};
+
+/// `GET …/delegatedAdminRelationships`: the partner's relationships (Read.All; Admin Agents for users).
+#[utoipa::path(get, path = "/v1.0/tenantRelationships/delegatedAdminRelationships", tag = "delegatedAdminRelationships",
+    params(("$filter" = Option<String>, Query), ("$orderby" = Option<String>, Query), ("$select" = Option<String>, Query),
+           ("$top" = Option<u32>, Query), ("$count" = Option<bool>, Query), ("$skiptoken" = Option<String>, Query)),
+    responses((status = 200, description = "A page of delegatedAdminRelationship objects")))]
+pub async fn list_relationships(
+    State(state): State<AppState>,
+    Authorize(caller): Authorize<GdapRead>,
+    OData(raw): OData,
+    base: Base,
+) -> ApiResult<Response> {
+    let partner = caller.partner;
+    let q = parse_list_query(&schemas::RELATIONSHIPS, &raw, false)?;
+    let page = state.store.list_relationships(partner, &q).await?;
+    Ok(collection(
+        &base,
+        base.context("delegatedAdminRelationships"),
+        page,
+        |r, out| dto::write(out, dto::select(dto::relationship(r), &q.select)),
+    ))
+}
+
+async fn customer_participant(
+    state: &AppState,
+    tenant: TenantId,
+) -> ApiResult<CustomerParticipant> {
+    let t = state.tenant(tenant).await?.ok_or_else(|| {
+        ApiError::BadRequest(format!(
+            "`customer.tenantId`: tenant `{tenant}` does not exist"
+        ))
+    })?;
+    Ok(CustomerParticipant {
+        tenant_id: t.id,
+        display_name: Some(t.display_name),
+    })
+}
+
+/// `POST …/delegatedAdminRelationships`: creates a relationship in `created` (ReadWrite.All).
+#[utoipa::path(post, path = "/v1.0/tenantRelationships/delegatedAdminRelationships", tag = "delegatedAdminRelationships",
+    request_body(content = serde_json::Value, description = "displayName, duration, accessDetails, autoExtendDuration, customer"),
+    responses((status = 201, description = "The new relationship; Location names it"), (status = 400), (status = 409)))]
+pub async fn create_relationship(
+    State(state): State<AppState>,
+    Authorize(caller): Authorize<GdapWrite>,
+    base: Base,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Response> {
+    let partner = caller.partner;
+    let mut o = Obj::new(body, "delegatedAdminRelationship");
+    let display_name = o.require_str("displayName")?;
+    let duration = o.require_str("duration")?;
+    let auto_extend = o.take_str("autoExtendDuration")?;
+    let roles = access_details(
+        o.take_obj("accessDetails", "delegatedAdminAccessDetails")?
+            .ok_or_else(|| ApiError::BadRequest("`accessDetails` is required".into()))?,
+    )?;
+    let customer_id = o
+        .take_obj("customer", "delegatedAdminRelationshipCustomerParticipant")?
+        .map(customer)
+        .transpose()?;
+    o.finish(RELATIONSHIP_READ_ONLY)?;
+    let customer = match customer_id {
+        Some(t) if t == partner => return Err(gdap_domain::DomainError::CustomerIsPartner.into()),
+        Some(t) => Some(customer_participant(&state, t).await?),
+        None => None,
+    };
+    let draft = RelationshipDraft {
+        display_name,
+        duration,
+        auto_extend,
+        roles,
+        customer,
+    };
+    let rel = Relationship::create(partner, draft, Catalogue::builtin(), state.now())?;
+    let rel = save_relationship(&state, Write::Insert(rel), &caller.principal.actor).await?;
+    tracing::info!(relationship = %rel.id, partner = %partner, "relationship created");
+    Ok(entity(
+        StatusCode::CREATED,
+        base.context("delegatedAdminRelationships/$entity"),
+        dto::relationship(&rel),
+        Some(relationship_url(&base, &rel.id)),
+    ))
+}
+
+/// `GET …/delegatedAdminRelationships/{id}` (Read.All).
+#[utoipa::path(get, path = "/v1.0/tenantRelationships/delegatedAdminRelationships/{id}", tag = "delegatedAdminRelationships",
+    params(("id" = String, Path, description = "{guid}-{partnerTenantId}"), ("$select" = Option<String>, Query)),
+    responses((status = 200), (status = 400), (status = 404)))]
+pub async fn get_relationship(
+    State(state): State<AppState>,
+    Authorize(caller): Authorize<GdapRead>,
+    Path(id): Path<String>,
+    OData(raw): OData,
+    base: Base,
+) -> ApiResult<Response> {
+    let rel = load_relationship(&state, &caller, &id).await?;
+    let select = parse_item_query(&schemas::RELATIONSHIPS, &raw, false)?;
+    Ok(entity(
+        StatusCode::OK,
+        base.context("delegatedAdminRelationships/$entity"),
+        dto::select(dto::relationship(&rel), &select),
+        None,
+    ))
+}
+
+fn read_patch(
+    body: serde_json::Map<String, serde_json::Value>,
+) -> ApiResult<(RelationshipPatch, Option<TenantId>)> {
+    let mut o = Obj::new(body, "delegatedAdminRelationship");
+    let display_name = o.take_str("displayName")?;
+    let duration = o.take_str("duration")?;
+    let auto_extend = o.take_str("autoExtendDuration")?;
+    let roles = o
+        .take_obj("accessDetails", "delegatedAdminAccessDetails")?
+        .map(access_details)
+        .transpose()?;
+    let customer_id = o
+        .take_obj("customer", "delegatedAdminRelationshipCustomerParticipant")?
+        .map(customer)
+        .transpose()?;
+    o.finish(RELATIONSHIP_READ_ONLY)?;
+    Ok((
+        RelationshipPatch {
+            display_name,
+            duration,
+            auto_extend,
+            roles,
+            customer: None,
+        },
+        customer_id,
+    ))
+}
+
+/// `PATCH …/delegatedAdminRelationships/{id}` with `If-Match` (ReadWrite.All): 200 with the object,
+/// or 202 with an operation when Global Administrator is removed from an active relationship.
+#[utoipa::path(patch, path = "/v1.0/tenantRelationships/delegatedAdminRelationships/{id}", tag = "delegatedAdminRelationships",
+    params(("id" = String, Path), ("If-Match" = String, Header, description = "The current @odata.etag")),
+    request_body(content = serde_json::Value),
+    responses((status = 200), (status = 202, description = "Location names the operation; Retry-After: 10"),
+              (status = 400), (status = 404), (status = 409), (status = 412), (status = 428)))]
+pub async fn update_relationship(
+    State(state): State<AppState>,
+    Authorize(caller): Authorize<GdapWrite>,
+    Path(id): Path<String>,
+    if_match: IfMatch,
+    base: Base,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Response> {
+    let mut rel = load_relationship(&state, &caller, &id).await?;
+    if_match.check(&dto::relationship_etag(&rel))?;
+    let (mut patch, customer_id) = read_patch(body)?;
+    if let Some(t) = customer_id {
+        if t == rel.partner {
+            return Err(gdap_domain::DomainError::CustomerIsPartner.into());
+        }
+        patch.customer = Some(customer_participant(&state, t).await?);
+    }
+    let now = state.now();
+    let before = rel.clone();
+    match rel.apply_patch(patch, Catalogue::builtin(), now)? {
+        PatchOutcome::Unchanged => Ok(entity(
+            StatusCode::OK,
+            base.context("delegatedAdminRelationships/$entity"),
+            dto::relationship(&before),
+            None,
+        )),
+        PatchOutcome::Updated => {
+            let rel =
+                save_relationship(&state, Write::Update(rel), &caller.principal.actor).await?;
+            Ok(entity(
+                StatusCode::OK,
+                base.context("delegatedAdminRelationships/$entity"),
+                dto::relationship(&rel),
+                None,
+            ))
+        }
+        PatchOutcome::RemoveGlobalAdministrator { remaining } => {
+            let busy = ListQuery {
+                filter: Some(gdap_domain::query::check(
+                    &schemas::OPERATIONS,
+                    gdap_domain::query::parse_filter("status in ('notStarted', 'running')")?,
+                )?),
+                top: 1,
+                ..ListQuery::default()
+            };
+            if !state
+                .store
+                .list_operations(rel.id, &busy)
+                .await?
+                .items
+                .is_empty()
+            {
+                return Err(ApiError::Conflict(
+                    "an update of this relationship is still in progress; wait for its operation to finish".into(),
+                ));
+            }
+            let mut target = rel.clone();
+            target.roles = remaining.clone();
+            let change = OperationChange::RelationshipRoles(remaining);
+            let changes = Changes {
+                relationships: vec![Write::Update(rel.clone())],
+                ..Changes::default()
+            };
+            start_operation(
+                &state,
+                &base,
+                &rel,
+                change,
+                dto::relationship(&target),
+                changes,
+                &caller.principal.actor,
+            )
+            .await
+        }
+    }
+}
+
+/// `DELETE …/delegatedAdminRelationships/{id}` with `If-Match` (ReadWrite.All): only in `created`.
+#[utoipa::path(delete, path = "/v1.0/tenantRelationships/delegatedAdminRelationships/{id}", tag = "delegatedAdminRelationships",
+    params(("id" = String, Path), ("If-Match" = String, Header)),
+    responses((status = 204), (status = 400), (status = 404), (status = 412), (status = 428)))]
+pub async fn delete_relationship(
+    State(state): State<AppState>,
+    Authorize(caller): Authorize<GdapWrite>,
+    Path(id): Path<String>,
+    if_match: IfMatch,
+    OData(raw): OData,
+) -> ApiResult<StatusCode> {
+    reject_options(&raw)?;
+    let rel = load_relationship(&state, &caller, &id).await?;
+    if_match.check(&dto::relationship_etag(&rel))?;
+    rel.ensure_deletable()?;
+    state
+        .commit(
+            Changes {
+                deleted_relationships: vec![(rel.id, rel.version)],
+                ..Changes::default()
+            },
+            &caller.principal.actor,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Refuses OData options where none apply.
+pub fn reject_options(raw: &RawQuery) -> ApiResult<()> {
+    match raw.pairs.iter().find(|(k, _)| k.starts_with('$')) {
+        Some((k, _)) => Err(ApiError::BadRequest(format!(
+            "the query option `{k}` is not supported on this request"
+        ))),
+        None => Ok(()),
+    }
+}

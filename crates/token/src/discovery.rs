@@ -1,0 +1,79 @@
+//! OpenID discovery, the published keys and MSAL's instance discovery, every URL built from the
+//! public URL.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+
+use super::resolve_tenant;
+use gdap_app::state::AppState;
+use gdap_http::extract::origin;
+
+/// `GET /{tenant}/v2.0/.well-known/openid-configuration`.
+#[utoipa::path(get, path = "/{tenant}/v2.0/.well-known/openid-configuration", tag = "token",
+    params(("tenant" = String, Path)), responses((status = 200), (status = 400)))]
+pub async fn openid_configuration(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    req: axum::extract::Request,
+) -> Response {
+    let (parts, _) = req.into_parts();
+    let base = origin(&state, &parts);
+    let (tid, path_tenant) = match resolve_tenant(&state, &tenant).await {
+        Ok(Some(t)) => (t.id.to_string(), t.id.to_string()),
+        Ok(None) => ("{tenantid}".to_owned(), tenant.to_ascii_lowercase()),
+        Err(e) => return e.into_response(),
+    };
+    Json(json!({
+        "issuer": format!("{base}/{tid}/v2.0"),
+        "authorization_endpoint": format!("{base}/{path_tenant}/oauth2/v2.0/authorize"),
+        "token_endpoint": format!("{base}/{path_tenant}/oauth2/v2.0/token"),
+        "device_authorization_endpoint": format!("{base}/{path_tenant}/oauth2/v2.0/devicecode"),
+        "jwks_uri": format!("{base}/{path_tenant}/discovery/v2.0/keys"),
+        "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+        "response_modes_supported": ["query", "fragment", "form_post"],
+        "subject_types_supported": ["pairwise"],
+        "id_token_signing_alg_values_supported": ["ES256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+        "grant_types_supported": ["client_credentials", "password"],
+        "scopes_supported": ["openid", "profile", "email", "offline_access"],
+        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nbf", "tid", "oid", "roles", "scp", "upn", "name", "idtyp", "ver"],
+        "tenant_region_scope": "WW",
+        "cloud_instance_name": "gdap.local",
+        "cloud_graph_host_name": "graph.windows.net",
+        "msgraph_host": "graph.microsoft.com",
+        "request_uri_parameter_supported": false,
+    }))
+    .into_response()
+}
+
+/// `GET /{tenant}/discovery/v2.0/keys`: the public signing keys.
+#[utoipa::path(get, path = "/{tenant}/discovery/v2.0/keys", tag = "token",
+    params(("tenant" = String, Path)), responses((status = 200, description = "JWKS")))]
+pub async fn jwks(State(state): State<AppState>) -> Json<Value> {
+    Json(state.keys.jwks())
+}
+
+/// `GET /common/discovery/instance`: MSAL's instance discovery, answered for gdap's own host.
+pub async fn instance_discovery(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+) -> Json<Value> {
+    let (parts, _) = req.into_parts();
+    let base = origin(&state, &parts);
+    let host = base.split("://").nth(1).unwrap_or_default().to_owned();
+    let q: std::collections::HashMap<String, String> =
+        url::form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
+    let tenant = q
+        .get("authorization_endpoint")
+        .and_then(|a| a.split('/').nth(3).map(str::to_owned))
+        .unwrap_or_else(|| "common".to_owned());
+    Json(json!({
+        "tenant_discovery_endpoint": format!("{base}/{tenant}/v2.0/.well-known/openid-configuration"),
+        "api-version": "1.1",
+        "metadata": [{"preferred_network": host, "preferred_cache": host, "aliases": [host]}],
+    }))
+}

@@ -1,0 +1,542 @@
+//! The token service at Entra-compatible paths: `/{tenant}/oauth2/v2.0/token` (client credentials
+//! and resource-owner password), OpenID discovery, the JWKS, and MSAL's instance discovery.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use gdap_auth::Claims;
+use gdap_domain::directory::{Tenant, User};
+use gdap_domain::ids::{ClientId, TenantId};
+use serde_json::{json, Value};
+
+use gdap_app::caller::{ADMIN_AUDIENCE, GDAP_READ, GDAP_WRITE};
+use gdap_app::state::AppState;
+use gdap_http::extract::origin;
+use gdap_http::extract::ClientIp;
+
+mod discovery;
+mod error;
+
+pub use discovery::*;
+
+pub use error::OAuthError;
+use error::{internal, wrong_credentials, OAuthResult};
+
+/// First-party public clients that may sign users in without a registration (Azure CLI, Microsoft
+/// Graph PowerShell, Graph Explorer), as in Entra.
+pub const FIRST_PARTY_CLIENTS: &[&str] = &[
+    "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+    "14d82eec-204b-4c2f-b7e8-296a70dab67e",
+    "de8bc8b5-d9f9-48b1-a8ad-b748da725064",
+];
+
+/// Delegated permissions gdap knows and can grant to first-party clients.
+pub const DELEGATED_PERMISSIONS: &[&str] = &[
+    GDAP_READ,
+    GDAP_WRITE,
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+    "User.Read",
+    "User.Read.All",
+    "User.ReadWrite.All",
+    "Group.Read.All",
+    "Group.ReadWrite.All",
+    "GroupMember.ReadWrite.All",
+    "Organization.Read.All",
+    "RoleManagement.Read.Directory",
+    "RoleManagement.ReadWrite.Directory",
+    "UserAuthenticationMethod.ReadWrite.All",
+];
+
+const OIDC_SCOPES: &[&str] = &["openid", "profile", "offline_access", "email"];
+
+/// Routes of the token service.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/{tenant}/oauth2/v2.0/token", post(token))
+        .route(
+            "/{tenant}/v2.0/.well-known/openid-configuration",
+            get(openid_configuration),
+        )
+        .route("/{tenant}/discovery/v2.0/keys", get(jwks))
+        .route("/common/discovery/instance", get(instance_discovery))
+}
+
+/// Resolves the tenant segment of the path: a tenant id or a domain; `None` for
+/// `organizations`/`common`.
+async fn resolve_tenant(state: &AppState, segment: &str) -> OAuthResult<Option<Tenant>> {
+    let seg = segment.to_ascii_lowercase();
+    if seg == "organizations" || seg == "common" {
+        return Ok(None);
+    }
+    let t = match TenantId::parse(&seg) {
+        Ok(id) => state.tenant(id).await.map_err(internal)?,
+        Err(_) => state.store.tenant_by_domain(&seg).await.map_err(internal)?,
+    };
+    t.map(Some).ok_or_else(|| {
+        OAuthError::bad(
+            "invalid_request",
+            90002,
+            format!(
+                "Tenant '{}' not found. Check to make sure you have the correct tenant ID.",
+                seg.chars().take(80).collect::<String>()
+            ),
+        )
+    })
+}
+
+/// The audience a resource URI maps to, if gdap serves it.
+fn audience_of(resource: &str) -> Option<&'static str> {
+    match resource.trim_end_matches('/') {
+        "https://graph.microsoft.com" | "00000003-0000-0000-c000-000000000000" => {
+            Some("https://graph.microsoft.com")
+        }
+        "https://admin.microsoft.com" => Some(ADMIN_AUDIENCE),
+        _ => None,
+    }
+}
+
+/// Splits `https://graph.microsoft.com/X` into resource and permission; a bare `X` means Graph.
+fn split_scope(scope: &str) -> (&str, &str) {
+    match scope.rsplit_once('/') {
+        Some((res, perm)) if res.contains("://") || res.len() == 36 => (res, perm),
+        _ => ("https://graph.microsoft.com", scope),
+    }
+}
+
+fn form(body: &Bytes) -> OAuthResult<std::collections::HashMap<String, String>> {
+    if body.len() > 64 * 1024 {
+        return Err(OAuthError::bad(
+            "invalid_request",
+            90014,
+            "The request body is too large.",
+        ));
+    }
+    Ok(url::form_urlencoded::parse(body).into_owned().collect())
+}
+
+/// `POST /{tenant}/oauth2/v2.0/token`.
+#[utoipa::path(post, path = "/{tenant}/oauth2/v2.0/token", tag = "token",
+    params(("tenant" = String, Path, description = "Tenant id, domain, `organizations` or `common`")),
+    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+        description = "grant_type=client_credentials&client_id=…&client_secret=…&scope=https://graph.microsoft.com/.default, or grant_type=password&client_id=…&username=…&password=…&scope=…"),
+    responses((status = 200, description = "token_type, expires_in, access_token"), (status = 400), (status = 401)))]
+pub async fn token(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    req: axum::extract::Request,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    let issuer = origin(&state, &parts);
+    let source = ClientIp::of(&parts);
+    let body = match axum::body::to_bytes(body, 64 * 1024).await {
+        Ok(b) => b,
+        Err(_) => {
+            return OAuthError::bad(
+                "invalid_request",
+                90014,
+                "The request body is too large or unreadable.",
+            )
+            .into_response()
+        }
+    };
+    match issue(&state, &issuer, &tenant, &parts.headers, &body, source).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn issue(
+    state: &AppState,
+    issuer: &str,
+    tenant: &str,
+    headers: &HeaderMap,
+    body: &Bytes,
+    source: ClientIp,
+) -> OAuthResult<Value> {
+    let mut f = form(body)?;
+    if let Some((id, secret)) = basic_auth(headers) {
+        f.entry("client_id".into()).or_insert(id);
+        f.entry("client_secret".into()).or_insert(secret);
+    }
+    let tenant = resolve_tenant(state, tenant).await?;
+    let grant = f.get("grant_type").map(String::as_str).unwrap_or_default();
+    match grant {
+        "client_credentials" => client_credentials(state, issuer, tenant, &f, source).await,
+        "password" => password(state, issuer, tenant, &f, source).await,
+        "" => Err(OAuthError::bad(
+            "invalid_request",
+            900144,
+            "The request body must contain the following parameter: 'grant_type'.",
+        )),
+        other => Err(OAuthError::bad(
+            "unsupported_grant_type",
+            70003,
+            format!(
+                "The app requested an unsupported grant type '{}'.",
+                other.chars().take(40).collect::<String>()
+            ),
+        )),
+    }
+}
+
+fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {
+    let v = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, b64) = v.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = String::from_utf8(STANDARD.decode(b64.trim()).ok()?).ok()?;
+    let (id, secret) = decoded.split_once(':')?;
+    Some((id.to_owned(), secret.to_owned()))
+}
+
+fn required<'a>(
+    f: &'a std::collections::HashMap<String, String>,
+    key: &str,
+) -> OAuthResult<&'a str> {
+    f.get(key)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| {
+            OAuthError::bad(
+                "invalid_request",
+                900144,
+                format!("The request body must contain the following parameter: '{key}'."),
+            )
+        })
+}
+
+async fn client_credentials(
+    state: &AppState,
+    issuer: &str,
+    tenant: Option<Tenant>,
+    f: &std::collections::HashMap<String, String>,
+    ClientIp(source): ClientIp,
+) -> OAuthResult<Value> {
+    let tenant = tenant.ok_or_else(|| {
+        OAuthError::bad("invalid_request", 700016, "The client credentials flow needs a tenant id or domain in the path, not 'organizations' or 'common'.")
+    })?;
+    let client_raw = required(f, "client_id")?;
+    let client_id = ClientId::parse(client_raw).map_err(|_| {
+        OAuthError::bad(
+            "unauthorized_client",
+            700016,
+            format!(
+                "Application with identifier '{}' was not found in the directory '{}'.",
+                client_raw.chars().take(40).collect::<String>(),
+                tenant.domain
+            ),
+        )
+    })?;
+    let app = state
+        .store
+        .application(client_id)
+        .await
+        .map_err(internal)?
+        .filter(|a| a.tenant == tenant.id)
+        .ok_or_else(|| OAuthError::bad("unauthorized_client", 700016, format!("Application with identifier '{client_id}' was not found in the directory '{}'.", tenant.domain)))?;
+    let secret = required(f, "client_secret")?;
+    // Guesses are throttled per application and source (the application's own sources stay
+    // open), and hashed off the async workers.
+    let account = format!("app:{client_id}");
+    let now_t = time::OffsetDateTime::now_utc();
+    state
+        .throttle
+        .check(&account, source, now_t)
+        .await
+        .map_err(|left| {
+            OAuthError::locked(
+                left,
+                StatusCode::TOO_MANY_REQUESTS,
+                "invalid_client",
+                90055,
+                "Too many failed attempts to authenticate this application from this address.",
+            )
+        })?;
+    let matches = match app.secret_hash.as_deref() {
+        Some(h) => state.hasher.verify(secret, h).await?,
+        None => state.hasher.verify_decoy(secret).await?,
+    };
+    if !matches {
+        state.throttle.fail(&account, source, now_t).await;
+        return Err(OAuthError::new(StatusCode::UNAUTHORIZED, "invalid_client", 7000215, "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value."));
+    }
+    state.throttle.succeed(&account, source, now_t).await;
+    let scope = required(f, "scope")?;
+    let resource = scope
+        .split(' ')
+        .find(|s| s.ends_with("/.default"))
+        .map(|s| s.trim_end_matches("/.default"))
+        .ok_or_else(|| OAuthError::bad("invalid_scope", 1002012, format!("The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).")))?;
+    let aud = audience_of(resource).ok_or_else(|| {
+        OAuthError::bad(
+            "invalid_resource",
+            500011,
+            format!(
+                "The resource principal named {resource} was not found in the tenant named {}.",
+                tenant.domain
+            ),
+        )
+    })?;
+    let mut claims = base_claims(
+        state,
+        aud,
+        tenant.id.to_string(),
+        client_id.to_string(),
+        client_id.to_string(),
+        "app",
+    );
+    if aud != ADMIN_AUDIENCE {
+        claims.roles = app.permissions.clone();
+    }
+    claims.name = Some(app.display_name.clone());
+    sign(state, issuer, claims, None)
+}
+
+/// The claims every token carries; the issuer is filled in when signing.
+fn base_claims(
+    state: &AppState,
+    aud: &str,
+    tid: String,
+    oid: String,
+    azp: String,
+    idtyp: &str,
+) -> Claims {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    Claims {
+        aud: aud.to_owned(),
+        iss: String::new(),
+        iat: now,
+        nbf: now,
+        exp: now + state.config.token_lifetime_secs,
+        tid,
+        sub: oid.clone(),
+        oid,
+        azp,
+        idtyp: idtyp.to_owned(),
+        roles: Vec::new(),
+        scp: None,
+        upn: None,
+        name: None,
+        idp: None,
+        home_tid: None,
+        ver: "2.0".into(),
+        uti: uuid::Uuid::new_v4().simple().to_string(),
+    }
+}
+
+fn sign(
+    state: &AppState,
+    issuer: &str,
+    mut claims: Claims,
+    scope: Option<String>,
+) -> OAuthResult<Value> {
+    claims.iss = format!("{issuer}/{}/v2.0", claims.tid);
+    let token = state.keys.sign(&claims).map_err(internal)?;
+    let mut v = json!({
+        "token_type": "Bearer",
+        "expires_in": state.config.token_lifetime_secs,
+        "ext_expires_in": state.config.token_lifetime_secs,
+        "access_token": token,
+    });
+    if let Some(s) = scope {
+        v["scope"] = Value::String(s);
+    }
+    Ok(v)
+}
+
+async fn password(
+    state: &AppState,
+    issuer: &str,
+    tenant: Option<Tenant>,
+    f: &std::collections::HashMap<String, String>,
+    ClientIp(source): ClientIp,
+) -> OAuthResult<Value> {
+    let client_raw = required(f, "client_id")?;
+    let client_id = ClientId::parse(client_raw).map_err(|_| {
+        OAuthError::bad(
+            "unauthorized_client",
+            700016,
+            format!(
+                "Application with identifier '{}' was not found.",
+                client_raw.chars().take(40).collect::<String>()
+            ),
+        )
+    })?;
+    let app = if FIRST_PARTY_CLIENTS.contains(&client_raw.to_ascii_lowercase().as_str()) {
+        None
+    } else {
+        Some(
+            state
+                .store
+                .application(client_id)
+                .await
+                .map_err(internal)?
+                .ok_or_else(|| {
+                    OAuthError::bad(
+                        "unauthorized_client",
+                        700016,
+                        format!("Application with identifier '{client_id}' was not found."),
+                    )
+                })?,
+        )
+    };
+    let username = required(f, "username")?;
+    let password = required(f, "password")?;
+    let now_t = time::OffsetDateTime::now_utc();
+    let unknown = || {
+        if state.config.hardened {
+            wrong_credentials()
+        } else {
+            let directory = tenant.as_ref().map_or_else(
+                || username.rsplit('@').next().unwrap_or_default().to_owned(),
+                |t| t.domain.clone(),
+            );
+            OAuthError::bad(
+                "invalid_grant",
+                50034,
+                format!(
+                    "The user account {} does not exist in the {} directory. To sign into this application, the account must be added to the directory.",
+                    username.chars().take(113).collect::<String>(),
+                    directory.chars().take(256).collect::<String>()
+                ),
+            )
+        }
+    };
+    // No account has a name this long: answered at once, recorded nowhere.
+    if username.len() > 256 {
+        return Err(unknown());
+    }
+    state
+        .throttle
+        .check(username, source, now_t)
+        .await
+        .map_err(|left| {
+            OAuthError::locked(
+                left,
+                StatusCode::BAD_REQUEST,
+                "invalid_grant",
+                50053,
+                "Your account is locked because of too many failed sign-in attempts from this place.",
+            )
+        })?;
+    let user: Option<User> = state.store.user_by_upn(username).await.map_err(internal)?;
+    // An unknown account costs the hash a wrong password costs.
+    let matches = match user.as_ref().and_then(|u| u.password_hash.as_deref()) {
+        Some(h) => state.hasher.verify(password, h).await?,
+        None => state.hasher.verify_decoy(password).await?,
+    };
+    let user = match user {
+        Some(u) if matches => u,
+        found => {
+            state.throttle.fail(username, source, now_t).await;
+            return Err(if found.is_none() {
+                unknown()
+            } else {
+                wrong_credentials()
+            });
+        }
+    };
+    state.throttle.succeed(username, source, now_t).await;
+    if !user.account_enabled {
+        return Err(OAuthError::bad(
+            "invalid_grant",
+            50057,
+            "The user account is disabled.",
+        ));
+    }
+    // A partner's user signs in to a customer tenant with its own credentials, and gets a token
+    // there only while it has some delegated access (GDAP or DAP).
+    let foreign = tenant
+        .as_ref()
+        .filter(|t| t.id != user.tenant)
+        .filter(|t| state.authz.has_delegated_access(user.id, t.id, state.now()))
+        .map(|t| t.id);
+    if let Some(t) = tenant.as_ref().filter(|_| foreign.is_none()) {
+        if t.id != user.tenant {
+            return Err(OAuthError::bad(
+                "invalid_grant",
+                50020,
+                format!(
+                    "User account '{}' from identity provider does not exist in tenant '{}'.",
+                    user.user_principal_name, t.display_name
+                ),
+            ));
+        }
+    }
+    let scope = required(f, "scope")?;
+    let mut resource: Option<&str> = None;
+    let mut wanted: Vec<&str> = Vec::new();
+    for s in scope
+        .split(' ')
+        .filter(|s| !s.is_empty() && !OIDC_SCOPES.contains(s))
+    {
+        let (res, perm) = split_scope(s);
+        if resource.is_some_and(|r| audience_of(r) != audience_of(res)) {
+            return Err(OAuthError::bad(
+                "invalid_scope",
+                28000,
+                "Provide scopes for one resource at a time.",
+            ));
+        }
+        resource = Some(res);
+        wanted.push(perm);
+    }
+    let resource = resource.unwrap_or("https://graph.microsoft.com");
+    let aud = audience_of(resource).ok_or_else(|| {
+        OAuthError::bad(
+            "invalid_resource",
+            500011,
+            format!("The resource principal named {resource} was not found."),
+        )
+    })?;
+    let grantable: Vec<String> = match &app {
+        Some(a) => a.permissions.clone(),
+        None => DELEGATED_PERMISSIONS
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect(),
+    };
+    let mut granted: Vec<String> = Vec::new();
+    for w in &wanted {
+        if *w == ".default" {
+            granted.extend(grantable.iter().cloned());
+        } else if let Some(g) = grantable.iter().find(|g| g.eq_ignore_ascii_case(w)) {
+            granted.push(g.clone());
+        } else if aud != ADMIN_AUDIENCE {
+            return Err(OAuthError::bad("invalid_grant", 65001, format!("The user or administrator has not consented to use the application with ID '{client_id}'. The permission '{w}' is not granted.")));
+        }
+    }
+    granted.sort();
+    granted.dedup();
+    let mut claims = base_claims(
+        state,
+        aud,
+        foreign.unwrap_or(user.tenant).to_string(),
+        user.id.to_string(),
+        client_id.to_string(),
+        "user",
+    );
+    if foreign.is_some() {
+        claims.home_tid = Some(user.tenant.to_string());
+        claims.idp = Some(format!("https://sts.windows.net/{}/", user.tenant));
+    }
+    claims.scp = Some(granted.join(" "));
+    claims.upn = Some(user.user_principal_name.clone());
+    claims.name = Some(user.display_name.clone());
+    let scope_out = granted
+        .iter()
+        .map(|g| format!("{aud}/{g}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    sign(state, issuer, claims, Some(scope_out))
+}

@@ -1,0 +1,295 @@
+//! The customer's billing area under `/admincenter/v1/billing` (the admin center's *Billing*
+//! menu): offers (*Purchase services*), purchases, subscriptions (*Your products*), invoices
+//! (*Bills & payments*), licenses and billing notification settings. Each call is authorized
+//! against a `microsoft.commerce.billing` action by the authorization index, so a partner acting
+//! on behalf of the customer is refused purchases, products and bills (`aoboRestricted`) whatever
+//! its roles, while licenses and billing notifications stay readable to it.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use gdap_domain::billing::{self, BillingError, BillingNotifications};
+use gdap_domain::customer::CUSTOMER_AGREEMENT;
+use gdap_domain::timefmt::format_graph;
+use gdap_store::{BillingWrite, Changes};
+use serde_json::{json, Value};
+
+use gdap_domain::authz::operations::billing::{
+    PURCHASE, READ_INVOICES, READ_LICENSES, READ_NOTIFICATIONS, READ_OFFERS, READ_PRODUCTS,
+    UPDATE_NOTIFICATIONS,
+};
+use gdap_http::auth::AdminCaller;
+
+use gdap_app::directory::{authorize_any, change_entry};
+use gdap_app::state::AppState;
+use gdap_http::error::{ApiError, ApiResult};
+use gdap_http::extract::{JsonObject, Obj};
+
+/// Routes under `/admincenter/v1/billing`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admincenter/v1/billing/offers", get(list_offers))
+        .route("/admincenter/v1/billing/purchases", post(purchase))
+        .route("/admincenter/v1/billing/products", get(list_products))
+        .route("/admincenter/v1/billing/invoices", get(list_invoices))
+        .route("/admincenter/v1/billing/licenses", get(list_licenses))
+        .route(
+            "/admincenter/v1/billing/notifications",
+            get(get_notifications).patch(update_notifications),
+        )
+}
+
+async fn allow(
+    state: &AppState,
+    caller: &AdminCaller,
+    action: &str,
+    target: &str,
+) -> ApiResult<()> {
+    Ok(authorize_any(state, &caller.0, &[action], target, &[]).await?)
+}
+
+/// Cents as a decimal amount (`"66.00"`).
+fn amount(cents: u64, currency: &str) -> Value {
+    json!({"amount": format!("{}.{:02}", cents / 100, cents % 100), "currency": currency})
+}
+
+fn bad(e: &BillingError) -> ApiError {
+    match e {
+        BillingError::AgreementNotAccepted => ApiError::Forbidden(e.to_string()),
+        _ => ApiError::BadRequest(e.to_string()),
+    }
+}
+
+/// `GET /admincenter/v1/billing/offers`: what can be bought (*Purchase services*).
+#[utoipa::path(get, path = "/admincenter/v1/billing/offers", tag = "billing",
+    responses((status = 200, description = "Offers with SKU, name and monthly price per seat"),
+              (status = 403, description = "Not allowed; `aoboRestricted` for a partner acting on behalf of the customer")))]
+pub async fn list_offers(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+) -> ApiResult<Json<Value>> {
+    allow(&state, &caller, READ_OFFERS, "offers").await?;
+    let value: Vec<Value> = billing::offers()
+        .iter()
+        .map(|o| {
+            json!({
+                "skuId": o.sku_id,
+                "skuPartNumber": o.sku_part_number,
+                "displayName": o.display_name,
+                "unitPrice": amount(o.unit_price_cents, billing::CURRENCY),
+                "billingFrequency": "monthly",
+                "unit": "user",
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "value": value })))
+}
+
+/// `POST /admincenter/v1/billing/purchases` with `skuId` (GUID or part number) and `quantity`:
+/// a new subscription and its first invoice. The tenant must have accepted the Microsoft
+/// Customer Agreement.
+#[utoipa::path(post, path = "/admincenter/v1/billing/purchases", tag = "billing",
+    responses((status = 201, description = "The subscription and its invoice"),
+              (status = 400, description = "Unknown SKU or quantity outside 1..10000"),
+              (status = 403, description = "Not allowed (`aoboRestricted` for a partner), or the customer agreement is not accepted (13605)")))]
+pub async fn purchase(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Response> {
+    let mut o = Obj::new(body, "purchase");
+    let sku = o.require_str("skuId")?;
+    let quantity = o
+        .take_i64("quantity")?
+        .ok_or_else(|| ApiError::BadRequest("`quantity` is required".into()))?;
+    o.finish(&[])?;
+    allow(&state, &caller, PURCHASE, &sku).await?;
+    let tenant = caller.0.tenant;
+    let accepted = state
+        .store
+        .agreement(tenant, CUSTOMER_AGREEMENT)
+        .await?
+        .is_some();
+    let (sub, invoice) = billing::purchase(
+        tenant,
+        &sku,
+        quantity,
+        &caller.0.actor_name(),
+        accepted,
+        state.now(),
+    )
+    .map_err(|e| bad(&e))?;
+    let entry = change_entry(
+        &state,
+        &caller.0,
+        "billing.purchase".into(),
+        format!("{} {}", sub.id, invoice.description),
+    );
+    let body = json!({
+        "subscription": product_json(&sub),
+        "invoice": invoice_json(&invoice),
+    });
+    state
+        .commit(
+            Changes {
+                billing: vec![BillingWrite::Purchase(sub, invoice)],
+                audit: vec![entry],
+                ..Changes::default()
+            },
+            &caller.0.actor,
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+fn product_json(s: &billing::Subscription) -> Value {
+    let offer = billing::offers().iter().find(|o| o.sku_id == s.sku_id);
+    json!({
+        "id": s.id,
+        "skuId": s.sku_id,
+        "skuPartNumber": offer.map(|o| o.sku_part_number.as_str()),
+        "displayName": offer.map(|o| o.display_name.as_str()),
+        "quantity": s.quantity,
+        "status": "active",
+        "createdDateTime": format_graph(s.created_at),
+        "purchasedBy": s.purchased_by,
+    })
+}
+
+fn invoice_json(i: &billing::Invoice) -> Value {
+    json!({
+        "id": i.id,
+        "subscriptionId": i.subscription,
+        "issuedDateTime": format_graph(i.issued_at),
+        "totalAmount": amount(i.amount_cents, &i.currency),
+        "description": i.description,
+        "status": "due",
+    })
+}
+
+/// `GET /admincenter/v1/billing/products`: the tenant's subscriptions (*Your products*).
+#[utoipa::path(get, path = "/admincenter/v1/billing/products", tag = "billing",
+    responses((status = 200, description = "Subscriptions, oldest first"),
+              (status = 403, description = "Not allowed; `aoboRestricted` for a partner acting on behalf of the customer")))]
+pub async fn list_products(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+) -> ApiResult<Json<Value>> {
+    allow(&state, &caller, READ_PRODUCTS, "products").await?;
+    let subs = state.store.subscriptions_of(caller.0.tenant).await?;
+    Ok(Json(
+        json!({ "value": subs.iter().map(product_json).collect::<Vec<_>>() }),
+    ))
+}
+
+/// `GET /admincenter/v1/billing/invoices`: the tenant's invoices (*Bills & payments*).
+#[utoipa::path(get, path = "/admincenter/v1/billing/invoices", tag = "billing",
+    responses((status = 200, description = "Invoices, newest first"),
+              (status = 403, description = "Not allowed; `aoboRestricted` for a partner acting on behalf of the customer")))]
+pub async fn list_invoices(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+) -> ApiResult<Json<Value>> {
+    allow(&state, &caller, READ_INVOICES, "invoices").await?;
+    let invoices = state.store.invoices_of(caller.0.tenant).await?;
+    Ok(Json(
+        json!({ "value": invoices.iter().map(invoice_json).collect::<Vec<_>>() }),
+    ))
+}
+
+/// `GET /admincenter/v1/billing/licenses`: seats per product (*Licenses*), readable by partners
+/// too.
+#[utoipa::path(get, path = "/admincenter/v1/billing/licenses", tag = "billing",
+    responses((status = 200, description = "Licenses as Graph `subscribedSku` objects"), (status = 403)))]
+pub async fn list_licenses(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+) -> ApiResult<Json<Value>> {
+    allow(&state, &caller, READ_LICENSES, "licenses").await?;
+    let value = gdap_app::directory::subscribed_skus(&state, caller.0.tenant).await?;
+    Ok(Json(json!({ "value": value })))
+}
+
+fn notifications_json(n: &BillingNotifications) -> Value {
+    json!({
+        "recipients": n.recipients,
+        "language": n.language,
+        "attachInvoicePdf": n.attach_invoice_pdf,
+    })
+}
+
+async fn current_notifications(
+    state: &AppState,
+    tenant: gdap_domain::ids::TenantId,
+) -> ApiResult<BillingNotifications> {
+    Ok(state
+        .store
+        .billing_notifications(tenant)
+        .await?
+        .unwrap_or_else(|| BillingNotifications::default_for(tenant)))
+}
+
+/// `GET /admincenter/v1/billing/notifications`: who receives billing e-mail (*Billing
+/// notifications*), readable by partners too.
+#[utoipa::path(get, path = "/admincenter/v1/billing/notifications", tag = "billing",
+    responses((status = 200, description = "Recipients, language, PDF attachment"), (status = 403)))]
+pub async fn get_notifications(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+) -> ApiResult<Json<Value>> {
+    allow(&state, &caller, READ_NOTIFICATIONS, "billingNotifications").await?;
+    let n = current_notifications(&state, caller.0.tenant).await?;
+    Ok(Json(notifications_json(&n)))
+}
+
+/// `PATCH /admincenter/v1/billing/notifications` with any of `recipients`, `language`,
+/// `attachInvoicePdf`.
+#[utoipa::path(patch, path = "/admincenter/v1/billing/notifications", tag = "billing",
+    responses((status = 200, description = "The settings as saved"), (status = 400),
+              (status = 403, description = "Not allowed; `aoboRestricted` for a partner acting on behalf of the customer")))]
+pub async fn update_notifications(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Json<Value>> {
+    let mut o = Obj::new(body, "billingNotifications");
+    let recipients = o.take_str_array("recipients", billing::MAX_RECIPIENTS + 1)?;
+    let language = o.take_str("language")?;
+    let pdf = o.take_bool("attachInvoicePdf")?;
+    o.finish(&[])?;
+    allow(
+        &state,
+        &caller,
+        UPDATE_NOTIFICATIONS,
+        "billingNotifications",
+    )
+    .await?;
+    let tenant = caller.0.tenant;
+    let old = current_notifications(&state, tenant).await?;
+    let new = billing::notifications(
+        tenant,
+        recipients.unwrap_or(old.recipients),
+        language.as_deref().unwrap_or(&old.language),
+        pdf.unwrap_or(old.attach_invoice_pdf),
+    )
+    .map_err(|e| bad(&e))?;
+    let entry = change_entry(
+        &state,
+        &caller.0,
+        "billing.notifications.update".into(),
+        "billingNotifications".into(),
+    );
+    state
+        .commit(
+            Changes {
+                billing: vec![BillingWrite::Notifications(new.clone())],
+                audit: vec![entry],
+                ..Changes::default()
+            },
+            &caller.0.actor,
+        )
+        .await?;
+    Ok(Json(notifications_json(&new)))
+}

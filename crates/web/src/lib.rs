@@ -1,0 +1,100 @@
+//! The web pages: sign-in, the customer's approval pages and Partner relationships page, the
+//! partner portal, and (in development mode) the sent-mail page. Server-rendered HTML that works
+//! without JavaScript, in Japanese and English, with every value escaped by the template engine.
+
+#![allow(
+    clippy::result_large_err,
+    reason = "page helpers fail with the finished page to send; one per request, never hot"
+)]
+
+pub mod admincenter;
+mod approval;
+pub mod billing;
+mod context;
+mod layout;
+mod partners;
+mod portal;
+mod session;
+pub mod text;
+
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+
+pub use context::{safe_return, Web};
+pub use session::{SESSION_COOKIE, SESSION_LIFETIME};
+
+use gdap_app::state::AppState;
+
+/// Routes of the pages. Paths under `/adminportal` are matched in lower case (the path normaliser
+/// lower-cases them), so the links of e-mails work whatever their case.
+pub fn routes(dev: bool) -> Router<AppState> {
+    let mut r = Router::new()
+        .route("/", get(session::home))
+        .route("/signin", get(session::sign_in_page).post(session::sign_in))
+        .route("/signout", post(session::sign_out))
+        .route("/language", post(session::set_language))
+        .route(
+            "/adminportal/partners/invitation/granularadminrelationships/{id}",
+            get(approval::page),
+        )
+        .route(
+            "/adminportal/partners/invitation/granularadminrelationships/{id}/agreement",
+            post(approval::accept_agreement),
+        )
+        .route(
+            "/adminportal/partners/invitation/granularadminrelationships/{id}/approve",
+            post(approval::approve),
+        )
+        .route("/adminportal/settings/partners", get(partners::list))
+        .route(
+            "/adminportal/settings/partners/{partner}",
+            get(partners::detail),
+        )
+        .route(
+            "/adminportal/settings/partners/{partner}/removeroles",
+            get(partners::confirm_remove).post(partners::remove),
+        )
+        .route("/partner", get(portal::list))
+        .route("/partner/relationships/new", get(portal::new_form))
+        .route("/partner/relationships", post(portal::create))
+        .route("/partner/relationships/{id}", get(portal::detail))
+        .route("/partner/relationships/{id}/lock", post(portal::lock))
+        .route(
+            "/partner/settings",
+            get(portal::settings).post(portal::save_settings),
+        )
+        .route("/assets/gdap.css", get(css))
+        .route("/assets/gdap.js", get(js));
+    if dev {
+        r = r.route("/_gdap/mail", get(portal::outbox_page));
+    }
+    r
+}
+
+const CSS: &str = include_str!("assets/gdap.css");
+const JS: &str = include_str!("assets/gdap.js");
+
+fn asset(body: &'static str, kind: &'static str) -> Response {
+    let mut res = body.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    res
+}
+
+async fn css() -> Response {
+    asset(CSS, "text/css; charset=utf-8")
+}
+
+async fn js() -> Response {
+    asset(JS, "text/javascript; charset=utf-8")
+}

@@ -1,0 +1,339 @@
+//! Settings › Partner relationships: one row per partner (types, roles, status, dates,
+//! auto-extend; the newest end date first), an Expired filter, a detail page per partner, and
+//! Remove roles with a confirmation.
+
+use axum::extract::{Form, Path, Query};
+use axum::http::StatusCode;
+use axum::response::Response;
+use gdap_domain::customer::{
+    newest_end_first, partner_rows, Activity, ActivityKind, LinkType, PartnerFilter, PartnerLink,
+};
+use gdap_domain::directory::Tenant;
+use gdap_domain::enums::RelationshipStatus as S;
+use gdap_domain::ids::TenantId;
+use gdap_domain::relationship::Relationship;
+use maud::{html, Markup};
+
+use super::context::{FormData, Page, SignedIn, Web};
+use super::layout::{self, csrf};
+use super::text::{self, Text};
+use crate::admincenter::{self, Actor};
+
+#[derive(serde::Deserialize)]
+pub struct ListQuery {
+    filter: Option<String>,
+    removed: Option<String>,
+}
+
+/// The signed-in customer administrator who may see the page.
+fn viewer(web: &Web) -> Result<(SignedIn, Actor), Response> {
+    let me = web.signed_in()?.clone();
+    let actor = web
+        .actor()
+        .filter(Actor::may_view_partners)
+        .ok_or_else(|| {
+            web.page(
+                StatusCode::FORBIDDEN,
+                web.t.permission_title,
+                html! {
+                    h1 { (web.t.permission_title) }
+                    p.notice { (web.t.permission_body) }
+                },
+            )
+        })?;
+    Ok((me, actor))
+}
+
+struct Data {
+    rels: Vec<Relationship>,
+    links: Vec<PartnerLink>,
+}
+
+async fn data(web: &Web, customer: TenantId) -> Result<Data, Response> {
+    let store = &web.state.store;
+    let rels = store
+        .relationships_of_customer(customer)
+        .await
+        .map_err(|e| web.failure(&e))?;
+    let links = store
+        .partner_links(customer)
+        .await
+        .map_err(|e| web.failure(&e))?;
+    Ok(Data { rels, links })
+}
+
+async fn partner_tenant(web: &Web, id: TenantId) -> Option<Tenant> {
+    web.state.tenant(id).await.ok().flatten()
+}
+
+fn type_name(t: &Text, l: LinkType) -> &'static str {
+    match l {
+        LinkType::Reseller => t.type_reseller,
+        LinkType::Dap => t.type_dap,
+        LinkType::Gdap => t.type_gdap,
+    }
+}
+
+fn date_or_dash(web: &Web, d: Option<time::OffsetDateTime>) -> String {
+    d.map_or_else(|| "—".to_owned(), |d| text::date(web.lang, d))
+}
+
+/// `GET /adminportal/settings/partners[?filter=expired]`.
+pub async fn list(web: Web, Query(q): Query<ListQuery>) -> Page {
+    let (me, _) = viewer(&web)?;
+    let t = web.t;
+    let filter = if q.filter.as_deref() == Some("expired") {
+        PartnerFilter::Expired
+    } else {
+        PartnerFilter::Current
+    };
+    let d = data(&web, me.tenant.id).await?;
+    let rows = partner_rows(&d.rels, &d.links, filter);
+    let mut named = Vec::with_capacity(rows.len());
+    for row in rows {
+        let name = partner_tenant(&web, row.partner)
+            .await
+            .map_or_else(|| row.partner.to_string(), |p| p.display_name);
+        named.push((name, row));
+    }
+    named.sort_by_key(|(name, _)| name.to_lowercase());
+    let progressing = named
+        .iter()
+        .any(|(_, r)| r.relationships.iter().any(|x| layout::in_progress(x)));
+    let body = html! {
+        h1 { (t.partner_relationships) }
+        p { (t.partners_intro) " " (t.partners_newest_hint) }
+        @if q.removed.is_some() { p.ok role="status" { (t.roles_removed) } }
+        nav.filters aria-label=(t.status) {
+            a href="/adminportal/settings/partners" aria-current=[(filter == PartnerFilter::Current).then_some("page")] { (t.filter_current) }
+            a href="/adminportal/settings/partners?filter=expired" aria-current=[(filter == PartnerFilter::Expired).then_some("page")] { (t.filter_expired) }
+        }
+        @if progressing { p.progress role="status" { progress {} " " (t.activation_progress) } }
+        @if named.is_empty() {
+            p { (t.no_partners) }
+        } @else {
+            table.partners {
+                thead { tr {
+                    th scope="col" { (t.partner) }
+                    th scope="col" { (t.types) }
+                    th scope="col" { (t.roles) }
+                    th scope="col" { (t.status) }
+                    th scope="col" { (t.start_date) }
+                    th scope="col" { (t.end_date) }
+                    th scope="col" { (t.auto_extend) }
+                } }
+                tbody {
+                    @for (name, row) in &named {
+                        tr data-partner=(row.partner.to_string()) {
+                            th scope="row" {
+                                a href=(format!("/adminportal/settings/partners/{}", row.partner)) { (name) }
+                                @if row.relationships.len() > 1 {
+                                    br; small { (row.relationships.len()) " " (t.more_relationships) }
+                                }
+                            }
+                            td { @for (i, ty) in row.types.iter().enumerate() { @if i > 0 { ", " } (type_name(t, *ty)) } }
+                            @if let Some(lead) = row.lead() {
+                                td { (layout::roles(web.lang, &lead.roles, false)) }
+                                td { (layout::status(web.lang, lead.status)) }
+                                td { (date_or_dash(&web, lead.activated_at)) }
+                                td { (date_or_dash(&web, lead.end_at.filter(|_| lead.activated_at.is_some()))) }
+                                td { (layout::auto_extend(&web, lead.auto_extend)) }
+                            } @else {
+                                td { @if row.link.is_some_and(|l| l.dap) { (t.dap_roles) } @else { "—" } }
+                                td { (layout::status(web.lang, S::Active)) }
+                                td { (date_or_dash(&web, row.link.map(|l| l.since))) }
+                                td { "—" }
+                                td { "—" }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(web.page_with(
+        StatusCode::OK,
+        t.partner_relationships,
+        body,
+        progressing.then_some(3),
+    ))
+}
+
+fn activity_text(t: &Text, k: ActivityKind) -> &'static str {
+    match k {
+        ActivityKind::AgreementAccepted => t.act_agreement,
+        ActivityKind::InvitationApproved => t.act_approved,
+        ActivityKind::RolesRemoved => t.act_removed,
+    }
+}
+
+fn activity_list(web: &Web, entries: &[Activity]) -> Markup {
+    let t = web.t;
+    html! {
+        h2 { (t.activity) }
+        @if entries.is_empty() {
+            p { (t.no_activity) }
+        } @else {
+            ul.activity {
+                @for a in entries {
+                    li { (text::datetime(web.lang, a.at)) " — " (activity_text(t, a.kind)) " — " (a.actor_upn) }
+                }
+            }
+        }
+    }
+}
+
+/// Whether "Remove roles" has anything to remove.
+fn removable(rels: &[&Relationship], link: Option<&PartnerLink>) -> bool {
+    rels.iter().any(|r| r.status == S::Active) || link.is_some_and(|l| l.dap)
+}
+
+/// `GET /adminportal/settings/partners/{partner}`.
+pub async fn detail(web: Web, Path(partner): Path<String>, Query(q): Query<ListQuery>) -> Page {
+    let (me, actor) = viewer(&web)?;
+    let t = web.t;
+    let Ok(partner) = TenantId::parse(&partner) else {
+        return Ok(web.message(StatusCode::NOT_FOUND, t.not_found_title, t.no_partners));
+    };
+    let d = data(&web, me.tenant.id).await?;
+    let mut rels: Vec<&Relationship> = d
+        .rels
+        .iter()
+        .filter(|r| r.partner == partner && r.locked_at.is_some() && r.status != S::Created)
+        .collect();
+    rels.sort_by(|a, b| newest_end_first(a, b));
+    let link = d.links.iter().find(|l| l.partner == partner);
+    if rels.is_empty() && link.is_none() {
+        return Ok(web.message(StatusCode::NOT_FOUND, t.not_found_title, t.no_partners));
+    }
+    let p = partner_tenant(&web, partner).await;
+    let name = p
+        .as_ref()
+        .map_or_else(|| partner.to_string(), |p| p.display_name.clone());
+    let entries = web.or_failure(
+        web.state
+            .store
+            .activity_of(me.tenant.id, Some(partner), 50)
+            .await,
+    )?;
+    let audit = web.or_failure(
+        web.state
+            .store
+            .audit_of(me.tenant.id, Some(partner), 50)
+            .await,
+    )?;
+    let progressing = rels.iter().any(|r| layout::in_progress(r));
+    let body = html! {
+        p { a href="/adminportal/settings/partners" { "‹ " (t.partner_relationships) } }
+        h1 { (name) }
+        @if let Some(p) = &p { p { (p.domain) } }
+        @if q.removed.is_some() { p.ok role="status" { (t.roles_removed) } }
+        @if progressing { p.progress role="status" { progress {} " " (t.activation_progress) } }
+        @if let Some(l) = link {
+            p { (t.types) ": "
+                @if l.reseller { (t.type_reseller) }
+                @if l.reseller && l.dap { ", " }
+                @if l.dap { (t.type_dap) " — " (t.dap_roles) }
+            }
+        }
+        @for r in &rels {
+            section.relationship data-relationship=(r.id.to_string()) {
+                h2 { (r.display_name) }
+                dl.summary {
+                    dt { (t.status) } dd { (layout::status(web.lang, r.status)) }
+                    dt { (t.roles) } dd { (layout::roles(web.lang, &r.roles, false)) }
+                    dt { (t.start_date) } dd { (date_or_dash(&web, r.activated_at)) }
+                    dt { (t.end_date) } dd { (date_or_dash(&web, r.end_at.filter(|_| r.activated_at.is_some()))) }
+                    dt { (t.duration) } dd { (layout::duration(&web, r)) }
+                    dt { (t.auto_extend) } dd { (layout::auto_extend(&web, r.auto_extend)) }
+                }
+            }
+        }
+        @if actor.is_approver() && removable(&rels, link) {
+            p.actions { a.button.danger href=(format!("/adminportal/settings/partners/{partner}/removeRoles")) { (t.remove_roles) } }
+        }
+        (activity_list(&web, &entries))
+        h2 { (t.partner_actions) }
+        @if audit.is_empty() {
+            p { (t.no_activity) }
+        } @else {
+            table.partners.audit {
+                tbody {
+                    @for a in &audit {
+                        tr {
+                            td { (text::datetime(web.lang, a.at)) }
+                            td { (a.actor) }
+                            td { (a.action) }
+                            td { (a.result) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(web.page_with(StatusCode::OK, &name, body, progressing.then_some(3)))
+}
+
+/// `GET …/{partner}/removeRoles`: "Remove roles?" with Yes and No.
+pub async fn confirm_remove(web: Web, Path(partner): Path<String>) -> Page {
+    let (me, actor) = viewer(&web)?;
+    let t = web.t;
+    if !actor.is_approver() {
+        return Ok(web.message(StatusCode::FORBIDDEN, t.permission_title, t.permission_body));
+    }
+    let Ok(partner) = TenantId::parse(&partner) else {
+        return Ok(web.message(StatusCode::NOT_FOUND, t.not_found_title, t.no_partners));
+    };
+    let name = partner_tenant(&web, partner)
+        .await
+        .map_or_else(|| partner.to_string(), |p| p.display_name);
+    let _ = me;
+    let back = format!("/adminportal/settings/partners/{partner}");
+    Ok(web.page(
+        StatusCode::OK,
+        t.remove_roles_question,
+        html! {
+            div role="alertdialog" aria-labelledby="confirm-title" aria-describedby="confirm-body" {
+                h1 id="confirm-title" { (t.remove_roles_question) }
+                p.partner-name { (name) }
+                p id="confirm-body" { (t.remove_roles_body) }
+                form method="post" action=(format!("{back}/removeRoles")) {
+                    (csrf(&web))
+                    p.actions {
+                        button.danger type="submit" { (t.yes) }
+                        " "
+                        a.button href=(back) { (t.no) }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+/// `POST …/{partner}/removeRoles`: Yes. Ends the partner's GDAP relationships and DAP; the
+/// reseller relationship stays; both sides are told and the action recorded.
+pub async fn remove(
+    web: Web,
+    Path(partner): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Page {
+    let form = FormData(form);
+    web.check_form(&form)?;
+    let (_, actor) = viewer(&web)?;
+    let t = web.t;
+    let Ok(partner) = TenantId::parse(&partner) else {
+        return Ok(web.message(StatusCode::NOT_FOUND, t.not_found_title, t.no_partners));
+    };
+    match admincenter::remove_partner_roles(&web.state, &actor, partner, &web.origin).await {
+        Ok(_) => Ok(web.redirect(&format!(
+            "/adminportal/settings/partners/{partner}?removed=1"
+        ))),
+        Err(gdap_http::error::ApiError::Forbidden(_)) => {
+            Ok(web.message(StatusCode::FORBIDDEN, t.permission_title, t.permission_body))
+        }
+        Err(gdap_http::error::ApiError::NotFound(_)) => {
+            Ok(web.message(StatusCode::NOT_FOUND, t.not_found_title, t.no_partners))
+        }
+        Err(e) => Ok(web.failure(&e)),
+    }
+}

@@ -1,0 +1,517 @@
+//! The partner portal: relationships with status and end date, a form to create one (roles from the
+//! catalogue by name), the approval link to copy, the e-mail preview, and the partner's branding.
+//! Also the development sent-mail page.
+
+use axum::extract::{Form, Path, Query};
+use axum::http::StatusCode;
+use axum::response::Response;
+use gdap_domain::directory::{PartnerProfile, ADMIN_AGENTS};
+use gdap_domain::enums::{RelationshipStatus as S, RequestAction};
+use gdap_domain::ids::{RelationshipId, RoleDefinitionId, TenantId};
+use gdap_domain::mail::{invitation_mail, one_line, Branding, Invitation, Language};
+use gdap_domain::query::ListQuery;
+use gdap_domain::relationship::{CustomerParticipant, Relationship, RelationshipDraft};
+use gdap_domain::request::RelationshipRequest;
+use gdap_domain::roles::{Catalogue, GLOBAL_ADMINISTRATOR};
+use gdap_store::{Changes, Write};
+use maud::{html, Markup};
+
+use super::context::{FormData, Page, SignedIn, Web};
+use super::layout::{self, csrf};
+use super::text;
+use gdap_app::mailer::approval_url;
+
+/// The signed-in partner user allowed to use the portal: a member of Admin Agents or a Global
+/// Administrator of a partner tenant.
+async fn partner_user(web: &Web) -> Result<SignedIn, Response> {
+    let me = web.signed_in()?.clone();
+    let forbidden = || {
+        web.message(
+            StatusCode::FORBIDDEN,
+            web.t.permission_title,
+            web.t.portal_forbidden,
+        )
+    };
+    if me.tenant.partner.is_none() {
+        return Err(forbidden());
+    }
+    let ga = me
+        .user
+        .roles
+        .iter()
+        .any(|r| r.to_string() == GLOBAL_ADMINISTRATOR);
+    let agent = web
+        .state
+        .store
+        .groups_of_user(me.tenant.id, me.user.id)
+        .await
+        .map_err(|e| web.failure(&e))?
+        .iter()
+        .any(|g| g.display_name.eq_ignore_ascii_case(ADMIN_AGENTS));
+    if ga || agent {
+        Ok(me)
+    } else {
+        Err(forbidden())
+    }
+}
+
+fn portal_nav(web: &Web) -> Markup {
+    let t = web.t;
+    html! {
+        nav.filters aria-label=(t.partner_portal) {
+            a href="/partner" { (t.partner_portal) }
+            a href="/partner/relationships/new" { (t.new_relationship) }
+            a href="/partner/settings" { (t.branding) }
+        }
+    }
+}
+
+/// `GET /partner`: the partner's relationships with status and end date.
+pub async fn list(web: Web) -> Page {
+    let me = partner_user(&web).await?;
+    let t = web.t;
+    let q = ListQuery {
+        top: 300,
+        ..ListQuery::default()
+    };
+    let page = web.or_failure(web.state.store.list_relationships(me.tenant.id, &q).await)?;
+    let mut rels = page.items;
+    rels.sort_by_key(|r| std::cmp::Reverse(r.created_at));
+    let body = html! {
+        h1 { (t.partner_portal) " — " (me.tenant.display_name) }
+        (portal_nav(&web))
+        p { (t.portal_intro) }
+        @if rels.is_empty() {
+            p { (t.no_relationships) }
+        } @else {
+            table.partners {
+                thead { tr {
+                    th scope="col" { (t.relationship_name) }
+                    th scope="col" { (t.customer) }
+                    th scope="col" { (t.status) }
+                    th scope="col" { (t.end_date) }
+                } }
+                tbody {
+                    @for r in &rels {
+                        tr {
+                            th scope="row" { a href=(format!("/partner/relationships/{}", r.id)) { (r.display_name) } }
+                            td { (r.customer.as_ref().map_or_else(|| t.any_customer.to_owned(), |c| c.display_name.clone().unwrap_or_else(|| c.tenant_id.to_string()))) }
+                            td { (layout::status(web.lang, r.status)) }
+                            td { (r.end_at.map_or_else(|| "—".to_owned(), |d| text::date(web.lang, d))) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(web.page(StatusCode::OK, t.partner_portal, body))
+}
+
+fn new_form_body(web: &Web, form: &FormData, error: Option<&str>) -> Markup {
+    let t = web.t;
+    let catalogue = Catalogue::builtin();
+    let mut roles: Vec<_> = catalogue.gdap_eligible().collect();
+    roles.sort_by(|a, b| a.display_name.cmp(&b.display_name));
+    let chosen: Vec<&str> = form.all("role").collect();
+    html! {
+        h1 { (t.new_relationship) }
+        (portal_nav(web))
+        @if let Some(e) = error { p.error role="alert" { (e) } }
+        form.stack method="post" action="/partner/relationships" {
+            (csrf(web))
+            label for="name" { (t.relationship_name) }
+            input id="name" name="name" required maxlength="50" value=(form.get("name").unwrap_or(""));
+            label for="customer" { (t.customer) }
+            input id="customer" name="customer" value=(form.get("customer").unwrap_or("")) aria-describedby="customer-hint";
+            small id="customer-hint" { (t.customer_hint) }
+            label for="days" { (t.duration_days) }
+            input id="days" name="days" type="number" min="1" max="730" required value=(form.get("days").unwrap_or("730"));
+            p { input id="autoextend" type="checkbox" name="autoExtend" value="yes" checked[form.get("autoExtend").is_some()]; " " label for="autoextend" { (t.auto_extend_label) } }
+            p { input id="lock" type="checkbox" name="lock" value="yes" checked[form.get("lock").is_some() || form.0.is_empty()]; " " label for="lock" { (t.send_for_approval) } }
+            label for="contact" { (t.contact_email) }
+            input id="contact" name="contact" type="email" maxlength="254" value=(form.get("contact").unwrap_or(""));
+            label for="contact-lang" { (t.mail_language) }
+            select id="contact-lang" name="contactLang" {
+                option value="ja" selected[form.get("contactLang").map_or(web.lang == Language::Ja, |l| l == "ja")] { "日本語" }
+                option value="en" selected[form.get("contactLang").map_or(web.lang == Language::En, |l| l == "en")] { "English" }
+            }
+            fieldset.roles {
+                legend { (t.roles) }
+                @for r in &roles {
+                    @let id = format!("role-{}", r.id);
+                    div {
+                        input id=(id) type="checkbox" name="role" value=(r.id.to_string()) checked[chosen.contains(&r.id.to_string().as_str())];
+                        " "
+                        label for=(id) title=(r.description) { (text::role_name(web.lang, &r.display_name)) }
+                    }
+                }
+            }
+            button.primary type="submit" { (t.create) }
+        }
+    }
+}
+
+/// `GET /partner/relationships/new`.
+pub async fn new_form(web: Web) -> Page {
+    partner_user(&web).await?;
+    Ok(web.page(
+        StatusCode::OK,
+        web.t.new_relationship,
+        new_form_body(&web, &FormData::default(), None),
+    ))
+}
+
+async fn customer_of(web: &Web, raw: &str) -> Result<Option<CustomerParticipant>, String> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let found = if let Ok(id) = TenantId::parse(raw) {
+        web.state.tenant(id).await
+    } else {
+        web.state.store.tenant_by_domain(raw).await
+    };
+    match found {
+        Ok(Some(t)) => Ok(Some(CustomerParticipant {
+            tenant_id: t.id,
+            display_name: Some(t.display_name),
+        })),
+        Ok(None) => Err(match web.lang {
+            Language::Ja => format!("顧客「{}」が見つかりません。", one_line(raw, 100)),
+            Language::En => format!("No customer `{}` was found.", one_line(raw, 100)),
+        }),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Locks a relationship for approval, recording the request and queuing the approval mails.
+async fn lock_changes(
+    web: &Web,
+    mut rel: Relationship,
+    insert: bool,
+    contact: Option<(&str, Language)>,
+) -> Result<Changes, String> {
+    let now = web.state.now();
+    let timings = web.state.config.timings;
+    rel.lock_for_approval(now, &timings)
+        .map_err(|e| e.to_string())?;
+    let request = RelationshipRequest::new(
+        rel.id,
+        rel.partner,
+        RequestAction::LockForApproval,
+        now,
+        &timings,
+    );
+    let mail = gdap_app::mailer::invitation_mails(&web.state, &rel, &web.origin, contact)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(Changes {
+        relationships: vec![if insert {
+            Write::Insert(rel)
+        } else {
+            Write::Update(rel)
+        }],
+        requests: vec![Write::Insert(request)],
+        mail,
+        ..Changes::default()
+    })
+}
+
+/// `POST /partner/relationships`: creates a relationship (and locks it for approval when asked).
+pub async fn create(web: Web, Form(form): Form<Vec<(String, String)>>) -> Page {
+    let form = FormData(form);
+    web.check_form(&form)?;
+    let me = partner_user(&web).await?;
+    let bad = |msg: &str| {
+        web.page(
+            StatusCode::BAD_REQUEST,
+            web.t.new_relationship,
+            new_form_body(&web, &form, Some(msg)),
+        )
+    };
+    let customer = customer_of(&web, form.get("customer").unwrap_or(""))
+        .await
+        .map_err(|e| bad(&e))?;
+    let days: i64 = form
+        .get("days")
+        .unwrap_or("")
+        .trim()
+        .parse()
+        .map_err(|_| bad(web.t.duration_days))?;
+    let roles = form
+        .all("role")
+        .map(RoleDefinitionId::parse)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(&e.to_string()))?;
+    let draft = RelationshipDraft {
+        display_name: form.get("name").unwrap_or("").to_owned(),
+        duration: format!("P{days}D"),
+        auto_extend: form.get("autoExtend").map(|_| "P180D".to_owned()),
+        roles,
+        customer,
+    };
+    let now = web.state.now();
+    let rel = Relationship::create(me.tenant.id, draft, Catalogue::builtin(), now)
+        .map_err(|e| bad(&e.to_string()))?;
+    let id = rel.id;
+    let contact = form.get("contact").map(str::trim).filter(|c| !c.is_empty());
+    if contact.is_some_and(|c| {
+        c.len() > 254
+            || c.chars()
+                .any(|ch| ch.is_whitespace() || ch.is_control() || "<>\",;".contains(ch))
+            || c.split('@').count() != 2
+            || c.starts_with('@')
+            || c.ends_with('@')
+    }) {
+        return Ok(bad(web.t.contact_email));
+    }
+    let contact_lang = form
+        .get("contactLang")
+        .and_then(Language::parse)
+        .unwrap_or(web.lang);
+    let changes = if form.get("lock").is_some() {
+        lock_changes(&web, rel, true, contact.map(|c| (c, contact_lang)))
+            .await
+            .map_err(|e| bad(&e))?
+    } else {
+        Changes {
+            relationships: vec![Write::Insert(rel)],
+            ..Changes::default()
+        }
+    };
+    web.or_failure(web.state.commit(changes, &web.who()).await)?;
+    web.state.scheduled();
+    Ok(web.redirect(&format!("/partner/relationships/{id}")))
+}
+
+async fn own_relationship(web: &Web, me: &SignedIn, raw: &str) -> Result<Relationship, Response> {
+    let not_found = || {
+        web.message(
+            StatusCode::NOT_FOUND,
+            web.t.not_found_title,
+            web.t.not_found_body,
+        )
+    };
+    let id = RelationshipId::parse(raw).map_err(|_| not_found())?;
+    web.state
+        .store
+        .relationship(me.tenant.id, id)
+        .await
+        .map_err(|e| web.failure(&e))?
+        .ok_or_else(not_found)
+}
+
+fn branding_of(me: &SignedIn) -> Branding {
+    let profile = me.tenant.partner.clone().unwrap_or_default();
+    Branding {
+        partner_name: me.tenant.display_name.clone(),
+        service_name: profile
+            .service_name
+            .unwrap_or_else(|| me.tenant.display_name.clone()),
+        contact: profile.contact.unwrap_or_else(|| me.tenant.domain.clone()),
+        help_url: profile.help_url,
+    }
+}
+
+/// `GET /partner/relationships/{id}`: status, the approval link to copy, the e-mail preview.
+pub async fn detail(web: Web, Path(id): Path<String>) -> Page {
+    let me = partner_user(&web).await?;
+    let rel = own_relationship(&web, &me, &id).await?;
+    let t = web.t;
+    let url = approval_url(&web.origin, &rel);
+    let customer_domain = match &rel.customer {
+        Some(c) => web
+            .state
+            .tenant(c.tenant_id)
+            .await
+            .ok()
+            .flatten()
+            .map_or_else(|| c.tenant_id.to_string(), |t| t.domain),
+        None => "—".to_owned(),
+    };
+    let branding = branding_of(&me);
+    let expires = rel
+        .invitation_expires_at(&web.state.config.timings)
+        .unwrap_or_else(|| web.state.now() + web.state.config.timings.invitation_ttl);
+    let previews: Vec<(Language, gdap_domain::mail::Composed)> = [Language::Ja, Language::En]
+        .into_iter()
+        .map(|lang| {
+            (
+                lang,
+                invitation_mail(
+                    &Invitation {
+                        branding: &branding,
+                        admin_account: &format!("admin@{customer_domain}"),
+                        approval_url: &url,
+                        customer_domain: &customer_domain,
+                        expires_at: expires,
+                    },
+                    lang,
+                ),
+            )
+        })
+        .collect();
+    let body = html! {
+        p { a href="/partner" { "‹ " (t.partner_portal) } }
+        h1 { (rel.display_name) }
+        dl.summary {
+            dt { (t.status) } dd { (layout::status(web.lang, rel.status)) }
+            dt { (t.customer) } dd { (rel.customer.as_ref().map_or_else(|| t.any_customer.to_owned(), |c| c.display_name.clone().unwrap_or_else(|| c.tenant_id.to_string()))) }
+            dt { (t.roles) } dd { (layout::roles(web.lang, &rel.roles, false)) }
+            dt { (t.duration) } dd { (layout::duration(&web, &rel)) }
+            dt { (t.auto_extend) } dd { (layout::auto_extend(&web, rel.auto_extend)) }
+            dt { (t.end_date) } dd { (rel.end_at.map_or_else(|| "—".to_owned(), |d| text::date(web.lang, d))) }
+        }
+        @if rel.status == S::Created {
+            form method="post" action=(format!("/partner/relationships/{}/lock", rel.id)) {
+                (csrf(&web))
+                button.primary type="submit" { (t.request_approval) }
+            }
+        }
+        @if rel.locked_at.is_some() {
+            h2 { label for="approval-link" { (t.approval_link) } }
+            p.copy {
+                input id="approval-link" readonly value=(url) size="80";
+                " "
+                button type="button" data-copy="approval-link" data-copied=(t.copied) hidden { (t.copy_link) }
+            }
+        }
+        h2 { (t.mail_preview) }
+        @for (lang, m) in &previews {
+            section.mail lang=(lang.tag()) {
+                p.subject { strong { (m.subject) } }
+                pre { (m.body) }
+            }
+        }
+    };
+    Ok(web.page(StatusCode::OK, &rel.display_name, body))
+}
+
+/// `POST /partner/relationships/{id}/lock`: requests approval (sends the e-mail).
+pub async fn lock(
+    web: Web,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Page {
+    let form = FormData(form);
+    web.check_form(&form)?;
+    let me = partner_user(&web).await?;
+    let rel = own_relationship(&web, &me, &id).await?;
+    let rid = rel.id;
+    let changes = match lock_changes(&web, rel, false, None).await {
+        Ok(c) => c,
+        Err(e) => return Ok(web.message(StatusCode::CONFLICT, web.t.request_approval, &e)),
+    };
+    web.or_failure(web.state.commit(changes, &web.who()).await)?;
+    web.state.scheduled();
+    Ok(web.redirect(&format!("/partner/relationships/{rid}")))
+}
+
+#[derive(serde::Deserialize)]
+pub struct SavedQuery {
+    saved: Option<String>,
+}
+
+fn settings_body(web: &Web, me: &SignedIn, saved: bool, error: Option<&str>) -> Markup {
+    let t = web.t;
+    let p = me.tenant.partner.clone().unwrap_or_default();
+    html! {
+        h1 { (t.branding) }
+        (portal_nav(web))
+        @if saved { p.ok role="status" { (t.saved) } }
+        @if let Some(e) = error { p.error role="alert" { (e) } }
+        form.stack method="post" action="/partner/settings" {
+            (csrf(web))
+            label for="service" { (t.service_name) }
+            input id="service" name="serviceName" maxlength="80" value=(p.service_name.unwrap_or_default());
+            label for="contact" { (t.contact) }
+            input id="contact" name="contact" maxlength="200" value=(p.contact.unwrap_or_default());
+            label for="help" { (t.help_url) }
+            input id="help" name="helpUrl" type="url" maxlength="2000" value=(p.help_url.unwrap_or_default());
+            button.primary type="submit" { (t.save) }
+        }
+    }
+}
+
+/// `GET /partner/settings`: service name, contact and help link used in customer e-mails.
+pub async fn settings(web: Web, Query(q): Query<SavedQuery>) -> Page {
+    let me = partner_user(&web).await?;
+    Ok(web.page(
+        StatusCode::OK,
+        web.t.branding,
+        settings_body(&web, &me, q.saved.is_some(), None),
+    ))
+}
+
+/// `POST /partner/settings`.
+pub async fn save_settings(web: Web, Form(form): Form<Vec<(String, String)>>) -> Page {
+    let form = FormData(form);
+    web.check_form(&form)?;
+    let me = partner_user(&web).await?;
+    let field = |name: &str, max: usize| {
+        let v = one_line(form.get(name).unwrap_or(""), max);
+        (!v.is_empty()).then_some(v)
+    };
+    let help = field("helpUrl", 2000);
+    if help
+        .as_deref()
+        .is_some_and(|h| !(h.starts_with("https://") || h.starts_with("http://")))
+    {
+        return Ok(web.page(
+            StatusCode::BAD_REQUEST,
+            web.t.branding,
+            settings_body(&web, &me, false, Some(web.t.help_url)),
+        ));
+    }
+    let old = me.tenant.partner.clone().unwrap_or_default();
+    let profile = PartnerProfile {
+        service_name: field("serviceName", 80),
+        contact: field("contact", 200),
+        help_url: help,
+        ..old
+    };
+    web.or_failure(
+        web.state
+            .store
+            .set_partner_profile(me.tenant.id, profile)
+            .await,
+    )?;
+    web.state.directory.changed(&[me.tenant.id], &[]);
+    Ok(web.redirect("/partner/settings?saved=1"))
+}
+
+/// `GET /_gdap/mail` (development mode): the outbox as a page, so a demo user can open the
+/// approval e-mail and click its link. Only links to this gdap are made clickable.
+pub async fn outbox_page(web: Web) -> Page {
+    let t = web.t;
+    let mails = web.or_failure(web.state.store.outbox(200).await)?;
+    let body = html! {
+        h1 { (t.outbox_title) }
+        p { (t.outbox_intro) }
+        @if mails.is_empty() { p { (t.outbox_empty) } }
+        @for m in &mails {
+            article.mail {
+                p.subject { strong { (m.subject) } }
+                p { (t.to) ": " (m.to) " — " (text::datetime(web.lang, m.created_at)) " — "
+                    @if m.sent_at.is_some() { (t.sent) } @else { (t.pending) } }
+                pre { (linkify(&m.body, &web.origin)) }
+            }
+        }
+    };
+    Ok(web.page(StatusCode::OK, t.outbox_title, body))
+}
+
+/// Plain text with this server's own links made clickable; everything else stays text.
+fn linkify(body: &str, origin: &str) -> Markup {
+    html! {
+        @for (i, line) in body.split('\n').enumerate() {
+            @if i > 0 { "\n" }
+            @let trimmed = line.trim();
+            @if trimmed.starts_with(&format!("{origin}/")) && !trimmed.contains(char::is_whitespace) {
+                a href=(trimmed) { (trimmed) }
+            } @else {
+                (line)
+            }
+        }
+    }
+}
