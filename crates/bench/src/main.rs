@@ -21,17 +21,21 @@ mod authz;
 mod authz_data;
 mod http_authz;
 mod pages;
+mod server;
 mod soak;
+mod writes;
 
 /// The server's allocator, so that the in-process measurement of the application allocates as
 /// `gdap serve` does.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+use server::*;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use writes::*;
 
 use anyhow::{bail, Context};
 use gdap_domain::enums::RelationshipStatus;
@@ -121,106 +125,6 @@ async fn populate(db: &str, n: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The `serve` arguments of a bench server on an SQLite file seeded with a world file.
-fn serve_args(world: &str, db: &str, log: &str) -> Vec<String> {
-    [
-        "serve",
-        "--dev",
-        "--seed",
-        world,
-        "--db",
-        db,
-        "--listen",
-        "127.0.0.1:0",
-        "--log",
-        log,
-    ]
-    .map(str::to_owned)
-    .to_vec()
-}
-
-/// A bench server on a fresh SQLite file `{name}.db` under `dir`: a first start seeds the
-/// directory from `world`, `fill` then adds what the bench needs straight into the file, and the
-/// server is started again on it. Returns it with its `serve` arguments (to start it otherwise).
-async fn seeded_server<F, Fut>(
-    gdap: &str,
-    dir: &std::path::Path,
-    name: &str,
-    world: &Value,
-    log: &str,
-    fill: F,
-) -> anyhow::Result<(Server, Vec<String>)>
-where
-    F: FnOnce(String) -> Fut,
-    Fut: std::future::Future<Output = anyhow::Result<()>>,
-{
-    let db = dir.join(format!("{name}.db"));
-    let db = db.to_str().context("path")?.to_owned();
-    let world_path = dir.join(format!("{name}-world.json"));
-    std::fs::write(&world_path, world.to_string())?;
-    let args = serve_args(world_path.to_str().context("path")?, &db, log);
-    drop(start(gdap, &args, "gdap listening on ")?);
-    fill(db).await?;
-    let (server, _) = start(gdap, &args, "gdap listening on ")?;
-    Ok((server, args))
-}
-
-fn start<S: AsRef<std::ffi::OsStr>>(
-    gdap: &str,
-    args: &[S],
-    banner: &str,
-) -> anyhow::Result<(Server, Duration)> {
-    let mut cmd = Command::new(gdap);
-    cmd.args(args);
-    start_cmd(cmd, banner)
-}
-
-/// Starts a prepared command that prints `banner` and the address once it listens.
-fn start_cmd(mut cmd: Command, banner: &str) -> anyhow::Result<(Server, Duration)> {
-    let t0 = Instant::now();
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn()?;
-    let out = child.stdout.take().context("stdout")?;
-    let mut reader = BufReader::new(out);
-    let mut line = String::new();
-    loop {
-        line.clear();
-        if reader.read_line(&mut line)? == 0 {
-            bail!("gdap exited before it was ready");
-        }
-        if let Some(rest) = line.trim().strip_prefix(banner) {
-            let base = rest
-                .split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_owned();
-            // Keep draining stdout so the server never blocks on a full pipe.
-            std::thread::spawn(move || for _ in reader.lines() {});
-            return Ok((Server { child, base }, t0.elapsed()));
-        }
-    }
-}
-
-fn server_ms(res: &reqwest::Response) -> f64 {
-    res.headers()
-        .get("server-timing")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split("dur=").nth(1))
-        .and_then(|d| d.parse().ok())
-        .unwrap_or(f64::NAN)
-}
-
 #[derive(Default)]
 struct Samples {
     server: Vec<f64>,
@@ -299,123 +203,6 @@ async fn deep_token(
         }
         url = next;
     }
-}
-
-async fn create_and_lock(
-    client: reqwest::Client,
-    base: String,
-    token: Arc<String>,
-    from: usize,
-    count: usize,
-    lat: Arc<std::sync::Mutex<Samples>>,
-) -> anyhow::Result<()> {
-    for i in from..from + count {
-        let body = json!({
-            "displayName": format!("Throughput {i:06}"), "duration": "P730D",
-            "customer": {"tenantId": customer_id(i % CUSTOMERS)},
-            "accessDetails": {"unifiedRoles": ROLES.iter().map(|r| json!({"roleDefinitionId": r})).collect::<Vec<_>>()},
-        });
-        let t = Instant::now();
-        let res = client
-            .post(format!(
-                "{base}/v1.0/tenantRelationships/delegatedAdminRelationships"
-            ))
-            .bearer_auth(token.as_str())
-            .json(&body)
-            .send()
-            .await?;
-        let s1 = server_ms(&res);
-        if res.status() != 201 {
-            bail!("create: {}", res.text().await?);
-        }
-        let id = res.json::<Value>().await?["id"]
-            .as_str()
-            .context("id")?
-            .to_owned();
-        let res = client
-            .post(format!(
-                "{base}/v1.0/tenantRelationships/delegatedAdminRelationships/{id}/requests"
-            ))
-            .bearer_auth(token.as_str())
-            .json(&json!({"action": "lockForApproval"}))
-            .send()
-            .await?;
-        let s2 = server_ms(&res);
-        if res.status() != 201 {
-            bail!("lock: {}", res.text().await?);
-        }
-        let mut l = lat.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
-        l.server.push(s1 + s2);
-        l.client.push(t.elapsed().as_secs_f64() * 1000.0);
-    }
-    Ok(())
-}
-
-/// CPU seconds (user + system) of one process, from `/proc/{pid}/stat`; 0 when unreadable.
-fn cpu_secs(pid: &str) -> f64 {
-    cpu_secs_of(&std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default())
-        .unwrap_or(0.0)
-}
-
-/// CPU seconds (user + system) of a `/proc/PID/stat` line, when it has them.
-fn cpu_secs_of(stat: &str) -> Option<f64> {
-    // Fields after the command name (which may hold spaces and parentheses) start at the last `)`;
-    // utime and stime are fields 14 and 15 of the line, 11 and 12 after the name.
-    let mut after = stat.rsplit_once(')')?.1.split_whitespace().skip(11);
-    let utime: f64 = after.next()?.parse().ok()?;
-    let stime: f64 = after.next()?.parse().ok()?;
-    // USER_HZ is 100 on Linux.
-    Some((utime + stime) / 100.0)
-}
-
-/// CPU seconds so far of: PostgreSQL's processes, the gdap nodes, this client, and the whole
-/// machine (from `/proc/stat`).
-fn cpu_split(nodes: &[u32]) -> [f64; 4] {
-    let mut db = 0.0;
-    if let Ok(dir) = std::fs::read_dir("/proc") {
-        for e in dir.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if name.chars().all(|c| c.is_ascii_digit())
-                && std::fs::read_to_string(format!("/proc/{name}/comm"))
-                    .is_ok_and(|c| c.trim() == "postgres")
-            {
-                db += cpu_secs(&name);
-            }
-        }
-    }
-    let gdap: f64 = nodes.iter().map(|p| cpu_secs(&p.to_string())).sum();
-    let me = cpu_secs("self");
-    let all = std::fs::read_to_string("/proc/stat")
-        .unwrap_or_default()
-        .lines()
-        .next()
-        .map_or(0.0, |l| {
-            let v: Vec<f64> = l
-                .split_whitespace()
-                .skip(1)
-                .filter_map(|x| x.parse().ok())
-                .collect();
-            // user, nice, system, irq, softirq, steal (idle and iowait left out).
-            [0, 1, 2, 5, 6, 7]
-                .iter()
-                .filter_map(|&i| v.get(i))
-                .sum::<f64>()
-                / 100.0
-        });
-    [db, gdap, me, all]
-}
-
-fn rss_mb(pid: u32) -> (f64, f64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|kb| kb.parse::<f64>().ok())
-            .map_or(f64::NAN, |kb| kb / 1024.0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
 }
 
 /// The paging part: 100-item pages, first and deep, with and without `$filter`.
@@ -729,72 +516,5 @@ async fn measure(
         pct(&mut starts, 1.0)
     ));
     println!("{report}");
-    Ok(())
-}
-
-/// Rounds of the create + lock part.
-const WRITE_ROUNDS: usize = 3;
-/// Relationships created and locked in each round.
-const PER_ROUND: usize = 5_000;
-/// Concurrent clients of the create + lock part, spread over the nodes.
-const WORKERS: usize = 32;
-
-/// One round of the create + lock part: `WORKERS` clients, each creating and locking its share
-/// of `PER_ROUND` relationships (numbered from `first`), round robin over the nodes. Returns how
-/// many were done.
-async fn write_round(
-    client: &reqwest::Client,
-    bases: &[String],
-    token: &Arc<String>,
-    first: usize,
-    lat: &Arc<std::sync::Mutex<Samples>>,
-) -> anyhow::Result<usize> {
-    let share = PER_ROUND / WORKERS;
-    let mut tasks = Vec::new();
-    for w in 0..WORKERS {
-        tasks.push(tokio::spawn(create_and_lock(
-            client.clone(),
-            bases[w % bases.len()].clone(),
-            token.clone(),
-            first + w * share,
-            share,
-            lat.clone(),
-        )));
-    }
-    for task in tasks {
-        task.await??;
-    }
-    Ok(share * WORKERS)
-}
-
-/// Brings a freshly populated PostgreSQL database to the steady state of one in service
-/// (statistics gathered, dead rows vacuumed, the bulk load checkpointed), so that no autovacuum
-/// or checkpoint of the load itself lands in the measured part.
-async fn settle_pg(url: &str) -> anyhow::Result<()> {
-    let pool = sqlx::PgPool::connect(url).await?;
-    sqlx::query("VACUUM ANALYZE").execute(&pool).await?;
-    sqlx::query("CHECKPOINT").execute(&pool).await?;
-    pool.close().await;
-    Ok(())
-}
-
-/// Creates a fresh database on a PostgreSQL server; returns its name and URL.
-async fn create_pg_database(admin: &str) -> anyhow::Result<(String, String)> {
-    let name = format!("gdap_bench_{}", uuid::Uuid::new_v4().simple());
-    let pool = sqlx::PgPool::connect(admin).await?;
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&pool)
-        .await?;
-    pool.close().await;
-    let base = admin.rsplit_once('/').map_or(admin, |(b, _)| b);
-    Ok((name.clone(), format!("{base}/{name}")))
-}
-
-async fn drop_pg_database(admin: &str, name: &str) -> anyhow::Result<()> {
-    let pool = sqlx::PgPool::connect(admin).await?;
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .execute(&pool)
-        .await?;
-    pool.close().await;
     Ok(())
 }

@@ -4,14 +4,16 @@
 
 pub mod changes;
 pub mod error;
+pub mod feed;
 pub mod lifecycle;
 pub mod traits;
 
 pub use changes::{BillingWrite, Changes, Write};
 pub use error::StoreError;
+pub use feed::{ChangeFeed, ChangeObserver, ChangeRefs, ChangeWait};
 pub use lifecycle::{Lifecycle, RunReport};
 pub use traits::{
-    AdminStore, AuditStore, AuthzSnapshot, AuthzSource, BillingStore, ChangeFeed, ChangeObserver,
-    ChangeRefs, ChangeWait, CustomerSummary, Delivery, DirectoryBatch, DirectoryStore, OutboxMail,
-    OutboxStore, Page, PortalStore, RelationshipStore, Session, Store, StoredKey, ThrottleStore,
+    AdminStore, AuditStore, AuthzSnapshot, AuthzSource, BillingStore, CustomerSummary, Delivery,
+    DirectoryBatch, DirectoryStore, OutboxMail, OutboxStore, Page, PortalStore, RelationshipStore,
+    Session, Store, StoredKey, ThrottleStore,
 };
