@@ -15,7 +15,7 @@ mod layout;
 mod partners;
 mod portal;
 mod session;
-pub mod text;
+mod text;
 
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
