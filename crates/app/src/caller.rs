@@ -6,9 +6,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use gdap_auth::{Claims, TokenError};
-use gdap_domain::directory::ADMIN_AGENTS;
+use gdap_domain::directory::{Tenant, User, ADMIN_AGENTS};
 use gdap_domain::ids::{ClientId, TenantId, UserId};
+use gdap_domain::roles::GLOBAL_ADMINISTRATOR;
 
+use crate::audit::Who;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -199,25 +201,64 @@ impl Capability for GdapWrite {
     const WRITE: bool = true;
 }
 
-/// A Graph caller authorized for capability `C` of the partner-side GDAP API: the extractor
-/// checks the permission, the partner tenant and (for users) Admin Agents membership, so a handler
-/// that takes one cannot forget to; `partner` is the only tenant its queries may name.
+/// A caller authorized for capability `C` of a partner's GDAP relationships: through the Graph
+/// API (the permission, the partner tenant and, for users, Admin Agents membership) or signed in
+/// to the partner portal. Commands that change relationships take one, so a face that forgets to
+/// authorize does not compile; `partner` is the only tenant its queries may name.
 #[derive(Debug, Clone)]
 pub struct Authorized<C> {
     /// The calling partner tenant.
     pub partner: TenantId,
-    /// Who calls.
-    pub principal: Principal,
+    /// Who acts, as the audit record names it.
+    pub who: Arc<Who>,
     capability: std::marker::PhantomData<C>,
 }
 
 impl<C: Capability> Authorized<C> {
-    /// Checks that `principal` holds capability `C` of the partner-side GDAP API.
-    pub async fn of(state: &AppState, principal: Principal) -> AppResult<Self> {
+    /// Checks that a Graph caller holds capability `C` of the partner-side GDAP API.
+    pub async fn of(state: &AppState, principal: &Principal) -> AppResult<Self> {
         let partner = principal.require_gdap(state, C::WRITE).await?;
         Ok(Self {
             partner,
-            principal,
+            who: principal.actor.clone(),
+            capability: std::marker::PhantomData,
+        })
+    }
+
+    /// Checks that a user signed in to the partner portal may manage its partner's relationships:
+    /// an enabled user of a partner tenant, Global Administrator or in Admin Agents.
+    pub async fn signed_in(state: &AppState, tenant: &Tenant, user: &User) -> AppResult<Self> {
+        let refused = || {
+            AppError::Forbidden(format!(
+                "{NOT_PERMITTED} Only a partner's Global Administrators and Admin Agents manage its relationships."
+            ))
+        };
+        if tenant.partner.is_none() || !user.account_enabled || user.tenant != tenant.id {
+            return Err(refused());
+        }
+        let ga = user
+            .roles
+            .iter()
+            .any(|r| r.to_string() == GLOBAL_ADMINISTRATOR);
+        let agent = || async {
+            Ok::<_, AppError>(
+                state
+                    .store
+                    .groups_of_user(tenant.id, user.id)
+                    .await?
+                    .iter()
+                    .any(|g| g.display_name.eq_ignore_ascii_case(ADMIN_AGENTS)),
+            )
+        };
+        if !ga && !agent().await? {
+            return Err(refused());
+        }
+        Ok(Self {
+            partner: tenant.id,
+            who: Arc::new(Who {
+                actor: user.user_principal_name.clone(),
+                tenant: Some(tenant.id),
+            }),
             capability: std::marker::PhantomData,
         })
     }

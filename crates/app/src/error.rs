@@ -25,9 +25,18 @@ pub enum AppError {
     /// The object's state forbids the change (409).
     #[error("{0}")]
     Conflict(String),
+    /// The object changed since the caller read it (412).
+    #[error("{0}")]
+    PreconditionFailed(String),
+    /// The change needs `If-Match` (428).
+    #[error("{0}")]
+    PreconditionRequired(String),
     /// A link or invitation that has lapsed (410).
     #[error("{0}")]
     Gone(String),
+    /// A defect: what should not happen did (500; details are logged, never sent).
+    #[error("{0}")]
+    Internal(String),
     /// The server is at its bound for password hashing; retry later (503).
     #[error(transparent)]
     Busy(#[from] Busy),

@@ -119,7 +119,7 @@ pub async fn create_assignment(
                 assignments: vec![Write::Insert(a)],
                 ..Changes::default()
             },
-            &caller.principal.actor,
+            &caller.who,
         )
         .await?;
     state.scheduled();
@@ -191,7 +191,7 @@ pub async fn update_assignment(
                 change,
                 dto::assignment(&target),
                 changes,
-                &caller.principal.actor,
+                &caller.who,
             )
             .await
         }
@@ -220,7 +220,7 @@ pub async fn delete_assignment(
                 assignments: vec![Write::Update(a)],
                 ..Changes::default()
             },
-            &caller.principal.actor,
+            &caller.who,
         )
         .await?;
     state.scheduled();

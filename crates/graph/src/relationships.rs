@@ -5,9 +5,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use gdap_domain::ids::TenantId;
 use gdap_domain::query::{parse_item_query, parse_list_query, schemas, ListQuery, RawQuery};
-use gdap_domain::relationship::{
-    CustomerParticipant, PatchOutcome, Relationship, RelationshipDraft, RelationshipPatch,
-};
+use gdap_domain::relationship::{PatchOutcome, RelationshipPatch};
 use gdap_domain::request::OperationChange;
 use gdap_domain::roles::Catalogue;
 use gdap_http::auth::Authorize;
@@ -18,6 +16,7 @@ use super::{
     collection, entity, load_relationship, relationship_url, save_relationship, start_operation,
 };
 use gdap_app::caller::{GdapRead, GdapWrite};
+use gdap_app::relationships::CreateRelationship;
 use gdap_app::state::AppState;
 use gdap_http::dto;
 use gdap_http::error::{ApiError, ApiResult};
@@ -45,21 +44,6 @@ pub async fn list_relationships(
     ))
 }
 
-async fn customer_participant(
-    state: &AppState,
-    tenant: TenantId,
-) -> ApiResult<CustomerParticipant> {
-    let t = state.tenant(tenant).await?.ok_or_else(|| {
-        ApiError::BadRequest(format!(
-            "`customer.tenantId`: tenant `{tenant}` does not exist"
-        ))
-    })?;
-    Ok(CustomerParticipant {
-        tenant_id: t.id,
-        display_name: Some(t.display_name),
-    })
-}
-
 /// `POST …/delegatedAdminRelationships`: creates a relationship in `created` (ReadWrite.All).
 #[utoipa::path(post, path = "/v1.0/tenantRelationships/delegatedAdminRelationships", tag = "delegatedAdminRelationships",
     request_body(content = serde_json::Value, description = "displayName, duration, accessDetails, autoExtendDuration, customer"),
@@ -70,7 +54,6 @@ pub async fn create_relationship(
     base: Base,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let partner = caller.partner;
     let mut o = Obj::new(body, "delegatedAdminRelationship");
     let display_name = o.require_str("displayName")?;
     let duration = o.require_str("duration")?;
@@ -84,21 +67,15 @@ pub async fn create_relationship(
         .map(customer)
         .transpose()?;
     o.finish(RELATIONSHIP_READ_ONLY)?;
-    let customer = match customer_id {
-        Some(t) if t == partner => return Err(gdap_domain::DomainError::CustomerIsPartner.into()),
-        Some(t) => Some(customer_participant(&state, t).await?),
-        None => None,
-    };
-    let draft = RelationshipDraft {
+    let command = CreateRelationship {
         display_name,
         duration,
         auto_extend,
         roles,
-        customer,
+        customer: customer_id,
+        lock: None,
     };
-    let rel = Relationship::create(partner, draft, Catalogue::builtin(), state.now())?;
-    let rel = save_relationship(&state, Write::Insert(rel), &caller.principal.actor).await?;
-    tracing::info!(relationship = %rel.id, partner = %partner, "relationship created");
+    let rel = command.execute(&state, &caller, state.now()).await?;
     Ok(entity(
         StatusCode::CREATED,
         base.context("delegatedAdminRelationships/$entity"),
@@ -178,7 +155,7 @@ pub async fn update_relationship(
         if t == rel.partner {
             return Err(gdap_domain::DomainError::CustomerIsPartner.into());
         }
-        patch.customer = Some(customer_participant(&state, t).await?);
+        patch.customer = Some(gdap_app::relationships::customer_participant(&state, t).await?);
     }
     let now = state.now();
     let before = rel.clone();
@@ -190,8 +167,7 @@ pub async fn update_relationship(
             None,
         )),
         PatchOutcome::Updated => {
-            let rel =
-                save_relationship(&state, Write::Update(rel), &caller.principal.actor).await?;
+            let rel = save_relationship(&state, Write::Update(rel), &caller.who).await?;
             Ok(entity(
                 StatusCode::OK,
                 base.context("delegatedAdminRelationships/$entity"),
@@ -233,7 +209,7 @@ pub async fn update_relationship(
                 change,
                 dto::relationship(&target),
                 changes,
-                &caller.principal.actor,
+                &caller.who,
             )
             .await
         }
@@ -261,7 +237,7 @@ pub async fn delete_relationship(
                 deleted_relationships: vec![(rel.id, rel.version)],
                 ..Changes::default()
             },
-            &caller.principal.actor,
+            &caller.who,
         )
         .await?;
     Ok(StatusCode::NO_CONTENT)

@@ -9,11 +9,10 @@ use gdap_domain::query::{parse_item_query, parse_list_query, schemas};
 use gdap_domain::relationship::Relationship;
 use gdap_domain::request::RelationshipRequest;
 use gdap_http::auth::Authorize;
-use gdap_store::{Changes, Write};
 
 use super::{collection, entity, load_relationship, relationship_id, relationship_url};
-use gdap_app::audit::Who;
-use gdap_app::caller::{GdapRead, GdapWrite};
+use gdap_app::caller::{Authorized, GdapRead, GdapWrite};
+use gdap_app::relationships::{ApprovalMail, SubmitRequest};
 use gdap_app::state::AppState;
 use gdap_http::dto;
 use gdap_http::error::{ApiError, ApiResult};
@@ -109,26 +108,9 @@ pub async fn create_request(
     o.finish(&["id", "status", "createdDateTime", "lastModifiedDateTime"])?;
     let action = RequestAction::parse_wire(&action, prefer.unknown_members)
         .map_err(|e| ApiError::BadRequest(format!("`action`: {e}")))?;
-    let request = match apply_request(
-        &state,
-        rel,
-        action,
-        &if_match,
-        &base,
-        &caller.principal.actor,
-    )
-    .await
-    {
+    let request = match apply_request(&state, rel, action, &if_match, &base, &caller).await {
         Err(_) if !from_store => {
-            apply_request(
-                &state,
-                stored().await?,
-                action,
-                &if_match,
-                &base,
-                &caller.principal.actor,
-            )
-            .await?
+            apply_request(&state, stored().await?, action, &if_match, &base, &caller).await?
         }
         other => other?,
     };
@@ -147,47 +129,23 @@ pub async fn create_request(
     ))
 }
 
-/// Checks `If-Match` against `rel`, applies `action` to it and commits it with the new request
-/// (and, for a lock, the invitation mails). Returns the request.
+/// Checks `If-Match` against `rel` and submits the request through the application layer.
 async fn apply_request(
     state: &AppState,
-    mut rel: Relationship,
+    rel: Relationship,
     action: RequestAction,
     if_match: &IfMatch,
     base: &Base,
-    who: &Who,
+    caller: &Authorized<GdapWrite>,
 ) -> ApiResult<RelationshipRequest> {
     if_match.check_if_present(&dto::relationship_etag(&rel))?;
-    let now = state.now();
-    let timings = state.config.timings;
-    match action {
-        RequestAction::LockForApproval => rel.lock_for_approval(now, &timings)?,
-        RequestAction::Terminate => rel.request_termination(now, &timings)?,
-        RequestAction::Approve => rel.review_as_reseller(true, now)?,
-        RequestAction::Reject => rel.review_as_reseller(false, now)?,
-        RequestAction::UnknownFutureValue => {
-            return Err(ApiError::BadRequest(
-                "`action` cannot be `unknownFutureValue`".into(),
-            ))
-        }
-    }
-    let request = RelationshipRequest::new(rel.id, rel.partner, action, now, &timings);
-    tracing::info!(relationship = %rel.id, action = %action, "relationship request");
-    let mail = if action == RequestAction::LockForApproval {
-        gdap_app::mailer::invitation_mails(state, &rel, &base.origin, None).await?
-    } else {
-        Vec::new()
+    let command = SubmitRequest {
+        relationship: rel,
+        action,
+        invitation: ApprovalMail {
+            origin: base.origin.clone(),
+            contact: None,
+        },
     };
-    state
-        .commit(
-            Changes {
-                relationships: vec![Write::Update(rel)],
-                requests: vec![Write::Insert(request.clone())],
-                mail,
-                ..Changes::default()
-            },
-            who,
-        )
-        .await?;
-    Ok(request)
+    Ok(command.execute(state, caller, state.now()).await?)
 }

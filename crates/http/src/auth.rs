@@ -53,7 +53,7 @@ impl<C: Capability> FromRequestParts<AppState> for Authorize<C> {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let GraphCaller(principal) = GraphCaller::from_request_parts(parts, state).await?;
-        Ok(Self(Authorized::of(state, principal).await?))
+        Ok(Self(Authorized::of(state, &principal).await?))
     }
 }
 

@@ -1,7 +1,5 @@
 //! Graph JSON renderings of the domain objects.
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
 use gdap_domain::assignment::AccessAssignment;
 use gdap_domain::enums::GraphEnum;
 use gdap_domain::ids::{
@@ -15,19 +13,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
 
-/// A weak ETag in Graph's shape: `W/"base64('"…"')"`, derived from the object id and version.
-pub fn etag(id: &str, version: u64) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in id.bytes() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-    }
-    let inner = format!(
-        "'\"{:08x}-0000-0200-0000-{:012x}\"'",
-        version,
-        h & 0xffff_ffff_ffff
-    );
-    format!("W/\"{}\"", STANDARD.encode(inner))
-}
+pub use gdap_app::concurrency::{assignment_etag, etag, relationship_etag};
 
 fn time(t: Option<OffsetDateTime>) -> Option<String> {
     t.map(format_graph)
@@ -63,11 +49,6 @@ fn roles(rs: &[RoleDefinitionId]) -> AccessDetails<'_> {
 pub struct Customer<'a> {
     tenant_id: &'a TenantId,
     display_name: Option<&'a str>,
-}
-
-/// The ETag of a relationship.
-pub fn relationship_etag(r: &Relationship) -> String {
-    etag(&r.id.to_string(), r.version)
 }
 
 /// A relationship as Graph shows it (`delegatedAdminRelationship` or its reseller subtype).
@@ -156,11 +137,6 @@ pub fn request(r: &RelationshipRequest, unknown_members: bool) -> RequestJson<'_
         created_date_time: format_graph(r.created_at),
         last_modified_date_time: format_graph(r.last_modified_at),
     }
-}
-
-/// The ETag of an access assignment.
-pub fn assignment_etag(a: &AccessAssignment) -> String {
-    etag(&a.id.to_string(), a.version)
 }
 
 /// `delegatedAdminAccessContainer`.

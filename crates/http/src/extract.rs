@@ -330,36 +330,20 @@ impl Obj {
 pub struct IfMatch(pub Option<String>);
 
 impl IfMatch {
+    /// The precondition it states, for a use case to check.
+    pub fn precondition(&self) -> gdap_app::concurrency::IfMatch {
+        gdap_app::concurrency::IfMatch(self.0.clone())
+    }
+
     /// Requires the header (V8) and checks it against the current ETag.
     pub fn check(&self, current: &str) -> ApiResult<()> {
-        let Some(sent) = &self.0 else {
-            return Err(ApiError::PreconditionRequired(
-                "this request needs an `If-Match` header with the object's current `@odata.etag`"
-                    .into(),
-            ));
-        };
-        if sent.trim() == "*" || strip_weak(sent) == strip_weak(current) {
-            Ok(())
-        } else {
-            Err(ApiError::PreconditionFailed(
-                "the `If-Match` ETag does not match the object's current `@odata.etag`; read it again and retry".into(),
-            ))
-        }
+        Ok(self.precondition().check(current)?)
     }
 
     /// Checks the header only when it was sent.
     pub fn check_if_present(&self, current: &str) -> ApiResult<()> {
-        if self.0.is_some() {
-            self.check(current)
-        } else {
-            Ok(())
-        }
+        Ok(self.precondition().check_if_present(current)?)
     }
-}
-
-fn strip_weak(s: &str) -> &str {
-    let s = s.trim();
-    s.strip_prefix("W/").unwrap_or(s)
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
@@ -540,12 +524,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 
 /// Parses a relationship id of a path (`{guid}-{partnerTenantId}`), with Graph's message.
 pub fn relationship_id(raw: &str) -> ApiResult<gdap_domain::ids::RelationshipId> {
-    gdap_domain::ids::RelationshipId::parse(raw).map_err(|_| {
-        ApiError::BadRequest(format!(
-            "The passed in delegatedAdminRelationshipId is invalid: `{}` is not of the form `{{guid}}-{{partnerTenantId}}`.",
-            raw.chars().take(80).collect::<String>()
-        ))
-    })
+    Ok(gdap_app::relationships::relationship_id(raw)?)
 }
 
 #[cfg(test)]

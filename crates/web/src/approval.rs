@@ -17,7 +17,6 @@ use maud::{html, Markup};
 use super::context::{FormData, Page, SignedIn, Web};
 use super::layout::{self, csrf};
 use super::text;
-use crate::admincenter;
 use gdap_http::dto;
 use gdap_http::error::ApiError;
 use gdap_http::extract::IfMatch;
@@ -376,7 +375,16 @@ pub async fn approve(
     };
     let if_match = IfMatch(Some(form.get("etag").unwrap_or("").to_owned()));
     Ok(
-        match admincenter::approve(&web.state, &actor, &id, &if_match, &web.origin).await {
+        match gdap_app::customer::approve(
+            &web.state,
+            &actor,
+            &id,
+            &if_match.precondition(),
+            &web.origin,
+        )
+        .await
+        .map_err(ApiError::from)
+        {
             Ok(_) => web.redirect(&link(&id, Some("accepted"))),
             Err(ApiError::PreconditionFailed(_)) => {
                 web.redirect(&format!("{}&changed=1", link(&id, Some("notice"))))

@@ -12,8 +12,8 @@ use maud::Markup;
 
 use super::session;
 use super::text::{text, Text};
-use crate::admincenter::Actor;
 use gdap_app::audit::Who;
+use gdap_app::customer::Actor;
 use gdap_app::state::AppState;
 use gdap_http::extract::{origin, ClientUri};
 

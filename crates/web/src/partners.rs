@@ -17,7 +17,7 @@ use maud::{html, Markup};
 use super::context::{FormData, Page, SignedIn, Web};
 use super::layout::{self, csrf};
 use super::text::{self, Text};
-use crate::admincenter::{self, Actor};
+use gdap_app::customer::{self, Actor};
 
 #[derive(serde::Deserialize)]
 pub struct ListQuery {
@@ -324,7 +324,10 @@ pub async fn remove(
     let Ok(partner) = TenantId::parse(&partner) else {
         return Ok(web.message(StatusCode::NOT_FOUND, t.not_found_title, t.no_partners));
     };
-    match admincenter::remove_partner_roles(&web.state, &actor, partner, &web.origin).await {
+    match customer::remove_partner_roles(&web.state, &actor, partner, &web.origin)
+        .await
+        .map_err(gdap_http::error::ApiError::from)
+    {
         Ok(_) => Ok(web.redirect(&format!(
             "/adminportal/settings/partners/{partner}?removed=1"
         ))),

@@ -5,53 +5,36 @@
 use axum::extract::{Form, Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
-use gdap_domain::directory::{PartnerProfile, ADMIN_AGENTS};
+use gdap_domain::directory::PartnerProfile;
 use gdap_domain::enums::{RelationshipStatus as S, RequestAction};
 use gdap_domain::ids::{RelationshipId, RoleDefinitionId, TenantId};
 use gdap_domain::mail::{invitation_mail, one_line, Branding, Invitation, Language};
 use gdap_domain::query::ListQuery;
-use gdap_domain::relationship::{CustomerParticipant, Relationship, RelationshipDraft};
-use gdap_domain::request::RelationshipRequest;
-use gdap_domain::roles::{Catalogue, GLOBAL_ADMINISTRATOR};
-use gdap_store::{Changes, Write};
+use gdap_domain::relationship::{CustomerParticipant, Relationship};
+use gdap_domain::roles::Catalogue;
 use maud::{html, Markup};
 
 use super::context::{FormData, Page, SignedIn, Web};
 use super::layout::{self, csrf};
 use super::text;
+use gdap_app::caller::{Authorized, GdapWrite};
 use gdap_app::mailer::approval_url;
+use gdap_app::relationships::{ApprovalMail, CreateRelationship, SubmitRequest};
+use gdap_app::AppError;
+use gdap_store::StoreError;
 
 /// The signed-in partner user allowed to use the portal: a member of Admin Agents or a Global
 /// Administrator of a partner tenant.
-async fn partner_user(web: &Web) -> Result<SignedIn, Response> {
+async fn partner_user(web: &Web) -> Result<(SignedIn, Authorized<GdapWrite>), Response> {
     let me = web.signed_in()?.clone();
-    let forbidden = || {
-        web.message(
+    match Authorized::signed_in(&web.state, &me.tenant, &me.user).await {
+        Ok(caller) => Ok((me, caller)),
+        Err(AppError::Forbidden(_)) => Err(web.message(
             StatusCode::FORBIDDEN,
             web.t.permission_title,
             web.t.portal_forbidden,
-        )
-    };
-    if me.tenant.partner.is_none() {
-        return Err(forbidden());
-    }
-    let ga = me
-        .user
-        .roles
-        .iter()
-        .any(|r| r.to_string() == GLOBAL_ADMINISTRATOR);
-    let agent = web
-        .state
-        .store
-        .groups_of_user(me.tenant.id, me.user.id)
-        .await
-        .map_err(|e| web.failure(&e))?
-        .iter()
-        .any(|g| g.display_name.eq_ignore_ascii_case(ADMIN_AGENTS));
-    if ga || agent {
-        Ok(me)
-    } else {
-        Err(forbidden())
+        )),
+        Err(e) => Err(web.failure(&e)),
     }
 }
 
@@ -68,7 +51,7 @@ fn portal_nav(web: &Web) -> Markup {
 
 /// `GET /partner`: the partner's relationships with status and end date.
 pub async fn list(web: Web) -> Page {
-    let me = partner_user(&web).await?;
+    let (me, _) = partner_user(&web).await?;
     let t = web.t;
     let q = ListQuery {
         top: 300,
@@ -184,44 +167,11 @@ async fn customer_of(web: &Web, raw: &str) -> Result<Option<CustomerParticipant>
     }
 }
 
-/// Locks a relationship for approval, recording the request and queuing the approval mails.
-async fn lock_changes(
-    web: &Web,
-    mut rel: Relationship,
-    insert: bool,
-    contact: Option<(&str, Language)>,
-) -> Result<Changes, String> {
-    let now = web.state.now();
-    let timings = web.state.config.timings;
-    rel.lock_for_approval(now, &timings)
-        .map_err(|e| e.to_string())?;
-    let request = RelationshipRequest::new(
-        rel.id,
-        rel.partner,
-        RequestAction::LockForApproval,
-        now,
-        &timings,
-    );
-    let mail = gdap_app::mailer::invitation_mails(&web.state, &rel, &web.origin, contact)
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(Changes {
-        relationships: vec![if insert {
-            Write::Insert(rel)
-        } else {
-            Write::Update(rel)
-        }],
-        requests: vec![Write::Insert(request)],
-        mail,
-        ..Changes::default()
-    })
-}
-
 /// `POST /partner/relationships`: creates a relationship (and locks it for approval when asked).
 pub async fn create(web: Web, Form(form): Form<Vec<(String, String)>>) -> Page {
     let form = FormData(form);
     web.check_form(&form)?;
-    let me = partner_user(&web).await?;
+    let (_, caller) = partner_user(&web).await?;
     let bad = |msg: &str| {
         web.page(
             StatusCode::BAD_REQUEST,
@@ -243,17 +193,6 @@ pub async fn create(web: Web, Form(form): Form<Vec<(String, String)>>) -> Page {
         .map(RoleDefinitionId::parse)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| bad(&e.to_string()))?;
-    let draft = RelationshipDraft {
-        display_name: form.get("name").unwrap_or("").to_owned(),
-        duration: format!("P{days}D"),
-        auto_extend: form.get("autoExtend").map(|_| "P180D".to_owned()),
-        roles,
-        customer,
-    };
-    let now = web.state.now();
-    let rel = Relationship::create(me.tenant.id, draft, Catalogue::builtin(), now)
-        .map_err(|e| bad(&e.to_string()))?;
-    let id = rel.id;
     let contact = form.get("contact").map(str::trim).filter(|c| !c.is_empty());
     if contact.is_some_and(|c| {
         c.len() > 254
@@ -269,18 +208,22 @@ pub async fn create(web: Web, Form(form): Form<Vec<(String, String)>>) -> Page {
         .get("contactLang")
         .and_then(Language::parse)
         .unwrap_or(web.lang);
-    let changes = if form.get("lock").is_some() {
-        lock_changes(&web, rel, true, contact.map(|c| (c, contact_lang)))
-            .await
-            .map_err(|e| bad(&e))?
-    } else {
-        Changes {
-            relationships: vec![Write::Insert(rel)],
-            ..Changes::default()
-        }
+    let command = CreateRelationship {
+        display_name: form.get("name").unwrap_or("").to_owned(),
+        duration: format!("P{days}D"),
+        auto_extend: form.get("autoExtend").map(|_| "P180D".to_owned()),
+        roles,
+        customer: customer.map(|c| c.tenant_id),
+        lock: form.get("lock").is_some().then(|| ApprovalMail {
+            origin: web.origin.clone(),
+            contact: contact.map(|c| (c.to_owned(), contact_lang)),
+        }),
     };
-    web.or_failure(web.state.commit(changes, &web.who()).await)?;
-    web.state.scheduled();
+    let id = match command.execute(&web.state, &caller, web.state.now()).await {
+        Ok(rel) => rel.id,
+        Err(e @ (AppError::Domain(_) | AppError::Invalid(_))) => return Ok(bad(&e.to_string())),
+        Err(e) => return Err(web.failure(&e)),
+    };
     Ok(web.redirect(&format!("/partner/relationships/{id}")))
 }
 
@@ -315,7 +258,7 @@ fn branding_of(me: &SignedIn) -> Branding {
 
 /// `GET /partner/relationships/{id}`: status, the approval link to copy, the e-mail preview.
 pub async fn detail(web: Web, Path(id): Path<String>) -> Page {
-    let me = partner_user(&web).await?;
+    let (me, _) = partner_user(&web).await?;
     let rel = own_relationship(&web, &me, &id).await?;
     let t = web.t;
     let url = approval_url(&web.origin, &rel);
@@ -395,15 +338,26 @@ pub async fn lock(
 ) -> Page {
     let form = FormData(form);
     web.check_form(&form)?;
-    let me = partner_user(&web).await?;
+    let (me, caller) = partner_user(&web).await?;
     let rel = own_relationship(&web, &me, &id).await?;
     let rid = rel.id;
-    let changes = match lock_changes(&web, rel, false, None).await {
-        Ok(c) => c,
-        Err(e) => return Ok(web.message(StatusCode::CONFLICT, web.t.request_approval, &e)),
+    let command = SubmitRequest {
+        relationship: rel,
+        action: RequestAction::LockForApproval,
+        invitation: ApprovalMail {
+            origin: web.origin.clone(),
+            contact: None,
+        },
     };
-    web.or_failure(web.state.commit(changes, &web.who()).await)?;
-    web.state.scheduled();
+    match command.execute(&web.state, &caller, web.state.now()).await {
+        Ok(_) => {}
+        Err(
+            e @ (AppError::Domain(_)
+            | AppError::Invalid(_)
+            | AppError::Store(StoreError::VersionConflict)),
+        ) => return Ok(web.message(StatusCode::CONFLICT, web.t.request_approval, &e.to_string())),
+        Err(e) => return Err(web.failure(&e)),
+    }
     Ok(web.redirect(&format!("/partner/relationships/{rid}")))
 }
 
@@ -435,7 +389,7 @@ fn settings_body(web: &Web, me: &SignedIn, saved: bool, error: Option<&str>) -> 
 
 /// `GET /partner/settings`: service name, contact and help link used in customer e-mails.
 pub async fn settings(web: Web, Query(q): Query<SavedQuery>) -> Page {
-    let me = partner_user(&web).await?;
+    let (me, _) = partner_user(&web).await?;
     Ok(web.page(
         StatusCode::OK,
         web.t.branding,
@@ -447,7 +401,7 @@ pub async fn settings(web: Web, Query(q): Query<SavedQuery>) -> Page {
 pub async fn save_settings(web: Web, Form(form): Form<Vec<(String, String)>>) -> Page {
     let form = FormData(form);
     web.check_form(&form)?;
-    let me = partner_user(&web).await?;
+    let (me, _) = partner_user(&web).await?;
     let field = |name: &str, max: usize| {
         let v = one_line(form.get(name).unwrap_or(""), max);
         (!v.is_empty()).then_some(v)

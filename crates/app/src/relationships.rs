@@ -1,0 +1,210 @@
+//! The partner's use cases on its relationships, whichever face they come through (the Graph API
+//! or the partner portal): create one, and submit a request on it (lock for approval, terminate,
+//! and a reseller's approve or reject).
+
+use gdap_domain::enums::RequestAction;
+use gdap_domain::ids::{RelationshipId, RoleDefinitionId, TenantId};
+use gdap_domain::mail::Language;
+use gdap_domain::relationship::{CustomerParticipant, Relationship, RelationshipDraft};
+use gdap_domain::request::RelationshipRequest;
+use gdap_domain::roles::Catalogue;
+use gdap_domain::DomainError;
+use gdap_store::{Changes, Write};
+use time::OffsetDateTime;
+
+use crate::caller::{Authorized, GdapWrite};
+use crate::error::{AppError, AppResult};
+use crate::mailer::invitation_mails;
+use crate::state::AppState;
+
+/// Where the approval request of a lock goes: the approval page's origin (the configured public
+/// URL) and, besides the customer's administrators, the contact the partner gave and its language.
+#[derive(Debug, Clone)]
+pub struct ApprovalMail {
+    /// The origin approval links are built from.
+    pub origin: String,
+    /// An address to send the approval request to as well, in a language.
+    pub contact: Option<(String, Language)>,
+}
+
+/// Creates a relationship in `created`, and locks it for approval at once when `lock` says where
+/// the approval request goes.
+#[derive(Debug, Clone)]
+pub struct CreateRelationship {
+    /// Its display name, unique among the partner's relationships.
+    pub display_name: String,
+    /// Its duration, ISO 8601 (`P730D`).
+    pub duration: String,
+    /// `P180D` to extend it automatically, or `PT0S`/none.
+    pub auto_extend: Option<String>,
+    /// The roles asked for.
+    pub roles: Vec<RoleDefinitionId>,
+    /// The customer, when the partner names one.
+    pub customer: Option<TenantId>,
+    /// Lock it for approval in the same change.
+    pub lock: Option<ApprovalMail>,
+}
+
+impl CreateRelationship {
+    /// Creates it: the relationship as stored.
+    pub async fn execute(
+        self,
+        app: &AppState,
+        caller: &Authorized<GdapWrite>,
+        now: OffsetDateTime,
+    ) -> AppResult<Relationship> {
+        let customer = match self.customer {
+            Some(t) if t == caller.partner => return Err(DomainError::CustomerIsPartner.into()),
+            Some(t) => Some(customer_participant(app, t).await?),
+            None => None,
+        };
+        let draft = RelationshipDraft {
+            display_name: self.display_name,
+            duration: self.duration,
+            auto_extend: self.auto_extend,
+            roles: self.roles,
+            customer,
+        };
+        let rel = Relationship::create(caller.partner, draft, Catalogue::builtin(), now)?;
+        let changes = match &self.lock {
+            Some(invitation) => lock(app, rel, invitation, now, true).await?,
+            None => Changes {
+                relationships: vec![Write::Insert(rel)],
+                ..Changes::default()
+            },
+        };
+        let saved = app.commit(changes, &caller.who).await?;
+        app.scheduled();
+        let rel = saved
+            .relationships
+            .into_iter()
+            .next()
+            .map(Write::into_inner)
+            .ok_or_else(|| AppError::Internal("the new relationship was not saved".into()))?;
+        tracing::info!(relationship = %rel.id, partner = %rel.partner, "relationship created");
+        Ok(rel)
+    }
+}
+
+/// Parses a relationship id (`{guid}-{partnerTenantId}`), with Graph's message.
+pub fn relationship_id(raw: &str) -> AppResult<RelationshipId> {
+    RelationshipId::parse(raw).map_err(|_| {
+        AppError::Invalid(format!(
+            "The passed in delegatedAdminRelationshipId is invalid: `{}` is not of the form `{{guid}}-{{partnerTenantId}}`.",
+            raw.chars().take(80).collect::<String>()
+        ))
+    })
+}
+
+/// The customer a relationship names, by tenant id: its display name as the directory has it.
+pub async fn customer_participant(
+    app: &AppState,
+    tenant: TenantId,
+) -> AppResult<CustomerParticipant> {
+    let t = app.tenant(tenant).await?.ok_or_else(|| {
+        AppError::Invalid(format!(
+            "`customer.tenantId`: tenant `{tenant}` does not exist"
+        ))
+    })?;
+    Ok(CustomerParticipant {
+        tenant_id: t.id,
+        display_name: Some(t.display_name),
+    })
+}
+
+/// Submits a request on a relationship of the caller: lock it for approval (queuing the approval
+/// request), terminate it, or, as its indirect reseller, approve or reject it.
+#[derive(Debug, Clone)]
+pub struct SubmitRequest {
+    /// The relationship as last read (its version is checked when written).
+    pub relationship: Relationship,
+    /// What is asked.
+    pub action: RequestAction,
+    /// Where a lock's approval request goes.
+    pub invitation: ApprovalMail,
+}
+
+impl SubmitRequest {
+    /// Applies it: the request as recorded.
+    pub async fn execute(
+        self,
+        app: &AppState,
+        caller: &Authorized<GdapWrite>,
+        now: OffsetDateTime,
+    ) -> AppResult<RelationshipRequest> {
+        let mut rel = self.relationship;
+        if rel.partner != caller.partner {
+            return Err(AppError::not_found(
+                "delegatedAdminRelationship",
+                &rel.id.to_string(),
+            ));
+        }
+        let timings = app.config.timings;
+        let changes = match self.action {
+            RequestAction::LockForApproval => lock(app, rel, &self.invitation, now, false).await?,
+            action => {
+                match action {
+                    RequestAction::Terminate => rel.request_termination(now, &timings)?,
+                    RequestAction::Approve => rel.review_as_reseller(true, now)?,
+                    RequestAction::Reject => rel.review_as_reseller(false, now)?,
+                    _ => {
+                        return Err(AppError::Invalid(
+                            "`action` cannot be `unknownFutureValue`".into(),
+                        ))
+                    }
+                }
+                let request = RelationshipRequest::new(rel.id, rel.partner, action, now, &timings);
+                Changes {
+                    relationships: vec![Write::Update(rel)],
+                    requests: vec![Write::Insert(request)],
+                    ..Changes::default()
+                }
+            }
+        };
+        let saved = app.commit(changes, &caller.who).await?;
+        app.scheduled();
+        let request = saved
+            .requests
+            .into_iter()
+            .next()
+            .map(Write::into_inner)
+            .ok_or_else(|| AppError::Internal("the request was not saved".into()))?;
+        tracing::info!(relationship = %request.relationship_id, action = %self.action, "relationship request");
+        Ok(request)
+    }
+}
+
+/// The change that locks `rel` for approval: the relationship, the request and the approval
+/// mails.
+async fn lock(
+    app: &AppState,
+    mut rel: Relationship,
+    invitation: &ApprovalMail,
+    now: OffsetDateTime,
+    insert: bool,
+) -> AppResult<Changes> {
+    let timings = app.config.timings;
+    rel.lock_for_approval(now, &timings)?;
+    let request = RelationshipRequest::new(
+        rel.id,
+        rel.partner,
+        RequestAction::LockForApproval,
+        now,
+        &timings,
+    );
+    let contact = invitation
+        .contact
+        .as_ref()
+        .map(|(to, lang)| (to.as_str(), *lang));
+    let mail = invitation_mails(app, &rel, &invitation.origin, contact).await?;
+    Ok(Changes {
+        relationships: vec![if insert {
+            Write::Insert(rel)
+        } else {
+            Write::Update(rel)
+        }],
+        requests: vec![Write::Insert(request)],
+        mail,
+        ..Changes::default()
+    })
+}
