@@ -1,12 +1,15 @@
 //! The partner's use cases on its relationships, whichever face they come through (the Graph API
-//! or the partner portal): create one, and submit a request on it (lock for approval, terminate,
-//! and a reseller's approve or reject).
+//! or the partner portal): create, update and delete one, and submit a request on it (lock for
+//! approval, terminate, and a reseller's approve or reject).
 
 use gdap_domain::enums::RequestAction;
 use gdap_domain::ids::{RelationshipId, RoleDefinitionId, TenantId};
 use gdap_domain::mail::Language;
-use gdap_domain::relationship::{CustomerParticipant, Relationship, RelationshipDraft};
-use gdap_domain::request::RelationshipRequest;
+use gdap_domain::query::{self, schemas, ListQuery};
+use gdap_domain::relationship::{
+    CustomerParticipant, PatchOutcome, Relationship, RelationshipDraft, RelationshipPatch,
+};
+use gdap_domain::request::{Operation, OperationChange, RelationshipRequest};
 use gdap_domain::roles::Catalogue;
 use gdap_domain::DomainError;
 use gdap_store::{Changes, Write};
@@ -207,4 +210,168 @@ async fn lock(
         mail,
         ..Changes::default()
     })
+}
+
+/// What a change that may run as a long-running operation did.
+#[derive(Debug, Clone)]
+pub enum Changed<T> {
+    /// Nothing needed changing: the object as it is.
+    Unchanged(T),
+    /// Changed at once: the object as stored.
+    Saved(T),
+    /// Started as an operation (Graph answers 202 with its `Location`).
+    Started(Operation),
+}
+
+/// Applies a PATCH to a relationship of the caller (its `If-Match` already checked against this
+/// copy, whose version the store checks again). Removing Global Administrator from an active
+/// relationship runs as an operation; `describe` renders the relationship as it will be, for the
+/// operation's `data`.
+#[derive(Debug, Clone)]
+pub struct UpdateRelationship {
+    /// The relationship as read.
+    pub relationship: Relationship,
+    /// The properties sent.
+    pub patch: RelationshipPatch,
+    /// A new customer, by tenant id.
+    pub customer: Option<TenantId>,
+}
+
+impl UpdateRelationship {
+    /// Applies it.
+    pub async fn execute(
+        self,
+        app: &AppState,
+        caller: &Authorized<GdapWrite>,
+        now: OffsetDateTime,
+        describe: impl Fn(&Relationship) -> String,
+    ) -> AppResult<Changed<Relationship>> {
+        let mut rel = self.relationship;
+        let mut patch = self.patch;
+        if let Some(t) = self.customer {
+            if t == rel.partner {
+                return Err(DomainError::CustomerIsPartner.into());
+            }
+            patch.customer = Some(customer_participant(app, t).await?);
+        }
+        let before = rel.clone();
+        match rel.apply_patch(patch, Catalogue::builtin(), now)? {
+            PatchOutcome::Unchanged => Ok(Changed::Unchanged(before)),
+            PatchOutcome::Updated => {
+                let saved = app
+                    .commit(
+                        Changes {
+                            relationships: vec![Write::Update(rel)],
+                            ..Changes::default()
+                        },
+                        &caller.who,
+                    )
+                    .await?;
+                saved
+                    .relationships
+                    .into_iter()
+                    .next()
+                    .map(|w| Changed::Saved(w.into_inner()))
+                    .ok_or_else(|| AppError::Internal("the relationship was not saved".into()))
+            }
+            PatchOutcome::RemoveGlobalAdministrator { remaining } => {
+                let busy = ListQuery {
+                    filter: Some(
+                        query::check(
+                            &schemas::OPERATIONS,
+                            query::parse_filter("status in ('notStarted', 'running')")
+                                .map_err(|e| AppError::Internal(e.to_string()))?,
+                        )
+                        .map_err(|e| AppError::Internal(e.to_string()))?,
+                    ),
+                    top: 1,
+                    ..ListQuery::default()
+                };
+                if !app
+                    .store
+                    .list_operations(rel.id, &busy)
+                    .await?
+                    .items
+                    .is_empty()
+                {
+                    return Err(AppError::Conflict(
+                        "an update of this relationship is still in progress; wait for its operation to finish".into(),
+                    ));
+                }
+                let mut target = rel.clone();
+                target.roles = remaining.clone();
+                let data = describe(&target);
+                let changes = Changes {
+                    relationships: vec![Write::Update(rel.clone())],
+                    ..Changes::default()
+                };
+                let op = start_operation(
+                    app,
+                    &rel,
+                    OperationChange::RelationshipRoles(remaining),
+                    data,
+                    changes,
+                    caller,
+                    now,
+                )
+                .await?;
+                Ok(Changed::Started(op))
+            }
+        }
+    }
+}
+
+/// Deletes a relationship of the caller, allowed only while it is `created`.
+#[derive(Debug, Clone)]
+pub struct DeleteRelationship {
+    /// The relationship as read.
+    pub relationship: Relationship,
+}
+
+impl DeleteRelationship {
+    /// Deletes it.
+    pub async fn execute(self, app: &AppState, caller: &Authorized<GdapWrite>) -> AppResult<()> {
+        let rel = self.relationship;
+        rel.ensure_deletable()?;
+        app.commit(
+            Changes {
+                deleted_relationships: vec![(rel.id, rel.version)],
+                ..Changes::default()
+            },
+            &caller.who,
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// Records a long-running operation on `rel` together with `changes`; `data` is the object as it
+/// will be once the operation succeeds.
+pub async fn start_operation(
+    app: &AppState,
+    rel: &Relationship,
+    change: OperationChange,
+    data: String,
+    mut changes: Changes,
+    caller: &Authorized<GdapWrite>,
+    now: OffsetDateTime,
+) -> AppResult<Operation> {
+    let op = Operation::new(rel.id, rel.partner, change, data, now, &app.config.timings);
+    changes.operations.push(Write::Insert(op.clone()));
+    app.commit(changes, &caller.who).await?;
+    app.scheduled();
+    Ok(op)
+}
+
+/// A relationship of the caller, by the id of a path; another partner's ids are simply not found.
+pub async fn load<C>(
+    app: &AppState,
+    caller: &Authorized<C>,
+    raw_id: &str,
+) -> AppResult<Relationship> {
+    let id = relationship_id(raw_id)?;
+    app.store
+        .relationship(caller.partner, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("delegatedAdminRelationship", raw_id))
 }

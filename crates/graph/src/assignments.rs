@@ -3,17 +3,17 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use gdap_domain::assignment::{AccessAssignment, AssignmentChange};
+use gdap_domain::assignment::AccessAssignment;
 use gdap_domain::ids::AssignmentId;
 use gdap_domain::query::{parse_item_query, parse_list_query, schemas};
-use gdap_domain::request::OperationChange;
 use gdap_http::auth::Authorize;
-use gdap_store::{Changes, Write};
 
 use super::input::{access_container, access_details, ASSIGNMENT_READ_ONLY};
 use super::relationships::reject_options;
-use super::{collection, entity, load_relationship, relationship_url, start_operation};
+use super::{accepted, collection, entity, load_relationship, relationship_url};
+use gdap_app::assignments::{Assign, ChangeRoles, Unassign};
 use gdap_app::caller::{Authorized, GdapRead, GdapWrite};
+use gdap_app::relationships::Changed;
 use gdap_app::state::AppState;
 use gdap_http::dto;
 use gdap_http::error::{ApiError, ApiResult};
@@ -101,28 +101,19 @@ pub async fn create_assignment(
             .ok_or_else(|| ApiError::BadRequest("`accessDetails` is required".into()))?,
     )?;
     o.finish(ASSIGNMENT_READ_ONLY)?;
-    if state.store.group(rel.partner, group).await?.is_none() {
-        return Err(ApiError::BadRequest(format!(
-            "The access container `{group}` does not exist: `accessContainerId` must be a security group of the partner tenant"
-        )));
+    let a = Assign {
+        relationship: rel,
+        group,
+        roles,
     }
-    let a = AccessAssignment::create(&rel, group, roles, state.now(), &state.config.timings)?;
+    .execute(&state, &caller, state.now())
+    .await?;
     let location = format!(
         "{}/accessAssignments/{}",
-        relationship_url(&base, &rel.id),
+        relationship_url(&base, &a.relationship_id),
         a.id
     );
     let body = dto::to_map(&dto::assignment(&a));
-    state
-        .commit(
-            Changes {
-                assignments: vec![Write::Insert(a)],
-                ..Changes::default()
-            },
-            &caller.who,
-        )
-        .await?;
-    state.scheduled();
     Ok(entity(
         StatusCode::CREATED,
         base.context("accessAssignments/$entity"),
@@ -162,39 +153,28 @@ pub async fn update_assignment(
         .map(access_details)
         .transpose()?;
     o.finish(ASSIGNMENT_READ_ONLY)?;
-    let plan = match roles {
-        Some(roles) => a.plan_role_change(&rel, roles)?,
-        None => AssignmentChange::Unchanged,
+    let command = ChangeRoles {
+        relationship: rel,
+        assignment: a,
+        roles,
     };
-    match plan {
-        AssignmentChange::Unchanged => Ok(entity(
+    let outcome = command
+        .execute(&state, &caller, state.now(), |target| {
+            serde_json::to_string(&dto::assignment(target)).unwrap_or_default()
+        })
+        .await?;
+    match outcome {
+        Changed::Unchanged(a) | Changed::Saved(a) => Ok(entity(
             StatusCode::OK,
             base.context("accessAssignments/$entity"),
             dto::assignment(&a),
             None,
         )),
-        AssignmentChange::Roles(roles) => {
-            let mut target = a.clone();
-            target.roles = roles.clone();
-            let change = OperationChange::AssignmentRoles {
-                assignment: a.id,
-                roles,
-            };
-            let changes = Changes {
-                assignments: vec![Write::Update(a)],
-                ..Changes::default()
-            };
-            start_operation(
-                &state,
-                &base,
-                &rel,
-                change,
-                dto::assignment(&target),
-                changes,
-                &caller.who,
-            )
-            .await
-        }
+        Changed::Started(op) => Ok(accepted(format!(
+            "{}/operations/{}",
+            relationship_url(&base, &op.relationship_id),
+            op.id
+        ))),
     }
 }
 
@@ -211,18 +191,10 @@ pub async fn delete_assignment(
     OData(raw): OData,
 ) -> ApiResult<StatusCode> {
     reject_options(&raw)?;
-    let (_, mut a) = load(&state, &caller, &id, &aid).await?;
+    let (_, a) = load(&state, &caller, &id, &aid).await?;
     if_match.check(&dto::assignment_etag(&a))?;
-    a.delete(state.now(), &state.config.timings)?;
-    state
-        .commit(
-            Changes {
-                assignments: vec![Write::Update(a)],
-                ..Changes::default()
-            },
-            &caller.who,
-        )
+    Unassign { assignment: a }
+        .execute(&state, &caller, state.now())
         .await?;
-    state.scheduled();
     Ok(StatusCode::NO_CONTENT)
 }

@@ -12,12 +12,10 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use gdap_app::audit::Who;
 use gdap_domain::ids::RelationshipId;
 use gdap_domain::relationship::Relationship;
-use gdap_domain::request::{Operation, OperationChange};
 use gdap_http::extract::relationship_id;
-use gdap_store::{Changes, Page, Write};
+use gdap_store::Page;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -156,12 +154,7 @@ pub async fn load_relationship<C>(
     caller: &Authorized<C>,
     raw_id: &str,
 ) -> ApiResult<Relationship> {
-    let id = relationship_id(raw_id)?;
-    state
-        .store
-        .relationship(caller.partner, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("delegatedAdminRelationship", raw_id))
+    Ok(gdap_app::relationships::load(state, caller, raw_id).await?)
 }
 
 /// `{root}/tenantRelationships/delegatedAdminRelationships/{id}`.
@@ -170,54 +163,4 @@ pub fn relationship_url(base: &Base, id: &RelationshipId) -> String {
         "{}/tenantRelationships/delegatedAdminRelationships/{id}",
         base.root()
     )
-}
-
-/// Commits one relationship write and returns the relationship as stored (with its new version).
-pub async fn save_relationship(
-    state: &AppState,
-    write: Write<Relationship>,
-    who: &Who,
-) -> ApiResult<Relationship> {
-    let saved = state
-        .commit(
-            Changes {
-                relationships: vec![write],
-                ..Changes::default()
-            },
-            who,
-        )
-        .await?;
-    saved
-        .relationships
-        .into_iter()
-        .next()
-        .map(Write::into_inner)
-        .ok_or_else(|| ApiError::Internal("commit lost the relationship".into()))
-}
-
-/// Records a long-running operation together with `changes`, and answers 202 with its `Location`.
-/// `target` is the object as it will be once the operation succeeds (Graph's `data`).
-pub async fn start_operation(
-    state: &AppState,
-    base: &Base,
-    rel: &Relationship,
-    change: OperationChange,
-    target: impl Serialize,
-    mut changes: Changes,
-    who: &Who,
-) -> ApiResult<Response> {
-    let data = serde_json::to_string(&target).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let op = Operation::new(
-        rel.id,
-        rel.partner,
-        change,
-        data,
-        state.now(),
-        &state.config.timings,
-    );
-    let location = format!("{}/operations/{}", relationship_url(base, &rel.id), op.id);
-    changes.operations.push(Write::Insert(op));
-    state.commit(changes, who).await?;
-    state.scheduled();
-    Ok(accepted(location))
 }

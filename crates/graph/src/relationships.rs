@@ -4,19 +4,16 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use gdap_domain::ids::TenantId;
-use gdap_domain::query::{parse_item_query, parse_list_query, schemas, ListQuery, RawQuery};
-use gdap_domain::relationship::{PatchOutcome, RelationshipPatch};
-use gdap_domain::request::OperationChange;
-use gdap_domain::roles::Catalogue;
+use gdap_domain::query::{parse_item_query, parse_list_query, schemas, RawQuery};
+use gdap_domain::relationship::RelationshipPatch;
 use gdap_http::auth::Authorize;
-use gdap_store::{Changes, Write};
 
 use super::input::{access_details, customer, RELATIONSHIP_READ_ONLY};
-use super::{
-    collection, entity, load_relationship, relationship_url, save_relationship, start_operation,
-};
+use super::{accepted, collection, entity, load_relationship, relationship_url};
 use gdap_app::caller::{GdapRead, GdapWrite};
-use gdap_app::relationships::CreateRelationship;
+use gdap_app::relationships::{
+    Changed, CreateRelationship, DeleteRelationship, UpdateRelationship,
+};
 use gdap_app::state::AppState;
 use gdap_http::dto;
 use gdap_http::error::{ApiError, ApiResult};
@@ -148,71 +145,31 @@ pub async fn update_relationship(
     base: Base,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let mut rel = load_relationship(&state, &caller, &id).await?;
+    let rel = load_relationship(&state, &caller, &id).await?;
     if_match.check(&dto::relationship_etag(&rel))?;
-    let (mut patch, customer_id) = read_patch(body)?;
-    if let Some(t) = customer_id {
-        if t == rel.partner {
-            return Err(gdap_domain::DomainError::CustomerIsPartner.into());
-        }
-        patch.customer = Some(gdap_app::relationships::customer_participant(&state, t).await?);
-    }
-    let now = state.now();
-    let before = rel.clone();
-    match rel.apply_patch(patch, Catalogue::builtin(), now)? {
-        PatchOutcome::Unchanged => Ok(entity(
+    let (patch, customer) = read_patch(body)?;
+    let command = UpdateRelationship {
+        relationship: rel,
+        patch,
+        customer,
+    };
+    let outcome = command
+        .execute(&state, &caller, state.now(), |target| {
+            serde_json::to_string(&dto::relationship(target)).unwrap_or_default()
+        })
+        .await?;
+    match outcome {
+        Changed::Unchanged(rel) | Changed::Saved(rel) => Ok(entity(
             StatusCode::OK,
             base.context("delegatedAdminRelationships/$entity"),
-            dto::relationship(&before),
+            dto::relationship(&rel),
             None,
         )),
-        PatchOutcome::Updated => {
-            let rel = save_relationship(&state, Write::Update(rel), &caller.who).await?;
-            Ok(entity(
-                StatusCode::OK,
-                base.context("delegatedAdminRelationships/$entity"),
-                dto::relationship(&rel),
-                None,
-            ))
-        }
-        PatchOutcome::RemoveGlobalAdministrator { remaining } => {
-            let busy = ListQuery {
-                filter: Some(gdap_domain::query::check(
-                    &schemas::OPERATIONS,
-                    gdap_domain::query::parse_filter("status in ('notStarted', 'running')")?,
-                )?),
-                top: 1,
-                ..ListQuery::default()
-            };
-            if !state
-                .store
-                .list_operations(rel.id, &busy)
-                .await?
-                .items
-                .is_empty()
-            {
-                return Err(ApiError::Conflict(
-                    "an update of this relationship is still in progress; wait for its operation to finish".into(),
-                ));
-            }
-            let mut target = rel.clone();
-            target.roles = remaining.clone();
-            let change = OperationChange::RelationshipRoles(remaining);
-            let changes = Changes {
-                relationships: vec![Write::Update(rel.clone())],
-                ..Changes::default()
-            };
-            start_operation(
-                &state,
-                &base,
-                &rel,
-                change,
-                dto::relationship(&target),
-                changes,
-                &caller.who,
-            )
-            .await
-        }
+        Changed::Started(op) => Ok(accepted(format!(
+            "{}/operations/{}",
+            relationship_url(&base, &op.relationship_id),
+            op.id
+        ))),
     }
 }
 
@@ -230,15 +187,8 @@ pub async fn delete_relationship(
     reject_options(&raw)?;
     let rel = load_relationship(&state, &caller, &id).await?;
     if_match.check(&dto::relationship_etag(&rel))?;
-    rel.ensure_deletable()?;
-    state
-        .commit(
-            Changes {
-                deleted_relationships: vec![(rel.id, rel.version)],
-                ..Changes::default()
-            },
-            &caller.who,
-        )
+    DeleteRelationship { relationship: rel }
+        .execute(&state, &caller)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
