@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 SHARE = 60
 SCHEMA_CHECKS = {"status_code_conformance", "content_type_conformance", "response_headers_conformance",
                  "response_schema_conformance"}
-SHOWN = 10
+SHOWN = 40
 
 calls = [json.loads(line) for line in open(sys.argv[1])]
 events = [json.loads(line) for line in open(sys.argv[2])]
@@ -29,7 +29,7 @@ for c in calls:
     if c["status"] >= 500:
         server_errors[c["operation"]].append(c)
 
-# (check code, title) -> operation -> first failure message and the request that drew it
+# (check code, title) -> operation -> each distinct failure message -> the first request that drew it
 violations = defaultdict(dict)
 errors = []
 for event in events:
@@ -46,8 +46,8 @@ for event in events:
                 continue
             f = r["failure_info"]["failure"]
             request = recorder.get("interactions", {}).get(case_id, {}).get("request", {})
-            seen = violations[(f["code"], f["title"])]
-            seen.setdefault(f["operation"], (" ".join(f["message"].split()), request))
+            found = violations[(f["code"], f["title"])].setdefault(f["operation"], {})
+            found.setdefault(" ".join(f["message"].split()), request)
 
 print(f"\nAPI fuzzing: {len(calls)} requests to {len(statuses)} operations")
 print(f"  2xx: {len(answered)} of {len(statuses)} operations answered some 2xx ({share:.0f} %, at least {SHARE} % wanted)")
@@ -65,8 +65,10 @@ for op, found in sorted(server_errors.items()):
 print(f"  schema violations: {len(violations)} kinds in {sum(len(v) for v in violations.values())} operations")
 for (code, title), ops in sorted(violations.items()):
     print(f"    {code} {title}: {len(ops)} operations")
-    for op, (message, request) in sorted(ops.items())[:SHOWN]:
-        print(f"      {op}: {message[:140]}  [{request.get('method', '')} {request.get('uri', '')[:100]}]")
+    for op, found in sorted(ops.items())[:SHOWN]:
+        message, request = next(iter(found.items()))
+        more = f" (and {len(found) - 1} other messages)" if len(found) > 1 else ""
+        print(f"      {op}: {message[:140]}{more}, e.g. {request.get('method', '')} {request.get('uri', '')[:100]}")
     if len(ops) > SHOWN:
         print(f"      … and {len(ops) - SHOWN} more")
 

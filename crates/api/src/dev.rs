@@ -9,8 +9,23 @@ use gdap_domain::timefmt::{format_graph, parse_rfc3339};
 use serde_json::{json, Value};
 
 use gdap_app::state::AppState;
+use gdap_http::body::{Body, GraphBody};
 use gdap_http::error::{ApiError, ApiResult};
-use gdap_http::extract::{JsonObject, Obj};
+use gdap_http::extract::JsonObject;
+
+/// The body of a clock move: one of the two.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClockBody {
+    /// An ISO 8601 duration to move forward (`P1D`).
+    pub advance: Option<String>,
+    /// An instant to move to (`2027-01-01T00:00:00Z`), never back.
+    pub set: Option<String>,
+}
+
+impl GraphBody for ClockBody {
+    const TYPE: &'static str = "clock";
+}
 
 /// Routes under `/_gdap`.
 pub fn routes() -> Router<AppState> {
@@ -60,10 +75,7 @@ pub async fn set_clock(
         ApiError::NotFound("the clock can only be moved in development mode".into())
     })?;
     state.sync_clock().await?;
-    let mut o = Obj::new(body, "clock");
-    let advance = o.take_str("advance")?;
-    let set = o.take_str("set")?;
-    o.finish(&[])?;
+    let Body(ClockBody { advance, set }) = Body::read(body)?;
     let now = match (advance, set) {
         (Some(a), None) => {
             let d = IsoDuration::parse(&a)

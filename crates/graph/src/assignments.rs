@@ -8,16 +8,17 @@ use gdap_domain::ids::AssignmentId;
 use gdap_domain::query::{parse_item_query, parse_list_query, schemas};
 use gdap_http::auth::Authorize;
 
-use super::input::{access_container, access_details, ASSIGNMENT_READ_ONLY};
+use super::input::{AccessDetailsBody, AssignmentPatchBody, NewAssignmentBody};
 use super::relationships::reject_options;
 use super::{accepted, collection, entity, load_relationship, relationship_url};
 use gdap_app::assignments::{Assign, ChangeRoles, Unassign};
 use gdap_app::caller::{Authorized, GdapRead, GdapWrite};
 use gdap_app::relationships::Changed;
 use gdap_app::state::AppState;
+use gdap_http::body::Body;
 use gdap_http::dto;
 use gdap_http::error::{ApiError, ApiResult};
-use gdap_http::extract::{Base, IfMatch, JsonObject, OData, Obj, Prefer};
+use gdap_http::extract::{Base, IfMatch, JsonObject, OData, Prefer};
 
 /// `GET …/{id}/accessAssignments` (Read.All).
 #[utoipa::path(get, path = "/v1.0/tenantRelationships/delegatedAdminRelationships/{id}/accessAssignments", tag = "accessAssignments",
@@ -90,17 +91,9 @@ pub async fn create_assignment(
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
     let rel = load_relationship(&state, &caller, &id).await?;
-    let mut o = Obj::new(body, "delegatedAdminAccessAssignment");
-    let group = access_container(
-        o.take_obj("accessContainer", "delegatedAdminAccessContainer")?
-            .ok_or_else(|| ApiError::BadRequest("`accessContainer` is required".into()))?,
-        prefer.unknown_members,
-    )?;
-    let roles = access_details(
-        o.take_obj("accessDetails", "delegatedAdminAccessDetails")?
-            .ok_or_else(|| ApiError::BadRequest("`accessDetails` is required".into()))?,
-    )?;
-    o.finish(ASSIGNMENT_READ_ONLY)?;
+    let Body(body) = Body::<NewAssignmentBody>::read(body)?;
+    let group = body.access_container.group(prefer.unknown_members)?;
+    let roles = body.access_details.roles()?;
     let a = Assign {
         relationship: rel,
         group,
@@ -139,20 +132,19 @@ pub async fn update_assignment(
 ) -> ApiResult<Response> {
     let (rel, a) = load(&state, &caller, &id, &aid).await?;
     if_match.check(&dto::assignment_etag(&a))?;
-    let mut o = Obj::new(body, "delegatedAdminAccessAssignment");
-    if let Some(c) = o.take_obj("accessContainer", "delegatedAdminAccessContainer")? {
-        if access_container(c, prefer.unknown_members)? != a.group {
+    let Body(body) = Body::<AssignmentPatchBody>::read(body)?;
+    if let Some(c) = &body.access_container {
+        if c.group(prefer.unknown_members)? != a.group {
             return Err(ApiError::BadRequest(
                 "`accessContainer` cannot be changed; create a new access assignment instead"
                     .into(),
             ));
         }
     }
-    let roles = o
-        .take_obj("accessDetails", "delegatedAdminAccessDetails")?
-        .map(access_details)
+    let roles = body
+        .access_details
+        .map(AccessDetailsBody::roles)
         .transpose()?;
-    o.finish(ASSIGNMENT_READ_ONLY)?;
     let command = ChangeRoles {
         relationship: rel,
         assignment: a,

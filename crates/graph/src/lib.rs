@@ -3,7 +3,7 @@
 pub mod assignments;
 pub mod customers;
 pub mod directory;
-mod input;
+pub mod input;
 pub mod operations;
 pub mod relationships;
 pub mod requests;

@@ -3,21 +3,20 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use gdap_domain::ids::TenantId;
 use gdap_domain::query::{parse_item_query, parse_list_query, schemas, RawQuery};
-use gdap_domain::relationship::RelationshipPatch;
 use gdap_http::auth::Authorize;
 
-use super::input::{access_details, customer, RELATIONSHIP_READ_ONLY};
+use super::input::{CustomerBody, NewRelationshipBody, RelationshipPatchBody};
 use super::{accepted, collection, entity, load_relationship, relationship_url};
 use gdap_app::caller::{GdapRead, GdapWrite};
 use gdap_app::relationships::{
     Changed, CreateRelationship, DeleteRelationship, UpdateRelationship,
 };
 use gdap_app::state::AppState;
+use gdap_http::body::Body;
 use gdap_http::dto;
 use gdap_http::error::{ApiError, ApiResult};
-use gdap_http::extract::{Base, IfMatch, JsonObject, OData, Obj};
+use gdap_http::extract::{Base, IfMatch, JsonObject, OData};
 
 /// `GET …/delegatedAdminRelationships`: the partner's relationships (Read.All; Admin Agents for users).
 #[utoipa::path(get, path = "/v1.0/tenantRelationships/delegatedAdminRelationships", tag = "delegatedAdminRelationships",
@@ -51,23 +50,17 @@ pub async fn create_relationship(
     base: Base,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let mut o = Obj::new(body, "delegatedAdminRelationship");
-    let display_name = o.require_str("displayName")?;
-    let duration = o.require_str("duration")?;
-    let auto_extend = o.take_str("autoExtendDuration")?;
-    let roles = access_details(
-        o.take_obj("accessDetails", "delegatedAdminAccessDetails")?
-            .ok_or_else(|| ApiError::BadRequest("`accessDetails` is required".into()))?,
-    )?;
-    let customer_id = o
-        .take_obj("customer", "delegatedAdminRelationshipCustomerParticipant")?
-        .map(customer)
+    let Body(body) = Body::<NewRelationshipBody>::read(body)?;
+    let customer_id = body
+        .customer
+        .as_ref()
+        .map(CustomerBody::tenant)
         .transpose()?;
-    o.finish(RELATIONSHIP_READ_ONLY)?;
+    let roles = body.access_details.roles()?;
     let command = CreateRelationship {
-        display_name,
-        duration,
-        auto_extend,
+        display_name: body.display_name,
+        duration: body.duration,
+        auto_extend: body.auto_extend_duration,
         roles,
         customer: customer_id,
         lock: None,
@@ -102,34 +95,6 @@ pub async fn get_relationship(
     ))
 }
 
-fn read_patch(
-    body: serde_json::Map<String, serde_json::Value>,
-) -> ApiResult<(RelationshipPatch, Option<TenantId>)> {
-    let mut o = Obj::new(body, "delegatedAdminRelationship");
-    let display_name = o.take_str("displayName")?;
-    let duration = o.take_str("duration")?;
-    let auto_extend = o.take_str("autoExtendDuration")?;
-    let roles = o
-        .take_obj("accessDetails", "delegatedAdminAccessDetails")?
-        .map(access_details)
-        .transpose()?;
-    let customer_id = o
-        .take_obj("customer", "delegatedAdminRelationshipCustomerParticipant")?
-        .map(customer)
-        .transpose()?;
-    o.finish(RELATIONSHIP_READ_ONLY)?;
-    Ok((
-        RelationshipPatch {
-            display_name,
-            duration,
-            auto_extend,
-            roles,
-            customer: None,
-        },
-        customer_id,
-    ))
-}
-
 /// `PATCH …/delegatedAdminRelationships/{id}` with `If-Match` (ReadWrite.All): 200 with the object,
 /// or 202 with an operation when Global Administrator is removed from an active relationship.
 #[utoipa::path(patch, path = "/v1.0/tenantRelationships/delegatedAdminRelationships/{id}", tag = "delegatedAdminRelationships",
@@ -147,7 +112,7 @@ pub async fn update_relationship(
 ) -> ApiResult<Response> {
     let rel = load_relationship(&state, &caller, &id).await?;
     if_match.check(&dto::relationship_etag(&rel))?;
-    let (patch, customer) = read_patch(body)?;
+    let (patch, customer) = Body::<RelationshipPatchBody>::read(body)?.0.into_patch()?;
     let command = UpdateRelationship {
         relationship: rel,
         patch,

@@ -10,13 +10,15 @@ use gdap_domain::relationship::Relationship;
 use gdap_domain::request::RelationshipRequest;
 use gdap_http::auth::Authorize;
 
+use super::input::RequestBody;
 use super::{collection, entity, load_relationship, relationship_id, relationship_url};
 use gdap_app::caller::{Authorized, GdapRead, GdapWrite};
 use gdap_app::relationships::{ApprovalMail, SubmitRequest};
 use gdap_app::state::AppState;
+use gdap_http::body::Body;
 use gdap_http::dto;
 use gdap_http::error::{ApiError, ApiResult};
-use gdap_http::extract::{Base, IfMatch, JsonObject, OData, Obj, Prefer};
+use gdap_http::extract::{Base, IfMatch, JsonObject, OData, Prefer};
 
 /// `GET …/{id}/requests` (Read.All).
 #[utoipa::path(get, path = "/v1.0/tenantRelationships/delegatedAdminRelationships/{id}/requests", tag = "requests",
@@ -103,10 +105,8 @@ pub async fn create_request(
         Some(r) => r,
         None => stored().await?,
     };
-    let mut o = Obj::new(body, "delegatedAdminRelationshipRequest");
-    let action = o.require_str("action")?;
-    o.finish(&["id", "status", "createdDateTime", "lastModifiedDateTime"])?;
-    let action = RequestAction::parse_wire(&action, prefer.unknown_members)
+    let Body(body) = Body::<RequestBody>::read(body)?;
+    let action = RequestAction::parse_wire(&body.action, prefer.unknown_members)
         .map_err(|e| ApiError::BadRequest(format!("`action`: {e}")))?;
     let request = match apply_request(&state, rel, action, &if_match, &base, &caller).await {
         Err(_) if !from_store => {

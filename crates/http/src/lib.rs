@@ -4,6 +4,7 @@
 //! request ids, and the step in front of every request ([`front::Front`]).
 
 pub mod auth;
+pub mod body;
 pub mod dto;
 pub mod error;
 pub mod extract;

@@ -24,8 +24,39 @@ use gdap_http::auth::AdminCaller;
 
 use gdap_app::directory::{authorize_any, change_entry};
 use gdap_app::state::AppState;
+use gdap_http::body::{Body, GraphBody};
 use gdap_http::error::{ApiError, ApiResult};
-use gdap_http::extract::{JsonObject, Obj};
+use gdap_http::extract::JsonObject;
+
+/// The body of a purchase.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PurchaseBody {
+    /// The offer's SKU id.
+    pub sku_id: String,
+    /// Licences, 1 to 10,000.
+    pub quantity: i64,
+}
+
+impl GraphBody for PurchaseBody {
+    const TYPE: &'static str = "purchase";
+}
+
+/// The body of a change to the billing notification settings.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NotificationsBody {
+    /// Who receives invoices by e-mail.
+    pub recipients: Option<Vec<String>>,
+    /// `ja` or `en`.
+    pub language: Option<String>,
+    /// Whether invoices come as PDF attachments.
+    pub attach_invoice_pdf: Option<bool>,
+}
+
+impl GraphBody for NotificationsBody {
+    const TYPE: &'static str = "billingNotifications";
+}
 
 /// Routes under `/admincenter/v1/billing`.
 pub fn routes() -> Router<AppState> {
@@ -99,12 +130,10 @@ pub async fn purchase(
     caller: AdminCaller,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let mut o = Obj::new(body, "purchase");
-    let sku = o.require_str("skuId")?;
-    let quantity = o
-        .take_i64("quantity")?
-        .ok_or_else(|| ApiError::BadRequest("`quantity` is required".into()))?;
-    o.finish(&[])?;
+    let Body(PurchaseBody {
+        sku_id: sku,
+        quantity,
+    }) = Body::read(body)?;
     allow(&state, &caller, PURCHASE, &sku).await?;
     let tenant = caller.0.tenant;
     let accepted = state
@@ -254,11 +283,20 @@ pub async fn update_notifications(
     caller: AdminCaller,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Json<Value>> {
-    let mut o = Obj::new(body, "billingNotifications");
-    let recipients = o.take_str_array("recipients", billing::MAX_RECIPIENTS + 1)?;
-    let language = o.take_str("language")?;
-    let pdf = o.take_bool("attachInvoicePdf")?;
-    o.finish(&[])?;
+    let Body(NotificationsBody {
+        recipients,
+        language,
+        attach_invoice_pdf: pdf,
+    }) = Body::read(body)?;
+    if recipients
+        .as_ref()
+        .is_some_and(|r| r.len() > billing::MAX_RECIPIENTS + 1)
+    {
+        return Err(ApiError::BadRequest(format!(
+            "`recipients` has more than {} items",
+            billing::MAX_RECIPIENTS + 1
+        )));
+    }
     allow(
         &state,
         &caller,

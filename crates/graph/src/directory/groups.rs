@@ -11,13 +11,15 @@ use gdap_domain::authz::operations::directory::{
     CREATE_GROUP, DELETE_GROUP, READ_GROUPS, READ_MEMBERS, UPDATE_MEMBERS,
 };
 
+use super::bodies::{MemberRefBody, NewGroupBody};
 use super::{authorize, change_entry};
 use crate::entity;
 use gdap_app::caller::Principal;
 use gdap_app::state::AppState;
 use gdap_http::auth::GraphCaller;
+use gdap_http::body::Body;
 use gdap_http::error::{ApiError, ApiResult};
-use gdap_http::extract::{Base, JsonObject, Obj};
+use gdap_http::extract::{Base, JsonObject};
 
 fn group_json(g: &gdap_domain::directory::Group) -> Value {
     json!({"id": g.id, "displayName": g.display_name, "securityEnabled": true, "mailEnabled": false})
@@ -78,13 +80,17 @@ pub async fn create_group(
     base: Base,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let mut o = Obj::new(body, "group");
-    let display_name = o.require_str("displayName")?.trim().to_owned();
-    let nickname = o.require_str("mailNickname")?;
-    let security = o.take_bool("securityEnabled")?;
-    let mail = o.take_bool("mailEnabled")?;
-    let types = o.take_str_array("groupTypes", 10)?.unwrap_or_default();
-    o.finish(&["id"])?;
+    let Body(body) = Body::<NewGroupBody>::read(body)?;
+    let display_name = body.display_name.trim().to_owned();
+    let nickname = body.mail_nickname;
+    let security = body.security_enabled;
+    let mail = body.mail_enabled;
+    let types = body.group_types.unwrap_or_default();
+    if types.len() > 10 {
+        return Err(ApiError::BadRequest(
+            "`groupTypes` has more than 10 items".into(),
+        ));
+    }
     if security != Some(true) || mail == Some(true) || !types.is_empty() {
         return Err(ApiError::BadRequest(
             "gdap's directory holds security groups only: send `securityEnabled: true`, `mailEnabled: false` and no `groupTypes`".into(),
@@ -229,10 +235,9 @@ pub async fn add_member(
     Path(id): Path<String>,
     JsonObject(body): JsonObject,
 ) -> ApiResult<StatusCode> {
-    let mut o = Obj::new(body, "directoryObject");
-    let reference = o.require_str("@odata.id")?;
-    o.finish(&[])?;
-    let user = reference
+    let Body(body) = Body::<MemberRefBody>::read(body)?;
+    let user = body
+        .odata_id
         .trim_end_matches('/')
         .rsplit('/')
         .next()

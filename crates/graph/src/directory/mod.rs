@@ -4,6 +4,7 @@
 //! roles, a partner's user by its GDAP or DAP grants in the customer (the authorization index), and
 //! each delegated call is recorded in the audit record with the path that allowed it.
 
+pub mod bodies;
 mod groups;
 mod organization;
 mod roles;

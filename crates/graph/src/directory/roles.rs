@@ -13,13 +13,15 @@ use gdap_domain::authz::operations::directory::{
     CREATE_ROLE_ASSIGNMENT, DELETE_ROLE_ASSIGNMENT, READ_ROLE_ASSIGNMENTS,
 };
 
+use super::bodies::NewRoleAssignmentBody;
 use super::{authorize, change_entry};
 use crate::entity;
 use gdap_app::caller::Principal;
 use gdap_app::state::AppState;
 use gdap_http::auth::GraphCaller;
+use gdap_http::body::Body;
 use gdap_http::error::{ApiError, ApiResult};
-use gdap_http::extract::{Base, JsonObject, Obj};
+use gdap_http::extract::{Base, JsonObject};
 
 fn assignment_json(role: &gdap_domain::ids::RoleDefinitionId, user: &User) -> Value {
     json!({
@@ -154,13 +156,10 @@ pub async fn create_role_assignment(
     base: Base,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let mut o = Obj::new(body, "unifiedRoleAssignment");
-    let role_raw = o.require_str("roleDefinitionId")?;
-    let principal_raw = o.require_str("principalId")?;
-    let scope = o
-        .take_str("directoryScopeId")?
-        .unwrap_or_else(|| "/".into());
-    o.finish(&["id"])?;
+    let Body(body) = Body::<NewRoleAssignmentBody>::read(body)?;
+    let role_raw = body.role_definition_id;
+    let principal_raw = body.principal_id;
+    let scope = body.directory_scope_id.unwrap_or_else(|| "/".into());
     if scope != "/" {
         return Err(ApiError::BadRequest(
             "only the tenant-wide scope `directoryScopeId: \"/\"` is supported".into(),

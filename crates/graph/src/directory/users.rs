@@ -13,12 +13,14 @@ use gdap_domain::authz::operations::directory::{
     UPDATE_USER_BASICS,
 };
 
+use super::bodies::{NewUserBody, UserPatchBody};
 use super::{authorize, authorize_on, change_entry};
 use crate::entity;
 use gdap_app::state::AppState;
 use gdap_http::auth::GraphCaller;
+use gdap_http::body::Body;
 use gdap_http::error::{ApiError, ApiResult};
-use gdap_http::extract::{Base, JsonObject, Obj};
+use gdap_http::extract::{Base, JsonObject};
 
 pub(super) fn user_json(u: &User) -> Value {
     json!({
@@ -184,15 +186,13 @@ pub async fn update_user(
     Path(id): Path<String>,
     JsonObject(body): JsonObject,
 ) -> ApiResult<StatusCode> {
-    let mut o = Obj::new(body, "user");
-    let display_name = o.take_str("displayName")?;
-    let enabled = o.take_bool("accountEnabled")?;
-    let password = match o.take_obj("passwordProfile", "passwordProfile")? {
+    let Body(body) = Body::<UserPatchBody>::read(body)?;
+    let display_name = body.display_name;
+    let enabled = body.account_enabled;
+    let password = match body.password_profile {
         None => None,
-        Some(mut p) => {
-            let pw = p.require_str("password")?;
-            let _ = p.take_bool("forceChangePasswordNextSignIn")?;
-            p.finish(&[])?;
+        Some(p) => {
+            let pw = p.password;
             if pw.chars().count() < 8 || pw.len() > 256 {
                 return Err(ApiError::BadRequest(
                     "`passwordProfile.password` must have 8 to 256 characters".into(),
@@ -201,7 +201,6 @@ pub async fn update_user(
             Some(pw)
         }
     };
-    o.finish(&["id", "userPrincipalName"])?;
     let mut user = find_user(&state, caller.tenant, &id).await?;
     let target = user.id.to_string();
     if let Some(n) = &display_name {
@@ -236,19 +235,11 @@ pub async fn create_user(
     base: Base,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let mut o = Obj::new(body, "user");
-    let display_name = o.require_str("displayName")?;
-    let upn = o.require_str("userPrincipalName")?.trim().to_lowercase();
-    let enabled = o.take_bool("accountEnabled")?.unwrap_or(true);
-    let _ = o.take_str("mailNickname")?;
-    let _ = o.take_str("preferredLanguage")?;
-    let mut p = o
-        .take_obj("passwordProfile", "passwordProfile")?
-        .ok_or_else(|| ApiError::BadRequest("`passwordProfile` is required".into()))?;
-    let password = p.require_str("password")?;
-    let _ = p.take_bool("forceChangePasswordNextSignIn")?;
-    p.finish(&[])?;
-    o.finish(&["id"])?;
+    let Body(body) = Body::<NewUserBody>::read(body)?;
+    let display_name = body.display_name;
+    let upn = body.user_principal_name.trim().to_lowercase();
+    let enabled = body.account_enabled.unwrap_or(true);
+    let password = body.password_profile.password;
     authorize(&state, &caller, CREATE_USER, &upn).await?;
     let tenant = state
         .tenant(caller.tenant)

@@ -191,3 +191,106 @@ async fn hostile_values_never_cause_a_server_error() {
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{q}: {}", r.text);
     }
 }
+
+#[tokio::test]
+async fn every_typed_body_names_an_unknown_property_a_wrong_type_and_a_missing_required_one() {
+    let app = spawn_app().await;
+    let partner = app.partner().await;
+    let customer = app.customer_a_admin_graph().await;
+    let admin_center = app.customer_a_admin().await;
+    let rel = app.create_default(&partner, "typed bodies").await;
+    let id = rel["id"].as_str().unwrap().to_owned();
+    let requests = format!("{RELS}/{id}/requests");
+    let cases: Vec<(&str, String, serde_json::Value, &str)> = vec![
+        // The relationship itself.
+        (
+            partner.as_str(),
+            RELS.to_owned(),
+            json!({"duration": "P30D", "accessDetails": {"unifiedRoles": [{"roleDefinitionId": HELPDESK}]}}),
+            "`displayName` is required",
+        ),
+        (
+            partner.as_str(),
+            RELS.to_owned(),
+            json!({"displayName": "x", "duration": 30, "accessDetails": {"unifiedRoles": []}}),
+            "`duration` must be a string, not a number",
+        ),
+        (
+            partner.as_str(),
+            RELS.to_owned(),
+            json!({"displayName": "x", "duration": "P30D",
+                   "accessDetails": {"unifiedRoles": [{"roleDefinitionId": HELPDESK, "scope": "/"}]}}),
+            "property `accessDetails.unifiedRoles[0].scope` does not exist",
+        ),
+        // A request on it.
+        (partner.as_str(), requests.clone(), json!({}), "`action` is required"),
+        (
+            partner.as_str(),
+            requests.clone(),
+            json!({"action": 1}),
+            "`action` must be a string, not a number",
+        ),
+        (
+            partner.as_str(),
+            requests.clone(),
+            json!({"action": "lockForApproval", "when": "now"}),
+            "property `when` does not exist on type `microsoft.graph.delegatedAdminRelationshipRequest`",
+        ),
+        // The directory.
+        (
+            customer.as_str(),
+            "/v1.0/users".to_owned(),
+            json!({"displayName": "N", "userPrincipalName": "n@customera.onmicrosoft.com"}),
+            "`passwordProfile` is required",
+        ),
+        (
+            customer.as_str(),
+            "/v1.0/users".to_owned(),
+            json!({"displayName": "N", "userPrincipalName": "n@customera.onmicrosoft.com",
+                   "accountEnabled": "yes", "passwordProfile": {"password": "Long-enough-1"}}),
+            "`accountEnabled` must be true or false, not a string",
+        ),
+        (
+            customer.as_str(),
+            "/v1.0/users".to_owned(),
+            json!({"displayName": "N", "userPrincipalName": "n@customera.onmicrosoft.com",
+                   "passwordProfile": {"password": "Long-enough-1", "expires": true}}),
+            "property `passwordProfile.expires` does not exist",
+        ),
+        (
+            customer.as_str(),
+            "/v1.0/groups".to_owned(),
+            json!({"displayName": "G", "mailNickname": "g", "securityEnabled": "true"}),
+            "`securityEnabled` must be true or false, not a string",
+        ),
+        (
+            customer.as_str(),
+            "/v1.0/roleManagement/directory/roleAssignments".to_owned(),
+            json!({"roleDefinitionId": HELPDESK, "principalId": "p", "condition": "x"}),
+            "property `condition` does not exist on type `microsoft.graph.unifiedRoleAssignment`",
+        ),
+        // The customer's billing area.
+        (
+            admin_center.as_str(),
+            "/admincenter/v1/billing/purchases".to_owned(),
+            json!({"quantity": 1}),
+            "`skuId` is required",
+        ),
+        (
+            admin_center.as_str(),
+            "/admincenter/v1/billing/purchases".to_owned(),
+            json!({"skuId": "s", "quantity": "3"}),
+            "`quantity` must be a whole number, not a string",
+        ),
+    ];
+    for (token, path, body, message) in cases {
+        let r = app.post(&path, token, body.clone()).await;
+        assert_eq!(
+            r.status,
+            StatusCode::BAD_REQUEST,
+            "{path} {body}: {}",
+            r.text
+        );
+        r.assert_error(400, message);
+    }
+}
