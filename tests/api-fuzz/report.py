@@ -16,7 +16,6 @@ SCHEMA_CHECKS = {"status_code_conformance", "content_type_conformance", "respons
 SHOWN = 40
 
 calls = [json.loads(line) for line in open(sys.argv[1])]
-events = [json.loads(line) for line in open(sys.argv[2])]
 
 statuses = defaultdict(Counter)
 for c in calls:
@@ -32,8 +31,8 @@ for c in calls:
 # (check code, title) -> operation -> each distinct failure message -> the first request that drew it
 violations = defaultdict(dict)
 errors = []
-for event in events:
-    (kind, data), = event.items()
+for line in open(sys.argv[2]):
+    (kind, data), = json.loads(line).items()
     if kind in ("NonFatalError", "FatalError"):
         error = data.get("value") or data.get("exception") or {}
         errors.append(f"{data.get('label', 'run')}: {error.get('type')}: {error.get('message')}")

@@ -12,6 +12,7 @@ use gdap_app::state::AppState;
 use gdap_http::body::{Body, GraphBody};
 use gdap_http::error::{ApiError, ApiResult};
 use gdap_http::extract::JsonObject;
+use gdap_http::schema::Refusals;
 
 /// The body of a clock move: one of the two.
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
@@ -27,6 +28,49 @@ impl GraphBody for ClockBody {
     const TYPE: &'static str = "clock";
 }
 
+/// The lifecycle clock.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ClockJson {
+    /// Now, by the clock.
+    pub now: String,
+    /// How far it runs ahead of real time.
+    pub offset_seconds: i64,
+    /// Lifecycle steps applied by the move.
+    pub steps_applied: Option<u64>,
+}
+
+/// An e-mail of the outbox.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MailJson {
+    /// Its id.
+    pub id: String,
+    /// The recipient.
+    pub to: String,
+    /// The subject.
+    pub subject: String,
+    /// The text.
+    pub body: String,
+    /// The relationship it is about.
+    pub relationship_id: Option<String>,
+    /// When it was queued.
+    pub created_date_time: String,
+    /// Delivery attempts.
+    pub attempts: u32,
+    /// When it was sent.
+    pub sent_date_time: Option<String>,
+    /// The last delivery error.
+    pub last_error: Option<String>,
+}
+
+/// The newest e-mails.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Outbox {
+    /// Newest first.
+    pub value: Vec<MailJson>,
+}
+
 /// Routes under `/_gdap`.
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -36,7 +80,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// `POST /_gdap/reset`: deletes every relationship and restores the starting world.
-#[utoipa::path(post, path = "/_gdap/reset", tag = "development", responses((status = 204)))]
+#[utoipa::path(post, path = "/_gdap/reset", tag = "development", responses((status = 204, description = "Reset"), Refusals))]
 pub async fn reset(State(state): State<AppState>) -> ApiResult<StatusCode> {
     let _guard = state.lifecycle_lock.lock().await;
     state.store.reset().await?;
@@ -57,7 +101,7 @@ fn clock_view(state: &AppState) -> Value {
 }
 
 /// `GET /_gdap/clock`: the lifecycle clock.
-#[utoipa::path(get, path = "/_gdap/clock", tag = "development", responses((status = 200, description = "{\"now\": …}")))]
+#[utoipa::path(get, path = "/_gdap/clock", tag = "development", responses((status = 200, body = ClockJson), Refusals))]
 pub async fn get_clock(State(state): State<AppState>) -> ApiResult<Json<Value>> {
     state.sync_clock().await?;
     Ok(Json(clock_view(&state)))
@@ -65,8 +109,8 @@ pub async fn get_clock(State(state): State<AppState>) -> ApiResult<Json<Value>> 
 
 /// `POST /_gdap/clock` with `{"advance": "P1D"}` or `{"set": "2027-01-01T00:00:00Z"}`: moves the
 /// clock forward and runs every lifecycle step due up to the new instant before answering.
-#[utoipa::path(post, path = "/_gdap/clock", tag = "development", request_body(content = serde_json::Value),
-    responses((status = 200), (status = 400)))]
+#[utoipa::path(post, path = "/_gdap/clock", tag = "development", request_body = ClockBody,
+    responses((status = 200, body = ClockJson), Refusals))]
 pub async fn set_clock(
     State(state): State<AppState>,
     JsonObject(body): JsonObject,
@@ -113,7 +157,7 @@ pub async fn set_clock(
 }
 
 /// `GET /_gdap/outbox`: the newest 200 e-mails, sent or waiting, with their text.
-#[utoipa::path(get, path = "/_gdap/outbox", tag = "development", responses((status = 200)))]
+#[utoipa::path(get, path = "/_gdap/outbox", tag = "development", responses((status = 200, body = Outbox), Refusals))]
 pub async fn outbox(State(state): State<AppState>) -> ApiResult<Json<Value>> {
     let mails = state.store.outbox(200).await?;
     let value: Vec<Value> = mails

@@ -50,6 +50,26 @@ use gdap_web::{admincenter, billing};
         token::token,
         token::openid_configuration,
         token::jwks,
+        token::instance_discovery,
+        graph::directory::users::list_users,
+        graph::directory::users::create_user,
+        graph::directory::users::get_user,
+        graph::directory::users::update_user,
+        graph::directory::users::delete_user,
+        graph::directory::groups::list_groups,
+        graph::directory::groups::create_group,
+        graph::directory::groups::get_group,
+        graph::directory::groups::delete_group,
+        graph::directory::groups::list_members,
+        graph::directory::groups::add_member,
+        graph::directory::groups::remove_member,
+        graph::directory::roles::list_role_assignments,
+        graph::directory::roles::create_role_assignment,
+        graph::directory::roles::get_role_assignment,
+        graph::directory::roles::delete_role_assignment,
+        graph::directory::organization::organization,
+        graph::directory::organization::list_subscribed_skus,
+        graph::directory::organization::get_subscribed_sku,
         dev::reset,
         dev::get_clock,
         dev::set_clock,
@@ -64,6 +84,7 @@ use gdap_web::{admincenter, billing};
         (name = "admincenter", description = "The customer side: approve invitations, see partners, remove roles"),
         (name = "billing", description = "The customer's billing area; partners acting on behalf of the customer may read only licenses and billing notifications"),
         (name = "authz", description = "Check and explain: may this user do this action in this tenant, and why"),
+        (name = "directory", description = "The tenant's directory: users, security groups and members, role assignments, the organization and its licenses; every call authorized against its Entra resource action"),
         (name = "token", description = "Entra-compatible token service"),
         (name = "development", description = "Only in development mode"),
     )
@@ -86,7 +107,26 @@ pub fn served(dev: bool) -> String {
     render(doc)
 }
 
-fn render(doc: utoipa::openapi::OpenApi) -> String {
+/// Request bodies list what they require; representations do not, since `$select` may leave any
+/// property out (as Graph's own metadata has it).
+fn relax_representations(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::schema::Schema;
+    use utoipa::openapi::RefOr;
+    let Some(components) = doc.components.as_mut() else {
+        return;
+    };
+    for (name, schema) in components.schemas.iter_mut() {
+        let input = ["Body", "Question", "Batch", "Input", "Form"]
+            .iter()
+            .any(|s| name.ends_with(s));
+        if let (false, RefOr::T(Schema::Object(o))) = (input, schema) {
+            o.required.clear();
+        }
+    }
+}
+
+fn render(mut doc: utoipa::openapi::OpenApi) -> String {
+    relax_representations(&mut doc);
     let mut s = doc.to_pretty_json().unwrap_or_default();
     s.push('\n');
     s

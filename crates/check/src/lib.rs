@@ -19,8 +19,65 @@ use gdap_app::state::AppState;
 use gdap_http::auth::AdminCaller;
 use gdap_http::error::{ApiError, ApiResult};
 use gdap_http::extract::{JsonBody, JsonObject};
+use gdap_http::schema::Refusals;
 
 mod json;
+
+/// One question: may this user perform this action in this tenant (on this target), and why?
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckQuestion {
+    /// The user's object id (or `userPrincipalName`).
+    pub user_id: Option<String>,
+    /// The user's sign-in name (or `userId`).
+    pub user_principal_name: Option<String>,
+    /// The tenant acted in (or `domain`).
+    pub tenant_id: Option<String>,
+    /// The tenant's domain (or `tenantId`).
+    pub domain: Option<String>,
+    /// An Entra resource action (`microsoft.directory/users/password/update`).
+    pub action: String,
+    /// The instant to decide at (default now), RFC 3339.
+    pub at: Option<String>,
+    /// The user acted on (or `targetUserPrincipalName`).
+    pub target_user_id: Option<String>,
+    /// The user acted on, by sign-in name.
+    pub target_user_principal_name: Option<String>,
+}
+
+/// Up to 1,000 questions at once.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub struct CheckBatch {
+    /// The questions.
+    pub requests: Vec<CheckQuestion>,
+}
+
+/// One question or a batch.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum CheckInput {
+    /// One question.
+    One(CheckQuestion),
+    /// A batch.
+    Batch(CheckBatch),
+}
+
+/// The answers to a batch, in its order.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct CheckAnswers<'a> {
+    /// The answers.
+    pub value: Vec<CheckAnswer<'a>>,
+}
+
+/// The answer to one question or to a batch.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum CheckOutput<'a> {
+    /// To one question.
+    One(Box<CheckAnswer<'a>>),
+    /// To a batch.
+    Batch(CheckAnswers<'a>),
+}
 
 /// Routes under `/authz/v1`.
 pub fn routes() -> Router<AppState> {
@@ -28,29 +85,36 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The path of an allowed check.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PathOut {
     via: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     relationship_id: Option<RelationshipId>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     access_assignment_id: Option<AssignmentId>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     security_group_id: Option<GroupId>,
+    #[schema(value_type = String)]
     role_definition_id: RoleDefinitionId,
     role_display_name: Option<&'static str>,
     resource_action: &'static str,
 }
 
 /// The answer to one check: `decision`, and `path` or `reason` with a sentence.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CheckAnswer<'a> {
+    #[schema(value_type = String)]
     user_id: UserId,
+    #[schema(value_type = String)]
     tenant_id: TenantId,
     action: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     target_user_id: Option<UserId>,
     at: String,
     decision: &'static str,
@@ -61,6 +125,7 @@ pub struct CheckAnswer<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     message: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     relationship_id: Option<RelationshipId>,
 }
 
@@ -313,9 +378,9 @@ async fn decide(
 /// when denied. A caller may ask about its own tenant's users, or about anyone acting in its
 /// tenant.
 #[utoipa::path(post, path = "/authz/v1/check", tag = "authz",
-    request_body(content = serde_json::Value, description = "{\"userPrincipalName\": \"tech@partner…\", \"domain\": \"customer…\", \"action\": \"microsoft.directory/users/password/update\"}"),
-    responses((status = 200, description = "`decision` allow with `path` (relationship → access assignment → group → role → resource action), or deny with `reason`"),
-              (status = 400), (status = 401), (status = 403, description = "The caller's tenant is neither the user's nor the target")))]
+    request_body = CheckInput,
+    responses((status = 200, description = "`decision` allow with `path` (relationship → access assignment → group → role → resource action), or deny with `reason`", body = CheckOutput),
+              Refusals))]
 pub async fn check(
     State(state): State<AppState>,
     AdminCaller(caller): AdminCaller,

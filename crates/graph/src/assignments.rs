@@ -16,13 +16,15 @@ use gdap_app::caller::{Authorized, GdapRead, GdapWrite};
 use gdap_app::relationships::Changed;
 use gdap_app::state::AppState;
 use gdap_http::body::Body;
-use gdap_http::dto;
+use gdap_http::dto::{self, *};
 use gdap_http::error::{ApiError, ApiResult};
 use gdap_http::extract::{Base, IfMatch, JsonObject, OData, Prefer};
+use gdap_http::schema::Refusals;
 
 /// `GET …/{id}/accessAssignments` (Read.All).
 #[utoipa::path(get, path = "/v1.0/tenantRelationships/delegatedAdminRelationships/{id}/accessAssignments", tag = "accessAssignments",
-    params(("id" = String, Path)), responses((status = 200), (status = 404)))]
+    params(("id" = String, Path), ("$filter" = Option<String>, Query), ("$orderby" = Option<String>, Query), ("$select" = Option<String>, Query), ("$top" = Option<u32>, Query), ("$count" = Option<bool>, Query), ("$skiptoken" = Option<String>, Query)),
+    responses((status = 200, body = Collection<AssignmentJson>), Refusals))]
 pub async fn list_assignments(
     State(state): State<AppState>,
     Authorize(caller): Authorize<GdapRead>,
@@ -59,7 +61,8 @@ async fn load<C>(
 
 /// `GET …/{id}/accessAssignments/{assignmentId}` (Read.All).
 #[utoipa::path(get, path = "/v1.0/tenantRelationships/delegatedAdminRelationships/{id}/accessAssignments/{assignment_id}", tag = "accessAssignments",
-    params(("id" = String, Path), ("assignment_id" = String, Path)), responses((status = 200), (status = 404)))]
+    params(("id" = String, Path), ("assignment_id" = String, Path), ("$select" = Option<String>, Query)),
+    responses((status = 200, body = AssignmentJson), Refusals))]
 pub async fn get_assignment(
     State(state): State<AppState>,
     Authorize(caller): Authorize<GdapRead>,
@@ -80,8 +83,8 @@ pub async fn get_assignment(
 /// `POST …/{id}/accessAssignments` (ReadWrite.All): a partner security group gets a subset of the
 /// relationship's roles; the relationship must be `active`, one live assignment per group.
 #[utoipa::path(post, path = "/v1.0/tenantRelationships/delegatedAdminRelationships/{id}/accessAssignments", tag = "accessAssignments",
-    params(("id" = String, Path)), request_body(content = serde_json::Value),
-    responses((status = 201), (status = 400), (status = 404), (status = 409)))]
+    params(("id" = String, Path)), request_body = NewAssignmentBody,
+    responses((status = 201, description = "The assignment, pending until provisioned; Location names it", body = AssignmentJson), Refusals))]
 pub async fn create_assignment(
     State(state): State<AppState>,
     Authorize(caller): Authorize<GdapWrite>,
@@ -119,8 +122,10 @@ pub async fn create_assignment(
 /// applied by a long-running operation (202); identical roles return 200 and the object.
 #[utoipa::path(patch, path = "/v1.0/tenantRelationships/delegatedAdminRelationships/{id}/accessAssignments/{assignment_id}", tag = "accessAssignments",
     params(("id" = String, Path), ("assignment_id" = String, Path), ("If-Match" = String, Header)),
-    request_body(content = serde_json::Value),
-    responses((status = 200), (status = 202), (status = 400), (status = 404), (status = 412), (status = 428)))]
+    request_body = AssignmentPatchBody,
+    responses((status = 200, description = "The same roles: the assignment unchanged", body = AssignmentJson),
+              (status = 202, description = "New roles: Location names the operation; Retry-After: 10", body = Object),
+              Refusals))]
 pub async fn update_assignment(
     State(state): State<AppState>,
     Authorize(caller): Authorize<GdapWrite>,
@@ -174,7 +179,7 @@ pub async fn update_assignment(
 /// moves to `deleting`, then `deleted`, and stays listable.
 #[utoipa::path(delete, path = "/v1.0/tenantRelationships/delegatedAdminRelationships/{id}/accessAssignments/{assignment_id}", tag = "accessAssignments",
     params(("id" = String, Path), ("assignment_id" = String, Path), ("If-Match" = String, Header)),
-    responses((status = 204), (status = 400), (status = 404), (status = 412), (status = 428)))]
+    responses((status = 204, description = "Deleting; it stays listable as deleted"), Refusals))]
 pub async fn delete_assignment(
     State(state): State<AppState>,
     Authorize(caller): Authorize<GdapWrite>,

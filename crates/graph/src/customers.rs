@@ -13,13 +13,15 @@ use super::relationships::reject_options;
 use super::{collection, entity};
 use gdap_app::caller::{Authorized, GdapRead};
 use gdap_app::state::AppState;
-use gdap_http::dto;
+use gdap_http::dto::{self, *};
 use gdap_http::error::{ApiError, ApiResult};
 use gdap_http::extract::{Base, OData};
+use gdap_http::schema::Refusals;
 
 /// `GET …/delegatedAdminCustomers` (Read.All).
 #[utoipa::path(get, path = "/v1.0/tenantRelationships/delegatedAdminCustomers", tag = "delegatedAdminCustomers",
-    responses((status = 200)))]
+    params(("$filter" = Option<String>, Query), ("$orderby" = Option<String>, Query), ("$select" = Option<String>, Query), ("$top" = Option<u32>, Query), ("$count" = Option<bool>, Query), ("$skiptoken" = Option<String>, Query)),
+    responses((status = 200, body = Collection<CustomerJson>), Refusals))]
 pub async fn list_customers(
     State(state): State<AppState>,
     Authorize(caller): Authorize<GdapRead>,
@@ -53,7 +55,8 @@ async fn load(
 
 /// `GET …/delegatedAdminCustomers/{customerId}` (Read.All).
 #[utoipa::path(get, path = "/v1.0/tenantRelationships/delegatedAdminCustomers/{customer_id}", tag = "delegatedAdminCustomers",
-    params(("customer_id" = String, Path)), responses((status = 200), (status = 404)))]
+    params(("customer_id" = String, Path), ("$select" = Option<String>, Query)),
+    responses((status = 200, body = CustomerJson), Refusals))]
 pub async fn get_customer(
     State(state): State<AppState>,
     Authorize(caller): Authorize<GdapRead>,
@@ -73,7 +76,8 @@ pub async fn get_customer(
 
 /// `GET …/delegatedAdminCustomers/{customerId}/serviceManagementDetails` (Read.All; no query options).
 #[utoipa::path(get, path = "/v1.0/tenantRelationships/delegatedAdminCustomers/{customer_id}/serviceManagementDetails", tag = "delegatedAdminCustomers",
-    params(("customer_id" = String, Path)), responses((status = 200), (status = 404)))]
+    params(("customer_id" = String, Path)),
+    responses((status = 200, body = Collection<ServiceManagementDetail>), Refusals))]
 pub async fn list_service_management_details(
     State(state): State<AppState>,
     Authorize(caller): Authorize<GdapRead>,

@@ -10,13 +10,15 @@ use gdap_http::auth::Authorize;
 use super::{collection, entity, load_relationship};
 use gdap_app::caller::GdapRead;
 use gdap_app::state::AppState;
-use gdap_http::dto;
+use gdap_http::dto::{self, *};
 use gdap_http::error::{ApiError, ApiResult};
 use gdap_http::extract::{Base, OData, Prefer};
+use gdap_http::schema::Refusals;
 
 /// `GET …/{id}/operations` (Read.All).
 #[utoipa::path(get, path = "/v1.0/tenantRelationships/delegatedAdminRelationships/{id}/operations", tag = "operations",
-    params(("id" = String, Path)), responses((status = 200), (status = 404)))]
+    params(("id" = String, Path), ("$filter" = Option<String>, Query), ("$orderby" = Option<String>, Query), ("$select" = Option<String>, Query), ("$top" = Option<u32>, Query), ("$count" = Option<bool>, Query), ("$skiptoken" = Option<String>, Query)),
+    responses((status = 200, body = Collection<OperationJson>), Refusals))]
 pub async fn list_operations(
     State(state): State<AppState>,
     Authorize(caller): Authorize<GdapRead>,
@@ -43,7 +45,8 @@ pub async fn list_operations(
 
 /// `GET …/{id}/operations/{operationId}` (Read.All): what a 202 `Location` points to.
 #[utoipa::path(get, path = "/v1.0/tenantRelationships/delegatedAdminRelationships/{id}/operations/{operation_id}", tag = "operations",
-    params(("id" = String, Path), ("operation_id" = String, Path)), responses((status = 200), (status = 404)))]
+    params(("id" = String, Path), ("operation_id" = String, Path), ("$select" = Option<String>, Query)),
+    responses((status = 200, body = OperationJson), Refusals))]
 pub async fn get_operation(
     State(state): State<AppState>,
     Authorize(caller): Authorize<GdapRead>,

@@ -14,15 +14,15 @@ use gdap_app::relationships::{
 };
 use gdap_app::state::AppState;
 use gdap_http::body::Body;
-use gdap_http::dto;
+use gdap_http::dto::{self, *};
 use gdap_http::error::{ApiError, ApiResult};
 use gdap_http::extract::{Base, IfMatch, JsonObject, OData};
+use gdap_http::schema::Refusals;
 
 /// `GET …/delegatedAdminRelationships`: the partner's relationships (Read.All; Admin Agents for users).
 #[utoipa::path(get, path = "/v1.0/tenantRelationships/delegatedAdminRelationships", tag = "delegatedAdminRelationships",
-    params(("$filter" = Option<String>, Query), ("$orderby" = Option<String>, Query), ("$select" = Option<String>, Query),
-           ("$top" = Option<u32>, Query), ("$count" = Option<bool>, Query), ("$skiptoken" = Option<String>, Query)),
-    responses((status = 200, description = "A page of delegatedAdminRelationship objects")))]
+    params(("$filter" = Option<String>, Query), ("$orderby" = Option<String>, Query), ("$select" = Option<String>, Query), ("$top" = Option<u32>, Query), ("$count" = Option<bool>, Query), ("$skiptoken" = Option<String>, Query)),
+    responses((status = 200, description = "A page of the partner's relationships", body = Collection<RelationshipJson>), Refusals))]
 pub async fn list_relationships(
     State(state): State<AppState>,
     Authorize(caller): Authorize<GdapRead>,
@@ -42,8 +42,8 @@ pub async fn list_relationships(
 
 /// `POST …/delegatedAdminRelationships`: creates a relationship in `created` (ReadWrite.All).
 #[utoipa::path(post, path = "/v1.0/tenantRelationships/delegatedAdminRelationships", tag = "delegatedAdminRelationships",
-    request_body(content = serde_json::Value, description = "displayName, duration, accessDetails, autoExtendDuration, customer"),
-    responses((status = 201, description = "The new relationship; Location names it"), (status = 400), (status = 409)))]
+    request_body = NewRelationshipBody,
+    responses((status = 201, description = "The new relationship; Location names it", body = RelationshipJson), Refusals))]
 pub async fn create_relationship(
     State(state): State<AppState>,
     Authorize(caller): Authorize<GdapWrite>,
@@ -77,7 +77,7 @@ pub async fn create_relationship(
 /// `GET …/delegatedAdminRelationships/{id}` (Read.All).
 #[utoipa::path(get, path = "/v1.0/tenantRelationships/delegatedAdminRelationships/{id}", tag = "delegatedAdminRelationships",
     params(("id" = String, Path, description = "{guid}-{partnerTenantId}"), ("$select" = Option<String>, Query)),
-    responses((status = 200), (status = 400), (status = 404)))]
+    responses((status = 200, body = RelationshipJson), Refusals))]
 pub async fn get_relationship(
     State(state): State<AppState>,
     Authorize(caller): Authorize<GdapRead>,
@@ -99,9 +99,10 @@ pub async fn get_relationship(
 /// or 202 with an operation when Global Administrator is removed from an active relationship.
 #[utoipa::path(patch, path = "/v1.0/tenantRelationships/delegatedAdminRelationships/{id}", tag = "delegatedAdminRelationships",
     params(("id" = String, Path), ("If-Match" = String, Header, description = "The current @odata.etag")),
-    request_body(content = serde_json::Value),
-    responses((status = 200), (status = 202, description = "Location names the operation; Retry-After: 10"),
-              (status = 400), (status = 404), (status = 409), (status = 412), (status = 428)))]
+    request_body = RelationshipPatchBody,
+    responses((status = 200, description = "The relationship as changed", body = RelationshipJson),
+              (status = 202, description = "Removing Global Administrator from an active relationship: Location names the operation; Retry-After: 10", body = Object),
+              Refusals))]
 pub async fn update_relationship(
     State(state): State<AppState>,
     Authorize(caller): Authorize<GdapWrite>,
@@ -141,7 +142,7 @@ pub async fn update_relationship(
 /// `DELETE …/delegatedAdminRelationships/{id}` with `If-Match` (ReadWrite.All): only in `created`.
 #[utoipa::path(delete, path = "/v1.0/tenantRelationships/delegatedAdminRelationships/{id}", tag = "delegatedAdminRelationships",
     params(("id" = String, Path), ("If-Match" = String, Header)),
-    responses((status = 204), (status = 400), (status = 404), (status = 412), (status = 428)))]
+    responses((status = 204, description = "Deleted"), Refusals))]
 pub async fn delete_relationship(
     State(state): State<AppState>,
     Authorize(caller): Authorize<GdapWrite>,

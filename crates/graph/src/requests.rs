@@ -16,13 +16,15 @@ use gdap_app::caller::{Authorized, GdapRead, GdapWrite};
 use gdap_app::relationships::{ApprovalMail, SubmitRequest};
 use gdap_app::state::AppState;
 use gdap_http::body::Body;
-use gdap_http::dto;
+use gdap_http::dto::{self, *};
 use gdap_http::error::{ApiError, ApiResult};
 use gdap_http::extract::{Base, IfMatch, JsonObject, OData, Prefer};
+use gdap_http::schema::Refusals;
 
 /// `GET …/{id}/requests` (Read.All).
 #[utoipa::path(get, path = "/v1.0/tenantRelationships/delegatedAdminRelationships/{id}/requests", tag = "requests",
-    params(("id" = String, Path)), responses((status = 200), (status = 404)))]
+    params(("id" = String, Path), ("$filter" = Option<String>, Query), ("$orderby" = Option<String>, Query), ("$select" = Option<String>, Query), ("$top" = Option<u32>, Query), ("$count" = Option<bool>, Query), ("$skiptoken" = Option<String>, Query)),
+    responses((status = 200, body = Collection<RequestJson>), Refusals))]
 pub async fn list_requests(
     State(state): State<AppState>,
     Authorize(caller): Authorize<GdapRead>,
@@ -49,7 +51,8 @@ pub async fn list_requests(
 
 /// `GET …/{id}/requests/{requestId}` (Read.All).
 #[utoipa::path(get, path = "/v1.0/tenantRelationships/delegatedAdminRelationships/{id}/requests/{request_id}", tag = "requests",
-    params(("id" = String, Path), ("request_id" = String, Path)), responses((status = 200), (status = 404)))]
+    params(("id" = String, Path), ("request_id" = String, Path), ("$select" = Option<String>, Query)),
+    responses((status = 200, body = RequestJson), Refusals))]
 pub async fn get_request(
     State(state): State<AppState>,
     Authorize(caller): Authorize<GdapRead>,
@@ -77,8 +80,8 @@ pub async fn get_request(
 /// `POST …/{id}/requests` with `{"action": …}` (ReadWrite.All). `If-Match` is optional and checked
 /// when sent. `reject` needs `Prefer: include-unknown-enum-members`.
 #[utoipa::path(post, path = "/v1.0/tenantRelationships/delegatedAdminRelationships/{id}/requests", tag = "requests",
-    params(("id" = String, Path)), request_body(content = serde_json::Value, description = "{\"action\": \"lockForApproval\"}"),
-    responses((status = 201), (status = 400), (status = 404), (status = 412)))]
+    params(("id" = String, Path), ("If-Match" = Option<String>, Header)), request_body = RequestBody,
+    responses((status = 201, description = "The request as recorded; Location names it", body = RequestJson), Refusals))]
 pub async fn create_request(
     State(state): State<AppState>,
     Authorize(caller): Authorize<GdapWrite>,

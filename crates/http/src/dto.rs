@@ -12,6 +12,7 @@ use gdap_store::CustomerSummary;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
+use utoipa::ToSchema;
 
 pub use gdap_app::concurrency::{assignment_etag, etag, relationship_etag};
 
@@ -20,15 +21,17 @@ fn time(t: Option<OffsetDateTime>) -> Option<String> {
 }
 
 /// `{"unifiedRoles": [{"roleDefinitionId": …}]}`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AccessDetails<'a> {
     unified_roles: Vec<UnifiedRole<'a>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct UnifiedRole<'a> {
+/// `unifiedRole`: one role of a relationship or assignment.
+pub struct UnifiedRole<'a> {
+    #[schema(value_type = String)]
     role_definition_id: &'a RoleDefinitionId,
 }
 
@@ -44,21 +47,23 @@ fn roles(rs: &[RoleDefinitionId]) -> AccessDetails<'_> {
 }
 
 /// `delegatedAdminRelationshipCustomerParticipant`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Customer<'a> {
+    #[schema(value_type = String)]
     tenant_id: &'a TenantId,
     display_name: Option<&'a str>,
 }
 
 /// A relationship as Graph shows it (`delegatedAdminRelationship` or its reseller subtype).
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RelationshipJson<'a> {
     #[serde(rename = "@odata.type")]
     odata_type: &'static str,
     #[serde(rename = "@odata.etag")]
     etag: String,
+    #[schema(value_type = String)]
     id: &'a RelationshipId,
     display_name: &'a str,
     duration: &'a str,
@@ -71,6 +76,7 @@ pub struct RelationshipJson<'a> {
     activated_date_time: Option<String>,
     end_date_time: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     indirect_provider_tenant_id: Option<&'a TenantId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     is_partner_consent_pending: Option<bool>,
@@ -112,13 +118,14 @@ pub fn relationship(r: &Relationship) -> RelationshipJson<'_> {
 }
 
 /// A request as Graph shows it.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestJson<'a> {
     #[serde(rename = "@odata.type")]
     odata_type: &'static str,
     #[serde(rename = "@odata.etag")]
     etag: String,
+    #[schema(value_type = String)]
     id: &'a RequestId,
     action: &'static str,
     status: &'static str,
@@ -140,21 +147,23 @@ pub fn request(r: &RelationshipRequest, unknown_members: bool) -> RequestJson<'_
 }
 
 /// `delegatedAdminAccessContainer`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Container<'a> {
+    #[schema(value_type = String)]
     access_container_id: &'a GroupId,
     access_container_type: &'static str,
 }
 
 /// An access assignment as Graph shows it.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AssignmentJson<'a> {
     #[serde(rename = "@odata.type")]
     odata_type: &'static str,
     #[serde(rename = "@odata.etag")]
     etag: String,
+    #[schema(value_type = String)]
     id: &'a AssignmentId,
     access_container: Container<'a>,
     access_details: AccessDetails<'a>,
@@ -181,13 +190,14 @@ pub fn assignment(a: &AccessAssignment) -> AssignmentJson<'_> {
 }
 
 /// An operation as Graph shows it.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OperationJson<'a> {
     #[serde(rename = "@odata.type")]
     odata_type: &'static str,
     #[serde(rename = "@odata.etag")]
     etag: String,
+    #[schema(value_type = String)]
     id: &'a OperationId,
     operation_type: &'static str,
     data: &'a str,
@@ -211,14 +221,16 @@ pub fn operation(o: &Operation, unknown_members: bool) -> OperationJson<'_> {
 }
 
 /// A customer as Graph shows it.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CustomerJson<'a> {
     #[serde(rename = "@odata.type")]
     odata_type: &'static str,
     #[serde(rename = "@odata.etag")]
     etag: String,
+    #[schema(value_type = String)]
     id: &'a TenantId,
+    #[schema(value_type = String)]
     tenant_id: &'a TenantId,
     display_name: &'a str,
 }
@@ -259,6 +271,80 @@ pub fn service_management_details(c: &CustomerSummary) -> Vec<Value> {
             })
         })
         .collect()
+}
+
+/// A page of a Graph collection, as the OpenAPI document describes it (the handlers write pages as
+/// they stream).
+#[derive(Serialize, ToSchema)]
+pub struct Collection<T> {
+    /// The collection's metadata URL.
+    #[serde(rename = "@odata.context")]
+    pub context: String,
+    /// The number of items in the whole collection, with `$count=true`.
+    #[serde(rename = "@odata.count", skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
+    /// The next page, when there is one.
+    #[serde(rename = "@odata.nextLink", skip_serializing_if = "Option::is_none")]
+    pub next_link: Option<String>,
+    /// The items.
+    pub value: Vec<T>,
+}
+
+/// `delegatedAdminServiceManagementDetail`: a customer's admin portal for one service.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceManagementDetail {
+    /// `#microsoft.graph.delegatedAdminServiceManagementDetail`.
+    #[serde(rename = "@odata.type")]
+    pub odata_type: String,
+    /// `{tenantId}-{n}`.
+    pub id: String,
+    /// The service.
+    pub service_name: String,
+    /// Where the partner manages it for the customer.
+    pub service_management_url: String,
+}
+
+/// A `subscribedSku`: the licenses of one SKU the tenant's subscriptions give.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscribedSkuJson {
+    /// `{tenantId}_{skuId}`.
+    pub id: String,
+    /// The tenant.
+    pub account_id: String,
+    /// The tenant's name.
+    pub account_name: Option<String>,
+    /// `User`.
+    pub applies_to: String,
+    /// `Enabled`.
+    pub capability_status: String,
+    /// Always 0: gdap assigns no licenses to users.
+    pub consumed_units: i64,
+    /// The SKU.
+    pub sku_id: String,
+    /// Its part number.
+    pub sku_part_number: String,
+    /// The subscriptions that give it.
+    pub subscription_ids: Vec<String>,
+    /// Units by state.
+    pub prepaid_units: PrepaidUnits,
+    /// Always empty.
+    pub service_plans: Vec<String>,
+}
+
+/// `licenseUnitsDetail`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PrepaidUnits {
+    /// Usable units.
+    pub enabled: i64,
+    /// Always 0.
+    pub suspended: i64,
+    /// Always 0.
+    pub warning: i64,
+    /// Always 0.
+    pub locked_out: i64,
 }
 
 /// An item with `$select` applied: written as is when nothing is selected, otherwise reduced to the

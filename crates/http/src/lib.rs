@@ -10,5 +10,6 @@ pub mod error;
 pub mod extract;
 pub mod front;
 pub mod request_id;
+pub mod schema;
 
 pub use error::{ApiError, ApiResult};

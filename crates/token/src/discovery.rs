@@ -10,9 +10,11 @@ use super::resolve_tenant;
 use gdap_app::state::AppState;
 use gdap_http::extract::origin;
 
+use crate::schemas::*;
+
 /// `GET /{tenant}/v2.0/.well-known/openid-configuration`.
 #[utoipa::path(get, path = "/{tenant}/v2.0/.well-known/openid-configuration", tag = "token",
-    params(("tenant" = String, Path)), responses((status = 200), (status = 400)))]
+    params(("tenant" = String, Path)), responses((status = 200, body = OpenIdConfiguration), OAuthRefusals))]
 pub async fn openid_configuration(
     State(state): State<AppState>,
     Path(tenant): Path<String>,
@@ -50,12 +52,15 @@ pub async fn openid_configuration(
 
 /// `GET /{tenant}/discovery/v2.0/keys`: the public signing keys.
 #[utoipa::path(get, path = "/{tenant}/discovery/v2.0/keys", tag = "token",
-    params(("tenant" = String, Path)), responses((status = 200, description = "JWKS")))]
+    params(("tenant" = String, Path)), responses((status = 200, description = "JWKS", body = Jwks)))]
 pub async fn jwks(State(state): State<AppState>) -> Json<Value> {
     Json(state.keys.jwks())
 }
 
 /// `GET /common/discovery/instance`: MSAL's instance discovery, answered for gdap's own host.
+#[utoipa::path(get, path = "/common/discovery/instance", tag = "token",
+    params(("api-version" = Option<String>, Query), ("authorization_endpoint" = Option<String>, Query)),
+    responses((status = 200, body = InstanceDiscovery)))]
 pub async fn instance_discovery(
     State(state): State<AppState>,
     req: axum::extract::Request,

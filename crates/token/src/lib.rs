@@ -21,11 +21,13 @@ use gdap_http::extract::ClientIp;
 
 mod discovery;
 mod error;
+pub mod schemas;
 
 pub use discovery::*;
 
 pub use error::OAuthError;
 use error::{internal, wrong_credentials, OAuthResult};
+use schemas::{OAuthRefusals, TokenForm, TokenResponse};
 
 /// First-party public clients that may sign users in without a registration (Azure CLI, Microsoft
 /// Graph PowerShell, Graph Explorer), as in Entra.
@@ -123,9 +125,8 @@ fn form(body: &Bytes) -> OAuthResult<std::collections::HashMap<String, String>> 
 /// `POST /{tenant}/oauth2/v2.0/token`.
 #[utoipa::path(post, path = "/{tenant}/oauth2/v2.0/token", tag = "token",
     params(("tenant" = String, Path, description = "Tenant id, domain, `organizations` or `common`")),
-    request_body(content = String, content_type = "application/x-www-form-urlencoded",
-        description = "grant_type=client_credentials&client_id=…&client_secret=…&scope=https://graph.microsoft.com/.default, or grant_type=password&client_id=…&username=…&password=…&scope=…"),
-    responses((status = 200, description = "token_type, expires_in, access_token"), (status = 400), (status = 401)))]
+    request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, body = TokenResponse), OAuthRefusals))]
 pub async fn token(
     State(state): State<AppState>,
     Path(tenant): Path<String>,

@@ -11,6 +11,7 @@ use gdap_domain::roles::Catalogue;
 use gdap_domain::timefmt::format_graph;
 use serde_json::{json, Value};
 
+use crate::schemas::*;
 use gdap_app::caller::NOT_PERMITTED;
 use gdap_app::customer::{approve, load_invitation, remove_partner_roles, Actor};
 use gdap_app::state::AppState;
@@ -18,6 +19,7 @@ use gdap_http::auth::AdminCaller;
 use gdap_http::dto;
 use gdap_http::error::{ApiError, ApiResult};
 use gdap_http::extract::{Base, IfMatch};
+use gdap_http::schema::Refusals;
 
 /// Routes under `/admincenter/v1`.
 pub fn routes() -> Router<AppState> {
@@ -87,8 +89,7 @@ pub async fn invitation_view(
 /// `GET /admincenter/v1/gdapInvitations/{id}`: the invitation (any user of the customer tenant).
 #[utoipa::path(get, path = "/admincenter/v1/gdapInvitations/{id}", tag = "admincenter",
     params(("id" = String, Path, description = "The relationship id from the invitation link")),
-    responses((status = 200, description = "Partner, roles with names, duration, auto-extend, link expiry"),
-              (status = 403, description = "The invitation is for another tenant"), (status = 404)))]
+    responses((status = 200, description = "Partner, roles with names, duration, auto-extend, link expiry", body = InvitationJson), Refusals))]
 pub async fn get_invitation(
     State(state): State<AppState>,
     AdminCaller(caller): AdminCaller,
@@ -102,9 +103,7 @@ pub async fn get_invitation(
 /// Customer Delegated Admin Relationship Administrator; within 90 days; once; `If-Match` honoured).
 #[utoipa::path(post, path = "/admincenter/v1/gdapInvitations/{id}/approve", tag = "admincenter",
     params(("id" = String, Path), ("If-Match" = Option<String>, Header)),
-    responses((status = 200, description = "Approved; provisioning starts"), (status = 403), (status = 404),
-              (status = 409, description = "Already accepted or not awaiting approval"), (status = 410, description = "Expired"),
-              (status = 412)))]
+    responses((status = 200, description = "Approved; provisioning starts", body = InvitationJson), Refusals))]
 pub async fn approve_invitation(
     State(state): State<AppState>,
     AdminCaller(caller): AdminCaller,
@@ -167,7 +166,7 @@ pub async fn partners_of(state: &AppState, customer: TenantId) -> ApiResult<Vec<
 /// `GET /admincenter/v1/partners`: partners of the calling tenant (Global Administrator, Customer
 /// Delegated Admin Relationship Administrator or Global Reader).
 #[utoipa::path(get, path = "/admincenter/v1/partners", tag = "admincenter",
-    responses((status = 200, description = "Partners with their tie types and relationships (newest end date first); ended ones in separate rows marked `expired`"), (status = 403)))]
+    responses((status = 200, description = "Partners with their tie types and relationships (newest end date first); ended ones in separate rows marked `expired`", body = Values<PartnerJson>), Refusals))]
 pub async fn list_partners(
     State(state): State<AppState>,
     AdminCaller(caller): AdminCaller,
@@ -188,7 +187,7 @@ pub async fn list_partners(
 /// the reseller relationship stays.
 #[utoipa::path(post, path = "/admincenter/v1/partners/{partner_id}/removeRoles", tag = "admincenter",
     params(("partner_id" = String, Path)),
-    responses((status = 200, description = "Ids of the relationships being terminated"), (status = 403), (status = 404)))]
+    responses((status = 200, description = "The relationships being terminated", body = RemovedRolesJson), Refusals))]
 pub async fn remove_roles(
     State(state): State<AppState>,
     AdminCaller(caller): AdminCaller,

@@ -22,11 +22,13 @@ use gdap_domain::authz::operations::billing::{
 };
 use gdap_http::auth::AdminCaller;
 
+use crate::schemas::*;
 use gdap_app::directory::{authorize_any, change_entry};
 use gdap_app::state::AppState;
 use gdap_http::body::{Body, GraphBody};
 use gdap_http::error::{ApiError, ApiResult};
 use gdap_http::extract::JsonObject;
+use gdap_http::schema::Refusals;
 
 /// The body of a purchase.
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
@@ -95,8 +97,7 @@ fn bad(e: &BillingError) -> ApiError {
 
 /// `GET /admincenter/v1/billing/offers`: what can be bought (*Purchase services*).
 #[utoipa::path(get, path = "/admincenter/v1/billing/offers", tag = "billing",
-    responses((status = 200, description = "Offers with SKU, name and monthly price per seat"),
-              (status = 403, description = "Not allowed; `aoboRestricted` for a partner acting on behalf of the customer")))]
+    responses((status = 200, description = "Offers with SKU, name and monthly price per seat", body = Values<OfferJson>), Refusals))]
 pub async fn list_offers(
     State(state): State<AppState>,
     caller: AdminCaller,
@@ -121,10 +122,8 @@ pub async fn list_offers(
 /// `POST /admincenter/v1/billing/purchases` with `skuId` (GUID or part number) and `quantity`:
 /// a new subscription and its first invoice. The tenant must have accepted the Microsoft
 /// Customer Agreement.
-#[utoipa::path(post, path = "/admincenter/v1/billing/purchases", tag = "billing",
-    responses((status = 201, description = "The subscription and its invoice"),
-              (status = 400, description = "Unknown SKU or quantity outside 1..10000"),
-              (status = 403, description = "Not allowed (`aoboRestricted` for a partner), or the customer agreement is not accepted (13605)")))]
+#[utoipa::path(post, path = "/admincenter/v1/billing/purchases", tag = "billing", request_body = PurchaseBody,
+    responses((status = 201, description = "The subscription and its invoice", body = PurchaseJson), Refusals))]
 pub async fn purchase(
     State(state): State<AppState>,
     caller: AdminCaller,
@@ -200,8 +199,7 @@ fn invoice_json(i: &billing::Invoice) -> Value {
 
 /// `GET /admincenter/v1/billing/products`: the tenant's subscriptions (*Your products*).
 #[utoipa::path(get, path = "/admincenter/v1/billing/products", tag = "billing",
-    responses((status = 200, description = "Subscriptions, oldest first"),
-              (status = 403, description = "Not allowed; `aoboRestricted` for a partner acting on behalf of the customer")))]
+    responses((status = 200, description = "Subscriptions, oldest first", body = Values<ProductJson>), Refusals))]
 pub async fn list_products(
     State(state): State<AppState>,
     caller: AdminCaller,
@@ -215,8 +213,7 @@ pub async fn list_products(
 
 /// `GET /admincenter/v1/billing/invoices`: the tenant's invoices (*Bills & payments*).
 #[utoipa::path(get, path = "/admincenter/v1/billing/invoices", tag = "billing",
-    responses((status = 200, description = "Invoices, newest first"),
-              (status = 403, description = "Not allowed; `aoboRestricted` for a partner acting on behalf of the customer")))]
+    responses((status = 200, description = "Invoices, newest first", body = Values<InvoiceJson>), Refusals))]
 pub async fn list_invoices(
     State(state): State<AppState>,
     caller: AdminCaller,
@@ -231,7 +228,7 @@ pub async fn list_invoices(
 /// `GET /admincenter/v1/billing/licenses`: seats per product (*Licenses*), readable by partners
 /// too.
 #[utoipa::path(get, path = "/admincenter/v1/billing/licenses", tag = "billing",
-    responses((status = 200, description = "Licenses as Graph `subscribedSku` objects"), (status = 403)))]
+    responses((status = 200, description = "Licenses as Graph `subscribedSku` objects", body = Licenses), Refusals))]
 pub async fn list_licenses(
     State(state): State<AppState>,
     caller: AdminCaller,
@@ -263,7 +260,7 @@ async fn current_notifications(
 /// `GET /admincenter/v1/billing/notifications`: who receives billing e-mail (*Billing
 /// notifications*), readable by partners too.
 #[utoipa::path(get, path = "/admincenter/v1/billing/notifications", tag = "billing",
-    responses((status = 200, description = "Recipients, language, PDF attachment"), (status = 403)))]
+    responses((status = 200, description = "Recipients, language, PDF attachment", body = NotificationsJson), Refusals))]
 pub async fn get_notifications(
     State(state): State<AppState>,
     caller: AdminCaller,
@@ -275,9 +272,8 @@ pub async fn get_notifications(
 
 /// `PATCH /admincenter/v1/billing/notifications` with any of `recipients`, `language`,
 /// `attachInvoicePdf`.
-#[utoipa::path(patch, path = "/admincenter/v1/billing/notifications", tag = "billing",
-    responses((status = 200, description = "The settings as saved"), (status = 400),
-              (status = 403, description = "Not allowed; `aoboRestricted` for a partner acting on behalf of the customer")))]
+#[utoipa::path(patch, path = "/admincenter/v1/billing/notifications", tag = "billing", request_body = NotificationsBody,
+    responses((status = 200, description = "The settings as saved", body = NotificationsJson), Refusals))]
 pub async fn update_notifications(
     State(state): State<AppState>,
     caller: AdminCaller,

@@ -14,6 +14,7 @@ mod context;
 mod layout;
 mod partners;
 mod portal;
+pub mod schemas;
 mod session;
 mod text;
 

@@ -4,7 +4,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use gdap_domain::ids::{TenantId, UserId};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::users::user_json;
 use gdap_domain::authz::operations::directory::{
@@ -12,27 +12,33 @@ use gdap_domain::authz::operations::directory::{
 };
 
 use super::bodies::{MemberRefBody, NewGroupBody};
+use super::schemas::GroupJson;
+use super::schemas::*;
 use super::{authorize, change_entry};
 use crate::entity;
 use gdap_app::caller::Principal;
 use gdap_app::state::AppState;
 use gdap_http::auth::GraphCaller;
 use gdap_http::body::Body;
+use gdap_http::dto::Collection;
 use gdap_http::error::{ApiError, ApiResult};
 use gdap_http::extract::{Base, JsonObject};
+use gdap_http::schema::Refusals;
 
-fn group_json(g: &gdap_domain::directory::Group) -> Value {
-    json!({"id": g.id, "displayName": g.display_name, "securityEnabled": true, "mailEnabled": false})
+fn group_json(g: &gdap_domain::directory::Group) -> GroupJson {
+    GroupJson::of(g)
 }
 
 /// `GET /groups`: the tenant's security groups.
+#[utoipa::path(get, path = "/v1.0/groups", tag = "directory",
+    responses((status = 200, body = Collection<GroupJson>), Refusals))]
 pub async fn list_groups(
     State(state): State<AppState>,
     GraphCaller(caller): GraphCaller,
     base: Base,
 ) -> ApiResult<Response> {
     authorize(&state, &caller, READ_GROUPS, "groups").await?;
-    let groups: Vec<Value> = state
+    let groups: Vec<GroupJson> = state
         .store
         .groups_of(caller.tenant)
         .await?
@@ -56,6 +62,8 @@ const RESERVED: &[&str] = &[
 const WRITE_APPS: &[&str] = &["Group.ReadWrite.All", "Directory.ReadWrite.All"];
 
 /// `GET /groups/{id}`.
+#[utoipa::path(get, path = "/v1.0/groups/{id}", tag = "directory",
+    params(("id" = String, Path)), responses((status = 200, body = GroupJson), Refusals))]
 pub async fn get_group(
     State(state): State<AppState>,
     GraphCaller(caller): GraphCaller,
@@ -74,6 +82,8 @@ pub async fn get_group(
 
 /// `POST /groups`: a security group (`securityEnabled: true`, `mailEnabled: false`, no
 /// `groupTypes`), with `displayName` and `mailNickname`.
+#[utoipa::path(post, path = "/v1.0/groups", tag = "directory", request_body = NewGroupBody,
+    responses((status = 201, body = GroupJson), Refusals))]
 pub async fn create_group(
     State(state): State<AppState>,
     GraphCaller(caller): GraphCaller,
@@ -142,6 +152,8 @@ pub async fn create_group(
 
 /// `DELETE_GROUP /groups/{id}`: the group and its memberships; access assignments naming it no longer
 /// give anyone access. The partner's built-in groups cannot be deleted.
+#[utoipa::path(delete, path = "/v1.0/groups/{id}", tag = "directory",
+    params(("id" = String, Path)), responses((status = 204, description = "Deleted"), Refusals))]
 pub async fn delete_group(
     State(state): State<AppState>,
     GraphCaller(caller): GraphCaller,
@@ -180,6 +192,8 @@ async fn find_group(
 }
 
 /// `GET /groups/{id}/members`.
+#[utoipa::path(get, path = "/v1.0/groups/{id}/members", tag = "directory",
+    params(("id" = String, Path)), responses((status = 200, body = Collection<UserJson>), Refusals))]
 pub async fn list_members(
     State(state): State<AppState>,
     GraphCaller(caller): GraphCaller,
@@ -192,7 +206,7 @@ pub async fn list_members(
     for m in &g.members {
         if let Some(u) = state.store.user(caller.tenant, *m).await? {
             let mut v = user_json(&u);
-            v["@odata.type"] = json!("#microsoft.graph.user");
+            v.odata_type = Some("#microsoft.graph.user");
             members.push(v);
         }
     }
@@ -229,6 +243,9 @@ async fn change_member(
 }
 
 /// `POST /groups/{id}/members/$ref` with `{"@odata.id": "…/directoryObjects/{userId}"}`.
+#[utoipa::path(post, path = "/v1.0/groups/{id}/members/$ref", tag = "directory",
+    params(("id" = String, Path)), request_body = MemberRefBody,
+    responses((status = 204, description = "Added (or already a member)"), Refusals))]
 pub async fn add_member(
     State(state): State<AppState>,
     GraphCaller(caller): GraphCaller,
@@ -251,6 +268,9 @@ pub async fn add_member(
 }
 
 /// `DELETE_GROUP /groups/{id}/members/{userId}/$ref`.
+#[utoipa::path(delete, path = "/v1.0/groups/{id}/members/{member}/$ref", tag = "directory",
+    params(("id" = String, Path), ("member" = String, Path)),
+    responses((status = 204, description = "Removed (or not a member)"), Refusals))]
 pub async fn remove_member(
     State(state): State<AppState>,
     GraphCaller(caller): GraphCaller,

@@ -5,10 +5,11 @@
 //! each delegated call is recorded in the audit record with the path that allowed it.
 
 pub mod bodies;
-mod groups;
-mod organization;
-mod roles;
-mod users;
+pub mod groups;
+pub mod organization;
+pub mod roles;
+pub mod schemas;
+pub mod users;
 
 use axum::routing::{delete, get, post};
 use axum::Router;

@@ -8,13 +8,18 @@ use serde_json::json;
 use gdap_domain::authz::operations::directory::{READ_ORGANIZATION, READ_SUBSCRIBED_SKUS};
 
 use super::authorize;
+use super::schemas::OrganizationJson;
 use crate::entity;
 use gdap_app::state::AppState;
 use gdap_http::auth::GraphCaller;
+use gdap_http::dto::{Collection, SubscribedSkuJson};
 use gdap_http::error::{ApiError, ApiResult};
 use gdap_http::extract::Base;
+use gdap_http::schema::Refusals;
 
 /// `GET /organization`: the tenant itself.
+#[utoipa::path(get, path = "/v1.0/organization", tag = "directory",
+    responses((status = 200, body = Collection<OrganizationJson>), Refusals))]
 pub async fn organization(
     State(state): State<AppState>,
     GraphCaller(caller): GraphCaller,
@@ -27,11 +32,7 @@ pub async fn organization(
         .ok_or_else(|| ApiError::not_found("organization", &caller.tenant.to_string()))?;
     Ok(axum::Json(json!({
         "@odata.context": format!("{}/$metadata#organization", base.root()),
-        "value": [{
-            "id": t.id,
-            "displayName": t.display_name,
-            "verifiedDomains": [{"name": t.domain, "isDefault": true, "isInitial": true}],
-        }],
+        "value": [OrganizationJson::of(&t)],
     }))
     .into_response())
 }
@@ -44,6 +45,8 @@ const READ_SKU_APPS: &[&str] = &[
 ];
 
 /// `GET /subscribedSkus`: the licenses the tenant's subscriptions give.
+#[utoipa::path(get, path = "/v1.0/subscribedSkus", tag = "directory",
+    responses((status = 200, body = Collection<SubscribedSkuJson>), Refusals))]
 pub async fn list_subscribed_skus(
     State(state): State<AppState>,
     GraphCaller(caller): GraphCaller,
@@ -66,6 +69,9 @@ pub async fn list_subscribed_skus(
 }
 
 /// `GET /subscribedSkus/{id}` (`{tenantId}_{skuId}`).
+#[utoipa::path(get, path = "/v1.0/subscribedSkus/{id}", tag = "directory",
+    params(("id" = String, Path, description = "`{tenantId}_{skuId}`")),
+    responses((status = 200, body = SubscribedSkuJson), Refusals))]
 pub async fn get_subscribed_sku(
     State(state): State<AppState>,
     GraphCaller(caller): GraphCaller,

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use gdap_domain::audit::AuditEntry;
 use gdap_domain::directory::User;
 use gdap_domain::ids::UserId;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::users::find_user;
 use gdap_domain::authz::operations::directory::{
@@ -14,22 +14,20 @@ use gdap_domain::authz::operations::directory::{
 };
 
 use super::bodies::NewRoleAssignmentBody;
+use super::schemas::RoleAssignmentJson;
 use super::{authorize, change_entry};
 use crate::entity;
 use gdap_app::caller::Principal;
 use gdap_app::state::AppState;
 use gdap_http::auth::GraphCaller;
 use gdap_http::body::Body;
+use gdap_http::dto::Collection;
 use gdap_http::error::{ApiError, ApiResult};
 use gdap_http::extract::{Base, JsonObject};
+use gdap_http::schema::Refusals;
 
-fn assignment_json(role: &gdap_domain::ids::RoleDefinitionId, user: &User) -> Value {
-    json!({
-        "id": format!("{role}_{}", user.id),
-        "roleDefinitionId": role,
-        "principalId": user.id,
-        "directoryScopeId": "/",
-    })
+fn assignment_json(role: &gdap_domain::ids::RoleDefinitionId, user: &User) -> RoleAssignmentJson {
+    RoleAssignmentJson::of(role, user)
 }
 
 fn parse_assignment_id(raw: &str) -> ApiResult<(gdap_domain::ids::RoleDefinitionId, UserId)> {
@@ -42,6 +40,7 @@ fn parse_assignment_id(raw: &str) -> ApiResult<(gdap_domain::ids::RoleDefinition
     ))
 }
 
+/// The query options of the role assignments list.
 #[derive(serde::Deserialize)]
 pub struct AssignmentsQuery {
     #[serde(rename = "$filter")]
@@ -50,6 +49,8 @@ pub struct AssignmentsQuery {
 
 /// `GET /roleManagement/directory/roleAssignments` (`$filter` on `principalId` or
 /// `roleDefinitionId` with `eq`).
+#[utoipa::path(get, path = "/v1.0/roleManagement/directory/roleAssignments", tag = "directory",
+    responses((status = 200, body = Collection<RoleAssignmentJson>), Refusals))]
 pub async fn list_role_assignments(
     State(state): State<AppState>,
     GraphCaller(caller): GraphCaller,
@@ -98,6 +99,9 @@ pub async fn list_role_assignments(
 }
 
 /// `GET /roleManagement/directory/roleAssignments/{id}`.
+#[utoipa::path(get, path = "/v1.0/roleManagement/directory/roleAssignments/{id}", tag = "directory",
+    params(("id" = String, Path, description = "`{roleDefinitionId}_{principalId}`")),
+    responses((status = 200, body = RoleAssignmentJson), Refusals))]
 pub async fn get_role_assignment(
     State(state): State<AppState>,
     GraphCaller(caller): GraphCaller,
@@ -150,6 +154,8 @@ async fn change_role(
 
 /// `POST /roleManagement/directory/roleAssignments` with `roleDefinitionId`, `principalId` and
 /// `directoryScopeId: "/"`: gives a user of the tenant a built-in role.
+#[utoipa::path(post, path = "/v1.0/roleManagement/directory/roleAssignments", tag = "directory", request_body = NewRoleAssignmentBody,
+    responses((status = 201, body = RoleAssignmentJson), Refusals))]
 pub async fn create_role_assignment(
     State(state): State<AppState>,
     GraphCaller(caller): GraphCaller,
@@ -198,6 +204,8 @@ pub async fn create_role_assignment(
 }
 
 /// `DELETE /roleManagement/directory/roleAssignments/{id}`.
+#[utoipa::path(delete, path = "/v1.0/roleManagement/directory/roleAssignments/{id}", tag = "directory",
+    params(("id" = String, Path)), responses((status = 204, description = "Removed"), Refusals))]
 pub async fn delete_role_assignment(
     State(state): State<AppState>,
     GraphCaller(caller): GraphCaller,

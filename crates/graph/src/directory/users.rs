@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use gdap_domain::directory::User;
 use gdap_domain::ids::{TenantId, UserId};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use gdap_domain::authz::operations::directory::{
     CREATE_USER, DELETE_USER, DISABLE_USER, ENABLE_USER, READ_USERS, RESET_PASSWORD,
@@ -14,24 +14,22 @@ use gdap_domain::authz::operations::directory::{
 };
 
 use super::bodies::{NewUserBody, UserPatchBody};
+use super::schemas::UserJson;
 use super::{authorize, authorize_on, change_entry};
 use crate::entity;
 use gdap_app::state::AppState;
 use gdap_http::auth::GraphCaller;
 use gdap_http::body::Body;
+use gdap_http::dto::Collection;
 use gdap_http::error::{ApiError, ApiResult};
 use gdap_http::extract::{Base, JsonObject};
+use gdap_http::schema::Refusals;
 
-pub(super) fn user_json(u: &User) -> Value {
-    json!({
-        "id": u.id,
-        "userPrincipalName": u.user_principal_name,
-        "displayName": u.display_name,
-        "accountEnabled": u.account_enabled,
-        "preferredLanguage": u.preferred_language,
-    })
+pub(super) fn user_json(u: &User) -> UserJson {
+    UserJson::of(u)
 }
 
+/// The query options of the users list.
 #[derive(serde::Deserialize)]
 pub struct UsersQuery {
     #[serde(rename = "$top")]
@@ -100,6 +98,9 @@ fn user_filter(f: &str) -> ApiResult<UserPredicate> {
 }
 
 /// `GET /users`: the tenant's users, by principal name, in pages (`$top` ≤ 999, default 100).
+#[utoipa::path(get, path = "/v1.0/users", tag = "directory",
+    params(("$filter" = Option<String>, Query, description = "`userPrincipalName eq '…'`"), ("$top" = Option<u32>, Query), ("$skiptoken" = Option<String>, Query)),
+    responses((status = 200, body = Collection<UserJson>), Refusals))]
 pub async fn list_users(
     State(state): State<AppState>,
     GraphCaller(caller): GraphCaller,
@@ -132,7 +133,7 @@ pub async fn list_users(
         .into_iter()
         .filter(|u| keep.as_ref().is_none_or(|k| k(u)))
         .collect();
-    let page: Vec<Value> = users.iter().skip(skip).take(top).map(user_json).collect();
+    let page: Vec<UserJson> = users.iter().skip(skip).take(top).map(user_json).collect();
     let mut body = json!({
         "@odata.context": format!("{}/$metadata#users", base.root()),
         "value": page,
@@ -162,6 +163,9 @@ pub(super) async fn find_user(state: &AppState, tenant: TenantId, raw: &str) -> 
 }
 
 /// `GET /users/{id | userPrincipalName}`.
+#[utoipa::path(get, path = "/v1.0/users/{id}", tag = "directory",
+    params(("id" = String, Path, description = "Object id or userPrincipalName")),
+    responses((status = 200, body = UserJson), Refusals))]
 pub async fn get_user(
     State(state): State<AppState>,
     GraphCaller(caller): GraphCaller,
@@ -180,6 +184,9 @@ pub async fn get_user(
 
 /// `PATCH /users/{id}`: `displayName`, `accountEnabled`, and `passwordProfile.password` (a password
 /// reset). Each property needs its own action; all must be allowed.
+#[utoipa::path(patch, path = "/v1.0/users/{id}", tag = "directory",
+    params(("id" = String, Path)), request_body = UserPatchBody,
+    responses((status = 204, description = "Changed"), Refusals))]
 pub async fn update_user(
     State(state): State<AppState>,
     GraphCaller(caller): GraphCaller,
@@ -229,6 +236,8 @@ pub async fn update_user(
 
 /// `POST /users` with `displayName`, `userPrincipalName` (in the tenant's domain),
 /// `accountEnabled` and `passwordProfile.password`.
+#[utoipa::path(post, path = "/v1.0/users", tag = "directory", request_body = NewUserBody,
+    responses((status = 201, body = UserJson), Refusals))]
 pub async fn create_user(
     State(state): State<AppState>,
     GraphCaller(caller): GraphCaller,
@@ -300,6 +309,8 @@ pub async fn create_user(
 }
 
 /// `DELETE_USER /users/{id}`.
+#[utoipa::path(delete, path = "/v1.0/users/{id}", tag = "directory",
+    params(("id" = String, Path)), responses((status = 204, description = "Deleted"), Refusals))]
 pub async fn delete_user(
     State(state): State<AppState>,
     GraphCaller(caller): GraphCaller,

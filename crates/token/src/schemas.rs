@@ -1,0 +1,134 @@
+//! What the token service answers, as the OpenAPI document describes it.
+
+use serde::Serialize;
+use utoipa::{IntoResponses, ToSchema};
+
+/// The form of a token request (`application/x-www-form-urlencoded`).
+#[derive(Serialize, ToSchema)]
+pub struct TokenForm {
+    /// `client_credentials` or `password`.
+    pub grant_type: String,
+    /// The application's client id.
+    pub client_id: String,
+    /// The application's secret (confidential clients).
+    pub client_secret: Option<String>,
+    /// `https://graph.microsoft.com/.default`, or delegated scopes.
+    pub scope: Option<String>,
+    /// The user's sign-in name (`password`).
+    pub username: Option<String>,
+    /// The user's password (`password`).
+    pub password: Option<String>,
+}
+
+/// An access token.
+#[derive(Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// `Bearer`.
+    pub token_type: String,
+    /// Seconds until it expires.
+    pub expires_in: i64,
+    /// The same.
+    pub ext_expires_in: i64,
+    /// The signed JWT.
+    pub access_token: String,
+    /// The delegated scopes granted.
+    pub scope: Option<String>,
+}
+
+/// Entra's OAuth error, with its AADSTS code.
+#[derive(Serialize, ToSchema)]
+pub struct OAuthErrorJson {
+    /// `invalid_request`, `invalid_grant`, `invalid_client`, …
+    pub error: String,
+    /// `AADSTS{code}: …`.
+    pub error_description: String,
+    /// The AADSTS codes.
+    pub error_codes: Vec<u32>,
+    /// When.
+    pub timestamp: String,
+    /// Trace id.
+    pub trace_id: String,
+    /// Correlation id.
+    pub correlation_id: String,
+}
+
+/// The refusals of the token service, in Entra's envelope.
+#[derive(IntoResponses)]
+pub enum OAuthRefusals {
+    /// A malformed request, an unknown tenant or client, a wrong grant or password.
+    #[response(status = 400)]
+    BadRequest(OAuthErrorJson),
+    /// The client's secret is wrong.
+    #[response(status = 401)]
+    Unauthorized(OAuthErrorJson),
+    /// The server is busy; retry after `Retry-After`.
+    #[response(status = 503)]
+    Unavailable(OAuthErrorJson),
+}
+
+/// An OpenID Connect discovery document (the properties MSAL reads, among others).
+#[derive(Serialize, ToSchema)]
+pub struct OpenIdConfiguration {
+    /// The tenant's issuer.
+    pub issuer: String,
+    /// The authorization endpoint.
+    pub authorization_endpoint: String,
+    /// The token endpoint.
+    pub token_endpoint: String,
+    /// The signing keys.
+    pub jwks_uri: String,
+    /// The signature algorithms.
+    pub id_token_signing_alg_values_supported: Vec<String>,
+    /// The grants.
+    pub grant_types_supported: Vec<String>,
+}
+
+/// The signing keys.
+#[derive(Serialize, ToSchema)]
+pub struct Jwks {
+    /// ES256 public keys.
+    pub keys: Vec<Jwk>,
+}
+
+/// One public key.
+#[derive(Serialize, ToSchema)]
+pub struct Jwk {
+    /// `EC`.
+    pub kty: String,
+    /// Key id.
+    pub kid: String,
+    /// `sig`.
+    #[serde(rename = "use")]
+    pub key_use: Option<String>,
+    /// `ES256`.
+    pub alg: Option<String>,
+    /// `P-256`.
+    pub crv: Option<String>,
+    /// X coordinate, base64url.
+    pub x: Option<String>,
+    /// Y coordinate, base64url.
+    pub y: Option<String>,
+}
+
+/// MSAL's instance discovery.
+#[derive(Serialize, ToSchema)]
+pub struct InstanceDiscovery {
+    /// Where the tenant's discovery document is.
+    pub tenant_discovery_endpoint: String,
+    /// `1.1`.
+    #[serde(rename = "api-version")]
+    pub api_version: String,
+    /// gdap's own host as the only alias.
+    pub metadata: Vec<InstanceMetadata>,
+}
+
+/// A host MSAL may use.
+#[derive(Serialize, ToSchema)]
+pub struct InstanceMetadata {
+    /// The host.
+    pub preferred_network: String,
+    /// The host.
+    pub preferred_cache: String,
+    /// The host.
+    pub aliases: Vec<String>,
+}
