@@ -13,13 +13,17 @@ with open(os.environ["GDAP_FUZZ_WORLD"]) as f:
     WORLD = json.load(f)
 LOG = open(os.environ["GDAP_FUZZ_LOG"], "a", buffering=1)
 REMOVE_ROLES = "/admincenter/v1/partners/{partner_id}/removeRoles"
+DIRECTORY = ("/v1.0/users", "/v1.0/groups", "/v1.0/roleManagement/", "/v1.0/organization", "/v1.0/subscribedSkus")
 
 
 def token_for(path):
-    """The partner's application on the Graph and check APIs; a customer's administrator in the admin center.
-    Removing a partner's roles ends relationships, so it is done in Northwind, apart from Fabrikam's."""
+    """The partner's application on the GDAP and check APIs; a customer's administrator in its directory and
+    in the admin center. Removing a partner's roles ends relationships, so it is done in Northwind, apart
+    from Fabrikam's."""
     if path == REMOVE_ROLES:
         return WORLD["removal"]
+    if path.startswith(DIRECTORY):
+        return WORLD["directory"]
     if path.startswith("/admincenter/"):
         return WORLD["customer"]
     if path.startswith(("/v1.0/", "/beta/", "/authz/")):

@@ -1,7 +1,8 @@
 """Brings the demo world into the states the API's operations act on, and writes what the fuzzer needs.
 
 Usage: world.py BASE_URL OUT.json, with the tokens in GDAP_PARTNER_TOKEN (the partner's application),
-GDAP_CUSTOMER_TOKEN (Fabrikam's Global Administrator) and GDAP_REMOVAL_TOKEN (Northwind's).
+GDAP_CUSTOMER_TOKEN (Fabrikam's Global Administrator, for the admin center), GDAP_DIRECTORY_TOKEN (the same
+administrator, for Graph's directory) and GDAP_REMOVAL_TOKEN (Northwind's).
 
 Fabrikam's pending relationship is approved and given an access assignment; Fabrikam gets one more
 relationship waiting for approval and one still `created`; Northwind gets an approved relationship whose
@@ -28,6 +29,7 @@ base, out = sys.argv[1], sys.argv[2]
 partner = os.environ["GDAP_PARTNER_TOKEN"]
 customer = os.environ["GDAP_CUSTOMER_TOKEN"]
 removal = os.environ["GDAP_REMOVAL_TOKEN"]
+directory = os.environ["GDAP_DIRECTORY_TOKEN"]
 
 
 def call(method, path, token, body=None, headers=None):
@@ -98,8 +100,14 @@ _, headers = call("PATCH", f"{RELATIONSHIPS}/{northwind}", partner,
                   {"accessDetails": {"unifiedRoles": [{"roleDefinitionId": HELPDESK_ADMIN}]}}, {"If-Match": etag})
 operation = headers["Location"].rstrip("/").rsplit("/", 1)[1]
 
+users = call("GET", "/v1.0/users", directory)[0]["value"]
+groups = call("GET", "/v1.0/groups", directory)[0]["value"]
+roles = call("GET", "/v1.0/roleManagement/directory/roleAssignments", directory)[0]["value"]
+skus = call("GET", "/v1.0/subscribedSkus", directory)[0]["value"]
 parameters = (
     [{"id": r} for r in (active, waiting, created, northwind)]
+    + [{"id": o["id"]} for o in users[:3] + groups[:3] + roles[:3] + skus[:1]]
+    + [{"id": g["id"], "member": u["id"]} for g in groups[:2] for u in users[:2]]
     + [{"id": active, "assignment_id": assignment},
        {"id": active, "request_id": active_request},
        {"id": waiting, "request_id": waiting_request},
@@ -109,6 +117,7 @@ parameters = (
     + [{"tenant": t} for t in ("contosopartner.onmicrosoft.com", FABRIKAM, "organizations", "common")]
 )
 with open(out, "w") as f:
-    json.dump({"partner": partner, "customer": customer, "removal": removal, "parameters": parameters}, f)
+    json.dump({"partner": partner, "customer": customer, "removal": removal, "directory": directory,
+               "parameters": parameters}, f)
 print(f"world: relationships {active} (active), {waiting} (approvalPending), {created} (created), "
       f"{northwind} (Northwind); assignment {assignment}; operation {operation}")

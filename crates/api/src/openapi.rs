@@ -107,8 +107,8 @@ pub fn served(dev: bool) -> String {
     render(doc)
 }
 
-/// Request bodies list what they require; representations do not, since `$select` may leave any
-/// property out (as Graph's own metadata has it).
+/// Representations (the `…Json` types) list no required property, since `$select` may leave any
+/// out (as Graph's own metadata has it); request bodies and the check API's answers keep theirs.
 fn relax_representations(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::schema::Schema;
     use utoipa::openapi::RefOr;
@@ -116,10 +116,7 @@ fn relax_representations(doc: &mut utoipa::openapi::OpenApi) {
         return;
     };
     for (name, schema) in components.schemas.iter_mut() {
-        let input = ["Body", "Question", "Batch", "Input", "Form"]
-            .iter()
-            .any(|s| name.ends_with(s));
-        if let (false, RefOr::T(Schema::Object(o))) = (input, schema) {
+        if let (true, RefOr::T(Schema::Object(o))) = (name.ends_with("Json"), schema) {
             o.required.clear();
         }
     }

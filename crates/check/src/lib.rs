@@ -26,6 +26,7 @@ mod json;
 /// One question: may this user perform this action in this tenant (on this target), and why?
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"userPrincipalName": "helpdesk@contosopartner.onmicrosoft.com", "domain": "fabrikam.onmicrosoft.com", "action": "microsoft.directory/users/password/update", "targetUserPrincipalName": "staff@fabrikam.onmicrosoft.com"}))]
 pub struct CheckQuestion {
     /// The user's object id (or `userPrincipalName`).
     pub user_id: Option<String>,

@@ -70,6 +70,7 @@ pub struct AccessContainerBody {
 /// The body of `POST …/delegatedAdminRelationships`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"displayName": "Fabrikam helpdesk", "duration": "P730D", "autoExtendDuration": "P180D", "accessDetails": {"unifiedRoles": [{"roleDefinitionId": "729827e3-9c14-49f7-bb1b-9608f156bbb8"}]}, "customer": {"tenantId": "4fdbff88-9d6b-42e0-9713-45c922ba8001"}}))]
 pub struct NewRelationshipBody {
     /// Unique among the partner's relationships; at most 50 characters.
     pub display_name: String,
@@ -91,6 +92,7 @@ impl GraphBody for NewRelationshipBody {
 /// The body of `PATCH …/delegatedAdminRelationships/{id}`: the properties to change.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"displayName": "Fabrikam helpdesk (renamed)"}))]
 pub struct RelationshipPatchBody {
     /// A new display name.
     pub display_name: Option<String>,
@@ -112,6 +114,7 @@ impl GraphBody for RelationshipPatchBody {
 /// The body of `POST …/{id}/requests`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"action": "lockForApproval"}))]
 pub struct RequestBody {
     /// `lockForApproval`, `terminate`, `approve`, `reject`.
     pub action: String,
@@ -126,6 +129,7 @@ impl GraphBody for RequestBody {
 /// The body of `POST …/{id}/accessAssignments`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"accessContainer": {"accessContainerId": "869713c9-0b28-4d08-8949-ae07ae1bf528", "accessContainerType": "securityGroup"}, "accessDetails": {"unifiedRoles": [{"roleDefinitionId": "729827e3-9c14-49f7-bb1b-9608f156bbb8"}]}}))]
 pub struct NewAssignmentBody {
     /// The partner's security group.
     pub access_container: AccessContainerBody,
@@ -141,6 +145,7 @@ impl GraphBody for NewAssignmentBody {
 /// The body of `PATCH …/{id}/accessAssignments/{assignmentId}`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"accessDetails": {"unifiedRoles": [{"roleDefinitionId": "729827e3-9c14-49f7-bb1b-9608f156bbb8"}]}}))]
 pub struct AssignmentPatchBody {
     /// The same group as before (it cannot change).
     pub access_container: Option<AccessContainerBody>,

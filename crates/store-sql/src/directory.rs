@@ -3,10 +3,12 @@
 use async_trait::async_trait;
 use gdap_domain::directory::{Application, Group, Tenant, User};
 use gdap_domain::ids::{ClientId, GroupId, TenantId, UserId};
+use gdap_domain::query::{schemas, Dir, ListQuery};
 use gdap_domain::timefmt::to_micros;
-use gdap_store::{DirectoryBatch, DirectoryStore, StoreError};
+use gdap_store::{DirectoryBatch, DirectoryStore, Page, StoreError};
 
 use crate::db::Step;
+use crate::list::{list, Col, ColKind, Source};
 use crate::rows::{self, roles_json};
 use crate::sql::{Param, Sql};
 use crate::SqlStore;
@@ -24,6 +26,36 @@ impl SqlStore {
         .await
     }
 }
+
+/// The columns behind the users' queryable properties (principal names are stored in lower case).
+const USER_QUERY_COLS: &[Col] = &[
+    Col {
+        path: "id",
+        expr: "id",
+        sort: "id",
+        kind: ColKind::Text,
+    },
+    Col {
+        path: "userPrincipalName",
+        expr: "upn",
+        sort: "upn",
+        kind: ColKind::Lower,
+    },
+    Col {
+        path: "displayName",
+        expr: "lower(display_name)",
+        sort: "lower(display_name)",
+        kind: ColKind::Lower,
+    },
+    Col {
+        path: "accountEnabled",
+        expr: "CASE WHEN account_enabled <> 0 THEN 'true' ELSE 'false' END",
+        sort: "CASE WHEN account_enabled <> 0 THEN 'true' ELSE 'false' END",
+        kind: ColKind::Text,
+    },
+];
+
+const BY_UPN: &[(&str, Dir)] = &[("upn", Dir::Asc)];
 
 #[async_trait]
 impl DirectoryStore for SqlStore {
@@ -97,6 +129,20 @@ impl DirectoryStore for SqlStore {
         let mut q = Sql::new("SELECT * FROM users WHERE tenant_id = ");
         q.text(tenant.to_string()).push(" ORDER BY upn");
         self.fetch_all(q, rows::user).await
+    }
+
+    async fn list_users(&self, tenant: TenantId, q: &ListQuery) -> Result<Page<User>, StoreError> {
+        let src = Source {
+            schema: &schemas::USERS,
+            cols: USER_QUERY_COLS,
+            select: "*",
+            from: Sql::new("users"),
+            scope: vec![("tenant_id", Param::Text(tenant.to_string()))],
+            id: "id",
+            default_order: BY_UPN,
+        };
+        let (items, next, count) = list(self.db.as_ref(), src, q, rows::user).await?;
+        Ok(Page { items, next, count })
     }
 
     async fn application(&self, client_id: ClientId) -> Result<Option<Application>, StoreError> {

@@ -147,6 +147,9 @@ pub trait DirectoryStore: Send + Sync {
     ) -> Result<Vec<Group>, StoreError>;
     /// Every user of a tenant, by principal name.
     async fn users_of(&self, tenant: TenantId) -> Result<Vec<User>, StoreError>;
+    /// A page of a tenant's users under a checked OData query (by `userPrincipalName` unless the
+    /// query orders otherwise), paged by keyset.
+    async fn list_users(&self, tenant: TenantId, q: &ListQuery) -> Result<Page<User>, StoreError>;
     /// An application by client id, in any tenant.
     async fn application(&self, client_id: ClientId) -> Result<Option<Application>, StoreError>;
     /// Inserts directory objects atomically.

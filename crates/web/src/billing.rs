@@ -33,6 +33,7 @@ use gdap_http::schema::Refusals;
 /// The body of a purchase.
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"skuId": "3b555118-da6a-4418-894f-7df1e2096870", "quantity": 5}))]
 pub struct PurchaseBody {
     /// The offer's SKU id.
     pub sku_id: String,
@@ -47,6 +48,7 @@ impl GraphBody for PurchaseBody {
 /// The body of a change to the billing notification settings.
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"recipients": ["billing@fabrikam.onmicrosoft.com"], "language": "ja", "attachInvoicePdf": true}))]
 pub struct NotificationsBody {
     /// Who receives invoices by e-mail.
     pub recipients: Option<Vec<String>>,

@@ -65,6 +65,8 @@ pub enum FieldKind {
     Enum(&'static str, fn(&str) -> bool),
     /// An instant.
     DateTime,
+    /// `true` or `false` (compared as the text `'true'` or `'false'`).
+    Bool,
 }
 
 /// A property that queries can name.
@@ -106,6 +108,8 @@ pub struct Schema {
     pub selectable: &'static [&'static str],
     /// Whether `$orderby` is supported at all.
     pub orderby: bool,
+    /// The largest `$top` (Graph's GDAP collections take 300, `users` 999).
+    pub max_top: usize,
 }
 
 impl Schema {
@@ -203,7 +207,8 @@ pub struct RawQuery {
 }
 
 impl RawQuery {
-    fn get(&self, name: &str) -> Option<&str> {
+    /// The value of an option, by its name in any case.
+    pub fn get(&self, name: &str) -> Option<&str> {
         self.pairs
             .iter()
             .find(|(k, _)| {
@@ -252,11 +257,15 @@ pub fn parse_list_query(
     }
     if let Some(t) = raw.get("$top") {
         q.top = match t.trim().parse::<usize>() {
-            Ok(n) if (1..=MAX_TOP).contains(&n) => n,
+            Ok(n) if (1..=schema.max_top).contains(&n) => n,
             _ => {
                 return Err(QueryError::Option {
                     option: "$top",
-                    reason: format!("`{}` must be a whole number from 1 to {MAX_TOP}", short(t)),
+                    reason: format!(
+                        "`{}` must be a whole number from 1 to {}",
+                        short(t),
+                        schema.max_top
+                    ),
                 })
             }
         };
@@ -457,6 +466,7 @@ fn value(schema: &Schema, i: usize, lit: Literal) -> Result<Value, QueryError> {
             }
         }
         (FieldKind::DateTime, Literal::DateTime(t)) => Ok(Value::DateTime(t)),
+        (FieldKind::Bool, Literal::Bool(b)) => Ok(Value::Text(b.to_string())),
         (FieldKind::DateTime, Literal::Str(s)) => {
             parse_rfc3339(&s).map(Value::DateTime).ok_or_else(|| {
                 QueryError::Type(format!(
@@ -496,6 +506,7 @@ mod tests {
         fields: FIELDS,
         selectable: &["id", "displayName", "status", "@odata.etag"],
         orderby: true,
+        max_top: MAX_TOP,
     };
 
     fn raw(pairs: &[(&str, &str)]) -> RawQuery {

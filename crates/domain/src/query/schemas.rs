@@ -41,6 +41,7 @@ pub const RELATIONSHIPS: Schema = Schema {
         "@odata.etag",
     ],
     orderby: true,
+    max_top: super::MAX_TOP,
 };
 
 const ASSIGNMENT_FIELDS: &[Field] = &[
@@ -67,6 +68,7 @@ pub const ASSIGNMENTS: Schema = Schema {
         "@odata.etag",
     ],
     orderby: true,
+    max_top: super::MAX_TOP,
 };
 
 const REQUEST_FIELDS: &[Field] = &[
@@ -95,6 +97,7 @@ pub const REQUESTS: Schema = Schema {
         "@odata.etag",
     ],
     orderby: false,
+    max_top: super::MAX_TOP,
 };
 
 const OPERATION_FIELDS: &[Field] = &[
@@ -124,6 +127,7 @@ pub const OPERATIONS: Schema = Schema {
         "@odata.etag",
     ],
     orderby: true,
+    max_top: super::MAX_TOP,
 };
 
 const CUSTOMER_FIELDS: &[Field] = &[
@@ -137,4 +141,26 @@ pub const CUSTOMERS: Schema = Schema {
     fields: CUSTOMER_FIELDS,
     selectable: &["id", "tenantId", "displayName", "@odata.etag"],
     orderby: true,
+    max_top: super::MAX_TOP,
+};
+
+const USER_FIELDS: &[Field] = &[
+    Field::new("id", FieldKind::Id),
+    Field::new("userPrincipalName", FieldKind::Text),
+    Field::new("displayName", FieldKind::Text),
+    Field::new("accountEnabled", FieldKind::Bool),
+];
+
+/// `users` of a tenant's directory.
+pub const USERS: Schema = Schema {
+    fields: USER_FIELDS,
+    selectable: &[
+        "id",
+        "userPrincipalName",
+        "displayName",
+        "accountEnabled",
+        "preferredLanguage",
+    ],
+    orderby: true,
+    max_top: 999,
 };

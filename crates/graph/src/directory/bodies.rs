@@ -17,6 +17,7 @@ pub struct PasswordProfileBody {
 /// The body of `POST /users`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"displayName": "New Hire", "userPrincipalName": "new.hire@fabrikam.onmicrosoft.com", "accountEnabled": true, "passwordProfile": {"password": "Welcome-2027!"}}))]
 pub struct NewUserBody {
     /// 1 to 256 characters.
     pub display_name: String,
@@ -40,6 +41,7 @@ impl GraphBody for NewUserBody {
 /// The body of `PATCH /users/{id}`: each property needs its own action.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"displayName": "Fabrikam Staff"}))]
 pub struct UserPatchBody {
     /// A new display name.
     pub display_name: Option<String>,
@@ -57,6 +59,7 @@ impl GraphBody for UserPatchBody {
 /// The body of `POST /groups`: a security group.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"displayName": "Front desk", "mailNickname": "frontdesk", "securityEnabled": true, "mailEnabled": false}))]
 pub struct NewGroupBody {
     /// 1 to 256 characters, unique in the tenant.
     pub display_name: String,
@@ -79,6 +82,7 @@ impl GraphBody for NewGroupBody {
 /// The body of `POST /groups/{id}/members/$ref`: a reference to a user.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/6c8a2b1f-1e8d-4b2f-8b62-3a7d8b1e2002"}))]
 pub struct MemberRefBody {
     /// `…/directoryObjects/{userId}`.
     #[serde(rename = "@odata.id")]
@@ -93,6 +97,7 @@ impl GraphBody for MemberRefBody {
 /// The body of `POST /roleManagement/directory/roleAssignments`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"roleDefinitionId": "729827e3-9c14-49f7-bb1b-9608f156bbb8", "principalId": "6c8a2b1f-1e8d-4b2f-8b62-3a7d8b1e2002", "directoryScopeId": "/"}))]
 pub struct NewRoleAssignmentBody {
     /// A built-in role's id.
     pub role_definition_id: String,

@@ -1,12 +1,11 @@
 //! Users: list with paging and `$filter`, get, create, update (password reset through
 //! `passwordProfile`), delete.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use gdap_domain::directory::User;
 use gdap_domain::ids::{TenantId, UserId};
-use serde_json::json;
 
 use gdap_domain::authz::operations::directory::{
     CREATE_USER, DELETE_USER, DISABLE_USER, ENABLE_USER, READ_USERS, RESET_PASSWORD,
@@ -18,136 +17,47 @@ use super::schemas::UserJson;
 use super::{authorize, authorize_on, change_entry};
 use crate::entity;
 use gdap_app::state::AppState;
+use gdap_domain::query::{parse_list_query, schemas};
 use gdap_http::auth::GraphCaller;
 use gdap_http::body::Body;
+use gdap_http::dto;
 use gdap_http::dto::Collection;
 use gdap_http::error::{ApiError, ApiResult};
-use gdap_http::extract::{Base, JsonObject};
+use gdap_http::extract::{Base, JsonObject, OData};
+
+use crate::collection;
+
+/// Users per page when `$top` is not given, as Graph.
+const DEFAULT_USERS_PAGE: usize = 100;
 use gdap_http::schema::Refusals;
 
 pub(super) fn user_json(u: &User) -> UserJson {
     UserJson::of(u)
 }
 
-/// The query options of the users list.
-#[derive(serde::Deserialize)]
-pub struct UsersQuery {
-    #[serde(rename = "$top")]
-    top: Option<String>,
-    #[serde(rename = "$skiptoken")]
-    skip_token: Option<String>,
-    #[serde(rename = "$filter")]
-    filter: Option<String>,
-}
-
-/// A compiled `$filter` on users.
-type UserPredicate = Box<dyn Fn(&User) -> bool + Send>;
-
-/// What `$filter` on users supports: `userPrincipalName eq '…'`, `displayName eq '…'`,
-/// `accountEnabled eq true|false`, `startswith(displayName|userPrincipalName,'…')`.
-fn user_filter(f: &str) -> ApiResult<UserPredicate> {
-    let f = f.trim();
-    let quoted = |s: &str| -> Option<String> {
-        let s = s.trim();
-        s.strip_prefix('\'')
-            .and_then(|s| s.strip_suffix('\''))
-            .map(|s| s.replace("''", "'"))
-    };
-    let bad = || {
-        ApiError::BadRequest(format!(
-            "`$filter` on users supports `userPrincipalName eq '…'`, `displayName eq '…'`, `accountEnabled eq true|false` and `startswith(displayName|userPrincipalName,'…')`, not `{}`",
-            f.chars().take(80).collect::<String>()
-        ))
-    };
-    if let Some(inner) = f
-        .strip_prefix("startswith(")
-        .and_then(|s| s.strip_suffix(')'))
-    {
-        let (prop, value) = inner.split_once(',').ok_or_else(bad)?;
-        let value = quoted(value).ok_or_else(bad)?.to_lowercase();
-        return match prop.trim() {
-            "displayName" => Ok(Box::new(move |u: &User| {
-                u.display_name.to_lowercase().starts_with(&value)
-            })),
-            "userPrincipalName" => Ok(Box::new(move |u: &User| {
-                u.user_principal_name.starts_with(&value)
-            })),
-            _ => Err(bad()),
-        };
-    }
-    let (prop, value) = f.split_once(" eq ").ok_or_else(bad)?;
-    match prop.trim() {
-        "userPrincipalName" => {
-            let v = quoted(value).ok_or_else(bad)?.to_lowercase();
-            Ok(Box::new(move |u: &User| u.user_principal_name == v))
-        }
-        "displayName" => {
-            let v = quoted(value).ok_or_else(bad)?;
-            Ok(Box::new(move |u: &User| u.display_name == v))
-        }
-        "accountEnabled" => {
-            let v = match value.trim() {
-                "true" => true,
-                "false" => false,
-                _ => return Err(bad()),
-            };
-            Ok(Box::new(move |u: &User| u.account_enabled == v))
-        }
-        _ => Err(bad()),
-    }
-}
-
-/// `GET /users`: the tenant's users, by principal name, in pages (`$top` ≤ 999, default 100).
+/// `GET /users`: the tenant's users, by principal name unless `$orderby` says otherwise, in pages
+/// (`$top` ≤ 999, default 100) under the same OData options as every collection: `$filter` on
+/// `id`, `userPrincipalName`, `displayName` and `accountEnabled`, `$orderby`, `$select`, `$count`.
 #[utoipa::path(get, path = "/v1.0/users", tag = "directory",
-    params(("$filter" = Option<String>, Query, description = "`userPrincipalName eq '…'`"), ("$top" = Option<u32>, Query), ("$skiptoken" = Option<String>, Query)),
+    params(("$filter" = Option<String>, Query, description = "`userPrincipalName eq '…'`, `startswith(displayName,'…')`, `accountEnabled eq true`"),
+           ("$orderby" = Option<String>, Query), ("$select" = Option<String>, Query), ("$top" = Option<u32>, Query),
+           ("$count" = Option<bool>, Query), ("$skiptoken" = Option<String>, Query)),
     responses((status = 200, body = Collection<UserJson>), Refusals))]
 pub async fn list_users(
     State(state): State<AppState>,
     GraphCaller(caller): GraphCaller,
     base: Base,
-    Query(q): Query<UsersQuery>,
+    OData(raw): OData,
 ) -> ApiResult<Response> {
     authorize(&state, &caller, READ_USERS, "users").await?;
-    let top: usize = match q.top.as_deref() {
-        None => 100,
-        Some(t) => t
-            .parse()
-            .ok()
-            .filter(|n| (1..=999).contains(n))
-            .ok_or_else(|| ApiError::BadRequest("`$top` must be a number from 1 to 999".into()))?,
-    };
-    let skip: usize = match q.skip_token.as_deref() {
-        None => 0,
-        Some(t) => t
-            .parse()
-            .map_err(|_| ApiError::BadRequest("the `$skiptoken` is not one gdap issued".into()))?,
-    };
-    let keep = match q.filter.as_deref() {
-        Some(f) => Some(user_filter(f)?),
-        None => None,
-    };
-    let users: Vec<User> = state
-        .store
-        .users_of(caller.tenant)
-        .await?
-        .into_iter()
-        .filter(|u| keep.as_ref().is_none_or(|k| k(u)))
-        .collect();
-    let page: Vec<UserJson> = users.iter().skip(skip).take(top).map(user_json).collect();
-    let mut body = json!({
-        "@odata.context": format!("{}/$metadata#users", base.root()),
-        "value": page,
-    });
-    if skip + top < users.len() {
-        let mut next = url::form_urlencoded::Serializer::new(String::new());
-        next.append_pair("$top", &top.to_string());
-        next.append_pair("$skiptoken", &(skip + top).to_string());
-        if let Some(f) = &q.filter {
-            next.append_pair("$filter", f);
-        }
-        body["@odata.nextLink"] = json!(format!("{}/users?{}", base.root(), next.finish()));
+    let mut q = parse_list_query(&schemas::USERS, &raw, false)?;
+    if raw.get("$top").is_none() {
+        q.top = DEFAULT_USERS_PAGE;
     }
-    Ok(axum::Json(body).into_response())
+    let page = state.store.list_users(caller.tenant, &q).await?;
+    Ok(collection(&base, base.context("users"), page, |u, out| {
+        dto::write(out, dto::select(user_json(u), &q.select))
+    }))
 }
 
 pub(super) async fn find_user(state: &AppState, tenant: TenantId, raw: &str) -> ApiResult<User> {

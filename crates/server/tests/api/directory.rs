@@ -663,3 +663,57 @@ async fn group_creation_refuses_other_kinds_reserved_names_bad_input_and_users_w
     let groups = app.get("/v1.0/groups", &admin).await;
     assert_eq!(groups.body["value"], before);
 }
+
+#[tokio::test]
+async fn the_users_list_takes_the_shared_odata_options_and_refuses_unknown_ones() {
+    let app = spawn_app().await;
+    let ga = app.customer_a_admin_graph().await;
+    // Unknown or invalid options are refused, not ignored.
+    app.get("/v1.0/users?$search=ga", &ga)
+        .await
+        .assert_error(400, "$search");
+    app.get("/v1.0/users?$top=1000", &ga)
+        .await
+        .assert_error(400, "1 to 999");
+    app.get("/v1.0/users?$orderby=mail", &ga)
+        .await
+        .assert_error(400, "mail");
+    // Ordering, selection, counting and boolean filters as on every collection.
+    let page = app
+        .get(
+            "/v1.0/users?$orderby=displayName desc&$select=displayName&$count=true&$top=2",
+            &ga,
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert_eq!(page.body["@odata.count"], 3);
+    let names: Vec<&str> = page.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["displayName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["A User", "A Relationship Admin"]);
+    assert!(page.body["value"][0].get("userPrincipalName").is_none());
+    // The next page continues the order from the last key.
+    let next = page.body["@odata.nextLink"].as_str().unwrap().to_owned();
+    let rest = app.get(&next, &ga).await;
+    assert_eq!(rest.body["value"][0]["displayName"], "A Global Admin");
+    let disabled = app
+        .get("/v1.0/users?$filter=accountEnabled eq false", &ga)
+        .await;
+    assert_eq!(disabled.status, StatusCode::OK, "{}", disabled.text);
+    assert_eq!(disabled.body["value"].as_array().unwrap().len(), 0);
+    let enabled = app
+        .get(
+            "/v1.0/users?$filter=accountEnabled eq true and startswith(displayName,'A R')",
+            &ga,
+        )
+        .await;
+    assert_eq!(
+        enabled.body["value"].as_array().unwrap().len(),
+        1,
+        "{}",
+        enabled.text
+    );
+}
