@@ -112,9 +112,9 @@ async fn populate(db: &str) -> anyhow::Result<()> {
 
 /// What one wrk round measured.
 #[derive(Debug, Clone, Copy, Default)]
-struct Round {
+pub(crate) struct Round {
     /// Requests per second.
-    rps: f64,
+    pub(crate) rps: f64,
     /// Latency percentiles, in ms.
     p50: f64,
     p99: f64,
@@ -125,7 +125,7 @@ struct Round {
     steal_ms: f64,
     /// The server's CPU time (user and system) per request, in µs: what a request costs the
     /// server, which the machine's stalls touch far less than throughput and latency.
-    cpu_us: f64,
+    pub(crate) cpu_us: f64,
 }
 
 /// Printed by wrk at the end of a round (latencies in µs): finer percentiles than its own report,
@@ -173,7 +173,7 @@ fn parse_wrk(out: &str) -> anyhow::Result<Round> {
 }
 
 /// The median of each figure over rounds.
-fn median(rounds: &[Round]) -> Round {
+pub(crate) fn median(rounds: &[Round]) -> Round {
     let mid = |f: fn(&Round) -> f64| {
         let mut v: Vec<f64> = rounds.iter().map(f).collect();
         v.sort_by(f64::total_cmp);
@@ -191,7 +191,7 @@ fn median(rounds: &[Round]) -> Round {
 }
 
 /// Rounds of each endpoint per layout, alternating.
-const ROUNDS: usize = 5;
+pub(crate) const ROUNDS: usize = 5;
 
 /// Stolen time of all CPUs so far (`/proc/stat`), in ms; 0 where the kernel does not say.
 fn steal_ms() -> f64 {
@@ -226,7 +226,7 @@ fn requests_done(out: &str) -> anyhow::Result<f64> {
 
 /// Runs wrk (1 thread, 32 connections, 5 s) against the server with process id `server`, on CPU
 /// `cpu` when given.
-fn wrk(cpu: Option<&str>, server: u32, args: &[&str]) -> anyhow::Result<Round> {
+pub(crate) fn wrk(cpu: Option<&str>, server: u32, args: &[&str]) -> anyhow::Result<Round> {
     let mut cmd = match cpu {
         Some(c) => {
             let mut t = Command::new("taskset");
@@ -252,8 +252,27 @@ fn wrk(cpu: Option<&str>, server: u32, args: &[&str]) -> anyhow::Result<Round> {
     Ok(round)
 }
 
-/// Runs the benchmark and prints its Markdown rows.
-pub async fn run(gdap: &str, dir: &std::path::Path) -> anyhow::Result<()> {
+/// A populated check server and what its benchmarks send it.
+pub(crate) struct Setup {
+    /// The server, as first started.
+    pub(crate) server: crate::Server,
+    /// Its `serve` arguments, to start it (or another build) again on the same database.
+    pub(crate) args: Vec<String>,
+    /// The partner application's token.
+    pub(crate) token: String,
+    /// The rotation of 1,000 check bodies.
+    pub(crate) bodies: Vec<String>,
+    /// How many of them are allowed.
+    pub(crate) allowed: usize,
+    /// wrk scripts sending the bodies to the check API and, with the same headers, to `/healthz`.
+    pub(crate) check_lua: String,
+    /// See [`Setup::check_lua`].
+    pub(crate) empty_lua: String,
+}
+
+/// Fills a database with the check benchmark's world, starts `gdap` on it, and writes the wrk
+/// scripts.
+pub(crate) async fn setup(gdap: &str, dir: &std::path::Path) -> anyhow::Result<Setup> {
     let (server, args) =
         crate::seeded_server(gdap, dir, "http", &world(), "error", |db| async move {
             populate(&db).await
@@ -313,8 +332,29 @@ pub async fn run(gdap: &str, dir: &std::path::Path) -> anyhow::Result<()> {
     let empty_lua = dir.join("empty.lua");
     std::fs::write(&check_lua, script("POST", "/authz/v1/check"))?;
     std::fs::write(&empty_lua, script("GET", "/healthz"))?;
-    let check_lua = check_lua.to_str().context("path")?;
-    let empty_lua = empty_lua.to_str().context("path")?;
+    Ok(Setup {
+        server,
+        args,
+        token: token.to_owned(),
+        bodies,
+        allowed,
+        check_lua: check_lua.to_str().context("path")?.to_owned(),
+        empty_lua: empty_lua.to_str().context("path")?.to_owned(),
+    })
+}
+
+/// Runs the benchmark and prints its Markdown rows.
+pub async fn run(gdap: &str, dir: &std::path::Path) -> anyhow::Result<()> {
+    let Setup {
+        server,
+        args,
+        token,
+        bodies,
+        allowed,
+        check_lua,
+        empty_lua,
+    } = setup(gdap, dir).await?;
+    let (token, check_lua, empty_lua) = (token.as_str(), check_lua.as_str(), empty_lua.as_str());
     // Two layouts: the scheduler's own (server threads and wrk share both cores), and pinned (the
     // server on CPU 0 with one runtime thread, wrk on CPU 1), so the load generator never
     // preempts the server.

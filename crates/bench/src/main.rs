@@ -7,6 +7,8 @@
 //! target/release/gdap-bench --authz      # the authorization index in process
 //! target/release/gdap-bench --authz-http # POST /authz/v1/check with wrk, beside an empty handler,
 //!                                        # then the same requests in process, without the network
+//! target/release/gdap-bench --authz-http --before OLD_GDAP  # CPU and callgrind instructions per
+//!                                        # check and per empty request, this build beside another
 //! target/release/gdap-bench --soak [--before OLD_GDAP]  # an unrelated request's latency while
 //!                                        # anonymous clients flood the server
 //! ```
@@ -22,6 +24,7 @@ mod authz_data;
 mod http_authz;
 mod pages;
 mod server;
+mod side_by_side;
 mod soak;
 mod writes;
 
@@ -259,7 +262,9 @@ modes (one at a time; without one: paging, writes, memory and demo start-up on S
   --only-paging, --only-writes  one part of the default run
   --pages                  the Partner relationships page (50 partners, 500 relationships)
   --authz                  the authorization index in process, beside Cedar and casbin
-  --authz-http             POST /authz/v1/check with wrk, beside an empty handler
+  --authz-http [--before PATH]  POST /authz/v1/check with wrk, beside an empty handler; with
+                           --before, the server's CPU and instructions (callgrind) per check and
+                           per empty request, this build beside another
   --soak [--before PATH]   an unrelated request's latency while anonymous clients flood the
                            server, beside another build
   --gdap PATH              the gdap binary to measure (default target/release/gdap)
@@ -280,7 +285,10 @@ async fn main() -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("gdap-bench-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir)?;
     if args.iter().any(|a| a == "--authz-http") {
-        let result = http_authz::run(&gdap, &dir).await;
+        let result = match arg("--before") {
+            Some(before) => side_by_side::run(&gdap, &before, &dir).await,
+            None => http_authz::run(&gdap, &dir).await,
+        };
         let _ = std::fs::remove_dir_all(&dir);
         return result;
     }

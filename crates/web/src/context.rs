@@ -3,7 +3,7 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use gdap_domain::directory::{Tenant, User};
 use gdap_domain::mail::Language;
@@ -12,6 +12,7 @@ use maud::Markup;
 
 use super::session;
 use super::text::{text, Text};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use gdap_app::audit::Who;
 use gdap_app::customer::Actor;
 use gdap_app::state::AppState;
@@ -72,17 +73,6 @@ pub struct Web {
     foreign_request: bool,
 }
 
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.trim())
-}
-
 /// A return address after sign-in that can only lead to gdap's own pages: an absolute path
 /// (not `//host` or `/\host`), without control characters or backslashes; anything else is `/`.
 pub fn safe_return(candidate: &str) -> String {
@@ -129,14 +119,16 @@ impl FromRequestParts<AppState> for Web {
             .is_some_and(|o| o != "null" && !o.eq_ignore_ascii_case(&origin));
         let foreign_request = cross_site || foreign_origin;
         let secure = origin.starts_with("https://") || is_loopback(&origin);
-        let me = match cookie(&parts.headers, session::SESSION_COOKIE) {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let cookie = |name: &str| jar.get(name).map(|c| c.value().to_owned());
+        let me = match cookie(session::SESSION_COOKIE).as_deref() {
             Some(raw) => session::load(state, raw).await.map_err(|e| {
                 tracing::error!(error = %e, "session lookup failed");
                 (StatusCode::SERVICE_UNAVAILABLE, "try again shortly").into_response()
             })?,
             None => None,
         };
-        let chosen = cookie(&parts.headers, LANG_COOKIE).and_then(Language::parse);
+        let chosen = cookie(LANG_COOKIE).as_deref().and_then(Language::parse);
         let accepted = parts
             .headers
             .get(header::ACCEPT_LANGUAGE)
@@ -149,7 +141,7 @@ impl FromRequestParts<AppState> for Web {
             .or(chosen)
             .or(accepted)
             .unwrap_or(Language::En);
-        let (csrf, new_csrf_cookie) = match (&me, cookie(&parts.headers, CSRF_COOKIE)) {
+        let (csrf, new_csrf_cookie) = match (&me, cookie(CSRF_COOKIE)) {
             (Some(m), _) => (m.session.csrf.clone(), false),
             (None, Some(c)) if c.len() >= 32 && c.len() <= 64 => (c.to_owned(), false),
             (None, _) => (session::random_token(), true),
@@ -266,14 +258,15 @@ impl Web {
 
     /// A cookie header value with the attributes every gdap cookie has.
     pub fn cookie(&self, name: &str, value: &str, max_age: Option<i64>) -> String {
-        let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
-        if self.secure {
-            c.push_str("; Secure");
-        }
+        let mut c = Cookie::build((name.to_owned(), value.to_owned()))
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(self.secure);
         if let Some(age) = max_age {
-            c.push_str(&format!("; Max-Age={age}"));
+            c = c.max_age(time::Duration::seconds(age));
         }
-        c
+        c.build().to_string()
     }
 
     /// Adds the headers every page response carries.
