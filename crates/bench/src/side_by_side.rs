@@ -11,7 +11,7 @@ use crate::http_authz::{median, setup, wrk, Round, Setup, ROUNDS};
 const COUNTED: usize = 2_000;
 
 /// Starts `gdap` with `args`, pinned to CPU 0 on one runtime thread, optionally under callgrind
-/// writing to `out` (instrumentation off until switched on).
+/// writing to `out`.
 fn start_pinned(gdap: &str, args: &[String], callgrind: Option<&str>) -> anyhow::Result<Server> {
     let mut cmd = Command::new("taskset");
     cmd.args(["-c", "0"]);
@@ -19,7 +19,6 @@ fn start_pinned(gdap: &str, args: &[String], callgrind: Option<&str>) -> anyhow:
         cmd.args([
             "valgrind",
             "--tool=callgrind",
-            "--instr-atstart=no",
             &format!("--callgrind-out-file={out}"),
         ]);
     }
@@ -33,9 +32,10 @@ fn callgrind_control(pid: u32, what: &str) -> anyhow::Result<()> {
         .args([what, &pid.to_string()])
         .output()
         .context("callgrind_control (apt-get install valgrind)")?;
-    if !out.status.success() {
+    let said = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() || !said.contains("OK") {
         bail!(
-            "callgrind_control {what} failed: {}",
+            "callgrind_control {what} {pid} failed: {said}{}",
             String::from_utf8_lossy(&out.stderr)
         );
     }
@@ -118,12 +118,12 @@ async fn counted(
     let prefix = format!("callgrind-{name}.out");
     let mut per = [0.0; 2];
     for (i, check) in [false, true].into_iter().enumerate() {
-        callgrind_control(pid, "--instr=on")?;
-        send(&http, &server.base, s.token, s.bodies, check).await?;
-        callgrind_control(pid, "--instr=off")?;
-        callgrind_control(pid, "--dump")?;
-        per[i] = instructions(dir, &prefix)? as f64 / COUNTED as f64;
         callgrind_control(pid, "--zero")?;
+        send(&http, &server.base, s.token, s.bodies, check).await?;
+        callgrind_control(pid, "--dump")?;
+        let total = instructions(dir, &prefix)?;
+        eprintln!("callgrind {name}: {total} instructions for {COUNTED} requests");
+        per[i] = total as f64 / COUNTED as f64;
     }
     Ok((per[0], per[1]))
 }

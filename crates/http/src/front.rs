@@ -219,8 +219,10 @@ fn normalize_path(req: &mut Request) -> Uri {
     });
     let trailing = path.len() > 1 && path.ends_with('/');
     let upper = path.bytes().any(|b| b.is_ascii_uppercase());
-    if api && (trailing || upper) {
-        let mut new_path = path.to_ascii_lowercase();
+    // Clients that percent-encode every `$` send `members/%24ref`; Graph reads it as `$ref`.
+    let encoded_dollar = path.contains("%24");
+    if api && (trailing || upper || encoded_dollar) {
+        let mut new_path = path.to_ascii_lowercase().replace("%24", "$");
         while new_path.len() > 1 && new_path.ends_with('/') {
             new_path.pop();
         }
@@ -329,6 +331,10 @@ mod tests {
             )
         );
         assert_eq!(normalized("/beta/x//").0, "/beta/x");
+        assert_eq!(
+            normalized("/v1.0/groups/g/members/u/%24ref").0,
+            "/v1.0/groups/g/members/u/$ref"
+        );
         assert_eq!(
             normalized("/AdminCenter/v1/Partners").0,
             "/admincenter/v1/partners"
