@@ -7,6 +7,7 @@
 pub mod assignments;
 pub mod audit;
 pub mod authz;
+pub mod billing;
 pub mod cache;
 pub mod caller;
 pub mod clock;

@@ -10,20 +10,18 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use gdap_domain::billing::{self, BillingError, BillingNotifications};
-use gdap_domain::customer::CUSTOMER_AGREEMENT;
+use gdap_domain::billing::{self, BillingNotifications};
 use gdap_domain::timefmt::format_graph;
-use gdap_store::{BillingWrite, Changes};
 use serde_json::{json, Value};
 
 use gdap_domain::authz::operations::billing::{
-    PURCHASE, READ_INVOICES, READ_LICENSES, READ_NOTIFICATIONS, READ_OFFERS, READ_PRODUCTS,
-    UPDATE_NOTIFICATIONS,
+    READ_INVOICES, READ_LICENSES, READ_NOTIFICATIONS, READ_OFFERS, READ_PRODUCTS,
 };
 use gdap_http::auth::AdminCaller;
 
 use crate::schemas::*;
-use gdap_app::directory::{authorize_any, change_entry};
+use gdap_app::billing::{Purchase, UpdateNotifications};
+use gdap_app::directory::authorize_any;
 use gdap_app::state::AppState;
 use gdap_http::body::{Body, GraphBody};
 use gdap_http::error::{ApiError, ApiResult};
@@ -90,13 +88,6 @@ fn amount(cents: u64, currency: &str) -> Value {
     json!({"amount": format!("{}.{:02}", cents / 100, cents % 100), "currency": currency})
 }
 
-fn bad(e: &BillingError) -> ApiError {
-    match e {
-        BillingError::AgreementNotAccepted => ApiError::Forbidden(e.to_string()),
-        _ => ApiError::BadRequest(e.to_string()),
-    }
-}
-
 /// `GET /admincenter/v1/billing/offers`: what can be bought (*Purchase services*).
 #[utoipa::path(get, path = "/admincenter/v1/billing/offers", tag = "billing",
     responses((status = 200, description = "Offers with SKU, name and monthly price per seat", body = Values<OfferJson>), Refusals))]
@@ -135,42 +126,13 @@ pub async fn purchase(
         sku_id: sku,
         quantity,
     }) = Body::read(body)?;
-    allow(&state, &caller, PURCHASE, &sku).await?;
-    let tenant = caller.0.tenant;
-    let accepted = state
-        .store
-        .agreement(tenant, CUSTOMER_AGREEMENT)
-        .await?
-        .is_some();
-    let (sub, invoice) = billing::purchase(
-        tenant,
-        &sku,
-        quantity,
-        &caller.0.actor_name(),
-        accepted,
-        state.now(),
-    )
-    .map_err(|e| bad(&e))?;
-    let entry = change_entry(
-        &state,
-        &caller.0,
-        "billing.purchase".into(),
-        format!("{} {}", sub.id, invoice.description),
-    );
+    let (sub, invoice) = Purchase { sku, quantity }
+        .execute(&state, &caller.0, state.now())
+        .await?;
     let body = json!({
         "subscription": product_json(&sub),
         "invoice": invoice_json(&invoice),
     });
-    state
-        .commit(
-            Changes {
-                billing: vec![BillingWrite::Purchase(sub, invoice)],
-                audit: vec![entry],
-                ..Changes::default()
-            },
-            &caller.0.actor,
-        )
-        .await?;
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
@@ -252,11 +214,7 @@ async fn current_notifications(
     state: &AppState,
     tenant: gdap_domain::ids::TenantId,
 ) -> ApiResult<BillingNotifications> {
-    Ok(state
-        .store
-        .billing_notifications(tenant)
-        .await?
-        .unwrap_or_else(|| BillingNotifications::default_for(tenant)))
+    Ok(gdap_app::billing::notifications_of(state, tenant).await?)
 }
 
 /// `GET /admincenter/v1/billing/notifications`: who receives billing e-mail (*Billing
@@ -295,37 +253,12 @@ pub async fn update_notifications(
             billing::MAX_RECIPIENTS + 1
         )));
     }
-    allow(
-        &state,
-        &caller,
-        UPDATE_NOTIFICATIONS,
-        "billingNotifications",
-    )
+    let new = UpdateNotifications {
+        recipients,
+        language,
+        attach_invoice_pdf: pdf,
+    }
+    .execute(&state, &caller.0)
     .await?;
-    let tenant = caller.0.tenant;
-    let old = current_notifications(&state, tenant).await?;
-    let new = billing::notifications(
-        tenant,
-        recipients.unwrap_or(old.recipients),
-        language.as_deref().unwrap_or(&old.language),
-        pdf.unwrap_or(old.attach_invoice_pdf),
-    )
-    .map_err(|e| bad(&e))?;
-    let entry = change_entry(
-        &state,
-        &caller.0,
-        "billing.notifications.update".into(),
-        "billingNotifications".into(),
-    );
-    state
-        .commit(
-            Changes {
-                billing: vec![BillingWrite::Notifications(new.clone())],
-                audit: vec![entry],
-                ..Changes::default()
-            },
-            &caller.0.actor,
-        )
-        .await?;
     Ok(Json(notifications_json(&new)))
 }
