@@ -20,6 +20,7 @@ pub mod mailer;
 pub mod relationships;
 pub mod state;
 pub mod throttle;
+pub mod users;
 pub mod worker;
 pub mod world;
 
