@@ -15,6 +15,7 @@ pub mod concurrency;
 pub mod customer;
 pub mod directory;
 pub mod error;
+pub mod groups;
 pub mod hashing;
 pub mod mailer;
 pub mod relationships;

@@ -7,16 +7,15 @@ use gdap_domain::ids::{TenantId, UserId};
 use serde_json::json;
 
 use super::users::user_json;
-use gdap_domain::authz::operations::directory::{
-    CREATE_GROUP, DELETE_GROUP, READ_GROUPS, READ_MEMBERS, UPDATE_MEMBERS,
-};
+use gdap_domain::authz::operations::directory::{READ_GROUPS, READ_MEMBERS};
 
+use super::authorize;
 use super::bodies::{MemberRefBody, NewGroupBody};
 use super::schemas::GroupJson;
 use super::schemas::*;
-use super::{authorize, change_entry};
 use crate::entity;
 use gdap_app::caller::Principal;
+use gdap_app::groups::{ChangeMember, CreateGroup, DeleteGroup};
 use gdap_app::state::AppState;
 use gdap_http::auth::GraphCaller;
 use gdap_http::body::Body;
@@ -52,15 +51,6 @@ pub async fn list_groups(
     .into_response())
 }
 
-/// The partner's built-in groups: Partner Center creates them, and DAP follows their names.
-const RESERVED: &[&str] = &[
-    gdap_domain::directory::ADMIN_AGENTS,
-    gdap_domain::directory::HELPDESK_AGENTS,
-    gdap_domain::directory::SALES_AGENTS,
-];
-
-const WRITE_APPS: &[&str] = &["Group.ReadWrite.All", "Directory.ReadWrite.All"];
-
 /// `GET /groups/{id}`.
 #[utoipa::path(get, path = "/v1.0/groups/{id}", tag = "directory",
     params(("id" = String, Path)), responses((status = 200, body = GroupJson), Refusals))]
@@ -91,57 +81,15 @@ pub async fn create_group(
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
     let Body(body) = Body::<NewGroupBody>::read(body)?;
-    let display_name = body.display_name.trim().to_owned();
-    let nickname = body.mail_nickname;
-    let security = body.security_enabled;
-    let mail = body.mail_enabled;
-    let types = body.group_types.unwrap_or_default();
-    if types.len() > 10 {
-        return Err(ApiError::BadRequest(
-            "`groupTypes` has more than 10 items".into(),
-        ));
+    let group = CreateGroup {
+        display_name: body.display_name,
+        mail_nickname: body.mail_nickname,
+        security_enabled: body.security_enabled,
+        mail_enabled: body.mail_enabled,
+        group_types: body.group_types.unwrap_or_default(),
     }
-    if security != Some(true) || mail == Some(true) || !types.is_empty() {
-        return Err(ApiError::BadRequest(
-            "gdap's directory holds security groups only: send `securityEnabled: true`, `mailEnabled: false` and no `groupTypes`".into(),
-        ));
-    }
-    if display_name.is_empty()
-        || display_name.chars().count() > 256
-        || display_name.chars().any(char::is_control)
-    {
-        return Err(ApiError::BadRequest(
-            "`displayName` must have 1 to 256 characters and no control characters".into(),
-        ));
-    }
-    if nickname.is_empty()
-        || nickname.len() > 64
-        || !nickname
-            .chars()
-            .all(|c| c.is_ascii_graphic() && !"@()\\[]\";:<>, ".contains(c))
-    {
-        return Err(ApiError::BadRequest(
-            "`mailNickname` must have 1 to 64 ASCII characters without spaces or @()\\[]\";:<>,"
-                .into(),
-        ));
-    }
-    if RESERVED
-        .iter()
-        .any(|r| r.eq_ignore_ascii_case(&display_name))
-    {
-        return Err(ApiError::BadRequest(format!(
-            "`{display_name}` is the name of a partner's built-in group, which only Partner Center creates"
-        )));
-    }
-    super::authorize_any(&state, &caller, CREATE_GROUP, &display_name, WRITE_APPS).await?;
-    let group = gdap_domain::directory::Group {
-        id: gdap_domain::ids::GroupId::new_random(),
-        tenant: caller.tenant,
-        display_name,
-        members: Vec::new(),
-    };
-    let entry = change_entry(&state, &caller, "group.create".into(), group.id.to_string());
-    state.store.create_group(&group, vec![entry]).await?;
+    .execute(&state, &caller)
+    .await?;
     Ok(entity(
         StatusCode::CREATED,
         format!("{}/$metadata#groups/$entity", base.root()),
@@ -159,22 +107,7 @@ pub async fn delete_group(
     GraphCaller(caller): GraphCaller,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    super::authorize_any(&state, &caller, DELETE_GROUP, &id, WRITE_APPS).await?;
-    let g = find_group(&state, caller.tenant, &id).await?;
-    if RESERVED
-        .iter()
-        .any(|r| r.eq_ignore_ascii_case(&g.display_name))
-    {
-        return Err(ApiError::BadRequest(format!(
-            "`{}` is a partner's built-in group and cannot be deleted",
-            g.display_name
-        )));
-    }
-    let entry = change_entry(&state, &caller, "group.delete".into(), g.id.to_string());
-    state
-        .store
-        .delete_group(caller.tenant, g.id, vec![entry])
-        .await?;
+    DeleteGroup { id }.execute(&state, &caller).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -183,12 +116,7 @@ async fn find_group(
     tenant: TenantId,
     raw: &str,
 ) -> ApiResult<gdap_domain::directory::Group> {
-    let id = gdap_domain::ids::GroupId::parse(raw)?;
-    state
-        .store
-        .group(tenant, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("group", raw))
+    Ok(gdap_app::groups::find_group(state, tenant, raw).await?)
 }
 
 /// `GET /groups/{id}/members`.
@@ -224,21 +152,13 @@ async fn change_member(
     user: UserId,
     add: bool,
 ) -> ApiResult<StatusCode> {
-    authorize(state, caller, UPDATE_MEMBERS, group).await?;
-    let g = find_group(state, caller.tenant, group).await?;
-    if add && state.store.user(caller.tenant, user).await?.is_none() {
-        return Err(ApiError::not_found("directoryObject", &user.to_string()));
+    ChangeMember {
+        group: group.to_owned(),
+        user,
+        add,
     }
-    let entry = change_entry(
-        state,
-        caller,
-        format!("group.members.{}", if add { "add" } else { "remove" }),
-        format!("{} {user}", g.id),
-    );
-    state
-        .store
-        .set_member(caller.tenant, g.id, user, add, vec![entry])
-        .await?;
+    .execute(state, caller)
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
