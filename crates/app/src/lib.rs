@@ -19,6 +19,7 @@ pub mod groups;
 pub mod hashing;
 pub mod mailer;
 pub mod relationships;
+pub mod roles;
 pub mod state;
 pub mod throttle;
 pub mod users;

@@ -16,7 +16,7 @@ use axum::Router;
 
 use gdap_app::state::AppState;
 
-use gdap_app::directory::{authorize, authorize_any, change_entry};
+use gdap_app::directory::{authorize, authorize_any};
 
 /// Routes (nested under `/v1.0` and `/beta`).
 pub fn routes() -> Router<AppState> {

@@ -3,21 +3,17 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use gdap_domain::audit::AuditEntry;
 use gdap_domain::directory::User;
 use gdap_domain::ids::UserId;
 use serde_json::json;
 
-use super::users::find_user;
-use gdap_domain::authz::operations::directory::{
-    CREATE_ROLE_ASSIGNMENT, DELETE_ROLE_ASSIGNMENT, READ_ROLE_ASSIGNMENTS,
-};
+use gdap_domain::authz::operations::directory::READ_ROLE_ASSIGNMENTS;
 
+use super::authorize;
 use super::bodies::NewRoleAssignmentBody;
 use super::schemas::RoleAssignmentJson;
-use super::{authorize, change_entry};
 use crate::entity;
-use gdap_app::caller::Principal;
+use gdap_app::roles::{AssignRole, UnassignRole};
 use gdap_app::state::AppState;
 use gdap_http::auth::GraphCaller;
 use gdap_http::body::Body;
@@ -127,31 +123,6 @@ pub async fn get_role_assignment(
     ))
 }
 
-async fn change_role(
-    state: &AppState,
-    caller: &Principal,
-    mut user: User,
-    role: gdap_domain::ids::RoleDefinitionId,
-    add: bool,
-) -> ApiResult<User> {
-    if add {
-        user.roles.push(role);
-    } else {
-        user.roles.retain(|r| *r != role);
-    }
-    let entry = AuditEntry {
-        role: Some(role),
-        ..change_entry(
-            state,
-            caller,
-            format!("roleAssignment.{}", if add { "create" } else { "delete" }),
-            user.id.to_string(),
-        )
-    };
-    state.store.update_user(&user, vec![entry]).await?;
-    Ok(user)
-}
-
 /// `POST /roleManagement/directory/roleAssignments` with `roleDefinitionId`, `principalId` and
 /// `directoryScopeId: "/"`: gives a user of the tenant a built-in role.
 #[utoipa::path(post, path = "/v1.0/roleManagement/directory/roleAssignments", tag = "directory", request_body = NewRoleAssignmentBody,
@@ -163,31 +134,13 @@ pub async fn create_role_assignment(
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
     let Body(body) = Body::<NewRoleAssignmentBody>::read(body)?;
-    let role_raw = body.role_definition_id;
-    let principal_raw = body.principal_id;
-    let scope = body.directory_scope_id.unwrap_or_else(|| "/".into());
-    if scope != "/" {
-        return Err(ApiError::BadRequest(
-            "only the tenant-wide scope `directoryScopeId: \"/\"` is supported".into(),
-        ));
+    let (role, user) = AssignRole {
+        role: body.role_definition_id,
+        principal: body.principal_id,
+        scope: body.directory_scope_id.unwrap_or_else(|| "/".into()),
     }
-    let role = gdap_domain::ids::RoleDefinitionId::parse(&role_raw)?;
-    if gdap_domain::roles::Catalogue::builtin()
-        .get(&role)
-        .is_none()
-    {
-        return Err(ApiError::BadRequest(format!(
-            "`{role}` is not a built-in role"
-        )));
-    }
-    authorize(&state, &caller, CREATE_ROLE_ASSIGNMENT, &principal_raw).await?;
-    let user = find_user(&state, caller.tenant, &principal_raw).await?;
-    if user.roles.contains(&role) {
-        return Err(ApiError::Conflict(
-            "the principal already holds this role".into(),
-        ));
-    }
-    let user = change_role(&state, &caller, user, role, true).await?;
+    .execute(&state, &caller)
+    .await?;
     let id = format!("{role}_{}", user.id);
     Ok(entity(
         StatusCode::CREATED,
@@ -212,13 +165,8 @@ pub async fn delete_role_assignment(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let (role, user) = parse_assignment_id(&id)?;
-    authorize(&state, &caller, DELETE_ROLE_ASSIGNMENT, &id).await?;
-    let user = state
-        .store
-        .user(caller.tenant, user)
-        .await?
-        .filter(|u| u.roles.contains(&role))
-        .ok_or_else(|| ApiError::not_found("unifiedRoleAssignment", &id))?;
-    change_role(&state, &caller, user, role, false).await?;
+    UnassignRole { role, user, id }
+        .execute(&state, &caller)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
