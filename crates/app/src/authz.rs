@@ -58,6 +58,16 @@ fn apply(ix: &mut AuthzIndex, e: &Event) {
             for l in &c.partner_links {
                 ix.put_link(l);
             }
+            if !c.directory.is_empty() {
+                let observed = c.directory_observed();
+                ix.load(&Facts {
+                    users: &observed.users,
+                    groups: &observed.groups,
+                    relationships: &[],
+                    assignments: &[],
+                    links: &[],
+                });
+            }
         }
         Event::Inserted(b) => ix.load(&Facts {
             users: &b.users,

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use gdap_domain::directory::{Tenant, User};
 use gdap_domain::ids::{RelationshipId, TenantId};
 use gdap_domain::relationship::Relationship;
-use gdap_store::{ChangeObserver, Changes, DirectoryBatch};
+use gdap_store::{ChangeObserver, Changes, DirectoryBatch, DirectoryWrite};
 
 /// How long an entry is reused at most.
 pub const TTL: Duration = Duration::from_secs(60);
@@ -212,6 +212,22 @@ impl ChangeObserver for DirectoryCache {
             .map(|(id, _)| *id)
             .collect();
         self.relationships.forget(&gone);
+        let users_of: Vec<TenantId> = changes
+            .directory
+            .iter()
+            .filter(|w| {
+                matches!(
+                    w,
+                    DirectoryWrite::AddUser(_)
+                        | DirectoryWrite::UpdateUser(_)
+                        | DirectoryWrite::DeleteUser(_)
+                )
+            })
+            .map(DirectoryWrite::tenant)
+            .collect();
+        if !users_of.is_empty() {
+            self.changed(&[], &users_of);
+        }
     }
 
     fn directory_inserted(&self, batch: &DirectoryBatch) {

@@ -11,6 +11,7 @@ use gdap_domain::authz::{
 use gdap_domain::directory::User;
 use gdap_domain::ids::{TenantId, UserId};
 use gdap_domain::roles::Catalogue;
+use gdap_store::{Changes, DirectoryWrite, StoreError};
 use serde_json::{json, Value};
 
 use crate::caller::{Principal, PrincipalKind, NOT_PERMITTED};
@@ -220,6 +221,31 @@ pub fn change_entry(
         action,
         target,
         result: "success".into(),
+    }
+}
+
+/// Commits one write to the caller's tenant's directory with its audit entry, on the one write
+/// path. A write to an object removed meanwhile answers that `what` (`id`) was not found; a new
+/// user whose principal name is taken, a conflict.
+pub async fn commit_directory(
+    app: &AppState,
+    caller: &Principal,
+    write: DirectoryWrite,
+    entry: AuditEntry,
+    (what, id): (&str, &str),
+) -> AppResult<()> {
+    let changes = Changes {
+        directory: vec![write],
+        audit: vec![entry],
+        ..Changes::default()
+    };
+    match app.commit(changes, &caller.actor).await {
+        Ok(_) => Ok(()),
+        Err(StoreError::VersionConflict) => Err(AppError::not_found(what, id)),
+        Err(StoreError::Duplicate(_)) => Err(AppError::Conflict(
+            "another object with the same `userPrincipalName` already exists".into(),
+        )),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -4,9 +4,10 @@
 use gdap_domain::authz::operations::directory::{CREATE_GROUP, DELETE_GROUP, UPDATE_MEMBERS};
 use gdap_domain::directory::{Group, ADMIN_AGENTS, HELPDESK_AGENTS, SALES_AGENTS};
 use gdap_domain::ids::{GroupId, TenantId, UserId};
+use gdap_store::DirectoryWrite;
 
 use crate::caller::Principal;
-use crate::directory::{authorize, authorize_any, change_entry};
+use crate::directory::{authorize, authorize_any, change_entry, commit_directory};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -92,8 +93,10 @@ impl CreateGroup {
             display_name,
             members: Vec::new(),
         };
-        let entry = change_entry(app, caller, "group.create".into(), group.id.to_string());
-        app.store.create_group(&group, vec![entry]).await?;
+        let id = group.id.to_string();
+        let entry = change_entry(app, caller, "group.create".into(), id.clone());
+        let write = DirectoryWrite::AddGroup(group.clone());
+        commit_directory(app, caller, write, entry, ("group", &id)).await?;
         Ok(group)
     }
 }
@@ -119,11 +122,16 @@ impl DeleteGroup {
                 g.display_name
             )));
         }
-        let entry = change_entry(app, caller, "group.delete".into(), g.id.to_string());
-        app.store
-            .delete_group(caller.tenant, g.id, vec![entry])
-            .await?;
-        Ok(())
+        let id = g.id.to_string();
+        let entry = change_entry(app, caller, "group.delete".into(), id.clone());
+        commit_directory(
+            app,
+            caller,
+            DirectoryWrite::DeleteGroup(g),
+            entry,
+            ("group", &id),
+        )
+        .await
     }
 }
 
@@ -154,9 +162,12 @@ impl ChangeMember {
             format!("group.members.{}", if add { "add" } else { "remove" }),
             format!("{} {user}", g.id),
         );
-        app.store
-            .set_member(caller.tenant, g.id, user, add, vec![entry])
-            .await?;
-        Ok(())
+        let id = g.id.to_string();
+        let write = DirectoryWrite::Membership {
+            group: g,
+            user,
+            add,
+        };
+        commit_directory(app, caller, write, entry, ("group", &id)).await
     }
 }

@@ -7,9 +7,10 @@ use gdap_domain::authz::operations::directory::{CREATE_ROLE_ASSIGNMENT, DELETE_R
 use gdap_domain::directory::User;
 use gdap_domain::ids::{RoleDefinitionId, UserId};
 use gdap_domain::roles::Catalogue;
+use gdap_store::DirectoryWrite;
 
 use crate::caller::Principal;
-use crate::directory::{authorize, change_entry};
+use crate::directory::{authorize, change_entry, commit_directory};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::users::find_user;
@@ -36,7 +37,9 @@ async fn change_role(
             user.id.to_string(),
         )
     };
-    app.store.update_user(&user, vec![entry]).await?;
+    let id = user.id.to_string();
+    let write = DirectoryWrite::UpdateUser(user.clone());
+    commit_directory(app, caller, write, entry, ("user", &id)).await?;
     Ok(user)
 }
 

@@ -7,9 +7,10 @@ use gdap_domain::authz::operations::directory::{
 };
 use gdap_domain::directory::User;
 use gdap_domain::ids::{TenantId, UserId};
+use gdap_store::DirectoryWrite;
 
 use crate::caller::Principal;
-use crate::directory::{authorize, authorize_on, change_entry};
+use crate::directory::{authorize, authorize_on, change_entry, commit_directory};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -87,15 +88,15 @@ impl CreateUser {
             account_enabled: enabled,
         };
         let entry = change_entry(app, caller, "user.create".into(), user.id.to_string());
-        app.store
-            .create_user(&user, vec![entry])
-            .await
-            .map_err(|e| match e {
-                gdap_store::StoreError::Duplicate(_) => AppError::Conflict(
-                    "another object with the same `userPrincipalName` already exists".into(),
-                ),
-                other => AppError::Store(other),
-            })?;
+        let id = user.id.to_string();
+        commit_directory(
+            app,
+            caller,
+            DirectoryWrite::AddUser(user.clone()),
+            entry,
+            ("user", &id),
+        )
+        .await?;
         Ok(user)
     }
 }
@@ -150,9 +151,9 @@ impl UpdateUser {
             authorize_on(app, caller, RESET_PASSWORD, &user).await?;
             user.password_hash = Some(app.hasher.hash(&pw).await?);
         }
-        let entry = change_entry(app, caller, "user.update".into(), target);
-        app.store.update_user(&user, vec![entry]).await?;
-        Ok(())
+        let entry = change_entry(app, caller, "user.update".into(), target.clone());
+        let write = DirectoryWrite::UpdateUser(user);
+        commit_directory(app, caller, write, entry, ("user", &target)).await
     }
 }
 
@@ -176,10 +177,9 @@ impl DeleteUser {
             }
         };
         authorize_on(app, caller, DELETE_USER, &user).await?;
-        let entry = change_entry(app, caller, "user.delete".into(), user.id.to_string());
-        app.store
-            .delete_user(caller.tenant, user.id, vec![entry])
-            .await?;
-        Ok(())
+        let id = user.id.to_string();
+        let entry = change_entry(app, caller, "user.delete".into(), id.clone());
+        let write = DirectoryWrite::DeleteUser(user);
+        commit_directory(app, caller, write, entry, ("user", &id)).await
     }
 }

@@ -405,6 +405,12 @@ impl RelationshipStore for SqlStore {
         steps.extend(changes.partner_links.iter().map(crate::portal::link_step));
         steps.extend(changes.activity.iter().map(crate::portal::activity_step));
         steps.extend(changes.billing.iter().flat_map(crate::billing::steps));
+        steps.extend(
+            changes
+                .directory
+                .iter()
+                .flat_map(crate::directory::writes::steps),
+        );
         steps.extend(changes.audit.iter().map(crate::audit::insert_step));
         steps.extend(self.feed_steps(&gdap_store::ChangeRefs::of(&changes)));
         if steps.is_empty() {
@@ -415,6 +421,16 @@ impl RelationshipStore for SqlStore {
         bump(&mut changes.requests, |r| &mut r.version);
         bump(&mut changes.assignments, |a| &mut a.version);
         bump(&mut changes.operations, |o| &mut o.version);
+        // Observers see a group whose members changed as it is now.
+        for w in &mut changes.directory {
+            if let gdap_store::DirectoryWrite::Membership { group, .. } = w {
+                if let Some(now) =
+                    gdap_store::DirectoryStore::group(self, group.tenant, group.id).await?
+                {
+                    *group = now;
+                }
+            }
+        }
         self.notify(|o| o.committed(&changes));
         Ok(changes)
     }

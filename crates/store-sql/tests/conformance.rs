@@ -22,7 +22,7 @@ use gdap_domain::roles::Catalogue;
 use gdap_domain::timefmt::truncate_micros;
 use gdap_domain::Timings;
 use gdap_store::{
-    AuditStore, ChangeFeed, Changes, DirectoryBatch, DirectoryStore, PortalStore,
+    AuditStore, ChangeFeed, Changes, DirectoryBatch, DirectoryStore, DirectoryWrite, PortalStore,
     RelationshipStore, Session, StoreError, ThrottleStore, Write,
 };
 use gdap_store_sql::SqlStore;
@@ -791,6 +791,155 @@ async fn sessions_are_found_by_hash_ended_by_sign_out_and_purged_once_over(store
     assert!(store.session("b").await.unwrap().is_some());
 }
 
+/// Commits one directory write.
+async fn directory(store: &SqlStore, write: DirectoryWrite) -> Result<Changes, StoreError> {
+    store
+        .commit(Changes {
+            directory: vec![write],
+            ..Changes::default()
+        })
+        .await
+}
+
+async fn update_user(store: &SqlStore, user: &User) {
+    directory(store, DirectoryWrite::UpdateUser(user.clone()))
+        .await
+        .unwrap();
+}
+
+async fn directory_writes_land_with_the_rest_of_their_change_set_or_not_at_all(store: SqlStore) {
+    let w = world(&store).await;
+    let rel = Relationship::create(
+        w.partner,
+        draft("Dir", Some(w.customer)),
+        Catalogue::builtin(),
+        now(),
+    )
+    .unwrap();
+    let rel = insert(&store, rel).await;
+    let domain = store.tenant(w.partner).await.unwrap().unwrap().domain;
+    let user = User {
+        id: UserId::new_random(),
+        tenant: w.partner,
+        user_principal_name: format!("tech@{domain}"),
+        display_name: "Tech".into(),
+        password_hash: None,
+        roles: vec![],
+        preferred_language: None,
+        account_enabled: true,
+    };
+    // A stale relationship beside a new user: neither is written.
+    let stale = Relationship {
+        version: rel.version + 7,
+        ..rel.clone()
+    };
+    let refused = store
+        .commit(Changes {
+            relationships: vec![Write::Update(stale)],
+            directory: vec![DirectoryWrite::AddUser(user.clone())],
+            ..Changes::default()
+        })
+        .await;
+    assert!(matches!(refused, Err(StoreError::VersionConflict)));
+    assert_eq!(store.user(w.partner, user.id).await.unwrap(), None);
+    // With the relationship current, both land, and the audit entry with them.
+    let entry = gdap_domain::audit::AuditEntry {
+        at: now(),
+        actor: "admin".into(),
+        actor_tenant: None,
+        partner: None,
+        customer: Some(w.partner),
+        relationship: None,
+        assignment: None,
+        role: None,
+        action: "user.create".into(),
+        target: user.id.to_string(),
+        result: "success".into(),
+    };
+    let done = store
+        .commit(Changes {
+            relationships: vec![Write::Update(rel.clone())],
+            directory: vec![DirectoryWrite::AddUser(user.clone())],
+            audit: vec![entry],
+            ..Changes::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store.user(w.partner, user.id).await.unwrap(),
+        Some(user.clone())
+    );
+    assert_eq!(
+        gdap_store::ChangeRefs::of(&done).users,
+        vec![(w.partner, user.id)]
+    );
+    let audit = store.audit_of(w.partner, None, 100).await.unwrap();
+    assert!(audit
+        .iter()
+        .any(|e| e.action == "user.create" && e.target == user.id.to_string()));
+    // The same principal name again is a duplicate.
+    let twin = User {
+        id: UserId::new_random(),
+        ..user.clone()
+    };
+    assert!(matches!(
+        directory(&store, DirectoryWrite::AddUser(twin)).await,
+        Err(StoreError::Duplicate(_))
+    ));
+    // A member from another tenant is never added; a deleted user leaves its groups.
+    let group = store.group(w.partner, w.group).await.unwrap().unwrap();
+    let outsider = User {
+        id: UserId::new_random(),
+        tenant: w.customer,
+        user_principal_name: format!(
+            "x@{}",
+            store.tenant(w.customer).await.unwrap().unwrap().domain
+        ),
+        ..user.clone()
+    };
+    directory(&store, DirectoryWrite::AddUser(outsider.clone()))
+        .await
+        .unwrap();
+    for member in [outsider.id, user.id] {
+        directory(
+            &store,
+            DirectoryWrite::Membership {
+                group: group.clone(),
+                user: member,
+                add: true,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let members = store
+        .group(w.partner, w.group)
+        .await
+        .unwrap()
+        .unwrap()
+        .members;
+    assert!(members.contains(&user.id) && !members.contains(&outsider.id));
+    directory(&store, DirectoryWrite::DeleteUser(user.clone()))
+        .await
+        .unwrap();
+    let members = store
+        .group(w.partner, w.group)
+        .await
+        .unwrap()
+        .unwrap()
+        .members;
+    assert!(!members.contains(&user.id));
+    // Writing to a user that is gone changes nothing and says so.
+    assert!(matches!(
+        directory(&store, DirectoryWrite::UpdateUser(user.clone())).await,
+        Err(StoreError::VersionConflict)
+    ));
+    assert!(matches!(
+        directory(&store, DirectoryWrite::DeleteUser(user)).await,
+        Err(StoreError::VersionConflict)
+    ));
+}
+
 async fn a_password_change_or_a_disabled_account_ends_the_users_sessions(store: SqlStore) {
     let w = world(&store).await;
     let mut user = store.users_of(w.partner).await.unwrap().pop().unwrap();
@@ -805,18 +954,18 @@ async fn a_password_change_or_a_disabled_account_ends_the_users_sessions(store: 
     store.create_session(session("s1")).await.unwrap();
     // A new display name leaves the session alone.
     user.display_name = "Renamed".into();
-    store.update_user(&user, vec![]).await.unwrap();
+    update_user(&store, &user).await;
     assert!(store.session("s1").await.unwrap().is_some());
     // A new password ends it.
     user.password_hash = Some("$argon2id$new".into());
-    store.update_user(&user, vec![]).await.unwrap();
+    update_user(&store, &user).await;
     assert!(store.session("s1").await.unwrap().is_none());
     // The same password again keeps the next session; disabling the account ends it.
     store.create_session(session("s2")).await.unwrap();
-    store.update_user(&user, vec![]).await.unwrap();
+    update_user(&store, &user).await;
     assert!(store.session("s2").await.unwrap().is_some());
     user.account_enabled = false;
-    store.update_user(&user, vec![]).await.unwrap();
+    update_user(&store, &user).await;
     assert!(store.session("s2").await.unwrap().is_none());
 }
 
@@ -1157,11 +1306,17 @@ async fn purchases_invoices_billing_settings_and_created_groups_round_trip(store
         display_name: "Tier 2".into(),
         members: vec![],
     };
-    store.create_group(&g, vec![]).await.unwrap();
+    directory(&store, DirectoryWrite::AddGroup(g.clone()))
+        .await
+        .unwrap();
     assert_eq!(store.group(w.partner, g.id).await.unwrap(), Some(g.clone()));
+    let elsewhere = Group {
+        tenant: w.customer,
+        ..g.clone()
+    };
     assert!(matches!(
-        store.delete_group(w.customer, g.id, vec![]).await,
-        Err(gdap_store::StoreError::NotFound)
+        directory(&store, DirectoryWrite::DeleteGroup(elsewhere)).await,
+        Err(gdap_store::StoreError::VersionConflict)
     ));
     let admin = store
         .group(w.partner, w.group)
@@ -1169,11 +1324,24 @@ async fn purchases_invoices_billing_settings_and_created_groups_round_trip(store
         .unwrap()
         .unwrap()
         .members[0];
-    store
-        .set_member(w.partner, g.id, admin, true, vec![])
+    let added = directory(
+        &store,
+        DirectoryWrite::Membership {
+            group: g.clone(),
+            user: admin,
+            add: true,
+        },
+    )
+    .await
+    .unwrap();
+    // The committed change names the group as it is now, for observers.
+    assert!(matches!(
+        &added.directory[..],
+        [DirectoryWrite::Membership { group, .. }] if group.members == vec![admin]
+    ));
+    directory(&store, DirectoryWrite::DeleteGroup(g.clone()))
         .await
         .unwrap();
-    store.delete_group(w.partner, g.id, vec![]).await.unwrap();
     assert_eq!(store.group(w.partner, g.id).await.unwrap(), None);
     assert_eq!(
         store.groups_of_user(w.partner, admin).await.unwrap().len(),
@@ -1316,6 +1484,7 @@ suite!(
     nodes_starting_together_agree_on_one_signing_key,
     sessions_are_found_by_hash_ended_by_sign_out_and_purged_once_over,
     a_password_change_or_a_disabled_account_ends_the_users_sessions,
+    directory_writes_land_with_the_rest_of_their_change_set_or_not_at_all,
     failures_count_per_key_within_their_window_and_familiar_sources_are_kept_recent,
     agreements_partner_ties_and_the_activity_record_round_trip,
     partner_profiles_and_preferred_languages_can_be_changed,

@@ -1,9 +1,12 @@
 //! An atomic set of writes, applied by [`RelationshipStore::commit`](crate::RelationshipStore::commit).
 
 use gdap_domain::assignment::AccessAssignment;
-use gdap_domain::ids::RelationshipId;
+use gdap_domain::directory::{Group, User};
+use gdap_domain::ids::{RelationshipId, TenantId, UserId};
 use gdap_domain::relationship::Relationship;
 use gdap_domain::request::{Operation, RelationshipRequest};
+
+use crate::traits::DirectoryBatch;
 
 /// One write of an object.
 #[derive(Debug, Clone)]
@@ -55,6 +58,79 @@ pub struct Changes {
     pub audit: Vec<gdap_domain::audit::AuditEntry>,
     /// Purchases and billing settings to write.
     pub billing: Vec<BillingWrite>,
+    /// Users, groups and memberships to write.
+    pub directory: Vec<DirectoryWrite>,
+}
+
+/// A write to a tenant's directory. Each names the object whole, so that observers of the commit
+/// see it as it is afterwards (see [`DirectoryWrite::observed`]).
+#[derive(Debug, Clone)]
+pub enum DirectoryWrite {
+    /// A new user (`Duplicate` when its principal name is taken).
+    AddUser(User),
+    /// A user's display name, password hash, directory roles and whether it may sign in, replaced
+    /// (`VersionConflict` when the user is gone). When the password changes or the user may no
+    /// longer sign in, its browser sessions end in the same transaction.
+    UpdateUser(User),
+    /// A user deleted with its group memberships, named as it was read (`VersionConflict` when it
+    /// is already gone).
+    DeleteUser(User),
+    /// A new security group, with no members.
+    AddGroup(Group),
+    /// A security group deleted with its memberships, named as it was read (`VersionConflict` when
+    /// it is already gone). Access assignments that name it no longer give anyone access.
+    DeleteGroup(Group),
+    /// A member added (`add`) or removed; adding a present member or removing an absent one
+    /// changes nothing. `group` is the group as it was read; once committed, as it is then
+    /// (`VersionConflict` when the group is gone; a new member must be a user of its tenant).
+    Membership {
+        /// The group.
+        group: Group,
+        /// The member.
+        user: UserId,
+        /// Add (true) or remove.
+        add: bool,
+    },
+}
+
+impl DirectoryWrite {
+    /// The tenant written to.
+    pub fn tenant(&self) -> TenantId {
+        match self {
+            Self::AddUser(u) | Self::UpdateUser(u) | Self::DeleteUser(u) => u.tenant,
+            Self::AddGroup(g) | Self::DeleteGroup(g) | Self::Membership { group: g, .. } => {
+                g.tenant
+            }
+        }
+    }
+}
+
+impl Changes {
+    /// The directory objects as they are once this change set is committed, for observers: a
+    /// deleted user as one that can no longer act, a deleted group as one without members, a
+    /// group whose membership changed as the store read it after the commit.
+    pub fn directory_observed(&self) -> DirectoryBatch {
+        let mut batch = DirectoryBatch::default();
+        for w in &self.directory {
+            match w {
+                DirectoryWrite::AddUser(u) | DirectoryWrite::UpdateUser(u) => {
+                    batch.users.push(u.clone())
+                }
+                DirectoryWrite::DeleteUser(u) => batch.users.push(User {
+                    account_enabled: false,
+                    ..u.clone()
+                }),
+                DirectoryWrite::AddGroup(g) | DirectoryWrite::Membership { group: g, .. } => {
+                    batch.groups.push(g.clone())
+                }
+                DirectoryWrite::DeleteGroup(g) => batch.groups.push(Group {
+                    members: Vec::new(),
+                    ..g.clone()
+                }),
+            }
+        }
+        batch
+    }
 }
 
 /// A write to a tenant's billing area.

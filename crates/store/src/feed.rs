@@ -6,14 +6,15 @@ use gdap_domain::ids::{AssignmentId, GroupId, RelationshipId, TenantId, UserId};
 
 use time::OffsetDateTime;
 
-use crate::changes::Changes;
+use crate::changes::{Changes, DirectoryWrite};
 use crate::error::StoreError;
 use crate::traits::DirectoryBatch;
 
 /// Told about every write a store made, once it is durable. In-memory views (the authorization
 /// index) stay current through it.
 pub trait ChangeObserver: Send + Sync {
-    /// A change set was committed (versions already bumped).
+    /// A change set was committed (versions already bumped; a group whose members changed as the
+    /// store read it afterwards).
     fn committed(&self, changes: &Changes);
     /// Directory objects were inserted.
     fn directory_inserted(&self, batch: &DirectoryBatch);
@@ -69,6 +70,26 @@ impl ChangeRefs {
                 .partner_links
                 .iter()
                 .map(|l| (l.customer, l.partner))
+                .collect(),
+            users: changes
+                .directory
+                .iter()
+                .filter_map(|w| match w {
+                    DirectoryWrite::AddUser(u)
+                    | DirectoryWrite::UpdateUser(u)
+                    | DirectoryWrite::DeleteUser(u) => Some((u.tenant, u.id)),
+                    _ => None,
+                })
+                .collect(),
+            groups: changes
+                .directory
+                .iter()
+                .filter_map(|w| match w {
+                    DirectoryWrite::AddGroup(g)
+                    | DirectoryWrite::DeleteGroup(g)
+                    | DirectoryWrite::Membership { group: g, .. } => Some((g.tenant, g.id)),
+                    _ => None,
+                })
                 .collect(),
             ..Self::default()
         }

@@ -8,7 +8,7 @@ pub mod feed;
 pub mod lifecycle;
 pub mod traits;
 
-pub use changes::{BillingWrite, Changes, Write};
+pub use changes::{BillingWrite, Changes, DirectoryWrite, Write};
 pub use error::StoreError;
 pub use feed::{ChangeFeed, ChangeObserver, ChangeRefs, ChangeWait};
 pub use lifecycle::{Lifecycle, RunReport};

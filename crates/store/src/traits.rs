@@ -154,58 +154,8 @@ pub trait DirectoryStore: Send + Sync {
     async fn application(&self, client_id: ClientId) -> Result<Option<Application>, StoreError>;
     /// Inserts directory objects atomically.
     async fn insert_directory(&self, batch: DirectoryBatch) -> Result<(), StoreError>;
-    /// Adds a user, with the audit entries of the change, atomically (`Duplicate` when the
-    /// principal name is taken).
-    async fn create_user(
-        &self,
-        user: &User,
-        audit: Vec<gdap_domain::audit::AuditEntry>,
-    ) -> Result<(), StoreError>;
-    /// Deletes a user of a tenant and its group memberships, with the audit entries of the change,
-    /// atomically; `NotFound` when the user is not in that tenant.
-    async fn delete_user(
-        &self,
-        tenant: TenantId,
-        user: UserId,
-        audit: Vec<gdap_domain::audit::AuditEntry>,
-    ) -> Result<(), StoreError>;
     /// Every security group of a tenant, with members, by name.
     async fn groups_of(&self, tenant: TenantId) -> Result<Vec<Group>, StoreError>;
-    /// Adds an empty security group, with the audit entries of the change, atomically.
-    async fn create_group(
-        &self,
-        group: &Group,
-        audit: Vec<gdap_domain::audit::AuditEntry>,
-    ) -> Result<(), StoreError>;
-    /// Deletes a tenant's security group and its memberships, with the audit entries of the
-    /// change, atomically; `NotFound` when the group is not in that tenant. Access assignments
-    /// that name it no longer give anyone access.
-    async fn delete_group(
-        &self,
-        tenant: TenantId,
-        group: GroupId,
-        audit: Vec<gdap_domain::audit::AuditEntry>,
-    ) -> Result<(), StoreError>;
-    /// Adds (`add`) or removes a member of a tenant's group, with the audit entries of the change,
-    /// atomically; `NotFound` when the group is not in that tenant. Adding a present member or
-    /// removing an absent one changes nothing and is not an error.
-    async fn set_member(
-        &self,
-        tenant: TenantId,
-        group: GroupId,
-        user: UserId,
-        add: bool,
-        audit: Vec<gdap_domain::audit::AuditEntry>,
-    ) -> Result<(), StoreError>;
-    /// Replaces a user's display name, password hash, directory roles and whether it may sign in, with the audit
-    /// entries of the change, atomically; `NotFound` when the user is not in that tenant. When the
-    /// password changes or the user may no longer sign in, its browser sessions end in the same
-    /// transaction.
-    async fn update_user(
-        &self,
-        user: &User,
-        audit: Vec<gdap_domain::audit::AuditEntry>,
-    ) -> Result<(), StoreError>;
 }
 
 /// Relationships, requests, access assignments and operations of partners.
