@@ -6,76 +6,77 @@
 //! time limit only bounds the damage of an invalidation that never arrived. A read from the store
 //! that overlaps an invalidation is not kept, since it may predate the write.
 
-use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use gdap_domain::directory::{Tenant, User};
 use gdap_domain::ids::{RelationshipId, TenantId};
 use gdap_domain::relationship::Relationship;
 use gdap_store::{ChangeObserver, Changes, DirectoryBatch, DirectoryWrite};
+use moka::ops::compute::Op;
+use moka::sync::Cache;
 
 /// How long an entry is reused at most.
 pub const TTL: Duration = Duration::from_secs(60);
-/// How many entries a cache holds before it starts afresh.
-const CAPACITY: usize = 50_000;
+/// How many entries a cache holds at most (the least used go first).
+const CAPACITY: u64 = 50_000;
 
-/// A map of values read from the store, with a time limit per entry.
+/// Values read from the store, each kept for a time at most. A read that overlapped an
+/// invalidation is not kept: every invalidation counts a generation, and a value is put only if
+/// none happened since its read began (the count is taken and compared under one lock with the
+/// insert and the invalidation, so none slips between them).
 #[derive(Debug)]
-pub struct ReadCache<K, V> {
-    inner: Mutex<Inner<K, V>>,
-    ttl: Duration,
-}
-
-#[derive(Debug)]
-struct Inner<K, V> {
-    map: HashMap<K, (Instant, V)>,
-    /// Counts invalidations, so that a read that overlapped one is not kept.
-    generation: u64,
+pub struct ReadCache<K, V>
+where
+    K: Eq + Hash + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    map: Cache<K, V>,
+    /// Counts invalidations.
+    generation: Mutex<u64>,
 }
 
 /// Where a read began, to hand back to [`ReadCache::put`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadStart(u64);
 
-impl<K: Eq + Hash, V: Clone> ReadCache<K, V> {
+impl<K, V> ReadCache<K, V>
+where
+    K: Eq + Hash + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
     /// An empty cache whose entries live `ttl`.
     pub fn new(ttl: Duration) -> Self {
         Self {
-            inner: Mutex::new(Inner {
-                map: HashMap::new(),
-                generation: 0,
-            }),
-            ttl,
+            map: Cache::builder()
+                .max_capacity(CAPACITY)
+                .time_to_live(ttl)
+                .build(),
+            generation: Mutex::new(0),
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner<K, V>> {
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    fn generation(&self) -> std::sync::MutexGuard<'_, u64> {
+        self.generation
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The value for `key` if one is held and young enough; otherwise where a read of it from
     /// the store begins.
-    pub fn get(&self, key: &K, now: Instant) -> Result<V, ReadStart> {
-        let inner = self.lock();
-        match inner.map.get(key) {
-            Some((at, v)) if now.saturating_duration_since(*at) < self.ttl => Ok(v.clone()),
-            _ => Err(ReadStart(inner.generation)),
-        }
+    pub fn get(&self, key: &K) -> Result<V, ReadStart> {
+        let start = ReadStart(*self.generation());
+        self.map.get(key).ok_or(start)
     }
 
     /// Keeps `value`, read from the store since `start`, unless something was invalidated
     /// meanwhile.
-    pub fn put(&self, key: K, value: V, start: ReadStart, now: Instant) {
-        let mut inner = self.lock();
-        if inner.generation != start.0 {
-            return;
+    pub fn put(&self, key: K, value: V, start: ReadStart) {
+        let generation = self.generation();
+        if *generation == start.0 {
+            self.map.insert(key, value);
         }
-        if inner.map.len() >= CAPACITY {
-            inner.map.clear();
-        }
-        inner.map.insert(key, (now, value));
     }
 
     /// The value for `key`, from the cache or else from `load` (and then kept).
@@ -84,29 +85,29 @@ impl<K: Eq + Hash, V: Clone> ReadCache<K, V> {
         L: FnOnce() -> F,
         F: std::future::Future<Output = Result<V, E>>,
     {
-        let start = match self.get(&key, Instant::now()) {
+        let start = match self.get(&key) {
             Ok(v) => return Ok(v),
             Err(start) => start,
         };
         let v = load().await?;
-        self.put(key, v.clone(), start, Instant::now());
+        self.put(key, v.clone(), start);
         Ok(v)
     }
 
     /// Drops the entries of `keys`.
     pub fn forget(&self, keys: impl IntoIterator<Item = K>) {
-        let mut inner = self.lock();
-        inner.generation += 1;
+        let mut generation = self.generation();
+        *generation += 1;
         for k in keys {
-            inner.map.remove(&k);
+            self.map.invalidate(&k);
         }
     }
 
     /// Drops everything.
     pub fn clear(&self) {
-        let mut inner = self.lock();
-        inner.generation += 1;
-        inner.map.clear();
+        let mut generation = self.generation();
+        *generation += 1;
+        self.map.invalidate_all();
     }
 }
 
@@ -114,50 +115,46 @@ impl<K: Eq + Hash, V: Clone> ReadCache<K, V> {
 /// request that changes a relationship may start instead of reading it. The store checks every
 /// write's version, so a copy that is not the latest only costs the request a second attempt from
 /// the store; nothing is ever answered from it.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct RecentRelationships {
-    map: Mutex<HashMap<RelationshipId, Relationship>>,
+    map: Cache<RelationshipId, Relationship>,
 }
 
-/// How many relationships [`RecentRelationships`] holds before it starts afresh.
-const RECENT: usize = 10_000;
+/// How many relationships [`RecentRelationships`] holds at most.
+const RECENT: u64 = 10_000;
+
+impl Default for RecentRelationships {
+    fn default() -> Self {
+        Self {
+            map: Cache::new(RECENT),
+        }
+    }
+}
 
 impl RecentRelationships {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<RelationshipId, Relationship>> {
-        self.map.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
     /// The copy held of relationship `id` of `partner`, if any.
     pub fn get(&self, partner: TenantId, id: RelationshipId) -> Option<Relationship> {
-        self.lock()
-            .get(&id)
-            .filter(|r| r.partner == partner)
-            .cloned()
+        self.map.get(&id).filter(|r| r.partner == partner)
     }
 
     /// Keeps `r` unless a newer version is held.
     pub fn put(&self, r: &Relationship) {
-        let mut map = self.lock();
-        if map.get(&r.id).is_some_and(|held| held.version > r.version) {
-            return;
-        }
-        if map.len() >= RECENT && !map.contains_key(&r.id) {
-            map.clear();
-        }
-        map.insert(r.id, r.clone());
+        self.map.entry(r.id).and_compute_with(|held| match held {
+            Some(h) if h.value().version > r.version => Op::Nop,
+            _ => Op::Put(r.clone()),
+        });
     }
 
     /// Drops the copies of `ids`.
     pub fn forget(&self, ids: &[RelationshipId]) {
-        let mut map = self.lock();
         for id in ids {
-            map.remove(id);
+            self.map.invalidate(id);
         }
     }
 
     /// Drops everything.
     pub fn clear(&self) {
-        self.lock().clear();
+        self.map.invalidate_all();
     }
 }
 
@@ -251,41 +248,39 @@ mod tests {
 
     #[test]
     fn a_value_put_is_served_until_its_time_runs_out() {
-        let c = cache();
-        let t0 = Instant::now();
-        let start = c.get(&1, t0).expect_err("empty");
-        c.put(1, "one", start, t0);
-        assert_eq!(c.get(&1, t0 + Duration::from_secs(59)), Ok("one"));
-        assert!(c.get(&1, t0 + Duration::from_secs(60)).is_err());
+        let c = ReadCache::new(Duration::from_millis(300));
+        let start = c.get(&1).expect_err("empty");
+        c.put(1, "one", start);
+        assert_eq!(c.get(&1), Ok("one"));
+        std::thread::sleep(Duration::from_millis(400));
+        assert!(c.get(&1).is_err());
     }
 
     #[test]
     fn a_read_that_overlapped_an_invalidation_is_not_kept() {
         let c = cache();
-        let t0 = Instant::now();
-        let start = c.get(&1, t0).expect_err("empty");
+        let start = c.get(&1).expect_err("empty");
         // A write lands while the read is on its way: what the read found may predate it.
         c.forget([1]);
-        c.put(1, "stale", start, t0);
-        assert!(c.get(&1, t0).is_err());
-        let again = c.get(&1, t0).expect_err("still empty");
-        c.put(1, "fresh", again, t0);
-        assert_eq!(c.get(&1, t0), Ok("fresh"));
+        c.put(1, "stale", start);
+        assert!(c.get(&1).is_err());
+        let again = c.get(&1).expect_err("still empty");
+        c.put(1, "fresh", again);
+        assert_eq!(c.get(&1), Ok("fresh"));
     }
 
     #[test]
     fn forgetting_one_key_keeps_the_others_and_clearing_drops_all() {
         let c = cache();
-        let t0 = Instant::now();
         for k in [1, 2] {
-            let s = c.get(&k, t0).expect_err("empty");
-            c.put(k, "v", s, t0);
+            let s = c.get(&k).expect_err("empty");
+            c.put(k, "v", s);
         }
         c.forget([1]);
-        assert!(c.get(&1, t0).is_err());
-        assert_eq!(c.get(&2, t0), Ok("v"));
+        assert!(c.get(&1).is_err());
+        assert_eq!(c.get(&2), Ok("v"));
         c.clear();
-        assert!(c.get(&2, t0).is_err());
+        assert!(c.get(&2).is_err());
     }
 
     #[test]
@@ -329,21 +324,20 @@ mod tests {
     #[test]
     fn users_written_drop_their_tenants_approvers_and_tenants_written_drop_the_tenant() {
         let d = DirectoryCache::default();
-        let t0 = Instant::now();
         let (a, b) = (TenantId::new_random(), TenantId::new_random());
         for t in [a, b] {
-            let s = d.approvers.get(&t, t0).expect_err("empty");
-            d.approvers.put(t, Arc::new(Vec::new()), s, t0);
-            let s = d.tenants.get(&t, t0).expect_err("empty");
-            d.tenants.put(t, None, s, t0);
+            let s = d.approvers.get(&t).expect_err("empty");
+            d.approvers.put(t, Arc::new(Vec::new()), s);
+            let s = d.tenants.get(&t).expect_err("empty");
+            d.tenants.put(t, None, s);
         }
         d.changed(&[b], &[a]);
-        assert!(d.approvers.get(&a, t0).is_err());
-        assert!(d.approvers.get(&b, t0).is_ok());
-        assert!(d.tenants.get(&a, t0).is_ok());
-        assert!(d.tenants.get(&b, t0).is_err());
+        assert!(d.approvers.get(&a).is_err());
+        assert!(d.approvers.get(&b).is_ok());
+        assert!(d.tenants.get(&a).is_ok());
+        assert!(d.tenants.get(&b).is_err());
         d.cleared();
-        assert!(d.approvers.get(&b, t0).is_err());
-        assert!(d.tenants.get(&a, t0).is_err());
+        assert!(d.approvers.get(&b).is_err());
+        assert!(d.tenants.get(&a).is_err());
     }
 }
