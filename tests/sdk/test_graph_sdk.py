@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 
 import httpx
 import pytest
+from azure.core.credentials import AccessToken
 from azure.identity import ClientSecretCredential
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from kiota_authentication_azure.azure_identity_authentication_provider import AzureIdentityAuthenticationProvider
@@ -27,7 +28,9 @@ from msgraph.generated.models.delegated_admin_relationship_request_action import
 from msgraph.generated.models.delegated_admin_relationship_status import DelegatedAdminRelationshipStatus
 from msgraph.generated.models.delegated_admin_access_assignment_status import DelegatedAdminAccessAssignmentStatus
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
+from msgraph.generated.models.password_profile import PasswordProfile
 from msgraph.generated.models.unified_role import UnifiedRole
+from msgraph.generated.models.user import User
 from msgraph_core.tasks.page_iterator import PageIterator
 
 PARTNER = "11111111-1111-4111-8111-111111111111"
@@ -215,3 +218,79 @@ async def timedelta_refused(gdap):
         await client.tenant_relationships.delegated_admin_relationships.post(rel)
     assert err.value.response_status_code == 400
     assert "P730D" in err.value.error.message
+
+
+class TechnicianCredential:
+    """The partner's technician signed in to Customer A with its partner credentials (a token from
+    gdap's token endpoint, handed to the SDK through azure-core's credential interface)."""
+
+    def __init__(self, gdap):
+        self.gdap = gdap
+
+    async def get_token(self, *scopes, **kwargs):
+        async with httpx.AsyncClient(verify=self.gdap["ca"]) as http:
+            r = await http.post(
+                f"{self.gdap['base']}/customera.onmicrosoft.com/oauth2/v2.0/token",
+                data={
+                    "grant_type": "password",
+                    "client_id": "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+                    "username": "tech@partnerone.onmicrosoft.com",
+                    "password": "Tech-Pass-1",
+                    "scope": "https://graph.microsoft.com/.default",
+                },
+            )
+            r.raise_for_status()
+            body = r.json()
+            return AccessToken(body["access_token"], int(body["expires_in"]))
+
+
+def technician_client(gdap):
+    host = urlparse(gdap["base"]).hostname
+    auth = AzureIdentityAuthenticationProvider(
+        TechnicianCredential(gdap), scopes=["https://graph.microsoft.com/.default"], allowed_hosts=[host]
+    )
+    adapter = GraphRequestAdapter(auth)
+    adapter.base_url = gdap["base"] + "/v1.0"
+    return GraphServiceClient(request_adapter=adapter)
+
+
+def test_a_technicians_refused_directory_call_raises_the_sdks_error_with_graphs_code(gdap):
+    asyncio.run(technician_refused(gdap))
+
+
+async def technician_refused(gdap):
+    client = client_for(gdap)
+    rels = client.tenant_relationships.delegated_admin_relationships
+    created = await rels.post(relationship("SDK technician", roles=(HELPDESK,)))
+    item = rels.by_delegated_admin_relationship_id(created.id)
+    await item.requests.post(
+        DelegatedAdminRelationshipRequest(action=DelegatedAdminRelationshipRequestAction.LockForApproval)
+    )
+    await customer_approves(gdap, created.id)
+    await wait_for(item.get, lambda r: r.status == DelegatedAdminRelationshipStatus.Active, "active")
+    assignment = await item.access_assignments.post(
+        DelegatedAdminAccessAssignment(
+            access_container=DelegatedAdminAccessContainer(
+                access_container_id=HELPDESK_AGENTS,
+                access_container_type=DelegatedAdminAccessContainerType.SecurityGroup,
+            ),
+            access_details=DelegatedAdminAccessDetails(unified_roles=[UnifiedRole(role_definition_id=HELPDESK)]),
+        )
+    )
+    a_item = item.access_assignments.by_delegated_admin_access_assignment_id(assignment.id)
+    await wait_for(a_item.get, lambda a: a.status == DelegatedAdminAccessAssignmentStatus.Active, "assignment")
+
+    tech = technician_client(gdap)
+    user = tech.users.by_user_id("user@customera.onmicrosoft.com")
+    # Helpdesk Administrator resets a non-administrator's password...
+    await user.patch(User(password_profile=PasswordProfile(password="Sdk-Reset-123")))
+    # ...but may not rename the user: Graph's directory code and sentence, through the SDK's error.
+    with pytest.raises(ODataError) as err:
+        await user.patch(User(display_name="Renamed by the technician"))
+    assert err.value.response_status_code == 403
+    assert err.value.error.code == "Authorization_RequestDenied"
+    assert err.value.error.message == "Insufficient privileges to complete the operation."
+    assert "users/basic/update" in err.value.error.details[0].message
+
+    await item.requests.post(DelegatedAdminRelationshipRequest(action=DelegatedAdminRelationshipRequestAction.Terminate))
+    await wait_for(item.get, lambda r: r.status == DelegatedAdminRelationshipStatus.Terminated, "terminated")

@@ -224,6 +224,10 @@ pub fn change_entry(
     }
 }
 
+/// Graph's sentence for a principal name already taken.
+pub const UPN_TAKEN: &str =
+    "Another object with the same value for property userPrincipalName already exists.";
+
 /// Commits one write to the caller's tenant's directory with its audit entry, on the one write
 /// path. A write to an object removed meanwhile answers that `what` (`id`) was not found; a new
 /// user whose principal name is taken, a conflict.
@@ -242,9 +246,7 @@ pub async fn commit_directory(
     match app.commit(changes, &caller.actor).await {
         Ok(_) => Ok(()),
         Err(StoreError::VersionConflict) => Err(AppError::not_found(what, id)),
-        Err(StoreError::Duplicate(_)) => Err(AppError::Conflict(
-            "another object with the same `userPrincipalName` already exists".into(),
-        )),
+        Err(StoreError::Duplicate(_)) => Err(AppError::Conflict(UPN_TAKEN.into())),
         Err(e) => Err(e.into()),
     }
 }

@@ -95,7 +95,7 @@ pub async fn list_service_management_details(
     Ok(collection(
         &base,
         base.context(&format!(
-            "delegatedAdminCustomers('{}')/serviceManagementDetails",
+            "delegatedAdminCustomers/{}/serviceManagementDetails",
             c.tenant_id
         )),
         page,

@@ -101,10 +101,11 @@ impl ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let (status, code) = self.status_and_code();
-        let message = match &self {
+impl ApiError {
+    /// The message sent: the error's own, except for defects and outages, whose details are logged
+    /// and never sent.
+    pub fn public_message(&self) -> String {
+        match self {
             Self::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 "An unexpected error occurred in the server.".to_owned()
@@ -114,19 +115,33 @@ impl IntoResponse for ApiError {
                 "The service is temporarily unavailable; retry later.".to_owned()
             }
             other => other.to_string(),
-        };
+        }
+    }
+
+    /// Renders the error in Graph's envelope with `status`, `code` and `message`, and `detail` (a
+    /// code and a message) as the one entry of `details` when given: the envelope every face of
+    /// Graph shares, in the words of the API the request came to.
+    pub fn render(
+        &self,
+        status: StatusCode,
+        code: &str,
+        message: &str,
+        detail: Option<(&str, &str)>,
+    ) -> Response {
         let ids = RequestIds::current();
-        let body = json!({
-            "error": {
-                "code": code,
-                "message": message,
-                "innerError": {
-                    "date": gdap_domain::timefmt::format_graph(time::OffsetDateTime::now_utc()).get(..19).unwrap_or_default(),
-                    "request-id": ids.request_id,
-                    "client-request-id": ids.client_request_id(),
-                }
+        let mut error = json!({
+            "code": code,
+            "message": message,
+            "innerError": {
+                "date": gdap_domain::timefmt::format_graph(time::OffsetDateTime::now_utc()).get(..19).unwrap_or_default(),
+                "request-id": ids.request_id,
+                "client-request-id": ids.client_request_id(),
             }
         });
+        if let Some((code, message)) = detail {
+            error["details"] = json!([{ "code": code, "message": message, "target": null }]);
+        }
+        let body = json!({ "error": error });
         let mut res = (status, body.to_string()).into_response();
         res.headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(GRAPH_JSON));
@@ -140,6 +155,14 @@ impl IntoResponse for ApiError {
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         }
         res
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let message = self.public_message();
+        self.render(status, code, &message, None)
     }
 }
 

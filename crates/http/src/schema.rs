@@ -19,8 +19,23 @@ pub struct GraphErrorDetail {
     pub code: String,
     /// The reason, naming the property or rule.
     pub message: String,
+    /// More about it: the directory's errors carry gdap's own explanation here, beside Graph's
+    /// sentence in `message`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<ErrorDetail>,
     /// When and for which request.
     pub inner_error: InnerError,
+}
+
+/// One entry of an error's `details`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// A code for this part of the error.
+    pub code: String,
+    /// What it says.
+    pub message: String,
+    /// The property or object it is about, when there is one.
+    pub target: Option<String>,
 }
 
 /// The request the error answers.

@@ -11,6 +11,7 @@ use gdap_domain::authz::operations::directory::{READ_GROUPS, READ_MEMBERS};
 
 use super::authorize;
 use super::bodies::{MemberRefBody, NewGroupBody};
+use super::error::DirectoryResult;
 use super::schemas::GroupJson;
 use super::schemas::*;
 use crate::entity;
@@ -20,7 +21,7 @@ use gdap_app::state::AppState;
 use gdap_http::auth::GraphCaller;
 use gdap_http::body::Body;
 use gdap_http::dto::Collection;
-use gdap_http::error::{ApiError, ApiResult};
+use gdap_http::error::ApiError;
 use gdap_http::extract::{Base, JsonObject};
 use gdap_http::schema::Refusals;
 
@@ -35,7 +36,7 @@ pub async fn list_groups(
     State(state): State<AppState>,
     GraphCaller(caller): GraphCaller,
     base: Base,
-) -> ApiResult<Response> {
+) -> DirectoryResult<Response> {
     authorize(&state, &caller, READ_GROUPS, "groups").await?;
     let groups: Vec<GroupJson> = state
         .store
@@ -59,7 +60,7 @@ pub async fn get_group(
     GraphCaller(caller): GraphCaller,
     base: Base,
     Path(id): Path<String>,
-) -> ApiResult<Response> {
+) -> DirectoryResult<Response> {
     authorize(&state, &caller, READ_GROUPS, &id).await?;
     let g = find_group(&state, caller.tenant, &id).await?;
     Ok(entity(
@@ -79,7 +80,7 @@ pub async fn create_group(
     GraphCaller(caller): GraphCaller,
     base: Base,
     JsonObject(body): JsonObject,
-) -> ApiResult<Response> {
+) -> DirectoryResult<Response> {
     let Body(body) = Body::<NewGroupBody>::read(body)?;
     let group = CreateGroup {
         display_name: body.display_name,
@@ -106,7 +107,7 @@ pub async fn delete_group(
     State(state): State<AppState>,
     GraphCaller(caller): GraphCaller,
     Path(id): Path<String>,
-) -> ApiResult<StatusCode> {
+) -> DirectoryResult<StatusCode> {
     DeleteGroup { id }.execute(&state, &caller).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -115,7 +116,7 @@ async fn find_group(
     state: &AppState,
     tenant: TenantId,
     raw: &str,
-) -> ApiResult<gdap_domain::directory::Group> {
+) -> DirectoryResult<gdap_domain::directory::Group> {
     Ok(gdap_app::groups::find_group(state, tenant, raw).await?)
 }
 
@@ -127,7 +128,7 @@ pub async fn list_members(
     GraphCaller(caller): GraphCaller,
     base: Base,
     Path(id): Path<String>,
-) -> ApiResult<Response> {
+) -> DirectoryResult<Response> {
     authorize(&state, &caller, READ_MEMBERS, &id).await?;
     let g = find_group(&state, caller.tenant, &id).await?;
     let mut members = Vec::with_capacity(g.members.len());
@@ -151,7 +152,7 @@ async fn change_member(
     group: &str,
     user: UserId,
     add: bool,
-) -> ApiResult<StatusCode> {
+) -> DirectoryResult<StatusCode> {
     ChangeMember {
         group: group.to_owned(),
         user,
@@ -171,7 +172,7 @@ pub async fn add_member(
     GraphCaller(caller): GraphCaller,
     Path(id): Path<String>,
     JsonObject(body): JsonObject,
-) -> ApiResult<StatusCode> {
+) -> DirectoryResult<StatusCode> {
     let Body(body) = Body::<MemberRefBody>::read(body)?;
     let user = body
         .odata_id
@@ -195,7 +196,7 @@ pub async fn remove_member(
     State(state): State<AppState>,
     GraphCaller(caller): GraphCaller,
     Path((id, member)): Path<(String, String)>,
-) -> ApiResult<StatusCode> {
+) -> DirectoryResult<StatusCode> {
     let user = UserId::parse(&member)?;
     change_member(&state, &caller, &id, user, false).await
 }

@@ -5,6 +5,7 @@
 //! each delegated call is recorded in the audit record with the path that allowed it.
 
 pub mod bodies;
+pub mod error;
 pub mod groups;
 pub mod organization;
 pub mod roles;

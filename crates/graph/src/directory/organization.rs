@@ -8,12 +8,13 @@ use serde_json::json;
 use gdap_domain::authz::operations::directory::{READ_ORGANIZATION, READ_SUBSCRIBED_SKUS};
 
 use super::authorize;
+use super::error::DirectoryResult;
 use super::schemas::OrganizationJson;
 use crate::entity;
 use gdap_app::state::AppState;
 use gdap_http::auth::GraphCaller;
 use gdap_http::dto::{Collection, SubscribedSkuJson};
-use gdap_http::error::{ApiError, ApiResult};
+use gdap_http::error::ApiError;
 use gdap_http::extract::Base;
 use gdap_http::schema::Refusals;
 
@@ -24,7 +25,7 @@ pub async fn organization(
     State(state): State<AppState>,
     GraphCaller(caller): GraphCaller,
     base: Base,
-) -> ApiResult<Response> {
+) -> DirectoryResult<Response> {
     authorize(&state, &caller, READ_ORGANIZATION, "organization").await?;
     let t = state
         .tenant(caller.tenant)
@@ -51,7 +52,7 @@ pub async fn list_subscribed_skus(
     State(state): State<AppState>,
     GraphCaller(caller): GraphCaller,
     base: Base,
-) -> ApiResult<Response> {
+) -> DirectoryResult<Response> {
     super::authorize_any(
         &state,
         &caller,
@@ -77,7 +78,7 @@ pub async fn get_subscribed_sku(
     GraphCaller(caller): GraphCaller,
     base: Base,
     Path(id): Path<String>,
-) -> ApiResult<Response> {
+) -> DirectoryResult<Response> {
     super::authorize_any(&state, &caller, &[READ_SUBSCRIBED_SKUS], &id, READ_SKU_APPS).await?;
     let sku = gdap_app::directory::subscribed_skus(&state, caller.tenant)
         .await?

@@ -11,6 +11,7 @@ use gdap_domain::authz::operations::directory::READ_ROLE_ASSIGNMENTS;
 
 use super::authorize;
 use super::bodies::NewRoleAssignmentBody;
+use super::error::{DirectoryError, DirectoryResult};
 use super::schemas::RoleAssignmentJson;
 use crate::entity;
 use gdap_app::roles::{AssignRole, UnassignRole};
@@ -18,7 +19,7 @@ use gdap_app::state::AppState;
 use gdap_http::auth::GraphCaller;
 use gdap_http::body::Body;
 use gdap_http::dto::Collection;
-use gdap_http::error::{ApiError, ApiResult};
+use gdap_http::error::ApiError;
 use gdap_http::extract::{Base, JsonObject};
 use gdap_http::schema::Refusals;
 
@@ -26,7 +27,7 @@ fn assignment_json(role: &gdap_domain::ids::RoleDefinitionId, user: &User) -> Ro
     RoleAssignmentJson::of(role, user)
 }
 
-fn parse_assignment_id(raw: &str) -> ApiResult<(gdap_domain::ids::RoleDefinitionId, UserId)> {
+fn parse_assignment_id(raw: &str) -> DirectoryResult<(gdap_domain::ids::RoleDefinitionId, UserId)> {
     let (r, u) = raw
         .split_once('_')
         .ok_or_else(|| ApiError::not_found("unifiedRoleAssignment", raw))?;
@@ -52,21 +53,21 @@ pub async fn list_role_assignments(
     GraphCaller(caller): GraphCaller,
     base: Base,
     Query(q): Query<AssignmentsQuery>,
-) -> ApiResult<Response> {
+) -> DirectoryResult<Response> {
     authorize(&state, &caller, READ_ROLE_ASSIGNMENTS, "roleAssignments").await?;
     let filter = match q.filter.as_deref().map(str::trim) {
         None => None,
         Some(f) => {
             let (prop, value) = f.split_once(" eq ").ok_or_else(|| {
-                ApiError::BadRequest(
-                    "`$filter` on role assignments supports `principalId eq '…'` and `roleDefinitionId eq '…'`".into(),
+                DirectoryError::unsupported_query(
+                    "`$filter` on role assignments supports `principalId eq '…'` and `roleDefinitionId eq '…'`",
                 )
             })?;
             let value = value.trim().trim_matches('\'').to_lowercase();
             match prop.trim() {
                 "principalId" | "roleDefinitionId" => Some((prop.trim().to_owned(), value)),
                 other => {
-                    return Err(ApiError::BadRequest(format!(
+                    return Err(DirectoryError::unsupported_query(format!(
                         "`$filter` on role assignments cannot use `{}`",
                         other.chars().take(40).collect::<String>()
                     )))
@@ -103,7 +104,7 @@ pub async fn get_role_assignment(
     GraphCaller(caller): GraphCaller,
     base: Base,
     Path(id): Path<String>,
-) -> ApiResult<Response> {
+) -> DirectoryResult<Response> {
     authorize(&state, &caller, READ_ROLE_ASSIGNMENTS, &id).await?;
     let (role, user) = parse_assignment_id(&id)?;
     let u = state
@@ -132,7 +133,7 @@ pub async fn create_role_assignment(
     GraphCaller(caller): GraphCaller,
     base: Base,
     JsonObject(body): JsonObject,
-) -> ApiResult<Response> {
+) -> DirectoryResult<Response> {
     let Body(body) = Body::<NewRoleAssignmentBody>::read(body)?;
     let (role, user) = AssignRole {
         role: body.role_definition_id,
@@ -163,7 +164,7 @@ pub async fn delete_role_assignment(
     State(state): State<AppState>,
     GraphCaller(caller): GraphCaller,
     Path(id): Path<String>,
-) -> ApiResult<StatusCode> {
+) -> DirectoryResult<StatusCode> {
     let (role, user) = parse_assignment_id(&id)?;
     UnassignRole { role, user, id }
         .execute(&state, &caller)

@@ -11,6 +11,7 @@ use gdap_domain::authz::operations::directory::READ_USERS;
 
 use super::authorize;
 use super::bodies::{NewUserBody, UserPatchBody};
+use super::error::DirectoryResult;
 use super::schemas::UserJson;
 use crate::entity;
 use gdap_app::state::AppState;
@@ -20,7 +21,6 @@ use gdap_http::auth::GraphCaller;
 use gdap_http::body::Body;
 use gdap_http::dto;
 use gdap_http::dto::Collection;
-use gdap_http::error::ApiResult;
 use gdap_http::extract::{Base, JsonObject, OData};
 
 use crate::collection;
@@ -46,9 +46,10 @@ pub async fn list_users(
     GraphCaller(caller): GraphCaller,
     base: Base,
     OData(raw): OData,
-) -> ApiResult<Response> {
+) -> DirectoryResult<Response> {
     authorize(&state, &caller, READ_USERS, "users").await?;
-    let mut q = parse_list_query(&schemas::USERS, &raw, false)?;
+    let mut q = parse_list_query(&schemas::USERS, &raw, false)
+        .map_err(super::error::DirectoryError::unsupported_query)?;
     if raw.get("$top").is_none() {
         q.top = DEFAULT_USERS_PAGE;
     }
@@ -58,7 +59,11 @@ pub async fn list_users(
     }))
 }
 
-pub(super) async fn find_user(state: &AppState, tenant: TenantId, raw: &str) -> ApiResult<User> {
+pub(super) async fn find_user(
+    state: &AppState,
+    tenant: TenantId,
+    raw: &str,
+) -> DirectoryResult<User> {
     Ok(gdap_app::users::find_user(state, tenant, raw).await?)
 }
 
@@ -71,7 +76,7 @@ pub async fn get_user(
     GraphCaller(caller): GraphCaller,
     base: Base,
     Path(id): Path<String>,
-) -> ApiResult<Response> {
+) -> DirectoryResult<Response> {
     authorize(&state, &caller, READ_USERS, &id).await?;
     let u = find_user(&state, caller.tenant, &id).await?;
     Ok(entity(
@@ -92,7 +97,7 @@ pub async fn update_user(
     GraphCaller(caller): GraphCaller,
     Path(id): Path<String>,
     JsonObject(body): JsonObject,
-) -> ApiResult<StatusCode> {
+) -> DirectoryResult<StatusCode> {
     let Body(body) = Body::<UserPatchBody>::read(body)?;
     UpdateUser {
         id,
@@ -114,7 +119,7 @@ pub async fn create_user(
     GraphCaller(caller): GraphCaller,
     base: Base,
     JsonObject(body): JsonObject,
-) -> ApiResult<Response> {
+) -> DirectoryResult<Response> {
     let Body(body) = Body::<NewUserBody>::read(body)?;
     let user = CreateUser {
         display_name: body.display_name,
@@ -139,7 +144,7 @@ pub async fn delete_user(
     State(state): State<AppState>,
     GraphCaller(caller): GraphCaller,
     Path(id): Path<String>,
-) -> ApiResult<StatusCode> {
+) -> DirectoryResult<StatusCode> {
     DeleteUser { id }.execute(&state, &caller).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -424,7 +424,7 @@ async fn an_administrator_creates_and_deletes_users_and_a_deleted_user_can_do_no
     );
     app.send(Method::POST, "/v1.0/users", Some(&ga), Some(body), &[])
         .await
-        .assert_error(409, "already exists");
+        .assert_error(400, "already exists");
     let hire = app
         .user_token(
             "newhire@customera.onmicrosoft.com",
@@ -716,4 +716,92 @@ async fn the_users_list_takes_the_shared_odata_options_and_refuses_unknown_ones(
         "{}",
         enabled.text
     );
+}
+
+#[tokio::test]
+async fn directory_errors_carry_graphs_directory_codes_and_sentences_with_gdaps_reason_beside_them()
+{
+    let app = spawn_app().await;
+    let tech = technician_in_customer_a(&app).await;
+    // A technician's refused call: Graph's code and sentence, gdap's reason in the details.
+    let denied = app
+        .send(
+            Method::PATCH,
+            "/v1.0/users/user@customera.onmicrosoft.com",
+            Some(&tech),
+            Some(json!({"displayName": "Renamed"})),
+            &[],
+        )
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN, "{}", denied.text);
+    assert_eq!(denied.body["error"]["code"], "Authorization_RequestDenied");
+    assert_eq!(
+        denied.body["error"]["message"],
+        "Insufficient privileges to complete the operation."
+    );
+    assert!(
+        denied.body["error"]["details"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("microsoft.directory/users/basic/update"),
+        "{}",
+        denied.text
+    );
+    let ga = app.customer_a_admin_graph().await;
+    // A missing object, as Graph names it.
+    let missing = app
+        .get("/v1.0/users/nobody@customera.onmicrosoft.com", &ga)
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND, "{}", missing.text);
+    assert_eq!(missing.body["error"]["code"], "Request_ResourceNotFound");
+    assert_eq!(
+        missing.body["error"]["message"],
+        "Resource 'nobody@customera.onmicrosoft.com' does not exist or one of its queried reference-property objects are not present."
+    );
+    // A taken principal name: 400, not 409, with Graph's sentence.
+    let taken = app
+        .send(
+            Method::POST,
+            "/v1.0/users",
+            Some(&ga),
+            Some(json!({
+                "accountEnabled": true,
+                "displayName": "Twin",
+                "mailNickname": "user",
+                "userPrincipalName": "user@customera.onmicrosoft.com",
+                "passwordProfile": {"password": "Twin-Pass-123"}
+            })),
+            &[],
+        )
+        .await;
+    assert_eq!(taken.status, StatusCode::BAD_REQUEST, "{}", taken.text);
+    assert_eq!(taken.body["error"]["code"], "Request_BadRequest");
+    assert_eq!(
+        taken.body["error"]["message"],
+        "Another object with the same value for property userPrincipalName already exists."
+    );
+    // Bad input and unsupported query options.
+    let bad = app
+        .send(
+            Method::POST,
+            "/v1.0/groups",
+            Some(&ga),
+            Some(json!({"displayName": 7})),
+            &[],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.text);
+    assert_eq!(bad.body["error"]["code"], "Request_BadRequest");
+    let query = app.get("/v1.0/users?$orderby=mail", &ga).await;
+    assert_eq!(query.status, StatusCode::BAD_REQUEST, "{}", query.text);
+    assert_eq!(query.body["error"]["code"], "Request_UnsupportedQuery");
+    // The GDAP API keeps its own lower-camel codes.
+    let gdap = app
+        .get(
+            "/v1.0/tenantRelationships/delegatedAdminRelationships",
+            &tech,
+        )
+        .await;
+    assert_eq!(gdap.status, StatusCode::FORBIDDEN, "{}", gdap.text);
+    assert_eq!(gdap.body["error"]["code"], "forbidden");
 }

@@ -153,7 +153,22 @@ impl Res {
             .to_owned()
     }
 
-    /// Asserts a Graph error envelope with this status, whose message contains `needle`.
+    /// The message, followed by the messages of the error's `details` (where the directory's
+    /// errors carry gdap's own explanation beside Graph's sentence).
+    pub fn explanation(&self) -> String {
+        let mut out = self.message();
+        for d in self.body["error"]["details"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            out.push('\n');
+            out.push_str(d["message"].as_str().unwrap_or_default());
+        }
+        out
+    }
+
+    /// Asserts a Graph error envelope with this status, whose message or details contain `needle`.
     #[track_caller]
     pub fn assert_error(&self, status: u16, needle: &str) {
         assert_eq!(self.status.as_u16(), status, "body: {}", self.text);
@@ -168,11 +183,11 @@ impl Res {
             self.text
         );
         assert!(
-            self.message()
+            self.explanation()
                 .to_lowercase()
                 .contains(&needle.to_lowercase()),
             "message {:?} lacks {needle:?}",
-            self.message()
+            self.explanation()
         );
     }
 }

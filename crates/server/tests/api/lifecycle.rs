@@ -56,6 +56,12 @@ async fn a_relationship_goes_from_creation_to_active_with_correct_dates() {
         .unwrap()
         .iter()
         .any(|d| d["serviceName"] == "Teams"));
+    // The context as Microsoft's documentation shows it: the customer's id as a path segment.
+    let context = details.body["@odata.context"].as_str().unwrap_or_default();
+    assert!(
+        context.ends_with(&format!("/v1.0/tenantRelationships/$metadata#delegatedAdminCustomers/{CUSTOMER_A}/serviceManagementDetails")),
+        "{context}"
+    );
     let req = app.get(&format!("{RELS}/{id}/requests"), &p).await;
     assert_eq!(req.body["value"][0]["status"], "succeeded");
 }
