@@ -1,4 +1,9 @@
-"""Starts a real `gdap serve --dev --tls` for the SDK tests and points the SDKs' TLS at its CA."""
+"""Starts a real `gdap serve --dev --tls` for the SDK tests and points the SDKs' TLS at its CA.
+
+It also serves on 127.0.0.1:443 (`--also-listen`): MSAL's username/password flow asks the authority's
+host for the user realm on port 443 whatever port the authority names. Binding port 443 needs root,
+as these tests run in CI.
+"""
 
 import os
 import re
@@ -20,7 +25,8 @@ def gdap():
     ca = tmp / "ca.pem"
     proc = subprocess.Popen(
         [binary, "serve", "--dev", "--tls", "--seed", str(WORLD), "--listen", "127.0.0.1:0",
-         "--db", str(tmp / "gdap.db"), "--tls-ca-out", str(ca), "--step-seconds", "0.2", "--log", "warn"],
+         "--db", str(tmp / "gdap.db"), "--tls-ca-out", str(ca), "--step-seconds", "0.2", "--log", "warn",
+         "--also-listen", "127.0.0.1:443"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     base = None

@@ -51,6 +51,7 @@ use gdap_web::{admincenter, billing};
         token::openid_configuration,
         token::jwks,
         token::instance_discovery,
+        token::user_realm,
         graph::directory::users::list_users,
         graph::directory::users::create_user,
         graph::directory::users::get_user,

@@ -15,6 +15,10 @@ pub struct Config {
     pub db: String,
     /// Address to listen on (`127.0.0.1:0` picks a free port).
     pub listen: String,
+    /// Another address serving the same (links and issuers still name the first): port 443 on
+    /// loopback for clients that look up the user realm there whatever port the authority names
+    /// (MSAL's username/password flow).
+    pub also_listen: Option<String>,
     /// Externally visible base URL, when behind a proxy.
     pub public_url: Option<String>,
     /// Development mode: clock and reset controls, seeding.
@@ -47,6 +51,7 @@ impl Default for Config {
         Self {
             db: "./gdap.db".into(),
             listen: "127.0.0.1:8080".into(),
+            also_listen: None,
             public_url: None,
             dev: false,
             seed: None,
@@ -74,6 +79,10 @@ pub struct Overrides {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub listen: Option<String>,
+    /// Another address serving the same, e.g. `127.0.0.1:443` for MSAL's user-realm lookup.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub also_listen: Option<String>,
     /// Externally visible base URL.
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -138,6 +147,7 @@ pub fn load(file: Option<&PathBuf>, overrides: &Overrides) -> anyhow::Result<Con
         .merge(Env::prefixed("GDAP_").only(&[
             "db",
             "listen",
+            "also_listen",
             "public_url",
             "dev",
             "seed",

@@ -113,6 +113,14 @@ pub async fn run(
         .with_context(|| format!("listening on {}", config.listen))?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
+    let also = match &config.also_listen {
+        Some(a) => {
+            let l = std::net::TcpListener::bind(a).with_context(|| format!("listening on {a}"))?;
+            l.set_nonblocking(true)?;
+            Some(l)
+        }
+        None => None,
+    };
     let scheme = if config.tls { "https" } else { "http" };
     let host = if addr.ip().is_unspecified() {
         "127.0.0.1".to_owned()
@@ -213,40 +221,55 @@ pub async fn run(
         };
         let tls = crate::listen::tls_config(&material.cert_pem, &material.key_pem)
             .context("loading the TLS certificate")?;
-        let listener = tokio::net::TcpListener::from_std(listener)?;
         on_ready(&Ready {
             base_url,
             local_url,
             ca_file,
         });
-        crate::listen::serve(
-            listener,
-            Some(tls),
-            app,
-            crate::listen::Limits::default(),
-            shutdown_signal(),
-        )
-        .await?;
+        serve_on(listener, also, Some(tls), app).await?;
     } else {
-        let listener = tokio::net::TcpListener::from_std(listener)?;
         on_ready(&Ready {
             base_url,
             local_url,
             ca_file: None,
         });
-        crate::listen::serve(
-            listener,
-            None,
-            app,
-            crate::listen::Limits::default(),
-            shutdown_signal(),
-        )
-        .await?;
+        serve_on(listener, also, None, app).await?;
     }
     let _ = stop_tx.send(true);
     let _ = worker.await;
     let _ = follower.await;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// Serves `app` on `listener`, and on `also` when given, until the shutdown signal.
+async fn serve_on(
+    listener: std::net::TcpListener,
+    also: Option<std::net::TcpListener>,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    app: gdap_http::front::Front,
+) -> anyhow::Result<()> {
+    let limits = crate::listen::Limits::default;
+    let main = crate::listen::serve(
+        tokio::net::TcpListener::from_std(listener)?,
+        tls.clone(),
+        app.clone(),
+        limits(),
+        shutdown_signal(),
+    );
+    match also {
+        None => main.await?,
+        Some(l) => {
+            let second = crate::listen::serve(
+                tokio::net::TcpListener::from_std(l)?,
+                tls,
+                app,
+                limits(),
+                shutdown_signal(),
+            );
+            tokio::try_join!(main, second)?;
+        }
+    }
     Ok(())
 }
 

@@ -82,3 +82,37 @@ pub async fn instance_discovery(
         "metadata": [{"preferred_network": host, "preferred_cache": host, "aliases": [host]}],
     }))
 }
+
+/// `GET /common/userrealm/{userPrincipalName}`: how an account signs in. gdap's accounts are all
+/// managed (their passwords are gdap's), so an account of a tenant gdap serves is `Managed` with
+/// its tenant's domain, and any other is `Unknown`, as Entra answers for a domain it does not know.
+/// Whether the account itself exists is not said. MSAL's username/password flow asks this first,
+/// on port 443 of the authority's host whatever port the authority names.
+#[utoipa::path(get, path = "/common/userrealm/{user}", tag = "token",
+    params(("user" = String, Path, description = "The account's principal name"),
+           ("api-version" = Option<String>, Query, description = "`1.0`")),
+    responses((status = 200, body = UserRealm)))]
+pub async fn user_realm(State(state): State<AppState>, Path(user): Path<String>) -> Json<Value> {
+    let domain = user
+        .rsplit_once('@')
+        .map(|(_, d)| d.to_ascii_lowercase())
+        .filter(|d| d.len() <= 253);
+    let tenant = match domain {
+        Some(d) => state.store.tenant_by_domain(&d).await.ok().flatten(),
+        None => None,
+    };
+    Json(match tenant {
+        Some(t) => json!({
+            "ver": "1.0",
+            "account_type": "Managed",
+            "domain_name": t.domain,
+            "cloud_instance_name": "microsoftonline.com",
+            "cloud_audience_urn": "urn:federation:MicrosoftOnline",
+        }),
+        None => json!({
+            "ver": "1.0",
+            "account_type": "Unknown",
+            "cloud_instance_name": "microsoftonline.com",
+        }),
+    })
+}

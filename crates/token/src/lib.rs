@@ -1,5 +1,6 @@
 //! The token service at Entra-compatible paths: `/{tenant}/oauth2/v2.0/token` (client credentials
-//! and resource-owner password), OpenID discovery, the JWKS, and MSAL's instance discovery.
+//! and resource-owner password), OpenID discovery, the JWKS, MSAL's instance discovery and the
+//! user-realm lookup.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -67,6 +68,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/{tenant}/discovery/v2.0/keys", get(jwks))
         .route("/common/discovery/instance", get(instance_discovery))
+        .route("/common/userrealm/{user}", get(user_realm))
 }
 
 /// Resolves the tenant segment of the path: a tenant id or a domain; `None` for

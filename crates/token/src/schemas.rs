@@ -132,3 +132,20 @@ pub struct InstanceMetadata {
     /// The host.
     pub aliases: Vec<String>,
 }
+
+/// How an account signs in (`/common/userrealm/{user}`).
+#[derive(Serialize, ToSchema)]
+pub struct UserRealm {
+    /// `1.0`.
+    pub ver: String,
+    /// `Managed` for an account of a tenant gdap serves, `Unknown` otherwise.
+    pub account_type: String,
+    /// The tenant's domain (managed accounts only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain_name: Option<String>,
+    /// `microsoftonline.com`.
+    pub cloud_instance_name: String,
+    /// `urn:federation:MicrosoftOnline` (managed accounts only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cloud_audience_urn: Option<String>,
+}
