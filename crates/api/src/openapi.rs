@@ -6,7 +6,7 @@ use crate::dev;
 use gdap_check as check;
 use gdap_graph as graph;
 use gdap_token as token;
-use gdap_web::{admincenter, billing};
+use gdap_web::{admincenter, authorize, billing};
 
 /// gdap's HTTP API.
 #[derive(OpenApi)]
@@ -48,6 +48,7 @@ use gdap_web::{admincenter, billing};
         billing::update_notifications,
         check::check,
         token::token,
+        authorize::authorize,
         token::openid_configuration,
         token::jwks,
         token::instance_discovery,

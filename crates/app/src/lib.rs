@@ -20,6 +20,7 @@ pub mod hashing;
 pub mod mailer;
 pub mod relationships;
 pub mod roles;
+pub mod signin;
 pub mod state;
 pub mod throttle;
 pub mod users;

@@ -109,6 +109,12 @@ struct AppFile {
     secret: Option<String>,
     #[serde(default)]
     permissions: Vec<String>,
+    /// Where sign-ins may return with a code.
+    #[serde(default)]
+    redirect_uris: Vec<String>,
+    /// A public client (no secret; PKCE proves its redemptions).
+    #[serde(default)]
+    public_client: bool,
 }
 
 fn content(msg: String) -> WorldError {
@@ -220,6 +226,8 @@ pub fn parse_world(json: &str, now: OffsetDateTime) -> Result<DirectoryBatch, Wo
                 display_name: a.display_name,
                 secret_hash: a.secret.as_deref().map(hash_secret),
                 permissions: a.permissions,
+                redirect_uris: a.redirect_uris,
+                public_client: a.public_client,
             });
         }
         if t.customer_agreement_accepted {

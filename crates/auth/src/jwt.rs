@@ -179,8 +179,8 @@ impl KeySet {
         }
     }
 
-    /// Signs claims with the newest key.
-    pub fn sign(&self, claims: &Claims) -> Result<String, TokenError> {
+    /// Signs claims with the newest key (an access token's [`Claims`], or an ID token's).
+    pub fn sign<C: Serialize>(&self, claims: &C) -> Result<String, TokenError> {
         let key = self
             .newest
             .as_ref()

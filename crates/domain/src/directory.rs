@@ -99,6 +99,11 @@ pub struct Application {
     pub secret_hash: Option<String>,
     /// Granted application permissions, e.g. `DelegatedAdminRelationship.ReadWrite.All`.
     pub permissions: Vec<String>,
+    /// Where sign-ins may send the user back with a code (`http://localhost` matches any port).
+    pub redirect_uris: Vec<String>,
+    /// A public client (a desktop or command-line application) has no secret and proves its
+    /// code redemption with PKCE alone.
+    pub public_client: bool,
 }
 
 /// Name of the partner group whose members manage GDAP (Partner Center's *Admin agent*).

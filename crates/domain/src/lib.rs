@@ -15,6 +15,7 @@ pub mod enums;
 pub mod error;
 pub mod ids;
 pub mod mail;
+pub mod oauth;
 pub mod query;
 pub mod relationship;
 pub mod request;

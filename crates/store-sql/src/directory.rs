@@ -211,7 +211,7 @@ impl DirectoryStore for SqlStore {
             }
         }
         for a in &batch.applications {
-            let mut q = Sql::new("INSERT INTO applications (client_id, tenant_id, display_name, secret_hash, permissions) VALUES (");
+            let mut q = Sql::new("INSERT INTO applications (client_id, tenant_id, display_name, secret_hash, permissions, redirect_uris, public_client) VALUES (");
             q.text(a.client_id.to_string())
                 .push(", ")
                 .text(a.tenant.to_string())
@@ -221,6 +221,10 @@ impl DirectoryStore for SqlStore {
                 .bind(Param::OptText(a.secret_hash.clone()))
                 .push(", ");
             q.text(serde_json::to_string(&a.permissions).unwrap_or_else(|_| "[]".into()))
+                .push(", ")
+                .text(serde_json::to_string(&a.redirect_uris).unwrap_or_else(|_| "[]".into()))
+                .push(", ")
+                .int(i64::from(a.public_client))
                 .push(")");
             stmts.push((q, format!("application {}", a.client_id)));
         }

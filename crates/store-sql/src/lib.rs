@@ -7,6 +7,7 @@ mod billing;
 mod db;
 mod directory;
 mod feed;
+mod grants;
 mod list;
 mod migrate;
 mod outbox;

@@ -16,6 +16,10 @@ const SQLITE: &[(i64, &str)] = &[
     (7, include_str!("../migrations/sqlite/0007_billing.sql")),
     (8, include_str!("../migrations/sqlite/0008_leases.sql")),
     (10, include_str!("../migrations/sqlite/0010_throttle.sql")),
+    (
+        11,
+        include_str!("../migrations/sqlite/0011_sign_in_grants.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -34,6 +38,10 @@ const POSTGRES: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0009_expect_one.sql"),
     ),
     (10, include_str!("../migrations/postgres/0010_throttle.sql")),
+    (
+        11,
+        include_str!("../migrations/postgres/0011_sign_in_grants.sql"),
+    ),
 ];
 
 /// Splits a migration file into statements (on `;` at the end of a line).

@@ -287,5 +287,8 @@ pub(crate) fn application(row: &Row) -> Result<Application, StoreError> {
         secret_hash: row.opt_text("secret_hash")?,
         permissions: serde_json::from_str(&row.text("permissions")?)
             .map_err(|_| corrupt("permissions"))?,
+        redirect_uris: serde_json::from_str(&row.text("redirect_uris")?)
+            .map_err(|_| corrupt("redirect uris"))?,
+        public_client: row.int("public_client")? != 0,
     })
 }

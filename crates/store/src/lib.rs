@@ -5,12 +5,14 @@
 pub mod changes;
 pub mod error;
 pub mod feed;
+pub mod grants;
 pub mod lifecycle;
 pub mod traits;
 
 pub use changes::{BillingWrite, Changes, DirectoryWrite, Write};
 pub use error::StoreError;
 pub use feed::{ChangeFeed, ChangeObserver, ChangeRefs, ChangeWait};
+pub use grants::GrantStore;
 pub use lifecycle::{Lifecycle, RunReport};
 pub use traits::{
     AdminStore, AuditStore, AuthzSnapshot, AuthzSource, BillingStore, CustomerSummary, Delivery,

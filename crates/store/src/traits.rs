@@ -479,6 +479,7 @@ pub trait Store:
     + AuditStore
     + BillingStore
     + ThrottleStore
+    + crate::grants::GrantStore
 {
 }
 
@@ -493,5 +494,6 @@ impl<T> Store for T where
         + AuditStore
         + BillingStore
         + ThrottleStore
+        + crate::grants::GrantStore
 {
 }

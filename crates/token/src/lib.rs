@@ -20,9 +20,11 @@ use gdap_app::state::AppState;
 use gdap_http::extract::origin;
 use gdap_http::extract::ClientIp;
 
+mod code;
 mod discovery;
 mod error;
 pub mod schemas;
+mod user;
 
 pub use discovery::*;
 
@@ -56,7 +58,7 @@ pub const DELEGATED_PERMISSIONS: &[&str] = &[
     "UserAuthenticationMethod.ReadWrite.All",
 ];
 
-const OIDC_SCOPES: &[&str] = &["openid", "profile", "offline_access", "email"];
+pub(crate) const OIDC_SCOPES: &[&str] = &["openid", "profile", "offline_access", "email"];
 
 /// Routes of the token service.
 pub fn routes() -> Router<AppState> {
@@ -172,6 +174,7 @@ async fn issue(
     match grant {
         "client_credentials" => client_credentials(state, issuer, tenant, &f, source).await,
         "password" => password(state, issuer, tenant, &f, source).await,
+        "authorization_code" => code::redeem(state, issuer, tenant, &f, source).await,
         "" => Err(OAuthError::bad(
             "invalid_request",
             900144,
@@ -247,33 +250,7 @@ async fn client_credentials(
         .map_err(internal)?
         .filter(|a| a.tenant == tenant.id)
         .ok_or_else(|| OAuthError::bad("unauthorized_client", 700016, format!("Application with identifier '{client_id}' was not found in the directory '{}'.", tenant.domain)))?;
-    let secret = required(f, "client_secret")?;
-    // Guesses are throttled per application and source (the application's own sources stay
-    // open), and hashed off the async workers.
-    let account = format!("app:{client_id}");
-    let now_t = time::OffsetDateTime::now_utc();
-    state
-        .throttle
-        .check(&account, source, now_t)
-        .await
-        .map_err(|left| {
-            OAuthError::locked(
-                left,
-                StatusCode::TOO_MANY_REQUESTS,
-                "invalid_client",
-                90055,
-                "Too many failed attempts to authenticate this application from this address.",
-            )
-        })?;
-    let matches = match app.secret_hash.as_deref() {
-        Some(h) => state.hasher.verify(secret, h).await?,
-        None => state.hasher.verify_decoy(secret).await?,
-    };
-    if !matches {
-        state.throttle.fail(&account, source, now_t).await;
-        return Err(OAuthError::new(StatusCode::UNAUTHORIZED, "invalid_client", 7000215, "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value."));
-    }
-    state.throttle.succeed(&account, source, now_t).await;
+    verify_secret(state, &app, required(f, "client_secret")?, source).await?;
     let scope = required(f, "scope")?;
     let resource = scope
         .split(' ')
@@ -303,6 +280,42 @@ async fn client_credentials(
     }
     claims.name = Some(app.display_name.clone());
     sign(state, issuer, claims, None)
+}
+
+/// Checks an application's client secret. Guesses are throttled per application and source (the
+/// application's own sources stay open), and hashed off the async workers.
+pub(crate) async fn verify_secret(
+    state: &AppState,
+    app: &gdap_domain::directory::Application,
+    secret: &str,
+    source: std::net::IpAddr,
+) -> OAuthResult<()> {
+    let client_id = app.client_id;
+    let account = format!("app:{client_id}");
+    let now_t = time::OffsetDateTime::now_utc();
+    state
+        .throttle
+        .check(&account, source, now_t)
+        .await
+        .map_err(|left| {
+            OAuthError::locked(
+                left,
+                StatusCode::TOO_MANY_REQUESTS,
+                "invalid_client",
+                90055,
+                "Too many failed attempts to authenticate this application from this address.",
+            )
+        })?;
+    let matches = match app.secret_hash.as_deref() {
+        Some(h) => state.hasher.verify(secret, h).await?,
+        None => state.hasher.verify_decoy(secret).await?,
+    };
+    if !matches {
+        state.throttle.fail(&account, source, now_t).await;
+        return Err(OAuthError::new(StatusCode::UNAUTHORIZED, "invalid_client", 7000215, "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value."));
+    }
+    state.throttle.succeed(&account, source, now_t).await;
+    Ok(())
 }
 
 /// The claims every token carries; the issuer is filled in when signing.
@@ -357,13 +370,12 @@ fn sign(
     Ok(v)
 }
 
-async fn password(
+/// The application a user signs in through: a first-party public client (`None`, no
+/// registration), or a registered one.
+pub(crate) async fn user_client(
     state: &AppState,
-    issuer: &str,
-    tenant: Option<Tenant>,
     f: &std::collections::HashMap<String, String>,
-    ClientIp(source): ClientIp,
-) -> OAuthResult<Value> {
+) -> OAuthResult<(ClientId, Option<gdap_domain::directory::Application>)> {
     let client_raw = required(f, "client_id")?;
     let client_id = ClientId::parse(client_raw).map_err(|_| {
         OAuthError::bad(
@@ -393,6 +405,17 @@ async fn password(
                 })?,
         )
     };
+    Ok((client_id, app))
+}
+
+async fn password(
+    state: &AppState,
+    issuer: &str,
+    tenant: Option<Tenant>,
+    f: &std::collections::HashMap<String, String>,
+    ClientIp(source): ClientIp,
+) -> OAuthResult<Value> {
+    let (client_id, app) = user_client(state, f).await?;
     let username = required(f, "username")?;
     let password = required(f, "password")?;
     let now_t = time::OffsetDateTime::now_utc();
@@ -457,89 +480,15 @@ async fn password(
             "The user account is disabled.",
         ));
     }
-    // A partner's user signs in to a customer tenant with its own credentials, and gets a token
-    // there only while it has some delegated access (GDAP or DAP).
-    let foreign = tenant
-        .as_ref()
-        .filter(|t| t.id != user.tenant)
-        .filter(|t| state.authz.has_delegated_access(user.id, t.id, state.now()))
-        .map(|t| t.id);
-    if let Some(t) = tenant.as_ref().filter(|_| foreign.is_none()) {
-        if t.id != user.tenant {
-            return Err(OAuthError::bad(
-                "invalid_grant",
-                50020,
-                format!(
-                    "User account '{}' from identity provider does not exist in tenant '{}'.",
-                    user.user_principal_name, t.display_name
-                ),
-            ));
-        }
-    }
-    let scope = required(f, "scope")?;
-    let mut resource: Option<&str> = None;
-    let mut wanted: Vec<&str> = Vec::new();
-    for s in scope
-        .split(' ')
-        .filter(|s| !s.is_empty() && !OIDC_SCOPES.contains(s))
-    {
-        let (res, perm) = split_scope(s);
-        if resource.is_some_and(|r| audience_of(r) != audience_of(res)) {
-            return Err(OAuthError::bad(
-                "invalid_scope",
-                28000,
-                "Provide scopes for one resource at a time.",
-            ));
-        }
-        resource = Some(res);
-        wanted.push(perm);
-    }
-    let resource = resource.unwrap_or("https://graph.microsoft.com");
-    let aud = audience_of(resource).ok_or_else(|| {
-        OAuthError::bad(
-            "invalid_resource",
-            500011,
-            format!("The resource principal named {resource} was not found."),
-        )
-    })?;
-    let grantable: Vec<String> = match &app {
-        Some(a) => a.permissions.clone(),
-        None => DELEGATED_PERMISSIONS
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect(),
-    };
-    let mut granted: Vec<String> = Vec::new();
-    for w in &wanted {
-        if *w == ".default" {
-            granted.extend(grantable.iter().cloned());
-        } else if let Some(g) = grantable.iter().find(|g| g.eq_ignore_ascii_case(w)) {
-            granted.push(g.clone());
-        } else if aud != ADMIN_AUDIENCE {
-            return Err(OAuthError::bad("invalid_grant", 65001, format!("The user or administrator has not consented to use the application with ID '{client_id}'. The permission '{w}' is not granted.")));
-        }
-    }
-    granted.sort();
-    granted.dedup();
-    let mut claims = base_claims(
+    user::user_token(
         state,
-        aud,
-        foreign.unwrap_or(user.tenant).to_string(),
-        user.id.to_string(),
-        client_id.to_string(),
-        "user",
-    );
-    if foreign.is_some() {
-        claims.home_tid = Some(user.tenant.to_string());
-        claims.idp = Some(format!("https://sts.windows.net/{}/", user.tenant));
-    }
-    claims.scp = Some(granted.join(" "));
-    claims.upn = Some(user.user_principal_name.clone());
-    claims.name = Some(user.display_name.clone());
-    let scope_out = granted
-        .iter()
-        .map(|g| format!("{aud}/{g}"))
-        .collect::<Vec<_>>()
-        .join(" ");
-    sign(state, issuer, claims, Some(scope_out))
+        issuer,
+        tenant,
+        &user,
+        client_id,
+        app.as_ref(),
+        required(f, "scope")?,
+        &user::Extras::of(f, None),
+    )
+    .await
 }

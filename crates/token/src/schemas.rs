@@ -6,7 +6,7 @@ use utoipa::{IntoResponses, ToSchema};
 /// The form of a token request (`application/x-www-form-urlencoded`).
 #[derive(Serialize, ToSchema)]
 pub struct TokenForm {
-    /// `client_credentials` or `password`.
+    /// `client_credentials`, `password` or `authorization_code`.
     pub grant_type: String,
     /// The application's client id.
     pub client_id: String,
@@ -18,6 +18,14 @@ pub struct TokenForm {
     pub username: Option<String>,
     /// The user's password (`password`).
     pub password: Option<String>,
+    /// The code from the authorize endpoint (`authorization_code`).
+    pub code: Option<String>,
+    /// The redirect URI the code was issued for (`authorization_code`).
+    pub redirect_uri: Option<String>,
+    /// The PKCE verifier of the sign-in's challenge (`authorization_code`).
+    pub code_verifier: Option<String>,
+    /// `1`: include MSAL's `client_info` in the answer.
+    pub client_info: Option<String>,
 }
 
 /// An access token.
@@ -33,6 +41,10 @@ pub struct TokenResponse {
     pub access_token: String,
     /// The delegated scopes granted.
     pub scope: Option<String>,
+    /// For a sign-in that asked for `openid`: the user's ID token, for the application.
+    pub id_token: Option<String>,
+    /// With `client_info=1`: base64url JSON of the user's id (`uid`) and home tenant (`utid`).
+    pub client_info: Option<String>,
 }
 
 /// Entra's OAuth error, with its AADSTS code.

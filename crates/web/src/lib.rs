@@ -9,6 +9,7 @@
 
 pub mod admincenter;
 mod approval;
+pub mod authorize;
 pub mod billing;
 mod context;
 mod layout;
@@ -35,6 +36,7 @@ pub fn routes(dev: bool) -> Router<AppState> {
         .route("/", get(session::home))
         .route("/signin", get(session::sign_in_page).post(session::sign_in))
         .route("/signout", post(session::sign_out))
+        .route("/{tenant}/oauth2/v2.0/authorize", get(authorize::authorize))
         .route("/language", post(session::set_language))
         .route(
             "/adminportal/partners/invitation/granularadminrelationships/{id}",

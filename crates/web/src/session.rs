@@ -80,6 +80,10 @@ pub async fn home(web: Web) -> Page {
 pub struct ReturnQuery {
     #[serde(rename = "return")]
     back: Option<String>,
+    /// The account an application expects (its `login_hint`), filled in.
+    login_hint: Option<String>,
+    /// `login`: the application asks for the sign-in again, even with a live session.
+    prompt: Option<String>,
 }
 
 fn sign_in_form(web: &Web, back: &str, upn: &str, error: Option<&str>) -> maud::Markup {
@@ -105,13 +109,14 @@ fn sign_in_form(web: &Web, back: &str, upn: &str, error: Option<&str>) -> maud::
 /// `GET /signin?return=…`.
 pub async fn sign_in_page(web: Web, Query(q): Query<ReturnQuery>) -> Page {
     let back = safe_return(q.back.as_deref().unwrap_or("/"));
-    if web.me.is_some() {
+    if web.me.is_some() && q.prompt.as_deref() != Some("login") {
         return Ok(web.redirect(&back));
     }
+    let hint: String = q.login_hint.unwrap_or_default().chars().take(256).collect();
     Ok(web.page(
         StatusCode::OK,
         web.t.sign_in_title,
-        sign_in_form(&web, &back, "", None),
+        sign_in_form(&web, &back, &hint, None),
     ))
 }
 
@@ -178,12 +183,32 @@ pub async fn sign_in(
     };
     web.or_failure(state.store.create_session(session).await)?;
     tracing::info!(upn = %upn, tenant = %user.tenant, "signed in");
-    let mut res = web.redirect(&back);
+    let mut res = if back.contains("/oauth2/v2.0/authorize") {
+        onward_to_application(&web, &back)
+    } else {
+        web.redirect(&back)
+    };
     let cookie = web.cookie(SESSION_COOKIE, &raw, Some(SESSION_LIFETIME.whole_seconds()));
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     Ok(res)
+}
+
+/// After signing in for an application, the way back to it: not a redirect, since the sign-in
+/// form's policy (`form-action 'self'`) also covers the redirects that follow a submission, and
+/// the authorization endpoint goes on to the application's own address. A page that moves on by
+/// itself (`Refresh`, no script) starts a fresh navigation, with a link for browsers that do not.
+fn onward_to_application(web: &Web, back: &str) -> Response {
+    let body = html! {
+        h1 { (web.t.sign_in_title) }
+        p { a href=(back) { (web.t.app_sign_in_continue) } }
+    };
+    let mut res = web.page(StatusCode::OK, web.t.sign_in_title, body);
+    if let Ok(v) = HeaderValue::from_str(&format!("0;url={back}")) {
+        res.headers_mut().insert(header::REFRESH, v);
+    }
+    res
 }
 
 /// `POST /signout`: ends the session here and in the store.

@@ -141,7 +141,7 @@ async fn forged_expired_unsigned_and_wrong_audience_tokens_are_refused() {
     let expired = app
         .state
         .keys
-        .sign(&serde_json::from_value(claims.clone()).unwrap())
+        .sign(&serde_json::from_value::<gdap_auth::Claims>(claims.clone()).unwrap())
         .unwrap();
     app.get(RELS, &expired).await.assert_error(401, "expired");
 
@@ -150,7 +150,7 @@ async fn forged_expired_unsigned_and_wrong_audience_tokens_are_refused() {
     let wrong_aud = app
         .state
         .keys
-        .sign(&serde_json::from_value(claims).unwrap())
+        .sign(&serde_json::from_value::<gdap_auth::Claims>(claims).unwrap())
         .unwrap();
     app.get(RELS, &wrong_aud)
         .await

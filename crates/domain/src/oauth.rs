@@ -1,0 +1,127 @@
+//! The rules of the authorization code flow with PKCE, as Entra applies them: which redirect URI
+//! an application may name, what a code verifier looks like and whether it answers the challenge
+//! made at sign-in, and what an authorization code holds until it is redeemed.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use crate::ids::{ClientId, TenantId, UserId};
+
+/// How long an authorization code may be redeemed (Entra: about ten minutes).
+pub const CODE_LIFETIME: time::Duration = time::Duration::minutes(10);
+
+/// The grant kind of authorization codes in the store.
+pub const CODE_KIND: &str = "code";
+
+/// Whether `given` is one of `registered`: the same URI exactly, or, for a loopback address
+/// registered over plain HTTP (`http://localhost`, `http://127.0.0.1`), the same host and path on
+/// any port, since native clients listen on whatever port is free.
+pub fn redirect_allowed(registered: &[String], given: &str) -> bool {
+    registered.iter().any(|r| {
+        r == given
+            || match (loopback(r), loopback(given)) {
+                (Some((host_r, path_r)), Some((host_g, path_g))) => {
+                    host_r == host_g && path_r == path_g
+                }
+                _ => false,
+            }
+    })
+}
+
+/// The host and path of `http://localhost[:port]/path` or `http://127.0.0.1[:port]/path`, port
+/// dropped; `None` for anything else (other hosts, HTTPS, a query or fragment, user info).
+fn loopback(uri: &str) -> Option<(&str, &str)> {
+    let rest = uri.strip_prefix("http://")?;
+    if rest.contains(['?', '#', '@']) {
+        return None;
+    }
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let host = match authority.rsplit_once(':') {
+        Some((h, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => h,
+        Some(_) => return None,
+        None => authority,
+    };
+    matches!(host, "localhost" | "127.0.0.1").then_some((host, path))
+}
+
+/// Whether `s` is a PKCE code verifier or challenge in form: 43 to 128 characters of
+/// `A-Z a-z 0-9 - . _ ~` (RFC 7636).
+pub fn pkce_form(s: &str) -> bool {
+    (43..=128).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+}
+
+/// Whether `verifier` answers the S256 `challenge`: BASE64URL(SHA-256(verifier)) = challenge.
+pub fn pkce_matches(verifier: &str, challenge: &str) -> bool {
+    pkce_form(verifier) && URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())) == challenge
+}
+
+/// What an authorization code stands for until it is redeemed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeGrant {
+    /// The application the code was issued to.
+    pub client_id: ClientId,
+    /// The tenant the tokens will be for.
+    pub tenant: TenantId,
+    /// The user who signed in.
+    pub user: UserId,
+    /// The user's home tenant.
+    pub home_tenant: TenantId,
+    /// The redirect URI named at sign-in (the redemption must name the same).
+    pub redirect_uri: String,
+    /// The scopes asked for, as sent.
+    pub scope: String,
+    /// The S256 challenge, when the sign-in made one.
+    pub code_challenge: Option<String>,
+    /// The client's nonce, echoed in the ID token.
+    pub nonce: Option<String>,
+    /// When the user signed in.
+    #[serde(with = "time::serde::rfc3339")]
+    pub auth_time: OffsetDateTime,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn uris(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn a_loopback_redirect_matches_on_any_port_and_others_only_exactly() {
+        let reg = uris(&["http://localhost", "https://app.example/cb"]);
+        assert!(redirect_allowed(&reg, "http://localhost:53211"));
+        assert!(redirect_allowed(&reg, "http://localhost"));
+        assert!(!redirect_allowed(&reg, "http://localhost:53211/other"));
+        assert!(!redirect_allowed(&reg, "http://127.0.0.1:53211"));
+        assert!(!redirect_allowed(&reg, "http://localhost.evil.example:80"));
+        assert!(!redirect_allowed(&reg, "http://localhost:80@evil.example"));
+        assert!(!redirect_allowed(&reg, "https://localhost:8443"));
+        assert!(redirect_allowed(&reg, "https://app.example/cb"));
+        assert!(!redirect_allowed(&reg, "https://app.example/cb/"));
+        assert!(!redirect_allowed(&reg, "https://app.example:444/cb"));
+        let paths = uris(&["http://127.0.0.1/callback"]);
+        assert!(redirect_allowed(&paths, "http://127.0.0.1:8400/callback"));
+        assert!(!redirect_allowed(&paths, "http://127.0.0.1:8400/"));
+    }
+
+    #[test]
+    fn the_rfc_7636_example_verifier_answers_its_challenge() {
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+        assert!(pkce_matches(verifier, challenge));
+        assert!(!pkce_matches(
+            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXK",
+            challenge
+        ));
+        assert!(!pkce_matches("short", challenge));
+    }
+}
