@@ -940,6 +940,45 @@ async fn directory_writes_land_with_the_rest_of_their_change_set_or_not_at_all(s
     ));
 }
 
+async fn a_sign_in_grant_is_taken_once_of_its_kind_and_never_after_it_expires(store: SqlStore) {
+    use gdap_store::GrantStore;
+    let t0 = now();
+    let later = t0 + time::Duration::minutes(10);
+    store
+        .put_grant("h1", "code", "{\"a\":1}", t0, later)
+        .await
+        .unwrap();
+    // Another kind does not find it; the right kind takes it once.
+    assert_eq!(store.take_grant("h1", "refresh", t0).await.unwrap(), None);
+    assert_eq!(
+        store.take_grant("h1", "code", t0).await.unwrap().as_deref(),
+        Some("{\"a\":1}")
+    );
+    assert_eq!(store.take_grant("h1", "code", t0).await.unwrap(), None);
+    // Expired: not taken, and swept away by the next grant.
+    store.put_grant("h2", "code", "b", t0, later).await.unwrap();
+    assert_eq!(store.take_grant("h2", "code", later).await.unwrap(), None);
+    store
+        .put_grant(
+            "h3",
+            "code",
+            "c",
+            later,
+            later + time::Duration::minutes(10),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.take_grant("h2", "code", t0).await.unwrap(), None);
+    // Two redemptions at once: exactly one gets it.
+    store.put_grant("h4", "code", "d", t0, later).await.unwrap();
+    let (a, b) = tokio::join!(
+        store.take_grant("h4", "code", t0),
+        store.take_grant("h4", "code", t0)
+    );
+    let got = [a.unwrap(), b.unwrap()];
+    assert_eq!(got.iter().filter(|g| g.is_some()).count(), 1, "{got:?}");
+}
+
 async fn a_password_change_or_a_disabled_account_ends_the_users_sessions(store: SqlStore) {
     let w = world(&store).await;
     let mut user = store.users_of(w.partner).await.unwrap().pop().unwrap();
@@ -1485,6 +1524,7 @@ suite!(
     sessions_are_found_by_hash_ended_by_sign_out_and_purged_once_over,
     a_password_change_or_a_disabled_account_ends_the_users_sessions,
     directory_writes_land_with_the_rest_of_their_change_set_or_not_at_all,
+    a_sign_in_grant_is_taken_once_of_its_kind_and_never_after_it_expires,
     failures_count_per_key_within_their_window_and_familiar_sources_are_kept_recent,
     agreements_partner_ties_and_the_activity_record_round_trip,
     partner_profiles_and_preferred_languages_can_be_changed,
