@@ -10,6 +10,27 @@ use time::OffsetDateTime;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
+/// First-party public clients that may sign users in without a registration (Azure CLI, Microsoft
+/// Graph PowerShell, Graph Explorer), as in Entra.
+pub const FIRST_PARTY_CLIENTS: &[&str] = &[
+    "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+    "14d82eec-204b-4c2f-b7e8-296a70dab67e",
+    "de8bc8b5-d9f9-48b1-a8ad-b748da725064",
+];
+
+/// The redirect URIs Entra has registered for the first-party clients.
+pub const FIRST_PARTY_REDIRECTS: &[&str] = &[
+    "http://localhost",
+    "https://login.microsoftonline.com/common/oauth2/nativeclient",
+];
+
+/// Whether `client_id` (as sent) names a first-party client.
+pub fn is_first_party(client_id: &str) -> bool {
+    FIRST_PARTY_CLIENTS
+        .iter()
+        .any(|c| c.eq_ignore_ascii_case(client_id))
+}
+
 /// A fresh secret: 32 random bytes, base64url (43 characters).
 pub fn random_secret() -> AppResult<String> {
     let mut b = [0u8; 32];

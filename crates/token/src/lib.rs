@@ -32,13 +32,7 @@ pub use error::OAuthError;
 use error::{internal, wrong_credentials, OAuthResult};
 use schemas::{OAuthRefusals, TokenForm, TokenResponse};
 
-/// First-party public clients that may sign users in without a registration (Azure CLI, Microsoft
-/// Graph PowerShell, Graph Explorer), as in Entra.
-pub const FIRST_PARTY_CLIENTS: &[&str] = &[
-    "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
-    "14d82eec-204b-4c2f-b7e8-296a70dab67e",
-    "de8bc8b5-d9f9-48b1-a8ad-b748da725064",
-];
+pub use gdap_app::signin::FIRST_PARTY_CLIENTS;
 
 /// Delegated permissions gdap knows and can grant to first-party clients.
 pub const DELEGATED_PERMISSIONS: &[&str] = &[
@@ -387,7 +381,7 @@ pub(crate) async fn user_client(
             ),
         )
     })?;
-    let app = if FIRST_PARTY_CLIENTS.contains(&client_raw.to_ascii_lowercase().as_str()) {
+    let app = if gdap_app::signin::is_first_party(client_raw) {
         None
     } else {
         Some(

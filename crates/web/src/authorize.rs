@@ -13,24 +13,13 @@ use std::collections::HashMap;
 use axum::extract::{Path, Query};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use gdap_app::signin::{is_first_party, FIRST_PARTY_REDIRECTS};
 use gdap_domain::directory::Tenant;
 use gdap_domain::ids::{ClientId, TenantId};
 use gdap_domain::oauth::{pkce_form, redirect_allowed, CodeGrant};
 use maud::html;
 
 use super::context::{Page, Web};
-
-/// First-party public clients (Azure CLI, Microsoft Graph PowerShell, Graph Explorer) and the
-/// redirect URIs Entra has registered for them.
-const FIRST_PARTY: &[&str] = &[
-    "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
-    "14d82eec-204b-4c2f-b7e8-296a70dab67e",
-    "de8bc8b5-d9f9-48b1-a8ad-b748da725064",
-];
-const FIRST_PARTY_REDIRECTS: &[&str] = &[
-    "http://localhost",
-    "https://login.microsoftonline.com/common/oauth2/nativeclient",
-];
 
 /// Where and how the answer goes back to the application.
 struct Reply {
@@ -176,7 +165,7 @@ pub async fn authorize(
             "The request body must contain the following parameter: 'client_id'.",
         ));
     };
-    let (registered, public) = if FIRST_PARTY.contains(&client_raw.to_ascii_lowercase().as_str()) {
+    let (registered, public) = if is_first_party(client_raw) {
         let uris = FIRST_PARTY_REDIRECTS
             .iter()
             .map(|s| (*s).to_owned())

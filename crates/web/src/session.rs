@@ -13,6 +13,7 @@ use time::{Duration, OffsetDateTime};
 use super::context::{safe_return, FormData, Page, SignedIn, Web, LANG_COOKIE};
 use super::layout::csrf;
 use gdap_app::hashing::RETRY_AFTER_SECS;
+use gdap_app::signin::secret_hash;
 use gdap_app::state::AppState;
 use gdap_http::extract::ClientIp;
 
@@ -33,17 +34,12 @@ pub fn random_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
 }
 
-fn hash(raw: &str) -> String {
-    let d = ring::digest::digest(&ring::digest::SHA256, raw.as_bytes());
-    d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The signed-in visitor of a session cookie, if the session is live and its user still enabled.
 pub async fn load(state: &AppState, raw: &str) -> Result<Option<SignedIn>, StoreError> {
     if raw.len() != 43 {
         return Ok(None);
     }
-    let Some(session) = state.store.session(&hash(raw)).await? else {
+    let Some(session) = state.store.session(&secret_hash(raw)).await? else {
         return Ok(None);
     };
     if session.expires_at <= OffsetDateTime::now_utc() {
@@ -174,7 +170,7 @@ pub async fn sign_in(
     state.throttle.succeed(&upn, source, now).await;
     let raw = random_token();
     let session = Session {
-        id_hash: hash(&raw),
+        id_hash: secret_hash(&raw),
         tenant: user.tenant,
         user: user.id,
         csrf: random_token(),
