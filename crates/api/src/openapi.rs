@@ -48,6 +48,7 @@ use gdap_web::{admincenter, authorize, billing};
         billing::update_notifications,
         check::check,
         token::token,
+        token::device::device_code,
         authorize::authorize,
         token::openid_configuration,
         token::jwks,

@@ -22,6 +22,9 @@ pub const GRAPH_AUDIENCES: &[&str] = &[
 ];
 /// Audience of the admin-center (customer) API.
 pub const ADMIN_AUDIENCE: &str = "https://admin.microsoft.com";
+/// Audience of Partner Center's API (tokens for it are issued; Partner Center's application id
+/// names it too).
+pub const PARTNER_CENTER_AUDIENCE: &str = "https://api.partnercenter.microsoft.com";
 /// Audiences the admin-center API accepts: its own and Graph's.
 pub const ADMIN_AUDIENCES: &[&str] = &[
     GRAPH_AUDIENCES[0],

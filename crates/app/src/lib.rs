@@ -13,6 +13,7 @@ pub mod caller;
 pub mod clock;
 pub mod concurrency;
 pub mod customer;
+pub mod device;
 pub mod directory;
 pub mod error;
 pub mod groups;

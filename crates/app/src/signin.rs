@@ -1,9 +1,15 @@
 //! Interactive sign-in for applications: authorization codes issued once a user has signed in on
-//! gdap's page, and redeemed once, by the application they were issued to, for tokens.
+//! gdap's page, and redeemed once, by the application they were issued to, for tokens; refresh
+//! tokens that carry the sign-in on, each redeemed once for a fresh one, until the user signs out
+//! of the session they came from, changes their password or has their sign-in sessions revoked.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use gdap_domain::oauth::{CodeGrant, CODE_KIND, CODE_LIFETIME};
+use gdap_domain::directory::User;
+use gdap_domain::oauth::{
+    CodeGrant, RefreshGrant, CODE_KIND, CODE_LIFETIME, REFRESH_KIND, REFRESH_LIFETIME,
+};
+use gdap_store::NewGrant;
 use ring::rand::{SecureRandom, SystemRandom};
 use time::OffsetDateTime;
 
@@ -23,6 +29,19 @@ pub const FIRST_PARTY_REDIRECTS: &[&str] = &[
     "http://localhost",
     "https://login.microsoftonline.com/common/oauth2/nativeclient",
 ];
+
+/// The name a first-party client goes by on the sign-in pages.
+pub fn first_party_name(client_id: &str) -> Option<&'static str> {
+    let names = [
+        "Microsoft Azure CLI",
+        "Microsoft Graph Command Line Tools",
+        "Graph Explorer",
+    ];
+    FIRST_PARTY_CLIENTS
+        .iter()
+        .position(|c| c.eq_ignore_ascii_case(client_id))
+        .map(|i| names[i])
+}
 
 /// Whether `client_id` (as sent) names a first-party client.
 pub fn is_first_party(client_id: &str) -> bool {
@@ -58,13 +77,19 @@ pub async fn issue_code(
     let code = random_secret()?;
     let body = serde_json::to_string(grant)
         .map_err(|e| AppError::Internal(format!("an authorization code: {e}")))?;
+    let hash = secret_hash(&code);
+    let subject = grant.user.to_string();
     app.store
         .put_grant(
-            &secret_hash(&code),
-            CODE_KIND,
-            &body,
+            NewGrant {
+                hash: &hash,
+                kind: CODE_KIND,
+                body: &body,
+                subject: Some(&subject),
+                session: grant.session.as_deref(),
+                expires_at: now + CODE_LIFETIME,
+            },
             now,
-            now + CODE_LIFETIME,
         )
         .await?;
     Ok(code)
@@ -90,4 +115,82 @@ pub async fn redeem_code(
     serde_json::from_str(&body)
         .map(Some)
         .map_err(|e| AppError::Internal(format!("a stored authorization code: {e}")))
+}
+
+/// A fingerprint of a user's password (of its hash): a refresh token issued before the password
+/// changed no longer matches it. Users without a password have the empty one.
+pub fn password_stamp(user: &User) -> String {
+    let mut h = secret_hash(user.password_hash.as_deref().unwrap_or_default());
+    h.truncate(16);
+    h
+}
+
+/// Issues a refresh token for `grant`, redeemable once within [`REFRESH_LIFETIME`].
+pub async fn issue_refresh(
+    app: &AppState,
+    grant: &RefreshGrant,
+    now: OffsetDateTime,
+) -> AppResult<String> {
+    let token = random_secret()?;
+    let body = serde_json::to_string(grant)
+        .map_err(|e| AppError::Internal(format!("a refresh token: {e}")))?;
+    let hash = secret_hash(&token);
+    let subject = grant.user.to_string();
+    app.store
+        .put_grant(
+            NewGrant {
+                hash: &hash,
+                kind: REFRESH_KIND,
+                body: &body,
+                subject: Some(&subject),
+                session: grant.session.as_deref(),
+                expires_at: now + REFRESH_LIFETIME,
+            },
+            now,
+        )
+        .await?;
+    Ok(token)
+}
+
+/// The grant a refresh token stands for, left in place (a refused redemption does not spend it):
+/// `None` when the token is unknown, expired, revoked or already redeemed.
+pub async fn refresh_grant(
+    app: &AppState,
+    token: &str,
+    now: OffsetDateTime,
+) -> AppResult<Option<RefreshGrant>> {
+    if token.len() > 200 {
+        return Ok(None);
+    }
+    let Some(body) = app
+        .store
+        .grant(&secret_hash(token), REFRESH_KIND, now)
+        .await?
+    else {
+        return Ok(None);
+    };
+    serde_json::from_str(&body)
+        .map(Some)
+        .map_err(|e| AppError::Internal(format!("a stored refresh token: {e}")))
+}
+
+/// Spends a refresh token as it is redeemed: `false` when another redemption spent it first.
+pub async fn spend_refresh(app: &AppState, token: &str, now: OffsetDateTime) -> AppResult<bool> {
+    Ok(app
+        .store
+        .take_grant(&secret_hash(token), REFRESH_KIND, now)
+        .await?
+        .is_some())
+}
+
+/// Revokes a user's refresh tokens: those of one browser session (its hash), or all of them.
+pub async fn revoke_refresh(
+    app: &AppState,
+    user: gdap_domain::ids::UserId,
+    session: Option<&str>,
+) -> AppResult<()> {
+    Ok(app
+        .store
+        .revoke_grants(REFRESH_KIND, &user.to_string(), session)
+        .await?)
 }

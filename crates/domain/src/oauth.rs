@@ -85,6 +85,109 @@ pub struct CodeGrant {
     /// When the user signed in.
     #[serde(with = "time::serde::rfc3339")]
     pub auth_time: OffsetDateTime,
+    /// The browser session the sign-in came from: signing out there revokes its refresh tokens.
+    #[serde(default)]
+    pub session: Option<String>,
+}
+
+/// The grant kind of refresh tokens in the store.
+pub const REFRESH_KIND: &str = "refresh";
+
+/// How long a refresh token may be redeemed (Entra: 90 days, each redemption a fresh one).
+pub const REFRESH_LIFETIME: time::Duration = time::Duration::days(90);
+
+/// What a refresh token stands for: a user's sign-in through an application, redeemable for tokens
+/// in any tenant where the user may act (its own, or a customer's through delegated access).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshGrant {
+    /// The application the token was issued to (only it may redeem it).
+    pub client_id: ClientId,
+    /// The user who signed in.
+    pub user: UserId,
+    /// The user's home tenant.
+    pub home_tenant: TenantId,
+    /// The scopes of the sign-in, as sent (a redemption without a scope asks for these).
+    pub scope: String,
+    /// When the user signed in.
+    #[serde(with = "time::serde::rfc3339")]
+    pub auth_time: OffsetDateTime,
+    /// The browser session the sign-in came from, if any: signing out there revokes the token.
+    pub session: Option<String>,
+    /// A fingerprint of the user's password at sign-in: a changed password revokes the token.
+    pub password_stamp: String,
+}
+
+/// What a device code stands for while the user has not yet answered it, and once they have.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceGrant {
+    /// The application that asked for the code.
+    pub client_id: ClientId,
+    /// The tenant named in the request's path, when not `organizations` or `common`.
+    pub tenant: Option<TenantId>,
+    /// The scopes asked for, as sent.
+    pub scope: String,
+    /// When the code stops being usable (the store keeps it a little longer, to say so).
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    /// The user's answer so far.
+    pub answer: DeviceAnswer,
+}
+
+/// A user's answer to a device code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "camelCase")]
+pub enum DeviceAnswer {
+    /// Nobody has entered the code yet.
+    Pending,
+    /// The user declined: the device is told so, once.
+    Declined,
+    /// The user signed in and confirmed: the device gets tokens, once.
+    Approved {
+        /// The user who approved.
+        user: UserId,
+        /// The user's home tenant.
+        home_tenant: TenantId,
+        /// When the user signed in.
+        #[serde(with = "time::serde::rfc3339")]
+        auth_time: OffsetDateTime,
+        /// The browser session the approval came from.
+        session: Option<String>,
+    },
+    /// The device got its tokens: polling again is told so.
+    Redeemed,
+}
+
+/// The grant kind of device codes in the store.
+pub const DEVICE_KIND: &str = "device";
+
+/// The grant kind of user codes (the short code typed on the verification page) in the store.
+pub const USER_CODE_KIND: &str = "user_code";
+
+/// How long a device code may be answered and polled (Entra: 15 minutes).
+pub const DEVICE_LIFETIME: time::Duration = time::Duration::minutes(15);
+
+/// How long after its expiry a device code is still known, so that polling says it expired.
+pub const DEVICE_GRACE: time::Duration = time::Duration::minutes(15);
+
+/// How often a device should poll, in seconds (Entra: 5).
+pub const DEVICE_INTERVAL_SECS: u64 = 5;
+
+/// The letters of user codes: capitals and digits without the look-alikes (`0 O 1 I L`).
+pub const USER_CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+/// The length of a user code (9 characters: about 44 bits).
+pub const USER_CODE_LEN: usize = 9;
+
+/// A user code as typed, in its stored form: capitals, without spaces or dashes; `None` when it
+/// cannot be a user code.
+pub fn normalize_user_code(typed: &str) -> Option<String> {
+    let code: String = typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    (code.len() == USER_CODE_LEN && code.bytes().all(|b| USER_CODE_ALPHABET.contains(&b)))
+        .then_some(code)
 }
 
 #[cfg(test)]
@@ -111,6 +214,31 @@ mod tests {
         let paths = uris(&["http://127.0.0.1/callback"]);
         assert!(redirect_allowed(&paths, "http://127.0.0.1:8400/callback"));
         assert!(!redirect_allowed(&paths, "http://127.0.0.1:8400/"));
+    }
+
+    #[test]
+    fn a_user_code_is_read_whatever_its_case_spaces_and_dashes() {
+        assert_eq!(
+            normalize_user_code(" abcd-efg 23 ").as_deref(),
+            Some("ABCDEFG23")
+        );
+        assert_eq!(normalize_user_code("ABCDEFG2"), None);
+        assert_eq!(normalize_user_code("ABCDEFG2O"), None);
+        assert_eq!(normalize_user_code("ABCDEFG2Ä"), None);
+    }
+
+    #[test]
+    fn a_device_answer_keeps_its_state_in_the_stored_form() {
+        let g = DeviceGrant {
+            client_id: ClientId::parse("04b07795-8ddb-461a-bbee-02f9e1bf7b46").unwrap(),
+            tenant: None,
+            scope: "openid".into(),
+            expires_at: OffsetDateTime::UNIX_EPOCH,
+            answer: DeviceAnswer::Declined,
+        };
+        let s = serde_json::to_string(&g).unwrap();
+        assert!(s.contains(r#""answer":{"state":"declined"}"#), "{s}");
+        assert_eq!(serde_json::from_str::<DeviceGrant>(&s).unwrap(), g);
     }
 
     #[test]

@@ -2,37 +2,60 @@
 
 use async_trait::async_trait;
 use gdap_domain::timefmt::to_micros;
-use gdap_store::{GrantStore, StoreError};
+use gdap_store::{GrantStore, NewGrant, StoreError};
 use time::OffsetDateTime;
 
 use crate::db::Step;
-use crate::sql::Sql;
+use crate::sql::{Param, Sql};
 use crate::SqlStore;
+
+/// `WHERE hash = … AND kind = … AND expires_at > …`, the grant as it may be found.
+fn live(q: &mut Sql, hash: &str, kind: &str, now: OffsetDateTime) {
+    q.push(" WHERE hash = ")
+        .text(hash)
+        .push(" AND kind = ")
+        .text(kind)
+        .push(" AND expires_at > ")
+        .int(to_micros(now));
+}
+
+/// One statement that must touch exactly one row; `false` when it touched none.
+async fn exactly_one(store: &SqlStore, sql: Sql) -> Result<bool, StoreError> {
+    match store
+        .transaction(vec![Step {
+            sql,
+            checked: true,
+            on_unique: None,
+        }])
+        .await
+    {
+        Ok(()) => Ok(true),
+        Err(StoreError::VersionConflict) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
 
 #[async_trait]
 impl GrantStore for SqlStore {
-    async fn put_grant(
-        &self,
-        hash: &str,
-        kind: &str,
-        body: &str,
-        now: OffsetDateTime,
-        expires_at: OffsetDateTime,
-    ) -> Result<(), StoreError> {
+    async fn put_grant(&self, g: NewGrant<'_>, now: OffsetDateTime) -> Result<(), StoreError> {
         let mut purge = Sql::new("DELETE FROM sign_in_grants WHERE expires_at <= ");
         purge.int(to_micros(now));
         let mut q = Sql::new(
-            "INSERT INTO sign_in_grants (hash, kind, body, created_at, expires_at) VALUES (",
+            "INSERT INTO sign_in_grants (hash, kind, body, subject, session, created_at, expires_at) VALUES (",
         );
-        q.text(hash)
+        q.text(g.hash)
             .push(", ")
-            .text(kind)
+            .text(g.kind)
             .push(", ")
-            .text(body)
+            .text(g.body)
+            .push(", ")
+            .bind(Param::OptText(g.subject.map(str::to_owned)))
+            .push(", ")
+            .bind(Param::OptText(g.session.map(str::to_owned)))
             .push(", ");
         q.int(to_micros(now))
             .push(", ")
-            .int(to_micros(expires_at))
+            .int(to_micros(g.expires_at))
             .push(")");
         self.transaction(vec![
             Step::plain(purge),
@@ -45,35 +68,65 @@ impl GrantStore for SqlStore {
         .await
     }
 
+    async fn grant(
+        &self,
+        hash: &str,
+        kind: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<String>, StoreError> {
+        let mut q = Sql::new("SELECT body FROM sign_in_grants");
+        live(&mut q, hash, kind, now);
+        self.fetch_optional(q, |r| r.text("body")).await
+    }
+
+    async fn replace_grant(
+        &self,
+        hash: &str,
+        kind: &str,
+        old: &str,
+        new: &str,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let mut q = Sql::new("UPDATE sign_in_grants SET body = ");
+        q.text(new);
+        live(&mut q, hash, kind, now);
+        q.push(" AND body = ").text(old);
+        exactly_one(self, q).await
+    }
+
     async fn take_grant(
         &self,
         hash: &str,
         kind: &str,
         now: OffsetDateTime,
     ) -> Result<Option<String>, StoreError> {
-        let mut q = Sql::new("SELECT body FROM sign_in_grants WHERE hash = ");
-        q.text(hash)
-            .push(" AND kind = ")
-            .text(kind)
-            .push(" AND expires_at > ")
-            .int(to_micros(now));
-        let Some(body) = self.fetch_optional(q, |r| r.text("body")).await? else {
+        let Some(body) = self.grant(hash, kind, now).await? else {
             return Ok(None);
         };
         // Only one redemption deletes the row; any other finds it gone.
         let mut take = Sql::new("DELETE FROM sign_in_grants WHERE hash = ");
         take.text(hash);
-        match self
-            .transaction(vec![Step {
-                sql: take,
-                checked: true,
-                on_unique: None,
-            }])
-            .await
-        {
-            Ok(()) => Ok(Some(body)),
-            Err(StoreError::VersionConflict) => Ok(None),
-            Err(e) => Err(e),
+        Ok(exactly_one(self, take).await?.then_some(body))
+    }
+
+    async fn revoke_grants(
+        &self,
+        kind: &str,
+        subject: &str,
+        session: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let mut q = Sql::new("DELETE FROM sign_in_grants WHERE subject = ");
+        q.text(subject).push(" AND kind = ").text(kind);
+        if let Some(s) = session {
+            q.push(" AND session = ").text(s);
         }
+        self.transaction(vec![Step::plain(q)]).await
+    }
+
+    async fn live_grants(&self, kind: &str, now: OffsetDateTime) -> Result<u64, StoreError> {
+        let mut q = Sql::new("SELECT COUNT(*) AS n FROM sign_in_grants WHERE kind = ");
+        q.text(kind).push(" AND expires_at > ").int(to_micros(now));
+        let n = self.fetch_optional(q, |r| r.int("n")).await?.unwrap_or(0);
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 }

@@ -20,6 +20,10 @@ const SQLITE: &[(i64, &str)] = &[
         11,
         include_str!("../migrations/sqlite/0011_sign_in_grants.sql"),
     ),
+    (
+        12,
+        include_str!("../migrations/sqlite/0012_grant_subjects.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -41,6 +45,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (
         11,
         include_str!("../migrations/postgres/0011_sign_in_grants.sql"),
+    ),
+    (
+        12,
+        include_str!("../migrations/postgres/0012_grant_subjects.sql"),
     ),
 ];
 

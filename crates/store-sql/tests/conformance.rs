@@ -22,8 +22,8 @@ use gdap_domain::roles::Catalogue;
 use gdap_domain::timefmt::truncate_micros;
 use gdap_domain::Timings;
 use gdap_store::{
-    AuditStore, ChangeFeed, Changes, DirectoryBatch, DirectoryStore, DirectoryWrite, PortalStore,
-    RelationshipStore, Session, StoreError, ThrottleStore, Write,
+    AuditStore, ChangeFeed, Changes, DirectoryBatch, DirectoryStore, DirectoryWrite, GrantStore,
+    NewGrant, PortalStore, RelationshipStore, Session, StoreError, ThrottleStore, Write,
 };
 use gdap_store_sql::SqlStore;
 use time::macros::datetime;
@@ -940,12 +940,22 @@ async fn directory_writes_land_with_the_rest_of_their_change_set_or_not_at_all(s
     ));
 }
 
+fn grant<'a>(hash: &'a str, kind: &'a str, body: &'a str, until: OffsetDateTime) -> NewGrant<'a> {
+    NewGrant {
+        hash,
+        kind,
+        body,
+        subject: None,
+        session: None,
+        expires_at: until,
+    }
+}
+
 async fn a_sign_in_grant_is_taken_once_of_its_kind_and_never_after_it_expires(store: SqlStore) {
-    use gdap_store::GrantStore;
     let t0 = now();
     let later = t0 + time::Duration::minutes(10);
     store
-        .put_grant("h1", "code", "{\"a\":1}", t0, later)
+        .put_grant(grant("h1", "code", "{\"a\":1}", later), t0)
         .await
         .unwrap();
     // Another kind does not find it; the right kind takes it once.
@@ -956,27 +966,108 @@ async fn a_sign_in_grant_is_taken_once_of_its_kind_and_never_after_it_expires(st
     );
     assert_eq!(store.take_grant("h1", "code", t0).await.unwrap(), None);
     // Expired: not taken, and swept away by the next grant.
-    store.put_grant("h2", "code", "b", t0, later).await.unwrap();
+    store
+        .put_grant(grant("h2", "code", "b", later), t0)
+        .await
+        .unwrap();
     assert_eq!(store.take_grant("h2", "code", later).await.unwrap(), None);
     store
         .put_grant(
-            "h3",
-            "code",
-            "c",
+            grant("h3", "code", "c", later + time::Duration::minutes(10)),
             later,
-            later + time::Duration::minutes(10),
         )
         .await
         .unwrap();
     assert_eq!(store.take_grant("h2", "code", t0).await.unwrap(), None);
     // Two redemptions at once: exactly one gets it.
-    store.put_grant("h4", "code", "d", t0, later).await.unwrap();
+    store
+        .put_grant(grant("h4", "code", "d", later), t0)
+        .await
+        .unwrap();
     let (a, b) = tokio::join!(
         store.take_grant("h4", "code", t0),
         store.take_grant("h4", "code", t0)
     );
     let got = [a.unwrap(), b.unwrap()];
     assert_eq!(got.iter().filter(|g| g.is_some()).count(), 1, "{got:?}");
+}
+
+async fn a_grant_is_read_in_place_and_replaced_only_from_the_body_it_had(store: SqlStore) {
+    let t0 = now();
+    let later = t0 + time::Duration::minutes(15);
+    store
+        .put_grant(grant("d1", "device", "pending", later), t0)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.grant("d1", "device", t0).await.unwrap().as_deref(),
+        Some("pending")
+    );
+    assert_eq!(store.grant("d1", "code", t0).await.unwrap(), None);
+    assert_eq!(store.live_grants("device", t0).await.unwrap(), 1);
+    // Two answers at once from the same reading: exactly one lands.
+    let (a, b) = tokio::join!(
+        store.replace_grant("d1", "device", "pending", "approved", t0),
+        store.replace_grant("d1", "device", "pending", "declined", t0)
+    );
+    assert!(a.unwrap() ^ b.unwrap());
+    let now_body = store.grant("d1", "device", t0).await.unwrap().unwrap();
+    assert!(
+        now_body == "approved" || now_body == "declined",
+        "{now_body}"
+    );
+    // Expired: neither read, replaced nor counted.
+    assert_eq!(store.grant("d1", "device", later).await.unwrap(), None);
+    assert!(!store
+        .replace_grant("d1", "device", &now_body, "x", later)
+        .await
+        .unwrap());
+    assert_eq!(store.live_grants("device", later).await.unwrap(), 0);
+}
+
+async fn a_users_refresh_grants_are_revoked_by_session_or_all_together(store: SqlStore) {
+    let t0 = now();
+    let later = t0 + time::Duration::days(90);
+    let of = |hash: &'static str, subject: &'static str, session: Option<&'static str>| NewGrant {
+        subject: Some(subject),
+        session,
+        ..grant(hash, "refresh", hash, later)
+    };
+    for g in [
+        of("r1", "alice", Some("s1")),
+        of("r2", "alice", Some("s2")),
+        of("r3", "alice", None),
+        of("r4", "bob", Some("s1")),
+    ] {
+        store.put_grant(g, t0).await.unwrap();
+    }
+    store
+        .put_grant(
+            NewGrant {
+                subject: Some("alice"),
+                ..grant("c1", "code", "c", later)
+            },
+            t0,
+        )
+        .await
+        .unwrap();
+    // One session of one user.
+    store
+        .revoke_grants("refresh", "alice", Some("s1"))
+        .await
+        .unwrap();
+    let live = |h: &'static str| {
+        let store = &store;
+        async move { store.grant(h, "refresh", t0).await.unwrap().is_some() }
+    };
+    assert!(!live("r1").await);
+    assert!(live("r2").await && live("r3").await && live("r4").await);
+    // All of the user's refresh grants, and only those of that kind.
+    store.revoke_grants("refresh", "alice", None).await.unwrap();
+    assert!(!live("r2").await && !live("r3").await);
+    assert!(live("r4").await);
+    assert!(store.grant("c1", "code", t0).await.unwrap().is_some());
+    assert_eq!(store.live_grants("refresh", t0).await.unwrap(), 1);
 }
 
 async fn a_password_change_or_a_disabled_account_ends_the_users_sessions(store: SqlStore) {
@@ -1525,6 +1616,8 @@ suite!(
     a_password_change_or_a_disabled_account_ends_the_users_sessions,
     directory_writes_land_with_the_rest_of_their_change_set_or_not_at_all,
     a_sign_in_grant_is_taken_once_of_its_kind_and_never_after_it_expires,
+    a_grant_is_read_in_place_and_replaced_only_from_the_body_it_had,
+    a_users_refresh_grants_are_revoked_by_session_or_all_together,
     failures_count_per_key_within_their_window_and_familiar_sources_are_kept_recent,
     agreements_partner_ties_and_the_activity_record_round_trip,
     partner_profiles_and_preferred_languages_can_be_changed,

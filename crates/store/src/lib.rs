@@ -12,7 +12,7 @@ pub mod traits;
 pub use changes::{BillingWrite, Changes, DirectoryWrite, Write};
 pub use error::StoreError;
 pub use feed::{ChangeFeed, ChangeObserver, ChangeRefs, ChangeWait};
-pub use grants::GrantStore;
+pub use grants::{GrantStore, NewGrant};
 pub use lifecycle::{Lifecycle, RunReport};
 pub use traits::{
     AdminStore, AuditStore, AuthzSnapshot, AuthzSource, BillingStore, CustomerSummary, Delivery,

@@ -15,8 +15,8 @@ use super::error::{OAuthError, OAuthResult};
 use super::user::{user_token, Extras};
 use super::{internal, required, user_client, verify_secret};
 
-/// Entra's answer to a code that is unknown, expired or already redeemed.
-fn spent_code() -> OAuthError {
+/// Entra's answer to a code or refresh token that is unknown, expired or already redeemed.
+pub(crate) fn spent_grant() -> OAuthError {
     OAuthError::bad(
         "invalid_grant",
         70008,
@@ -33,29 +33,14 @@ pub(crate) async fn redeem(
     ClientIp(source): ClientIp,
 ) -> OAuthResult<Value> {
     let (client_id, app) = user_client(state, f).await?;
-    // A confidential client proves itself before the code is spent.
-    if let Some(a) = app.as_ref().filter(|a| !a.public_client) {
-        let secret = f
-            .get("client_secret")
-            .map(String::as_str)
-            .unwrap_or_default();
-        if secret.is_empty() {
-            return Err(OAuthError::new(
-                axum::http::StatusCode::UNAUTHORIZED,
-                "invalid_client",
-                7000218,
-                "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-            ));
-        }
-        verify_secret(state, a, secret, source).await?;
-    }
+    client_proof(state, app.as_ref(), f, source).await?;
     let code = required(f, "code")?;
     let redirect_uri = required(f, "redirect_uri")?;
     let now = time::OffsetDateTime::now_utc();
     let grant = gdap_app::signin::redeem_code(state, code, now)
         .await
         .map_err(internal)?
-        .ok_or_else(spent_code)?;
+        .ok_or_else(spent_grant)?;
     if grant.client_id != client_id {
         return Err(OAuthError::bad(
             "invalid_grant",
@@ -108,7 +93,9 @@ pub(crate) async fn redeem(
         .unwrap_or(&grant.scope);
     let mut extras = Extras::of(f, grant.nonce.clone());
     extras.openid |= grant.scope.split(' ').any(|s| s == "openid");
-    extras.auth_time = Some(grant.auth_time.unix_timestamp());
+    extras.auth_time = Some(grant.auth_time);
+    extras.offline |= grant.scope.split(' ').any(|s| s == "offline_access");
+    extras.session = grant.session.clone();
     user_token(
         state,
         issuer,
@@ -120,4 +107,30 @@ pub(crate) async fn redeem(
         &extras,
     )
     .await
+}
+
+/// A confidential client proves itself with its secret before any grant is spent; public clients
+/// (and the first-party ones) have nothing to prove.
+pub(crate) async fn client_proof(
+    state: &AppState,
+    app: Option<&gdap_domain::directory::Application>,
+    f: &HashMap<String, String>,
+    source: std::net::IpAddr,
+) -> OAuthResult<()> {
+    let Some(a) = app.filter(|a| !a.public_client) else {
+        return Ok(());
+    };
+    let secret = f
+        .get("client_secret")
+        .map(String::as_str)
+        .unwrap_or_default();
+    if secret.is_empty() {
+        return Err(OAuthError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                7000218,
+                "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+            ));
+    }
+    verify_secret(state, a, secret, source).await
 }

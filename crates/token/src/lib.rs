@@ -1,5 +1,6 @@
-//! The token service at Entra-compatible paths: `/{tenant}/oauth2/v2.0/token` (client credentials
-//! and resource-owner password), OpenID discovery, the JWKS, MSAL's instance discovery and the
+//! The token service at Entra-compatible paths: `/{tenant}/oauth2/v2.0/token` (client
+//! credentials, resource-owner password, authorization code, refresh token and device code),
+//! `/{tenant}/oauth2/v2.0/devicecode`, OpenID discovery, the JWKS, MSAL's instance discovery and the
 //! user-realm lookup.
 
 use axum::body::Bytes;
@@ -15,14 +16,16 @@ use gdap_domain::directory::{Tenant, User};
 use gdap_domain::ids::{ClientId, TenantId};
 use serde_json::{json, Value};
 
-use gdap_app::caller::{ADMIN_AUDIENCE, GDAP_READ, GDAP_WRITE};
+use gdap_app::caller::{ADMIN_AUDIENCE, GDAP_READ, GDAP_WRITE, PARTNER_CENTER_AUDIENCE};
 use gdap_app::state::AppState;
 use gdap_http::extract::origin;
 use gdap_http::extract::ClientIp;
 
 mod code;
+pub mod device;
 mod discovery;
 mod error;
+mod refresh;
 pub mod schemas;
 mod user;
 
@@ -58,6 +61,10 @@ pub(crate) const OIDC_SCOPES: &[&str] = &["openid", "profile", "offline_access",
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(token))
+        .route(
+            "/{tenant}/oauth2/v2.0/devicecode",
+            post(device::device_code),
+        )
         .route(
             "/{tenant}/v2.0/.well-known/openid-configuration",
             get(openid_configuration),
@@ -97,6 +104,9 @@ fn audience_of(resource: &str) -> Option<&'static str> {
             Some("https://graph.microsoft.com")
         }
         "https://admin.microsoft.com" => Some(ADMIN_AUDIENCE),
+        "https://api.partnercenter.microsoft.com" | "fa3d9a0c-3fb0-42cc-9193-47c7ecd2edbd" => {
+            Some(PARTNER_CENTER_AUDIENCE)
+        }
         _ => None,
     }
 }
@@ -169,6 +179,8 @@ async fn issue(
         "client_credentials" => client_credentials(state, issuer, tenant, &f, source).await,
         "password" => password(state, issuer, tenant, &f, source).await,
         "authorization_code" => code::redeem(state, issuer, tenant, &f, source).await,
+        "refresh_token" => refresh::redeem(state, issuer, tenant, &f, source).await,
+        device::GRANT_TYPE => device::redeem(state, issuer, tenant, &f, source).await,
         "" => Err(OAuthError::bad(
             "invalid_request",
             900144,

@@ -6,7 +6,8 @@ use utoipa::{IntoResponses, ToSchema};
 /// The form of a token request (`application/x-www-form-urlencoded`).
 #[derive(Serialize, ToSchema)]
 pub struct TokenForm {
-    /// `client_credentials`, `password` or `authorization_code`.
+    /// `client_credentials`, `password`, `authorization_code`, `refresh_token` or
+    /// `urn:ietf:params:oauth:grant-type:device_code`.
     pub grant_type: String,
     /// The application's client id.
     pub client_id: String,
@@ -24,8 +25,40 @@ pub struct TokenForm {
     pub redirect_uri: Option<String>,
     /// The PKCE verifier of the sign-in's challenge (`authorization_code`).
     pub code_verifier: Option<String>,
+    /// The refresh token to redeem (`refresh_token`).
+    pub refresh_token: Option<String>,
+    /// The device code being polled (device code grant).
+    pub device_code: Option<String>,
     /// `1`: include MSAL's `client_info` in the answer.
     pub client_info: Option<String>,
+}
+
+/// The form of a device code request (`application/x-www-form-urlencoded`).
+#[derive(Serialize, ToSchema)]
+pub struct DeviceCodeForm {
+    /// The application's client id (a public client).
+    pub client_id: String,
+    /// The scopes the device asks for.
+    pub scope: String,
+    /// `ja-JP` for the message in Japanese.
+    pub mkt: Option<String>,
+}
+
+/// The codes of a device sign-in.
+#[derive(Serialize, ToSchema)]
+pub struct DeviceCodeResponse {
+    /// The short code the user types on the verification page.
+    pub user_code: String,
+    /// The device's secret, polled with at the token endpoint.
+    pub device_code: String,
+    /// The verification page (`/devicelogin`).
+    pub verification_uri: String,
+    /// Seconds until both codes expire (900).
+    pub expires_in: i64,
+    /// Seconds to wait between polls (5).
+    pub interval: u64,
+    /// What to tell the user.
+    pub message: String,
 }
 
 /// An access token.
@@ -45,6 +78,8 @@ pub struct TokenResponse {
     pub id_token: Option<String>,
     /// With `client_info=1`: base64url JSON of the user's id (`uid`) and home tenant (`utid`).
     pub client_info: Option<String>,
+    /// For a sign-in that asked for `offline_access`, and every refresh: the next refresh token.
+    pub refresh_token: Option<String>,
 }
 
 /// Entra's OAuth error, with its AADSTS code.

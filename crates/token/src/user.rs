@@ -5,9 +5,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use gdap_domain::directory::{Application, Tenant, User};
 use gdap_domain::ids::{ClientId, TenantId};
+use gdap_domain::oauth::RefreshGrant;
 use serde_json::{json, Value};
+use time::OffsetDateTime;
 
-use gdap_app::caller::ADMIN_AUDIENCE;
+use gdap_app::caller::{ADMIN_AUDIENCE, PARTNER_CENTER_AUDIENCE};
 use gdap_app::state::AppState;
 
 use super::error::{OAuthError, OAuthResult};
@@ -24,8 +26,14 @@ pub(crate) struct Extras {
     pub client_info: bool,
     /// The client's nonce from the sign-in, echoed in the ID token.
     pub nonce: Option<String>,
-    /// When the user signed in (seconds), for the ID token.
-    pub auth_time: Option<i64>,
+    /// When the user signed in, for the ID token and the refresh token (now, when not said).
+    pub auth_time: Option<OffsetDateTime>,
+    /// `offline_access` was asked for (or a refresh token redeemed): a refresh token comes too.
+    pub offline: bool,
+    /// The browser session of the sign-in, for the refresh token.
+    pub session: Option<String>,
+    /// The refresh token this redemption spends, once everything else has been checked.
+    pub spends: Option<String>,
 }
 
 impl Extras {
@@ -38,6 +46,11 @@ impl Extras {
             client_info: f.get("client_info").is_some_and(|v| v == "1"),
             nonce,
             auth_time: None,
+            offline: f
+                .get("scope")
+                .is_some_and(|s| s.split(' ').any(|x| x == "offline_access")),
+            session: None,
+            spends: None,
         }
     }
 }
@@ -84,7 +97,7 @@ fn id_token(
         preferred_username: &user.user_principal_name,
         name: &user.display_name,
         nonce: extras.nonce.as_deref(),
-        auth_time: extras.auth_time,
+        auth_time: extras.auth_time.map(OffsetDateTime::unix_timestamp),
         ver: "2.0",
     };
     state.keys.sign(&claims).map_err(internal)
@@ -151,6 +164,8 @@ pub(crate) async fn user_token(
         )
     })?;
     let grantable: Vec<String> = match app {
+        // Partner Center has one delegated permission, which every partner application has.
+        _ if aud == PARTNER_CENTER_AUDIENCE => vec!["user_impersonation".to_owned()],
         Some(a) => a.permissions.clone(),
         None => DELEGATED_PERMISSIONS
             .iter()
@@ -189,7 +204,11 @@ pub(crate) async fn user_token(
         .map(|g| format!("{aud}/{g}"))
         .collect::<Vec<_>>()
         .join(" ");
+    let refresh = finish_sign_in(state, user, client_id, scope, extras).await?;
     let mut out = sign(state, issuer, claims, Some(scope_out))?;
+    if let Some(r) = refresh {
+        out["refresh_token"] = Value::String(r);
+    }
     if extras.openid {
         let id = id_token(
             state,
@@ -206,4 +225,40 @@ pub(crate) async fn user_token(
         out["client_info"] = Value::String(URL_SAFE_NO_PAD.encode(info.to_string()));
     }
     Ok(out)
+}
+
+/// Everything about the sign-in has been checked: spends the refresh token being redeemed (a
+/// second redemption of it loses here), and issues the next one when the sign-in asked for it.
+async fn finish_sign_in(
+    state: &AppState,
+    user: &User,
+    client_id: ClientId,
+    scope: &str,
+    extras: &Extras,
+) -> OAuthResult<Option<String>> {
+    let now = OffsetDateTime::now_utc();
+    if let Some(old) = &extras.spends {
+        if !gdap_app::signin::spend_refresh(state, old, now)
+            .await
+            .map_err(internal)?
+        {
+            return Err(super::code::spent_grant());
+        }
+    }
+    if !extras.offline {
+        return Ok(None);
+    }
+    let grant = RefreshGrant {
+        client_id,
+        user: user.id,
+        home_tenant: user.tenant,
+        scope: scope.to_owned(),
+        auth_time: extras.auth_time.unwrap_or(now),
+        session: extras.session.clone(),
+        password_stamp: gdap_app::signin::password_stamp(user),
+    };
+    gdap_app::signin::issue_refresh(state, &grant, now)
+        .await
+        .map(Some)
+        .map_err(internal)
 }

@@ -308,6 +308,7 @@ pub async fn authorize(
         code_challenge: challenge.map(str::to_owned),
         nonce: get("nonce").map(|n| n.chars().take(500).collect()),
         auth_time: me.session.created_at,
+        session: Some(me.session.id_hash.clone()),
     };
     let code = web.or_failure(
         gdap_app::signin::issue_code(&web.state, &grant, time::OffsetDateTime::now_utc()).await,

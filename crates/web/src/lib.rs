@@ -12,6 +12,7 @@ mod approval;
 pub mod authorize;
 pub mod billing;
 mod context;
+mod device;
 mod layout;
 mod partners;
 mod portal;
@@ -37,6 +38,8 @@ pub fn routes(dev: bool) -> Router<AppState> {
         .route("/signin", get(session::sign_in_page).post(session::sign_in))
         .route("/signout", post(session::sign_out))
         .route("/{tenant}/oauth2/v2.0/authorize", get(authorize::authorize))
+        .route("/devicelogin", get(device::page).post(device::enter))
+        .route("/devicelogin/confirm", post(device::confirm))
         .route("/language", post(session::set_language))
         .route(
             "/adminportal/partners/invitation/granularadminrelationships/{id}",

@@ -207,11 +207,16 @@ fn onward_to_application(web: &Web, back: &str) -> Response {
     res
 }
 
-/// `POST /signout`: ends the session here and in the store.
+/// `POST /signout`: ends the session here and in the store, and revokes the refresh tokens of the
+/// applications signed in through it.
 pub async fn sign_out(web: Web, Form(form): Form<Vec<(String, String)>>) -> Page {
     let form = FormData(form);
     web.check_form(&form)?;
     if let Some(me) = &web.me {
+        web.or_failure(
+            gdap_app::signin::revoke_refresh(&web.state, me.user.id, Some(&me.session.id_hash))
+                .await,
+        )?;
         web.or_failure(web.state.store.delete_session(&me.session.id_hash).await)?;
     }
     let mut res = web.redirect("/signin");

@@ -8,6 +8,7 @@
 mod authz;
 mod bad_input;
 mod billing;
+mod device;
 mod directory;
 mod helpers;
 mod host;
@@ -18,6 +19,7 @@ mod oauth;
 mod odata;
 mod pages;
 mod privilege;
+mod refresh;
 mod revocation;
 mod rules;
 mod security;
