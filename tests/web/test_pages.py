@@ -201,3 +201,38 @@ def test_a_link_over_ninety_days_old_has_expired(gdap, inbox, browser_factory):
     b.sign_in("admin@fabrikam.onmicrosoft.com", "Fabrikam-Pass-1", "サインイン")
     assert b.h1() == "このリンクの有効期限が切れています"
     b.shot("expired-link")
+
+
+def test_a_device_sign_in_is_confirmed_or_cancelled_on_the_page(gdap, browser_factory):
+    cli = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
+    for lang, (upn, password), answer, words in (
+        ("ja", ("admin@fabrikam.onmicrosoft.com", "Fabrikam-Pass-1"), "続行",
+         "デバイスで Microsoft Azure CLI アプリケーションにサインインしました。"),
+        ("en", ("agent@contosopartner.onmicrosoft.com", "Agent-Pass-1"), "Cancel",
+         "You cancelled the sign-in to Microsoft Azure CLI."),
+    ):
+        codes = gdap.http.post(f"{gdap.base}/organizations/oauth2/v2.0/devicecode", data={
+            "client_id": cli, "scope": "https://graph.microsoft.com/.default offline_access"})
+        assert codes.status_code == 200, codes.text
+        codes = codes.json()
+        b = browser_factory(lang)
+        b.open(codes["verification_uri"])
+        b.sign_in(upn, password, "サインイン" if lang == "ja" else "Sign in")
+        assert b.h1() == ("コードの入力" if lang == "ja" else "Enter code")
+        b.fill("コード" if lang == "ja" else "Code", codes["user_code"].lower())
+        b.shot("enter-code")
+        b.click("次へ" if lang == "ja" else "Next")
+        assert b.h1() == ("Microsoft Azure CLI にサインインしようとしていますか?" if lang == "ja"
+                          else "Are you trying to sign in to Microsoft Azure CLI?")
+        b.shot("confirm")
+        b.click(answer)
+        assert words in b.text()
+        b.shot("done")
+        poll = gdap.http.post(f"{gdap.base}/organizations/oauth2/v2.0/token", data={
+            "grant_type": "urn:ietf:params:oauth:grant-type:device_code", "client_id": cli,
+            "device_code": codes["device_code"]})
+        if lang == "ja":
+            assert poll.status_code == 200, poll.text
+            assert "refresh_token" in poll.json()
+        else:
+            assert poll.json()["error"] == "authorization_declined", poll.text

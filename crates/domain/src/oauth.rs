@@ -1,6 +1,7 @@
-//! The rules of the authorization code flow with PKCE, as Entra applies them: which redirect URI
-//! an application may name, what a code verifier looks like and whether it answers the challenge
-//! made at sign-in, and what an authorization code holds until it is redeemed.
+//! The rules of interactive sign-in, as Entra applies them: which redirect URI an application may
+//! name, what a code verifier looks like and whether it answers the challenge made at sign-in; what
+//! an authorization code, a refresh token and a device code hold until they are redeemed, and what a
+//! user code looks like.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;

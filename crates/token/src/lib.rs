@@ -422,6 +422,7 @@ async fn password(
     ClientIp(source): ClientIp,
 ) -> OAuthResult<Value> {
     let (client_id, app) = user_client(state, f).await?;
+    code::client_proof(state, app.as_ref(), f, source).await?;
     let username = required(f, "username")?;
     let password = required(f, "password")?;
     let now_t = time::OffsetDateTime::now_utc();

@@ -15,12 +15,11 @@ use super::context::{FormData, Page, SignedIn, Web};
 use super::layout::csrf;
 
 /// The form that asks for the code.
-fn code_form(web: &Web, me: &SignedIn, error: Option<&str>) -> maud::Markup {
+fn code_form(web: &Web, error: Option<&str>) -> maud::Markup {
     let t = web.t;
     html! {
         h1 { (t.device_title) }
         p { (t.device_intro) }
-        p.hint { (t.signed_in_as) " " (me.user.user_principal_name) }
         @if let Some(e) = error {
             p.error role="alert" { (e) }
         }
@@ -36,12 +35,8 @@ fn code_form(web: &Web, me: &SignedIn, error: Option<&str>) -> maud::Markup {
 
 /// `GET /devicelogin`.
 pub async fn page(web: Web) -> Page {
-    let me = web.signed_in()?;
-    Ok(web.page(
-        StatusCode::OK,
-        web.t.device_title,
-        code_form(&web, me, None),
-    ))
+    web.signed_in()?;
+    Ok(web.page(StatusCode::OK, web.t.device_title, code_form(&web, None)))
 }
 
 /// The application's name as the user should see it.
@@ -74,7 +69,7 @@ async fn found(
         return Err(web.page(
             StatusCode::TOO_MANY_REQUESTS,
             t.device_title,
-            code_form(web, me, Some(t.throttled)),
+            code_form(web, Some(t.throttled)),
         ));
     }
     let code = normalize_user_code(form.get("otc").unwrap_or_default());
@@ -92,7 +87,7 @@ async fn found(
             Err(web.page(
                 StatusCode::BAD_REQUEST,
                 t.device_title,
-                code_form(web, me, Some(t.device_bad_code)),
+                code_form(web, Some(t.device_bad_code)),
             ))
         }
     }
@@ -113,7 +108,6 @@ pub async fn enter(
     let question = t.device_confirm.replace("{app}", &name);
     let body = html! {
         h1 { (question) }
-        p.hint { (t.signed_in_as) " " (me.user.user_principal_name) }
         p.notice { (t.device_caution) }
         form.actions method="post" action="/devicelogin/confirm" {
             (csrf(&web))
@@ -154,7 +148,7 @@ pub async fn confirm(
         return Ok(web.page(
             StatusCode::CONFLICT,
             t.device_title,
-            code_form(&web, me, Some(t.device_bad_code)),
+            code_form(&web, Some(t.device_bad_code)),
         ));
     }
     tracing::info!(user = %me.user.id, approved = approve, "device sign-in answered");
