@@ -162,6 +162,11 @@ impl Principal {
                     "{NOT_PERMITTED} A partner user acting in another tenant cannot manage its relationships."
                 )));
             }
+            if crate::mfa::required_for(&tenant) && !self.claims.amr.iter().any(|m| m == "mfa") {
+                return Err(AppError::Forbidden(format!(
+                    "{NOT_PERMITTED} The partner requires its users to sign in with multifactor authentication."
+                )));
+            }
             let user = state.store.user(self.tenant, *id).await?;
             if !user.is_some_and(|u| u.account_enabled) {
                 return Err(AppError::Forbidden(format!(
@@ -450,6 +455,7 @@ mod tests {
             name: None,
             idp: None,
             home_tid: None,
+            amr: Vec::new(),
             ver: "2.0".into(),
             uti: "u".into(),
         }

@@ -19,6 +19,7 @@ pub mod error;
 pub mod groups;
 pub mod hashing;
 pub mod mailer;
+pub mod mfa;
 pub mod relationships;
 pub mod roles;
 pub mod signin;

@@ -77,6 +77,8 @@ struct PartnerFile {
     service_name: Option<String>,
     contact: Option<String>,
     help_url: Option<String>,
+    #[serde(default)]
+    require_mfa: bool,
 }
 
 #[derive(Deserialize)]
@@ -151,6 +153,7 @@ pub fn parse_world(json: &str, now: OffsetDateTime) -> Result<DirectoryBatch, Wo
                 service_name: p.service_name,
                 contact: p.contact,
                 help_url: p.help_url,
+                require_mfa: p.require_mfa,
             }),
             created_at: now,
         });

@@ -88,6 +88,9 @@ pub struct Claims {
     /// Home tenant of a foreign principal.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub home_tid: Option<String>,
+    /// How the user signed in (`pwd`, and `mfa` after a second factor); user tokens.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub amr: Vec<String>,
     /// Token version.
     pub ver: String,
     /// Unique token id.
@@ -374,6 +377,7 @@ mod tests {
             name: None,
             idp: None,
             home_tid: None,
+            amr: Vec::new(),
             ver: "2.0".into(),
             uti: "u".into(),
         }

@@ -35,6 +35,9 @@ pub struct PartnerProfile {
     pub contact: Option<String>,
     /// A page with step-by-step approval instructions.
     pub help_url: Option<String>,
+    /// The partner's users must sign in with a second factor to manage relationships (Microsoft
+    /// requires it of every partner).
+    pub require_mfa: bool,
 }
 
 /// An Entra tenant.

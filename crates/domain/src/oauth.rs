@@ -89,6 +89,9 @@ pub struct CodeGrant {
     /// The browser session the sign-in came from: signing out there revokes its refresh tokens.
     #[serde(default)]
     pub session: Option<String>,
+    /// The user signed in with a second factor.
+    #[serde(default)]
+    pub mfa: bool,
 }
 
 /// The grant kind of refresh tokens in the store.
@@ -116,6 +119,9 @@ pub struct RefreshGrant {
     pub session: Option<String>,
     /// A fingerprint of the user's password at sign-in: a changed password revokes the token.
     pub password_stamp: String,
+    /// The sign-in used a second factor.
+    #[serde(default)]
+    pub mfa: bool,
 }
 
 /// What a device code stands for while the user has not yet answered it, and once they have.
@@ -153,6 +159,9 @@ pub enum DeviceAnswer {
         auth_time: OffsetDateTime,
         /// The browser session the approval came from.
         session: Option<String>,
+        /// That session's sign-in used a second factor.
+        #[serde(default)]
+        mfa: bool,
     },
     /// The device got its tokens: polling again is told so.
     Redeemed,

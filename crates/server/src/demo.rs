@@ -146,6 +146,8 @@ See the customer's side in a browser:
   3. 次へ → (Microsoft 顧客契約) 承諾 → 次へ → 承諾 → 閉じる: the Partner relationships page shows
      the relationship アクティブ (Active) a few seconds later. The language switcher is at the top.
   The partner's side: {base}/partner as admin@contosopartner.onmicrosoft.com / Demo-Partner-1!
+  (the partner requires multifactor sign-in: at the first sign-in, add the key shown to an
+  authenticator app, or run `oathtool --totp -b KEY`, and type its six-digit code)
 
 Try the API (paste into a shell):
 

@@ -9,6 +9,7 @@ mod directory;
 mod feed;
 mod grants;
 mod list;
+mod mfa;
 mod migrate;
 mod outbox;
 mod portal;

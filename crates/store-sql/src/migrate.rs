@@ -24,6 +24,7 @@ const SQLITE: &[(i64, &str)] = &[
         12,
         include_str!("../migrations/sqlite/0012_grant_subjects.sql"),
     ),
+    (13, include_str!("../migrations/sqlite/0013_mfa.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -50,6 +51,7 @@ const POSTGRES: &[(i64, &str)] = &[
         12,
         include_str!("../migrations/postgres/0012_grant_subjects.sql"),
     ),
+    (13, include_str!("../migrations/postgres/0013_mfa.sql")),
 ];
 
 /// Splits a migration file into statements (on `;` at the end of a line).

@@ -96,6 +96,7 @@ fn session(r: &Row) -> Result<Session, StoreError> {
         csrf: r.text("csrf")?,
         created_at: from_micros(r.int("created_at")?),
         expires_at: from_micros(r.int("expires_at")?),
+        mfa: r.int("mfa")? != 0,
     })
 }
 
@@ -147,7 +148,7 @@ impl PortalStore for SqlStore {
     async fn create_session(&self, s: Session) -> Result<(), StoreError> {
         let mut purge = Sql::new("DELETE FROM sessions WHERE expires_at < ");
         purge.int(to_micros(s.created_at));
-        let mut q = Sql::new("INSERT INTO sessions (id_hash, tenant_id, user_id, csrf, created_at, expires_at) VALUES (");
+        let mut q = Sql::new("INSERT INTO sessions (id_hash, tenant_id, user_id, csrf, created_at, expires_at, mfa) VALUES (");
         q.text(s.id_hash)
             .push(", ")
             .text(s.tenant.to_string())
@@ -159,6 +160,8 @@ impl PortalStore for SqlStore {
             .int(to_micros(s.created_at))
             .push(", ")
             .int(to_micros(s.expires_at))
+            .push(", ")
+            .int(i64::from(s.mfa))
             .push(")");
         self.transaction(vec![Step::plain(purge), Step::plain(q)])
             .await

@@ -218,6 +218,8 @@ struct PartnerJson {
     contact: Option<String>,
     #[serde(default)]
     help_url: Option<String>,
+    #[serde(default)]
+    require_mfa: bool,
 }
 
 pub(crate) fn partner_json(p: &Option<PartnerProfile>) -> Option<String> {
@@ -228,6 +230,7 @@ pub(crate) fn partner_json(p: &Option<PartnerProfile>) -> Option<String> {
             service_name: p.service_name.clone(),
             contact: p.contact.clone(),
             help_url: p.help_url.clone(),
+            require_mfa: p.require_mfa,
         })
         .ok()
     })
@@ -244,6 +247,7 @@ pub(crate) fn tenant(row: &Row) -> Result<Tenant, StoreError> {
                 service_name: p.service_name,
                 contact: p.contact,
                 help_url: p.help_url,
+                require_mfa: p.require_mfa,
             })
         }
         None => None,

@@ -23,7 +23,8 @@ use gdap_domain::timefmt::truncate_micros;
 use gdap_domain::Timings;
 use gdap_store::{
     AuditStore, ChangeFeed, Changes, DirectoryBatch, DirectoryStore, DirectoryWrite, GrantStore,
-    NewGrant, PortalStore, RelationshipStore, Session, StoreError, ThrottleStore, Write,
+    MfaMethod, MfaStore, NewGrant, PortalStore, RelationshipStore, Session, StoreError,
+    ThrottleStore, Write,
 };
 use gdap_store_sql::SqlStore;
 use time::macros::datetime;
@@ -769,6 +770,7 @@ async fn sessions_are_found_by_hash_ended_by_sign_out_and_purged_once_over(store
         csrf: format!("csrf-{hash}"),
         created_at: created,
         expires_at: created + time::Duration::hours(8),
+        mfa: hash == "a",
     };
     store.create_session(session("old", now())).await.unwrap();
     store
@@ -1070,6 +1072,36 @@ async fn a_users_refresh_grants_are_revoked_by_session_or_all_together(store: Sq
     assert_eq!(store.live_grants("refresh", t0).await.unwrap(), 1);
 }
 
+async fn a_second_factor_is_enrolled_once_and_each_step_accepted_once(store: SqlStore) {
+    let w = world(&store).await;
+    let user = store.users_of(w.partner).await.unwrap().pop().unwrap().id;
+    assert_eq!(store.mfa_method(user).await.unwrap(), None);
+    assert!(store
+        .enrol_mfa(w.partner, user, "SECRETONE", 100, now())
+        .await
+        .unwrap());
+    // A second enrolment (another browser, racing) does not replace the first.
+    assert!(!store
+        .enrol_mfa(w.partner, user, "SECRETTWO", 101, now())
+        .await
+        .unwrap());
+    assert_eq!(
+        store.mfa_method(user).await.unwrap(),
+        Some(MfaMethod {
+            secret: "SECRETONE".into(),
+            last_step: 100
+        })
+    );
+    // The enrolling code's step, or an earlier one, is not accepted again; a later one once.
+    assert!(!store.use_mfa_step(user, 100).await.unwrap());
+    assert!(!store.use_mfa_step(user, 99).await.unwrap());
+    let (a, b) = tokio::join!(store.use_mfa_step(user, 101), store.use_mfa_step(user, 101));
+    assert!(a.unwrap() ^ b.unwrap());
+    store.remove_mfa(user).await.unwrap();
+    assert_eq!(store.mfa_method(user).await.unwrap(), None);
+    assert!(!store.use_mfa_step(user, 200).await.unwrap());
+}
+
 async fn a_password_change_or_a_disabled_account_ends_the_users_sessions(store: SqlStore) {
     let w = world(&store).await;
     let mut user = store.users_of(w.partner).await.unwrap().pop().unwrap();
@@ -1080,6 +1112,7 @@ async fn a_password_change_or_a_disabled_account_ends_the_users_sessions(store: 
         csrf: format!("csrf-{hash}"),
         created_at: now(),
         expires_at: now() + time::Duration::hours(8),
+        mfa: false,
     };
     store.create_session(session("s1")).await.unwrap();
     // A new display name leaves the session alone.
@@ -1232,6 +1265,7 @@ async fn partner_profiles_and_preferred_languages_can_be_changed(store: SqlStore
         service_name: Some("損保クラウド".into()),
         contact: Some("support@example.jp".into()),
         help_url: Some("https://example.jp/help".into()),
+        require_mfa: true,
     };
     store
         .set_partner_profile(w.partner, profile.clone())
@@ -1614,6 +1648,7 @@ suite!(
     nodes_starting_together_agree_on_one_signing_key,
     sessions_are_found_by_hash_ended_by_sign_out_and_purged_once_over,
     a_password_change_or_a_disabled_account_ends_the_users_sessions,
+    a_second_factor_is_enrolled_once_and_each_step_accepted_once,
     directory_writes_land_with_the_rest_of_their_change_set_or_not_at_all,
     a_sign_in_grant_is_taken_once_of_its_kind_and_never_after_it_expires,
     a_grant_is_read_in_place_and_replaced_only_from_the_body_it_had,

@@ -7,6 +7,7 @@ pub mod error;
 pub mod feed;
 pub mod grants;
 pub mod lifecycle;
+pub mod mfa;
 pub mod traits;
 
 pub use changes::{BillingWrite, Changes, DirectoryWrite, Write};
@@ -14,6 +15,7 @@ pub use error::StoreError;
 pub use feed::{ChangeFeed, ChangeObserver, ChangeRefs, ChangeWait};
 pub use grants::{GrantStore, NewGrant};
 pub use lifecycle::{Lifecycle, RunReport};
+pub use mfa::{MfaMethod, MfaStore};
 pub use traits::{
     AdminStore, AuditStore, AuthzSnapshot, AuthzSource, BillingStore, CustomerSummary, Delivery,
     DirectoryBatch, DirectoryStore, OutboxMail, OutboxStore, Page, PortalStore, RelationshipStore,

@@ -314,6 +314,8 @@ pub struct Session {
     pub created_at: OffsetDateTime,
     /// The session ends here, whatever happens.
     pub expires_at: OffsetDateTime,
+    /// The sign-in used a second factor.
+    pub mfa: bool,
 }
 
 /// What the web pages keep: sessions, agreements, partner ties, the activity record, and the
@@ -480,6 +482,7 @@ pub trait Store:
     + BillingStore
     + ThrottleStore
     + crate::grants::GrantStore
+    + crate::mfa::MfaStore
 {
 }
 
@@ -495,5 +498,6 @@ impl<T> Store for T where
         + BillingStore
         + ThrottleStore
         + crate::grants::GrantStore
+        + crate::mfa::MfaStore
 {
 }

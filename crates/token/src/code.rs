@@ -96,6 +96,7 @@ pub(crate) async fn redeem(
     extras.auth_time = Some(grant.auth_time);
     extras.offline |= grant.scope.split(' ').any(|s| s == "offline_access");
     extras.session = grant.session.clone();
+    extras.mfa = grant.mfa;
     user_token(
         state,
         issuer,

@@ -171,6 +171,7 @@ pub(crate) async fn redeem(
         home_tenant,
         auth_time,
         session,
+        mfa,
     } = grant.answer
     else {
         return Err(internal("an approved device code without its user"));
@@ -200,6 +201,7 @@ pub(crate) async fn redeem(
     extras.offline = grant.scope.split(' ').any(|s| s == "offline_access");
     extras.auth_time = Some(auth_time);
     extras.session = session;
+    extras.mfa = mfa;
     user_token(
         state,
         issuer,

@@ -351,6 +351,7 @@ fn base_claims(
         name: None,
         idp: None,
         home_tid: None,
+        amr: Vec::new(),
         ver: "2.0".into(),
         uti: uuid::Uuid::new_v4().simple().to_string(),
     }

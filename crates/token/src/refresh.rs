@@ -65,6 +65,7 @@ pub(crate) async fn redeem(
     extras.offline = true;
     extras.session = grant.session.clone();
     extras.spends = Some(token.to_owned());
+    extras.mfa = grant.mfa;
     user_token(
         state,
         issuer,

@@ -34,6 +34,8 @@ pub(crate) struct Extras {
     pub session: Option<String>,
     /// The refresh token this redemption spends, once everything else has been checked.
     pub spends: Option<String>,
+    /// The user signed in with a second factor (`amr` says `mfa`).
+    pub mfa: bool,
 }
 
 impl Extras {
@@ -51,7 +53,19 @@ impl Extras {
                 .is_some_and(|s| s.split(' ').any(|x| x == "offline_access")),
             session: None,
             spends: None,
+            mfa: false,
         }
+    }
+}
+
+impl Extras {
+    /// How the user signed in, as the `amr` claim says it.
+    fn amr(&self) -> Vec<String> {
+        let mut amr = vec!["pwd".to_owned()];
+        if self.mfa {
+            amr.push("mfa".to_owned());
+        }
+        amr
     }
 }
 
@@ -72,6 +86,7 @@ struct IdClaims<'a> {
     nonce: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     auth_time: Option<i64>,
+    amr: Vec<String>,
     ver: &'static str,
 }
 
@@ -98,6 +113,7 @@ fn id_token(
         name: &user.display_name,
         nonce: extras.nonce.as_deref(),
         auth_time: extras.auth_time.map(OffsetDateTime::unix_timestamp),
+        amr: extras.amr(),
         ver: "2.0",
     };
     state.keys.sign(&claims).map_err(internal)
@@ -197,6 +213,7 @@ pub(crate) async fn user_token(
         claims.idp = Some(format!("https://sts.windows.net/{}/", user.tenant));
     }
     claims.scp = Some(granted.join(" "));
+    claims.amr = extras.amr();
     claims.upn = Some(user.user_principal_name.clone());
     claims.name = Some(user.display_name.clone());
     let scope_out = granted
@@ -256,6 +273,7 @@ async fn finish_sign_in(
         auth_time: extras.auth_time.unwrap_or(now),
         session: extras.session.clone(),
         password_stamp: gdap_app::signin::password_stamp(user),
+        mfa: extras.mfa,
     };
     gdap_app::signin::issue_refresh(state, &grant, now)
         .await

@@ -309,6 +309,7 @@ pub async fn authorize(
         nonce: get("nonce").map(|n| n.chars().take(500).collect()),
         auth_time: me.session.created_at,
         session: Some(me.session.id_hash.clone()),
+        mfa: me.session.mfa,
     };
     let code = web.or_failure(
         gdap_app::signin::issue_code(&web.state, &grant, time::OffsetDateTime::now_utc()).await,

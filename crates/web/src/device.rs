@@ -138,6 +138,7 @@ pub async fn confirm(
             home_tenant: me.user.tenant,
             auth_time: me.session.created_at,
             session: Some(me.session.id_hash.clone()),
+            mfa: me.session.mfa,
         }
     } else {
         DeviceAnswer::Declined

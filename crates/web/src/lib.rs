@@ -14,6 +14,7 @@ pub mod billing;
 mod context;
 mod device;
 mod layout;
+mod mfa;
 mod partners;
 mod portal;
 pub mod schemas;
@@ -36,6 +37,7 @@ pub fn routes(dev: bool) -> Router<AppState> {
     let mut r = Router::new()
         .route("/", get(session::home))
         .route("/signin", get(session::sign_in_page).post(session::sign_in))
+        .route("/signin/mfa", get(mfa::page).post(mfa::verify))
         .route("/signout", post(session::sign_out))
         .route("/{tenant}/oauth2/v2.0/authorize", get(authorize::authorize))
         .route("/devicelogin", get(device::page).post(device::enter))

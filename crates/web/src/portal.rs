@@ -382,6 +382,10 @@ fn settings_body(web: &Web, me: &SignedIn, saved: bool, error: Option<&str>) -> 
             input id="contact" name="contact" maxlength="200" value=(p.contact.unwrap_or_default());
             label for="help" { (t.help_url) }
             input id="help" name="helpUrl" type="url" maxlength="2000" value=(p.help_url.unwrap_or_default());
+            label.check for="require-mfa" {
+                input id="require-mfa" name="requireMfa" type="checkbox" value="1" checked[p.require_mfa];
+                " " (t.require_mfa)
+            }
             button.primary type="submit" { (t.save) }
         }
     }
@@ -422,6 +426,7 @@ pub async fn save_settings(web: Web, Form(form): Form<Vec<(String, String)>>) ->
         service_name: field("serviceName", 80),
         contact: field("contact", 200),
         help_url: help,
+        require_mfa: form.get("requireMfa") == Some("1"),
         ..old
     };
     web.or_failure(

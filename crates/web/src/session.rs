@@ -1,9 +1,11 @@
-//! Sign-in, sessions, sign-out and the language switcher.
+//! Sign-in (the password, then the second step where there is one), sessions, sign-out and the
+//! language switcher.
 
 use axum::extract::{Form, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use base64::Engine;
+use gdap_domain::directory::User;
 use gdap_domain::mail::Language;
 use gdap_store::{Session, StoreError};
 use maud::html;
@@ -13,12 +15,15 @@ use time::{Duration, OffsetDateTime};
 use super::context::{safe_return, FormData, Page, SignedIn, Web, LANG_COOKIE};
 use super::layout::csrf;
 use gdap_app::hashing::RETRY_AFTER_SECS;
+use gdap_app::mfa;
 use gdap_app::signin::secret_hash;
 use gdap_app::state::AppState;
 use gdap_http::extract::ClientIp;
 
 /// The session cookie.
 pub const SESSION_COOKIE: &str = "gdap_session";
+/// The cookie of a sign-in waiting for its second step.
+pub const MFA_COOKIE: &str = "gdap_mfa";
 /// How long a session lasts after sign-in, whatever happens (wall clock).
 pub const SESSION_LIFETIME: Duration = Duration::hours(8);
 
@@ -168,6 +173,45 @@ pub async fn sign_in(
         }
     };
     state.throttle.succeed(&upn, source, now).await;
+    // A second step for users who enrolled one, and enrolment where the tenant requires it.
+    let tenant = web.or_failure(state.tenant(user.tenant).await)?;
+    let enrolled = web.or_failure(mfa::enrolled(state, user.id).await)?;
+    if enrolled || tenant.as_ref().is_some_and(mfa::required_for) {
+        let new_secret = if enrolled {
+            None
+        } else {
+            Some(web.or_failure(mfa::new_secret())?)
+        };
+        let pending = mfa::Pending {
+            tenant: user.tenant,
+            user: user.id,
+            back,
+            new_secret,
+        };
+        let token = web.or_failure(mfa::begin(state, &pending, now).await)?;
+        let mut res = web.redirect("/signin/mfa");
+        let cookie = web.cookie(
+            MFA_COOKIE,
+            &token,
+            Some(mfa::PENDING_LIFETIME.whole_seconds()),
+        );
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+        return Ok(res);
+    }
+    start_session(&web, &user, &back, false, now).await
+}
+
+/// Starts the session of a user who has signed in (with a second factor when `mfa`), and goes on
+/// to `back`.
+pub(crate) async fn start_session(
+    web: &Web,
+    user: &User,
+    back: &str,
+    mfa: bool,
+    now: OffsetDateTime,
+) -> Page {
     let raw = random_token();
     let session = Session {
         id_hash: secret_hash(&raw),
@@ -176,13 +220,14 @@ pub async fn sign_in(
         csrf: random_token(),
         created_at: now,
         expires_at: now + SESSION_LIFETIME,
+        mfa,
     };
-    web.or_failure(state.store.create_session(session).await)?;
-    tracing::info!(upn = %upn, tenant = %user.tenant, "signed in");
+    web.or_failure(web.state.store.create_session(session).await)?;
+    tracing::info!(upn = %user.user_principal_name, tenant = %user.tenant, mfa, "signed in");
     let mut res = if back.contains("/oauth2/v2.0/authorize") {
-        onward_to_application(&web, &back)
+        onward_to_application(web, back)
     } else {
-        web.redirect(&back)
+        web.redirect(back)
     };
     let cookie = web.cookie(SESSION_COOKIE, &raw, Some(SESSION_LIFETIME.whole_seconds()));
     if let Ok(v) = HeaderValue::from_str(&cookie) {

@@ -15,6 +15,7 @@ mod host;
 mod isolation;
 mod lifecycle;
 mod mail;
+mod mfa;
 mod oauth;
 mod odata;
 mod pages;
