@@ -20,7 +20,18 @@ use crate::state::AppState;
 
 /// Application permissions that allow a directory action to an app of the tenant itself.
 pub fn app_permissions(action: &str) -> &'static [&'static str] {
-    if action.ends_with("/read") {
+    if action.starts_with("microsoft.directory/applications/") {
+        if action.ends_with("/read") {
+            &[
+                "Application.Read.All",
+                "Application.ReadWrite.All",
+                "Directory.Read.All",
+                "Directory.ReadWrite.All",
+            ]
+        } else {
+            &["Application.ReadWrite.All"]
+        }
+    } else if action.ends_with("/read") {
         &[
             "User.Read.All",
             "User.ReadWrite.All",

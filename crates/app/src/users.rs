@@ -3,7 +3,8 @@
 //! Entra's privilege rules on the user acted on.
 
 use gdap_domain::authz::operations::directory::{
-    CREATE_USER, DELETE_USER, DISABLE_USER, ENABLE_USER, RESET_PASSWORD, UPDATE_USER_BASICS,
+    CREATE_USER, DELETE_USER, DISABLE_USER, ENABLE_USER, RESET_PASSWORD, REVOKE_SIGN_IN_SESSIONS,
+    UPDATE_USER_BASICS,
 };
 use gdap_domain::directory::User;
 use gdap_domain::ids::{TenantId, UserId};
@@ -181,5 +182,44 @@ impl DeleteUser {
         let entry = change_entry(app, caller, "user.delete".into(), id.clone());
         let write = DirectoryWrite::DeleteUser(user);
         commit_directory(app, caller, write, entry, ("user", &id)).await
+    }
+}
+
+/// Revokes a user's sign-in sessions: its refresh tokens and browser sessions end at once (access
+/// tokens already issued run to their expiry, as in Entra).
+#[derive(Debug, Clone)]
+pub struct RevokeSignInSessions {
+    /// The user, by object id or principal name.
+    pub id: String,
+}
+
+impl RevokeSignInSessions {
+    /// Revokes them.
+    pub async fn execute(self, app: &AppState, caller: &Principal) -> AppResult<()> {
+        let user = match find_user(app, caller.tenant, &self.id).await {
+            Ok(u) => u,
+            Err(e) => {
+                authorize(app, caller, REVOKE_SIGN_IN_SESSIONS, &self.id).await?;
+                return Err(e);
+            }
+        };
+        authorize_on(app, caller, REVOKE_SIGN_IN_SESSIONS, &user).await?;
+        crate::signin::revoke_refresh(app, user.id, None).await?;
+        app.store.delete_sessions_of(user.id).await?;
+        let entry = change_entry(
+            app,
+            caller,
+            "user.revokeSignInSessions".into(),
+            user.id.to_string(),
+        );
+        app.commit(
+            gdap_store::Changes {
+                audit: vec![entry],
+                ..gdap_store::Changes::default()
+            },
+            &caller.actor,
+        )
+        .await?;
+        Ok(())
     }
 }

@@ -10,7 +10,7 @@ use gdap_domain::directory::{
     Application, Group, PartnerProfile, PartnerType, Tenant, User, ADMIN_AGENTS, HELPDESK_AGENTS,
     SALES_AGENTS,
 };
-use gdap_domain::ids::{ClientId, GroupId, RoleDefinitionId, TenantId, UserId};
+use gdap_domain::ids::{ApplicationId, ClientId, GroupId, RoleDefinitionId, TenantId, UserId};
 use gdap_domain::roles::Catalogue;
 use gdap_store::DirectoryBatch;
 use serde::Deserialize;
@@ -106,6 +106,7 @@ struct GroupFile {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct AppFile {
+    id: Option<ApplicationId>,
     client_id: Option<ClientId>,
     display_name: String,
     secret: Option<String>,
@@ -224,6 +225,7 @@ pub fn parse_world(json: &str, now: OffsetDateTime) -> Result<DirectoryBatch, Wo
         }
         for a in t.applications {
             batch.applications.push(Application {
+                id: a.id.unwrap_or_else(ApplicationId::new_random),
                 client_id: a.client_id.unwrap_or_else(ClientId::new_random),
                 tenant: id,
                 display_name: a.display_name,

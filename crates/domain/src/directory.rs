@@ -2,7 +2,7 @@
 
 use time::OffsetDateTime;
 
-use crate::ids::{ClientId, GroupId, RoleDefinitionId, TenantId, UserId};
+use crate::ids::{ApplicationId, ClientId, GroupId, RoleDefinitionId, TenantId, UserId};
 
 /// Partner program types of a partner tenant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -92,7 +92,9 @@ pub struct Group {
 /// An application registration with a client secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Application {
-    /// Client (application) id.
+    /// Object id (Graph's `id`).
+    pub id: ApplicationId,
+    /// Client (application) id (Graph's `appId`).
     pub client_id: ClientId,
     /// Home tenant.
     pub tenant: TenantId,

@@ -115,6 +115,11 @@ guid_id!(
     "client id"
 );
 guid_id!(
+    /// An application's object id in its tenant's directory (Graph's `id`, beside `appId`).
+    ApplicationId,
+    "application id"
+);
+guid_id!(
     /// A built-in Entra role template id (`roleDefinitionId` in Graph).
     RoleDefinitionId,
     "role definition id"

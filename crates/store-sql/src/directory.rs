@@ -147,6 +147,13 @@ impl DirectoryStore for SqlStore {
         Ok(Page { items, next, count })
     }
 
+    async fn applications_of(&self, tenant: TenantId) -> Result<Vec<Application>, StoreError> {
+        let mut q = Sql::new("SELECT * FROM applications WHERE tenant_id = ");
+        q.text(tenant.to_string())
+            .push(" ORDER BY display_name, client_id");
+        self.fetch_all(q, rows::application).await
+    }
+
     async fn application(&self, client_id: ClientId) -> Result<Option<Application>, StoreError> {
         let mut q = Sql::new("SELECT * FROM applications WHERE client_id = ");
         q.text(client_id.to_string());
@@ -211,22 +218,10 @@ impl DirectoryStore for SqlStore {
             }
         }
         for a in &batch.applications {
-            let mut q = Sql::new("INSERT INTO applications (client_id, tenant_id, display_name, secret_hash, permissions, redirect_uris, public_client) VALUES (");
-            q.text(a.client_id.to_string())
-                .push(", ")
-                .text(a.tenant.to_string())
-                .push(", ");
-            q.text(a.display_name.clone())
-                .push(", ")
-                .bind(Param::OptText(a.secret_hash.clone()))
-                .push(", ");
-            q.text(serde_json::to_string(&a.permissions).unwrap_or_else(|_| "[]".into()))
-                .push(", ")
-                .text(serde_json::to_string(&a.redirect_uris).unwrap_or_else(|_| "[]".into()))
-                .push(", ")
-                .int(i64::from(a.public_client))
-                .push(")");
-            stmts.push((q, format!("application {}", a.client_id)));
+            stmts.push((
+                writes::add_application(a),
+                format!("application {}", a.client_id),
+            ));
         }
         let mut steps: Vec<Step> = stmts
             .into_iter()

@@ -25,6 +25,10 @@ const SQLITE: &[(i64, &str)] = &[
         include_str!("../migrations/sqlite/0012_grant_subjects.sql"),
     ),
     (13, include_str!("../migrations/sqlite/0013_mfa.sql")),
+    (
+        14,
+        include_str!("../migrations/sqlite/0014_application_objects.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -52,6 +56,10 @@ const POSTGRES: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0012_grant_subjects.sql"),
     ),
     (13, include_str!("../migrations/postgres/0013_mfa.sql")),
+    (
+        14,
+        include_str!("../migrations/postgres/0014_application_objects.sql"),
+    ),
 ];
 
 /// Splits a migration file into statements (on `;` at the end of a line).

@@ -179,6 +179,12 @@ impl PortalStore for SqlStore {
         self.transaction(vec![Step::plain(q)]).await
     }
 
+    async fn delete_sessions_of(&self, user: UserId) -> Result<(), StoreError> {
+        let mut q = Sql::new("DELETE FROM sessions WHERE user_id = ");
+        q.text(user.to_string());
+        self.transaction(vec![Step::plain(q)]).await
+    }
+
     async fn agreement(
         &self,
         tenant: TenantId,

@@ -284,8 +284,14 @@ pub(crate) fn group(row: &Row, members: Vec<UserId>) -> Result<Group, StoreError
 }
 
 pub(crate) fn application(row: &Row) -> Result<Application, StoreError> {
+    let client_id = row.text("client_id")?;
     Ok(Application {
-        client_id: parse::<ClientId>(&row.text("client_id")?, "client id")?,
+        id: parse(
+            &row.opt_text("object_id")?
+                .unwrap_or_else(|| client_id.clone()),
+            "application id",
+        )?,
+        client_id: parse::<ClientId>(&client_id, "client id")?,
         tenant: parse(&row.text("tenant_id")?, "tenant id")?,
         display_name: row.text("display_name")?,
         secret_hash: row.opt_text("secret_hash")?,

@@ -1102,6 +1102,62 @@ async fn a_second_factor_is_enrolled_once_and_each_step_accepted_once(store: Sql
     assert!(!store.use_mfa_step(user, 200).await.unwrap());
 }
 
+async fn application_registrations_are_added_changed_listed_and_deleted(store: SqlStore) {
+    use gdap_domain::directory::Application;
+    use gdap_domain::ids::{ApplicationId, ClientId};
+    let w = world(&store).await;
+    let registered = Application {
+        id: ApplicationId::new_random(),
+        client_id: ClientId::new_random(),
+        tenant: w.customer,
+        display_name: "Tool".into(),
+        secret_hash: None,
+        permissions: Vec::new(),
+        redirect_uris: vec!["http://localhost".into()],
+        public_client: true,
+    };
+    directory(&store, DirectoryWrite::AddApplication(registered.clone()))
+        .await
+        .unwrap();
+    // The same client id again is a duplicate, and changes nothing.
+    assert!(matches!(
+        directory(&store, DirectoryWrite::AddApplication(registered.clone())).await,
+        Err(StoreError::Duplicate(_))
+    ));
+    assert_eq!(
+        store.applications_of(w.customer).await.unwrap(),
+        vec![registered.clone()]
+    );
+    let changed = Application {
+        display_name: "Tool 2".into(),
+        secret_hash: Some("hash".into()),
+        redirect_uris: vec!["https://tool.example/cb".into()],
+        public_client: false,
+        ..registered.clone()
+    };
+    directory(&store, DirectoryWrite::UpdateApplication(changed.clone()))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.application(registered.client_id).await.unwrap(),
+        Some(changed.clone())
+    );
+    assert!(store.applications_of(w.partner).await.unwrap().is_empty());
+    directory(&store, DirectoryWrite::DeleteApplication(changed.clone()))
+        .await
+        .unwrap();
+    assert_eq!(store.application(registered.client_id).await.unwrap(), None);
+    // Gone: changing or deleting it again says so.
+    assert!(matches!(
+        directory(&store, DirectoryWrite::UpdateApplication(changed.clone())).await,
+        Err(StoreError::VersionConflict)
+    ));
+    assert!(matches!(
+        directory(&store, DirectoryWrite::DeleteApplication(changed)).await,
+        Err(StoreError::VersionConflict)
+    ));
+}
+
 async fn a_password_change_or_a_disabled_account_ends_the_users_sessions(store: SqlStore) {
     let w = world(&store).await;
     let mut user = store.users_of(w.partner).await.unwrap().pop().unwrap();
@@ -1649,6 +1705,7 @@ suite!(
     sessions_are_found_by_hash_ended_by_sign_out_and_purged_once_over,
     a_password_change_or_a_disabled_account_ends_the_users_sessions,
     a_second_factor_is_enrolled_once_and_each_step_accepted_once,
+    application_registrations_are_added_changed_listed_and_deleted,
     directory_writes_land_with_the_rest_of_their_change_set_or_not_at_all,
     a_sign_in_grant_is_taken_once_of_its_kind_and_never_after_it_expires,
     a_grant_is_read_in_place_and_replaced_only_from_the_body_it_had,

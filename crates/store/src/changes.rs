@@ -1,7 +1,7 @@
 //! An atomic set of writes, applied by [`RelationshipStore::commit`](crate::RelationshipStore::commit).
 
 use gdap_domain::assignment::AccessAssignment;
-use gdap_domain::directory::{Group, User};
+use gdap_domain::directory::{Application, Group, User};
 use gdap_domain::ids::{RelationshipId, TenantId, UserId};
 use gdap_domain::relationship::Relationship;
 use gdap_domain::request::{Operation, RelationshipRequest};
@@ -80,6 +80,13 @@ pub enum DirectoryWrite {
     /// A security group deleted with its memberships, named as it was read (`VersionConflict` when
     /// it is already gone). Access assignments that name it no longer give anyone access.
     DeleteGroup(Group),
+    /// A new application registration (`Duplicate` when its client id is taken).
+    AddApplication(Application),
+    /// An application's name, redirect URIs, public-client status and secret, replaced
+    /// (`VersionConflict` when it is gone).
+    UpdateApplication(Application),
+    /// An application registration deleted (`VersionConflict` when it is already gone).
+    DeleteApplication(Application),
     /// A member added (`add`) or removed; adding a present member or removing an absent one
     /// changes nothing. `group` is the group as it was read; once committed, as it is then
     /// (`VersionConflict` when the group is gone; a new member must be a user of its tenant).
@@ -100,6 +107,9 @@ impl DirectoryWrite {
             Self::AddUser(u) | Self::UpdateUser(u) | Self::DeleteUser(u) => u.tenant,
             Self::AddGroup(g) | Self::DeleteGroup(g) | Self::Membership { group: g, .. } => {
                 g.tenant
+            }
+            Self::AddApplication(a) | Self::UpdateApplication(a) | Self::DeleteApplication(a) => {
+                a.tenant
             }
         }
     }
@@ -127,6 +137,10 @@ impl Changes {
                     members: Vec::new(),
                     ..g.clone()
                 }),
+                // Nothing observes applications: sign-in reads them from the store.
+                DirectoryWrite::AddApplication(_)
+                | DirectoryWrite::UpdateApplication(_)
+                | DirectoryWrite::DeleteApplication(_) => {}
             }
         }
         batch

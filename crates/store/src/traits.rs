@@ -147,6 +147,8 @@ pub trait DirectoryStore: Send + Sync {
     ) -> Result<Vec<Group>, StoreError>;
     /// Every user of a tenant, by principal name.
     async fn users_of(&self, tenant: TenantId) -> Result<Vec<User>, StoreError>;
+    /// The tenant's application registrations, by display name.
+    async fn applications_of(&self, tenant: TenantId) -> Result<Vec<Application>, StoreError>;
     /// A page of a tenant's users under a checked OData query (by `userPrincipalName` unless the
     /// query orders otherwise), paged by keyset.
     async fn list_users(&self, tenant: TenantId, q: &ListQuery) -> Result<Page<User>, StoreError>;
@@ -328,6 +330,8 @@ pub trait PortalStore: Send + Sync {
     async fn session(&self, id_hash: &str) -> Result<Option<Session>, StoreError>;
     /// Ends a session (sign-out).
     async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError>;
+    /// Ends every session of a user (its sign-in sessions revoked).
+    async fn delete_sessions_of(&self, user: UserId) -> Result<(), StoreError>;
     /// The newest acceptance of an agreement by a tenant.
     async fn agreement(
         &self,

@@ -45,6 +45,23 @@ pub mod directory {
     pub const CREATE_ROLE_ASSIGNMENT: &str = "microsoft.directory/roleAssignments/create";
     /// Removing a role assignment.
     pub const DELETE_ROLE_ASSIGNMENT: &str = "microsoft.directory/roleAssignments/delete";
+    /// Revoking a user's refresh tokens and sessions.
+    pub const REVOKE_SIGN_IN_SESSIONS: &str =
+        "microsoft.directory/users/invalidateAllRefreshTokens";
+    /// Reading application registrations.
+    pub const READ_APPLICATIONS: &str = "microsoft.directory/applications/standard/read";
+    /// Registering an application.
+    pub const CREATE_APPLICATION: &str = "microsoft.directory/applications/create";
+    /// Deleting an application registration.
+    pub const DELETE_APPLICATION: &str = "microsoft.directory/applications/delete";
+    /// Renaming an application.
+    pub const UPDATE_APPLICATION_BASICS: &str = "microsoft.directory/applications/basic/update";
+    /// Changing an application's redirect URIs and whether it is a public client.
+    pub const UPDATE_APPLICATION_AUTHENTICATION: &str =
+        "microsoft.directory/applications/authentication/update";
+    /// Adding or removing an application's secrets.
+    pub const UPDATE_APPLICATION_CREDENTIALS: &str =
+        "microsoft.directory/applications/credentials/update";
 
     /// What every member of a tenant may do in its own tenant without a role (Entra's default
     /// user permissions): read the directory's users, groups and members, and the organization.
@@ -83,6 +100,25 @@ pub mod directory {
             "DELETE /roleManagement/directory/roleAssignments/{id}",
             &[DELETE_ROLE_ASSIGNMENT],
         ),
+        (
+            "POST /users/{id}/revokeSignInSessions",
+            &[REVOKE_SIGN_IN_SESSIONS],
+        ),
+        ("GET /applications[/{id}]", &[READ_APPLICATIONS]),
+        ("POST /applications", &[CREATE_APPLICATION]),
+        (
+            "PATCH /applications/{id} displayName",
+            &[UPDATE_APPLICATION_BASICS],
+        ),
+        (
+            "PATCH /applications/{id} publicClient, web, spa, isFallbackPublicClient",
+            &[UPDATE_APPLICATION_AUTHENTICATION],
+        ),
+        (
+            "POST /applications/{id}/addPassword, removePassword",
+            &[UPDATE_APPLICATION_CREDENTIALS],
+        ),
+        ("DELETE /applications/{id}", &[DELETE_APPLICATION]),
     ];
 }
 

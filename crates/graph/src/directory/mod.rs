@@ -4,6 +4,7 @@
 //! roles, a partner's user by its GDAP or DAP grants in the customer (the authorization index), and
 //! each delegated call is recorded in the audit record with the path that allowed it.
 
+pub mod applications;
 pub mod bodies;
 pub mod error;
 pub mod groups;
@@ -28,6 +29,24 @@ pub fn routes() -> Router<AppState> {
             get(users::get_user)
                 .patch(users::update_user)
                 .delete(users::delete_user),
+        )
+        .route(
+            "/applications",
+            get(applications::list_applications).post(applications::create_application),
+        )
+        .route(
+            "/applications/{id}",
+            get(applications::get_application)
+                .patch(applications::update_application)
+                .delete(applications::delete_application),
+        )
+        .route(
+            "/applications/{id}/addpassword",
+            post(applications::add_password),
+        )
+        .route(
+            "/users/{id}/revokesigninsessions",
+            post(users::revoke_sign_in_sessions),
         )
         .route("/organization", get(organization::organization))
         .route("/subscribedskus", get(organization::list_subscribed_skus))

@@ -15,7 +15,7 @@ use super::error::DirectoryResult;
 use super::schemas::UserJson;
 use crate::entity;
 use gdap_app::state::AppState;
-use gdap_app::users::{CreateUser, DeleteUser, UpdateUser};
+use gdap_app::users::{CreateUser, DeleteUser, RevokeSignInSessions, UpdateUser};
 use gdap_domain::query::{parse_list_query, schemas};
 use gdap_http::auth::GraphCaller;
 use gdap_http::body::Body;
@@ -147,4 +147,23 @@ pub async fn delete_user(
 ) -> DirectoryResult<StatusCode> {
     DeleteUser { id }.execute(&state, &caller).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /users/{id}/revokeSignInSessions`: the user's refresh tokens and browser sessions end.
+#[utoipa::path(post, path = "/v1.0/users/{id}/revokeSignInSessions", tag = "directory",
+    params(("id" = String, Path)),
+    responses((status = 200, description = "`value: true`"), Refusals))]
+pub async fn revoke_sign_in_sessions(
+    State(state): State<AppState>,
+    GraphCaller(caller): GraphCaller,
+    base: Base,
+    Path(id): Path<String>,
+) -> DirectoryResult<Response> {
+    RevokeSignInSessions { id }.execute(&state, &caller).await?;
+    Ok(axum::response::IntoResponse::into_response(axum::Json(
+        serde_json::json!({
+            "@odata.context": format!("{}/$metadata#Edm.Boolean", base.root()),
+            "value": true,
+        }),
+    )))
 }

@@ -5,11 +5,13 @@
     reason = "test code fails loudly on broken assumptions"
 )]
 
+mod applications;
 mod authz;
 mod bad_input;
 mod billing;
 mod device;
 mod directory;
+mod flows;
 mod helpers;
 mod host;
 mod isolation;

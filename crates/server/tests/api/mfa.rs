@@ -2,28 +2,15 @@
 //! next sign-in and type a code at every sign-in after; tokens say so in `amr`, and the GDAP API
 //! refuses the partner's users whose sign-in had no second factor.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use gdap_app::mfa::{code_at, step_of};
 use reqwest::StatusCode;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
+use crate::flows::{claims, sign_in_through, TOOL};
 use crate::helpers::*;
 use crate::visitor::{Page, Visitor};
 
 const AGENT: &str = "agent@partnerone.onmicrosoft.com";
-const TOOL: &str = "11111111-cccc-4ccc-8ccc-000000000004";
-const VERIFIER: &str = "a-verifier-of-forty-three-characters-or-more-0123456789";
-
-fn claims(token: &str) -> Value {
-    serde_json::from_slice(
-        &URL_SAFE_NO_PAD
-            .decode(token.split('.').nth(1).unwrap())
-            .unwrap(),
-    )
-    .unwrap()
-}
 
 fn code(secret: &str, steps_from_now: i64) -> String {
     let step = step_of(time::OffsetDateTime::now_utc()) + steps_from_now;
@@ -40,47 +27,14 @@ async fn send_code(v: &mut Visitor, otp: &str) -> Page {
 
 /// The signed-in visitor's token for the partner tool, through the authorization endpoint.
 async fn app_token(app: &TestApp, v: &mut Visitor) -> Value {
-    let redirect = "http://localhost:53117";
-    let path = format!(
-        "/partnerone.onmicrosoft.com/oauth2/v2.0/authorize?{}",
-        url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("client_id", TOOL)
-            .append_pair("response_type", "code")
-            .append_pair("redirect_uri", redirect)
-            .append_pair(
-                "scope",
-                "openid offline_access DelegatedAdminRelationship.ReadWrite.All"
-            )
-            .append_pair(
-                "code_challenge",
-                &URL_SAFE_NO_PAD.encode(Sha256::digest(VERIFIER.as_bytes())),
-            )
-            .append_pair("code_challenge_method", "S256")
-            .finish()
-    );
-    let back = v.get(&path).await;
-    assert_eq!(back.status, 302, "{}", back.body);
-    let code = url::Url::parse(&back.location.unwrap())
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .unwrap()
-        .1
-        .into_owned();
-    let t = app
-        .form_token(
-            "partnerone.onmicrosoft.com",
-            &[
-                ("grant_type", "authorization_code"),
-                ("client_id", TOOL),
-                ("code", &code),
-                ("redirect_uri", redirect),
-                ("code_verifier", VERIFIER),
-            ],
-        )
-        .await;
-    assert_eq!(t.status, StatusCode::OK, "{}", t.text);
-    t.body
+    sign_in_through(
+        app,
+        v,
+        "partnerone.onmicrosoft.com",
+        TOOL,
+        "openid offline_access DelegatedAdminRelationship.ReadWrite.All",
+    )
+    .await
 }
 
 #[tokio::test]

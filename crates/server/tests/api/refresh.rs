@@ -3,28 +3,14 @@
 //! signing out, a password change, a disabled account or the customer removing the partner's
 //! roles.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
+use serde_json::json;
 
+use crate::flows::{claims, sign_in_through, CLI, TOOL};
 use crate::helpers::*;
 use crate::visitor::Visitor;
 
-const CLI: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
-const TOOL: &str = "11111111-cccc-4ccc-8ccc-000000000004";
-const VERIFIER: &str = "a-verifier-of-forty-three-characters-or-more-0123456789";
 const OFFLINE: &str = "openid profile offline_access https://graph.microsoft.com/.default";
-
-fn claims(token: &str) -> Value {
-    serde_json::from_slice(
-        &URL_SAFE_NO_PAD
-            .decode(token.split('.').nth(1).unwrap())
-            .unwrap(),
-    )
-    .unwrap()
-}
 
 /// `upn` signs in with a password through Azure CLI and keeps the refresh token.
 async fn signed_in(app: &TestApp, upn: &str, password: &str) -> String {
@@ -228,45 +214,15 @@ async fn signing_out_revokes_the_refresh_tokens_of_that_browser_session_only() {
     // An application signs the user in through the browser session.
     let mut v = Visitor::new(&app);
     v.sign_in(upn, "Admin-Pass-1").await;
-    let redirect = "http://localhost:53117";
-    let path = format!(
-        "/partnerone.onmicrosoft.com/oauth2/v2.0/authorize?{}",
-        url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("client_id", TOOL)
-            .append_pair("response_type", "code")
-            .append_pair("redirect_uri", redirect)
-            .append_pair("scope", "openid offline_access User.ReadWrite.All")
-            .append_pair(
-                "code_challenge",
-                &URL_SAFE_NO_PAD.encode(Sha256::digest(VERIFIER.as_bytes())),
-            )
-            .append_pair("code_challenge_method", "S256")
-            .finish()
-    );
-    let back = v.get(&path).await;
-    assert_eq!(back.status, 302, "{}", back.body);
-    let location = back.location.unwrap();
-    let code = url::Url::parse(&location)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .unwrap()
-        .1
-        .into_owned();
-    let t = app
-        .form_token(
-            "partnerone.onmicrosoft.com",
-            &[
-                ("grant_type", "authorization_code"),
-                ("client_id", TOOL),
-                ("code", &code),
-                ("redirect_uri", redirect),
-                ("code_verifier", VERIFIER),
-            ],
-        )
-        .await;
-    assert_eq!(t.status, StatusCode::OK, "{}", t.text);
-    let from_session = t.body["refresh_token"].as_str().unwrap().to_owned();
+    let t = sign_in_through(
+        &app,
+        &mut v,
+        "partnerone.onmicrosoft.com",
+        TOOL,
+        "openid offline_access User.ReadWrite.All",
+    )
+    .await;
+    let from_session = t["refresh_token"].as_str().unwrap().to_owned();
     // Signing out of that session ends its application's refresh token, and no other.
     let home = v.get("/partner").await;
     let csrf = Visitor::csrf_of(&home);
@@ -279,4 +235,43 @@ async fn signing_out_revokes_the_refresh_tokens_of_that_browser_session_only() {
     );
     let other = refresh(&app, PARTNER, CLI, &elsewhere, OFFLINE).await;
     assert_eq!(other.status, StatusCode::OK, "{}", other.text);
+}
+
+#[tokio::test]
+async fn revoking_a_users_sign_in_sessions_ends_its_refresh_tokens_and_browser_sessions() {
+    let app = spawn_app().await;
+    let upn = "cdara@customera.onmicrosoft.com";
+    let rt = signed_in(&app, upn, "Cdara-Pass-1").await;
+    let mut v = Visitor::new(&app);
+    v.sign_in(upn, "Cdara-Pass-1").await;
+    assert_eq!(v.get("/adminportal/settings/partners").await.status, 200);
+    let path = format!("/v1.0/users/{upn}/revokeSignInSessions");
+    // A user without an administrator role may not.
+    let user = app
+        .user_token(
+            "user@customera.onmicrosoft.com",
+            "User-Pass-1",
+            "https://graph.microsoft.com/.default",
+        )
+        .await;
+    app.post(&path, &user, json!({}))
+        .await
+        .assert_error(403, "invalidateAllRefreshTokens");
+    assert_eq!(
+        refresh(&app, CUSTOMER_A, CLI, &rt, OFFLINE).await.status,
+        StatusCode::OK
+    );
+    let rt = signed_in(&app, upn, "Cdara-Pass-1").await;
+    // The Global Administrator may: the refresh token and the browser session end.
+    let ga = app.customer_a_admin_graph().await;
+    let r = app.post(&path, &ga, json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["value"], true);
+    refused(
+        &refresh(&app, CUSTOMER_A, CLI, &rt, OFFLINE).await,
+        "invalid_grant",
+        "AADSTS70008",
+    );
+    let after = v.get("/adminportal/settings/partners").await;
+    assert_eq!(after.status, 303);
 }

@@ -1,7 +1,7 @@
 //! The statements that write users, groups and memberships: each directory write of a change set
 //! as steps of its transaction.
 
-use gdap_domain::directory::{Group, User};
+use gdap_domain::directory::{Application, Group, User};
 use gdap_store::{DirectoryWrite, StoreError};
 
 use crate::db::Step;
@@ -23,6 +23,36 @@ pub(crate) fn steps(w: &DirectoryWrite) -> Vec<Step> {
             vec![Step::plain(members), checked(q)]
         }
         DirectoryWrite::AddGroup(g) => vec![add_group(g)],
+        DirectoryWrite::AddApplication(a) => vec![Step {
+            sql: add_application(a),
+            checked: false,
+            on_unique: Some(StoreError::Duplicate(format!(
+                "application {}",
+                a.client_id
+            ))),
+        }],
+        DirectoryWrite::UpdateApplication(a) => {
+            let mut q = Sql::new("UPDATE applications SET display_name = ");
+            q.text(a.display_name.clone())
+                .push(", secret_hash = ")
+                .bind(Param::OptText(a.secret_hash.clone()))
+                .push(", redirect_uris = ")
+                .text(json(&a.redirect_uris))
+                .push(", public_client = ")
+                .int(i64::from(a.public_client))
+                .push(" WHERE tenant_id = ")
+                .text(a.tenant.to_string())
+                .push(" AND client_id = ")
+                .text(a.client_id.to_string());
+            vec![checked(q)]
+        }
+        DirectoryWrite::DeleteApplication(a) => {
+            let mut q = Sql::new("DELETE FROM applications WHERE tenant_id = ");
+            q.text(a.tenant.to_string())
+                .push(" AND client_id = ")
+                .text(a.client_id.to_string());
+            vec![checked(q)]
+        }
         DirectoryWrite::DeleteGroup(g) => {
             let mut members = Sql::new("DELETE FROM group_members WHERE group_id = ");
             members.text(g.id.to_string());
@@ -60,6 +90,32 @@ pub(crate) fn steps(w: &DirectoryWrite) -> Vec<Step> {
             vec![checked(exists), Step::plain(q)]
         }
     }
+}
+
+fn json(list: &[String]) -> String {
+    serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
+}
+
+/// The insert of an application registration.
+pub(crate) fn add_application(a: &Application) -> Sql {
+    let mut q = Sql::new("INSERT INTO applications (object_id, client_id, tenant_id, display_name, secret_hash, permissions, redirect_uris, public_client) VALUES (");
+    q.text(a.id.to_string())
+        .push(", ")
+        .text(a.client_id.to_string())
+        .push(", ")
+        .text(a.tenant.to_string())
+        .push(", ");
+    q.text(a.display_name.clone())
+        .push(", ")
+        .bind(Param::OptText(a.secret_hash.clone()))
+        .push(", ");
+    q.text(json(&a.permissions))
+        .push(", ")
+        .text(json(&a.redirect_uris))
+        .push(", ")
+        .int(i64::from(a.public_client))
+        .push(")");
+    q
 }
 
 /// A statement that must affect exactly one row.
