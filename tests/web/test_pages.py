@@ -289,3 +289,51 @@ def test_a_partner_requiring_multifactor_sign_in_has_its_user_enrol_then_asks_fo
     en.fill("Code", totp(secret, 1))
     en.click("Verify")
     assert en.h1() != "Enter code"
+
+
+def test_consent_is_asked_for_what_an_application_lacks_and_an_administrator_is_needed_for_the_rest(
+        gdap, browser_factory):
+    from urllib.parse import urlencode
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def authorize(scope):
+        return gdap.base + "/contosopartner.onmicrosoft.com/oauth2/v2.0/authorize?" + urlencode({
+            "client_id": "11111111-cccc-4ccc-8ccc-000000000002", "response_type": "code",
+            "redirect_uri": "http://localhost:9", "scope": scope, "state": "s1",
+            "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "code_challenge_method": "S256"})
+
+    def back_at_the_application(b):
+        WebDriverWait(b.d, 30).until(lambda d: d.current_url.startswith("http://localhost:9/"))
+        return b.d.current_url
+
+    # A user without an administrator role: the permission that needs one cannot be granted.
+    en = browser_factory("en")
+    en.open(authorize("openid User.Read.All"))
+    en.sign_in("tech@contosopartner.onmicrosoft.com", "Tech-Pass-1", "Sign in")
+    en.open(authorize("openid User.Read.All"))
+    assert en.h1() == "Need admin approval"
+    assert "Read all users' full profiles" in en.text()
+    en.shot("admin-approval-needed")
+    en.d.find_element(By.CSS_SELECTOR, "button[value=decline]").click()
+    assert "error=access_denied" in back_at_the_application(en)
+    # What users may grant, the user grants.
+    en.open(authorize("openid profile User.Read"))
+    assert en.h1() == "Permissions requested"
+    assert "Sign in and read user profile" in en.text()
+    en.shot("consent")
+    en.d.find_element(By.CSS_SELECTOR, "button[value=accept]").click()
+    assert "code=" in back_at_the_application(en)
+    # An administrator, in Japanese, may consent for the whole organization.
+    ja = browser_factory("ja")
+    ja.open(authorize("openid User.Read.All"))
+    ja.sign_in("apps@contosopartner.onmicrosoft.com", "Apps-Pass-1", "サインイン")
+    ja.open(authorize("openid User.Read.All"))
+    assert ja.h1() == "要求されているアクセス許可"
+    assert "すべてのユーザーの完全なプロファイルの読み取り" in ja.text()
+    ja.check("組織の代理として同意する")
+    ja.shot("consent-for-the-organization")
+    ja.d.find_element(By.CSS_SELECTOR, "button[value=accept]").click()
+    assert "code=" in back_at_the_application(ja)
+    # Now the user is not asked.
+    en.open(authorize("openid User.Read.All"))
+    assert "code=" in back_at_the_application(en)

@@ -13,6 +13,7 @@ pub mod cache;
 pub mod caller;
 pub mod clock;
 pub mod concurrency;
+pub mod consent;
 pub mod customer;
 pub mod device;
 pub mod directory;

@@ -8,6 +8,7 @@ pub mod assignment;
 pub mod audit;
 pub mod authz;
 pub mod billing;
+pub mod consent;
 pub mod customer;
 pub mod directory;
 pub mod duration;

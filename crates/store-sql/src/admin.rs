@@ -11,6 +11,9 @@ use crate::SqlStore;
 /// Tables emptied by a reset, children first.
 const RESET_ORDER: &[&str] = &[
     "sessions",
+    "sign_in_grants",
+    "mfa_methods",
+    "consents",
     "sign_in_failures",
     "familiar_sources",
     "activity",

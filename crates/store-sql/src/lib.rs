@@ -4,6 +4,7 @@
 mod admin;
 mod audit;
 mod billing;
+mod consent;
 mod db;
 mod directory;
 mod feed;

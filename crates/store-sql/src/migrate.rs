@@ -29,6 +29,7 @@ const SQLITE: &[(i64, &str)] = &[
         14,
         include_str!("../migrations/sqlite/0014_application_objects.sql"),
     ),
+    (15, include_str!("../migrations/sqlite/0015_consents.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -60,6 +61,7 @@ const POSTGRES: &[(i64, &str)] = &[
         14,
         include_str!("../migrations/postgres/0014_application_objects.sql"),
     ),
+    (15, include_str!("../migrations/postgres/0015_consents.sql")),
 ];
 
 /// Splits a migration file into statements (on `;` at the end of a line).

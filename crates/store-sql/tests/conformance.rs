@@ -1158,6 +1158,48 @@ async fn application_registrations_are_added_changed_listed_and_deleted(store: S
     ));
 }
 
+async fn consents_add_up_per_principal_and_are_read_together(store: SqlStore) {
+    use gdap_domain::ids::ClientId;
+    use gdap_store::ConsentStore;
+    let client = ClientId::new_random();
+    let other = ClientId::new_random();
+    let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
+    store
+        .add_consent(client, "user:a", &s(&["User.Read"]), now())
+        .await
+        .unwrap();
+    // Granted again with more: kept once each.
+    store
+        .add_consent(
+            client,
+            "user:a",
+            &s(&["User.Read", "Group.Read.All"]),
+            now(),
+        )
+        .await
+        .unwrap();
+    store
+        .add_consent(client, "tenant:t", &s(&["User.Read.All"]), now())
+        .await
+        .unwrap();
+    store
+        .add_consent(other, "user:a", &s(&["Directory.Read.All"]), now())
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .consented(client, &s(&["user:a", "tenant:t"]))
+            .await
+            .unwrap(),
+        s(&["Group.Read.All", "User.Read", "User.Read.All"])
+    );
+    assert_eq!(
+        store.consented(client, &s(&["user:b"])).await.unwrap(),
+        Vec::<String>::new()
+    );
+    assert!(store.consented(client, &[]).await.unwrap().is_empty());
+}
+
 async fn a_password_change_or_a_disabled_account_ends_the_users_sessions(store: SqlStore) {
     let w = world(&store).await;
     let mut user = store.users_of(w.partner).await.unwrap().pop().unwrap();
@@ -1706,6 +1748,7 @@ suite!(
     a_password_change_or_a_disabled_account_ends_the_users_sessions,
     a_second_factor_is_enrolled_once_and_each_step_accepted_once,
     application_registrations_are_added_changed_listed_and_deleted,
+    consents_add_up_per_principal_and_are_read_together,
     directory_writes_land_with_the_rest_of_their_change_set_or_not_at_all,
     a_sign_in_grant_is_taken_once_of_its_kind_and_never_after_it_expires,
     a_grant_is_read_in_place_and_replaced_only_from_the_body_it_had,

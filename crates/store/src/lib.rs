@@ -3,6 +3,7 @@
 //! steps over any backend.
 
 pub mod changes;
+pub mod consent;
 pub mod error;
 pub mod feed;
 pub mod grants;
@@ -11,6 +12,7 @@ pub mod mfa;
 pub mod traits;
 
 pub use changes::{BillingWrite, Changes, DirectoryWrite, Write};
+pub use consent::ConsentStore;
 pub use error::StoreError;
 pub use feed::{ChangeFeed, ChangeObserver, ChangeRefs, ChangeWait};
 pub use grants::{GrantStore, NewGrant};

@@ -487,6 +487,7 @@ pub trait Store:
     + ThrottleStore
     + crate::grants::GrantStore
     + crate::mfa::MfaStore
+    + crate::consent::ConsentStore
 {
 }
 
@@ -503,5 +504,6 @@ impl<T> Store for T where
         + ThrottleStore
         + crate::grants::GrantStore
         + crate::mfa::MfaStore
+        + crate::consent::ConsentStore
 {
 }

@@ -500,3 +500,19 @@ async fn password(
     )
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_permission_first_party_clients_get_can_be_consented_to() {
+        for p in DELEGATED_PERMISSIONS {
+            assert!(gdap_domain::consent::find(p).is_some(), "{p}");
+        }
+        assert_eq!(
+            DELEGATED_PERMISSIONS.len(),
+            gdap_domain::consent::DELEGATED.len()
+        );
+    }
+}

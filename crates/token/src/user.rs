@@ -182,7 +182,9 @@ pub(crate) async fn user_token(
     let grantable: Vec<String> = match app {
         // Partner Center has one delegated permission, which every partner application has.
         _ if aud == PARTNER_CENTER_AUDIENCE => vec!["user_impersonation".to_owned()],
-        Some(a) => a.permissions.clone(),
+        Some(a) => gdap_app::consent::granted(state, a, user)
+            .await
+            .map_err(internal)?,
         None => DELEGATED_PERMISSIONS
             .iter()
             .map(|s| (*s).to_owned())

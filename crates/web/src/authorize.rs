@@ -165,15 +165,15 @@ pub async fn authorize(
             "The request body must contain the following parameter: 'client_id'.",
         ));
     };
-    let (registered, public) = if is_first_party(client_raw) {
+    let (registered, public, application) = if is_first_party(client_raw) {
         let uris = FIRST_PARTY_REDIRECTS
             .iter()
             .map(|s| (*s).to_owned())
             .collect();
-        (uris, true)
+        (uris, true, None)
     } else {
         match web.or_failure(web.state.store.application(client_id).await)? {
-            Some(a) => (a.redirect_uris, a.public_client),
+            Some(a) => (a.redirect_uris.clone(), a.public_client, Some(a)),
             None => {
                 return Err(stop(
                     &web,
@@ -297,6 +297,37 @@ pub async fn authorize(
                 tenant.as_ref().map_or("", |t| t.display_name.as_str())
             ),
         ));
+    }
+    // A registered application gets only the permissions it was granted: what is missing is asked.
+    if let Some(application) = &application {
+        let missing = web.or_failure(
+            gdap_app::consent::missing(&web.state, application, &me.user, scope).await,
+        )?;
+        if !missing.is_empty() {
+            if get("consent") == Some("declined") {
+                return Ok(reply.error(
+                    &web,
+                    "access_denied",
+                    65004,
+                    "The user declined to consent to access the app.",
+                ));
+            }
+            if prompt == Some("none") {
+                return Ok(reply.error(
+                    &web,
+                    "consent_required",
+                    65001,
+                    &format!("The user or administrator has not consented to use the application with ID '{client_id}'."),
+                ));
+            }
+            return Ok(super::consent::ask(
+                &web,
+                application,
+                &me.user,
+                scope,
+                &missing,
+            ));
+        }
     }
     let grant = CodeGrant {
         client_id,

@@ -18,14 +18,14 @@ use super::layout::csrf;
 fn code_form(web: &Web, error: Option<&str>) -> maud::Markup {
     let t = web.t;
     html! {
-        h1 { (t.device_title) }
-        p { (t.device_intro) }
+        h1 { (t.apps.device_title) }
+        p { (t.apps.device_intro) }
         @if let Some(e) = error {
             p.error role="alert" { (e) }
         }
         form.stack method="post" action="/devicelogin" {
             (csrf(web))
-            label for="otc" { (t.device_code) }
+            label for="otc" { (t.apps.device_code) }
             input id="otc" name="otc" type="text" autocomplete="one-time-code" autocapitalize="characters"
                 spellcheck="false" maxlength="20" required;
             button.primary type="submit" { (t.next) }
@@ -36,7 +36,11 @@ fn code_form(web: &Web, error: Option<&str>) -> maud::Markup {
 /// `GET /devicelogin`.
 pub async fn page(web: Web) -> Page {
     web.signed_in()?;
-    Ok(web.page(StatusCode::OK, web.t.device_title, code_form(&web, None)))
+    Ok(web.page(
+        StatusCode::OK,
+        web.t.apps.device_title,
+        code_form(&web, None),
+    ))
 }
 
 /// The application's name as the user should see it.
@@ -68,7 +72,7 @@ async fn found(
     {
         return Err(web.page(
             StatusCode::TOO_MANY_REQUESTS,
-            t.device_title,
+            t.apps.device_title,
             code_form(web, Some(t.throttled)),
         ));
     }
@@ -86,8 +90,8 @@ async fn found(
             web.state.throttle.fail(&account, source, now).await;
             Err(web.page(
                 StatusCode::BAD_REQUEST,
-                t.device_title,
-                code_form(web, Some(t.device_bad_code)),
+                t.apps.device_title,
+                code_form(web, Some(t.apps.device_bad_code)),
             ))
         }
     }
@@ -105,15 +109,15 @@ pub async fn enter(
     let (code, waiting) = found(&web, me, source, &form).await?;
     let name = app_name(&web, &waiting).await?;
     let t = web.t;
-    let question = t.device_confirm.replace("{app}", &name);
+    let question = t.apps.device_confirm.replace("{app}", &name);
     let body = html! {
         h1 { (question) }
-        p.notice { (t.device_caution) }
+        p.notice { (t.apps.device_caution) }
         form.actions method="post" action="/devicelogin/confirm" {
             (csrf(&web))
             input type="hidden" name="otc" value=(code);
             button.primary type="submit" name="answer" value="approve" { (t.app_sign_in_continue) }
-            button type="submit" name="answer" value="decline" { (t.cancel) }
+            button type="submit" name="answer" value="decline" { (t.apps.cancel) }
         }
     };
     Ok(web.page(StatusCode::OK, &question, body))
@@ -148,19 +152,19 @@ pub async fn confirm(
     if !web.or_failure(device::answer(&web.state, &waiting, &code, answer, now).await)? {
         return Ok(web.page(
             StatusCode::CONFLICT,
-            t.device_title,
-            code_form(&web, Some(t.device_bad_code)),
+            t.apps.device_title,
+            code_form(&web, Some(t.apps.device_bad_code)),
         ));
     }
     tracing::info!(user = %me.user.id, approved = approve, "device sign-in answered");
     let words = if approve {
-        t.device_done
+        t.apps.device_done
     } else {
-        t.device_declined
+        t.apps.device_declined
     };
     Ok(web.message(
         StatusCode::OK,
-        t.device_title,
+        t.apps.device_title,
         &words.replace("{app}", &name),
     ))
 }

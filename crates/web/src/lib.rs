@@ -11,6 +11,7 @@ pub mod admincenter;
 mod approval;
 pub mod authorize;
 pub mod billing;
+mod consent;
 mod context;
 mod device;
 mod layout;
@@ -39,7 +40,10 @@ pub fn routes(dev: bool) -> Router<AppState> {
         .route("/signin", get(session::sign_in_page).post(session::sign_in))
         .route("/signin/mfa", get(mfa::page).post(mfa::verify))
         .route("/signout", post(session::sign_out))
-        .route("/{tenant}/oauth2/v2.0/authorize", get(authorize::authorize))
+        .route(
+            "/{tenant}/oauth2/v2.0/authorize",
+            get(authorize::authorize).post(consent::answer),
+        )
         .route("/devicelogin", get(device::page).post(device::enter))
         .route("/devicelogin/confirm", post(device::confirm))
         .route("/language", post(session::set_language))

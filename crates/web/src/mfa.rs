@@ -44,33 +44,33 @@ fn grouped(secret: &str) -> String {
 fn body(web: &Web, pending: &Pending, upn: &str, error: Option<&str>) -> (String, Markup) {
     let t = web.t;
     let title = if pending.new_secret.is_some() {
-        t.mfa_setup_title
+        t.apps.mfa_setup_title
     } else {
-        t.mfa_title
+        t.apps.mfa_title
     };
     let markup = html! {
         h1 { (title) }
         @if let Some(secret) = &pending.new_secret {
-            p { (t.mfa_setup_intro) }
+            p { (t.apps.mfa_setup_intro) }
             dl {
                 dt { (t.upn) }
                 dd { (upn) }
-                dt { (t.mfa_setup_key) }
+                dt { (t.apps.mfa_setup_key) }
                 dd { code #totp-secret data-secret=(secret) { (grouped(secret)) } }
             }
-            p { a href=(mfa::otpauth_uri("gdap", upn, secret)) { (t.mfa_setup_open) } }
+            p { a href=(mfa::otpauth_uri("gdap", upn, secret)) { (t.apps.mfa_setup_open) } }
         } @else {
-            p { (t.mfa_intro) }
+            p { (t.apps.mfa_intro) }
         }
         @if let Some(e) = error {
             p.error role="alert" { (e) }
         }
         form.stack method="post" action="/signin/mfa" {
             (csrf(web))
-            label for="otp" { (t.device_code) }
+            label for="otp" { (t.apps.device_code) }
             input id="otp" name="otp" type="text" inputmode="numeric" autocomplete="one-time-code"
                 pattern="[0-9 ]{6,7}" maxlength="7" required;
-            button.primary type="submit" { (t.mfa_verify) }
+            button.primary type="submit" { (t.apps.mfa_verify) }
         }
     };
     (title.to_owned(), markup)
@@ -126,7 +126,7 @@ pub async fn verify(
     if !accepted {
         state.throttle.fail(&account, source, now).await;
         tracing::info!(user = %user.id, "failed second sign-in step");
-        return Ok(refuse(StatusCode::UNAUTHORIZED, t.mfa_wrong));
+        return Ok(refuse(StatusCode::UNAUTHORIZED, t.apps.mfa_wrong));
     }
     state.throttle.succeed(&account, source, now).await;
     if !web.or_failure(mfa::finish(state, &token, now).await)? {

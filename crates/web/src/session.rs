@@ -240,7 +240,7 @@ pub(crate) async fn start_session(
 /// form's policy (`form-action 'self'`) also covers the redirects that follow a submission, and
 /// the authorization endpoint goes on to the application's own address. A page that moves on by
 /// itself (`Refresh`, no script) starts a fresh navigation, with a link for browsers that do not.
-fn onward_to_application(web: &Web, back: &str) -> Response {
+pub(crate) fn onward_to_application(web: &Web, back: &str) -> Response {
     let body = html! {
         h1 { (web.t.sign_in_title) }
         p { a href=(back) { (web.t.app_sign_in_continue) } }

@@ -9,6 +9,7 @@ mod applications;
 mod authz;
 mod bad_input;
 mod billing;
+mod consent;
 mod device;
 mod directory;
 mod flows;

@@ -1,6 +1,8 @@
 //! Every word of the pages, in Japanese (as the provider manual words it) and English. One struct
 //! per language, so a missing translation does not compile.
 
+pub mod apps;
+
 use gdap_domain::enums::RelationshipStatus as S;
 use gdap_domain::mail::Language;
 use time::{OffsetDateTime, UtcOffset};
@@ -8,6 +10,8 @@ use time::{OffsetDateTime, UtcOffset};
 /// The words of one language.
 #[derive(Debug)]
 pub struct Text {
+    /// The words of signing in to applications (device codes, the second step, consent).
+    pub apps: &'static apps::AppText,
     pub lang_name: &'static str,
     pub skip_to_content: &'static str,
     pub sign_in: &'static str,
@@ -15,26 +19,6 @@ pub struct Text {
     pub sign_in_intro: &'static str,
     pub app_sign_in_failed: &'static str,
     pub app_sign_in_continue: &'static str,
-    pub device_title: &'static str,
-    pub device_intro: &'static str,
-    pub device_code: &'static str,
-    pub device_bad_code: &'static str,
-    /// `{app}` stands for the application's name.
-    pub device_confirm: &'static str,
-    pub device_caution: &'static str,
-    pub cancel: &'static str,
-    /// `{app}` stands for the application's name.
-    pub device_done: &'static str,
-    /// `{app}` stands for the application's name.
-    pub device_declined: &'static str,
-    pub mfa_title: &'static str,
-    pub mfa_intro: &'static str,
-    pub mfa_verify: &'static str,
-    pub mfa_wrong: &'static str,
-    pub mfa_setup_title: &'static str,
-    pub mfa_setup_intro: &'static str,
-    pub mfa_setup_key: &'static str,
-    pub mfa_setup_open: &'static str,
     pub require_mfa: &'static str,
     pub upn: &'static str,
     pub password: &'static str,
@@ -152,29 +136,13 @@ pub struct Text {
 
 /// Japanese.
 pub static JA: Text = Text {
+    apps: &apps::JA,
     lang_name: "日本語",
     skip_to_content: "本文へ移動",
     sign_in: "サインイン",
     sign_in_title: "サインイン",
     app_sign_in_failed: "アプリケーションにサインインできませんでした",
     app_sign_in_continue: "続行",
-    device_title: "コードの入力",
-    device_intro: "アプリまたはデバイスに表示されているコードを入力してください。",
-    device_code: "コード",
-    device_bad_code: "このコードは無効か、有効期限が切れています。コードを確認して、もう一度お試しください。",
-    device_confirm: "{app} にサインインしようとしていますか?",
-    device_caution: "信頼できるストアまたは Web サイトから入手したアプリの場合にのみ続行してください。",
-    cancel: "キャンセル",
-    device_done: "デバイスで {app} アプリケーションにサインインしました。このウィンドウを閉じてかまいません。",
-    device_declined: "{app} へのサインインをキャンセルしました。このウィンドウを閉じてかまいません。",
-    mfa_title: "コードの入力",
-    mfa_intro: "認証アプリに表示されている確認コードを入力してください。",
-    mfa_verify: "検証",
-    mfa_wrong: "コードが正しくありません。認証アプリに表示されている現在のコードを入力してください。",
-    mfa_setup_title: "多要素認証のセットアップ",
-    mfa_setup_intro: "この組織では、サインインに 2 つ目の確認が必要です。Microsoft Authenticator など 6 桁のコードを表示する認証アプリに、次のキーでアカウントを追加し、アプリに表示されたコードを入力してください。",
-    mfa_setup_key: "キー",
-    mfa_setup_open: "認証アプリで開く",
     require_mfa: "パートナーのユーザーに多要素認証 (MFA) でのサインインを必須にする",
     sign_in_intro: "組織の管理者アカウントでサインインしてください。",
     upn: "ユーザー名（メール アドレス）",
@@ -293,29 +261,13 @@ pub static JA: Text = Text {
 
 /// English.
 pub static EN: Text = Text {
+    apps: &apps::EN,
     lang_name: "English",
     skip_to_content: "Skip to content",
     sign_in: "Sign in",
     sign_in_title: "Sign in",
     app_sign_in_failed: "The application could not sign you in",
     app_sign_in_continue: "Continue",
-    device_title: "Enter code",
-    device_intro: "Enter the code displayed on your app or device.",
-    device_code: "Code",
-    device_bad_code: "That code didn't work or has expired. Check the code and try again.",
-    device_confirm: "Are you trying to sign in to {app}?",
-    device_caution: "Only continue if you got the app from a store or website that you trust.",
-    cancel: "Cancel",
-    device_done: "You have signed in to the {app} application on your device. You may now close this window.",
-    device_declined: "You cancelled the sign-in to {app}. You may now close this window.",
-    mfa_title: "Enter code",
-    mfa_intro: "Enter the code displayed in your authenticator app.",
-    mfa_verify: "Verify",
-    mfa_wrong: "That code is wrong. Enter the current code from your authenticator app.",
-    mfa_setup_title: "Set up multifactor authentication",
-    mfa_setup_intro: "Your organization requires a second step to sign in. Add an account with the key below to an authenticator app that shows six-digit codes, such as Microsoft Authenticator, then enter the code it shows.",
-    mfa_setup_key: "Key",
-    mfa_setup_open: "Open in an authenticator app",
     require_mfa: "Require the partner's users to sign in with multifactor authentication (MFA)",
     sign_in_intro: "Sign in with your organization's administrator account.",
     upn: "User name (e-mail address)",
