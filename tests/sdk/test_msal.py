@@ -119,6 +119,9 @@ def test_the_authorization_code_flow_with_pkce_signs_in_through_the_page(gdap):
     finally:
         driver.quit()
         server.shutdown()
+    # A redirect carrying another sign-in's state is refused by MSAL before the code is redeemed.
+    with pytest.raises(ValueError):
+        app.acquire_token_by_auth_code_flow(flow, {**Catcher.caught, "state": "a-foreign-state"})
     result = app.acquire_token_by_auth_code_flow(flow, Catcher.caught)
     assert "access_token" in result, result
     assert result["id_token_claims"]["preferred_username"] == "admin@partnerone.onmicrosoft.com"

@@ -36,7 +36,7 @@ pub(crate) async fn redeem(
     client_proof(state, app.as_ref(), f, source).await?;
     let code = required(f, "code")?;
     let redirect_uri = required(f, "redirect_uri")?;
-    let now = time::OffsetDateTime::now_utc();
+    let now = state.now();
     let grant = gdap_app::signin::redeem_code(state, code, now)
         .await
         .map_err(internal)?

@@ -29,7 +29,7 @@ pub(crate) async fn redeem(
     let (client_id, app) = user_client(state, f).await?;
     client_proof(state, app.as_ref(), f, source).await?;
     let token = required(f, "refresh_token")?;
-    let now = time::OffsetDateTime::now_utc();
+    let now = state.now();
     let grant = refresh_grant(state, token, now)
         .await
         .map_err(internal)?

@@ -255,7 +255,7 @@ async fn finish_sign_in(
     scope: &str,
     extras: &Extras,
 ) -> OAuthResult<Option<String>> {
-    let now = OffsetDateTime::now_utc();
+    let now = state.now();
     if let Some(old) = &extras.spends {
         if !gdap_app::signin::spend_refresh(state, old, now)
             .await
@@ -272,7 +272,7 @@ async fn finish_sign_in(
         user: user.id,
         home_tenant: user.tenant,
         scope: scope.to_owned(),
-        auth_time: extras.auth_time.unwrap_or(now),
+        auth_time: extras.auth_time.unwrap_or_else(OffsetDateTime::now_utc),
         session: extras.session.clone(),
         password_stamp: gdap_app::signin::password_stamp(user),
         mfa: extras.mfa,

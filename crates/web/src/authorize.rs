@@ -342,8 +342,7 @@ pub async fn authorize(
         session: Some(me.session.id_hash.clone()),
         mfa: me.session.mfa,
     };
-    let code = web.or_failure(
-        gdap_app::signin::issue_code(&web.state, &grant, time::OffsetDateTime::now_utc()).await,
-    )?;
+    let code =
+        web.or_failure(gdap_app::signin::issue_code(&web.state, &grant, web.state.now()).await)?;
     Ok(reply.send(&web, vec![("code", code)]))
 }

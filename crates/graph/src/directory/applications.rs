@@ -82,6 +82,21 @@ impl ApplicationJson {
     }
 }
 
+/// The answer of `addPassword`: the new secret, its text shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordCredentialJson {
+    /// `…/$metadata#microsoft.graph.passwordCredential`.
+    #[serde(rename = "@odata.context")]
+    pub odata_context: String,
+    /// `Client secret`.
+    pub display_name: &'static str,
+    /// The secret's first three characters.
+    pub hint: String,
+    /// The secret.
+    pub secret_text: String,
+}
+
 /// The body of `POST /applications` and `PATCH /applications/{id}`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -224,7 +239,7 @@ pub async fn update_application(
 /// is in this answer only.
 #[utoipa::path(post, path = "/v1.0/applications/{id}/addPassword", tag = "directory",
     params(("id" = String, Path)),
-    responses((status = 200, description = "`passwordCredential` with `secretText`"), Refusals))]
+    responses((status = 200, body = PasswordCredentialJson), Refusals))]
 pub async fn add_password(
     State(state): State<AppState>,
     GraphCaller(caller): GraphCaller,
@@ -232,13 +247,15 @@ pub async fn add_password(
     Path(id): Path<String>,
 ) -> DirectoryResult<Response> {
     let secret = AddPassword { id }.execute(&state, &caller).await?;
-    let hint: String = secret.chars().take(3).collect();
-    Ok(axum::Json(json!({
-        "@odata.context": format!("{}/$metadata#microsoft.graph.passwordCredential", base.root()),
-        "displayName": "Client secret",
-        "hint": hint,
-        "secretText": secret,
-    }))
+    Ok(axum::Json(PasswordCredentialJson {
+        odata_context: format!(
+            "{}/$metadata#microsoft.graph.passwordCredential",
+            base.root()
+        ),
+        display_name: "Client secret",
+        hint: secret.chars().take(3).collect(),
+        secret_text: secret,
+    })
     .into_response())
 }
 

@@ -149,10 +149,20 @@ pub async fn delete_user(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The answer of an action that returns a boolean.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct BooleanJson {
+    /// `…/$metadata#Edm.Boolean`.
+    #[serde(rename = "@odata.context")]
+    pub odata_context: String,
+    /// `true`.
+    pub value: bool,
+}
+
 /// `POST /users/{id}/revokeSignInSessions`: the user's refresh tokens and browser sessions end.
 #[utoipa::path(post, path = "/v1.0/users/{id}/revokeSignInSessions", tag = "directory",
     params(("id" = String, Path)),
-    responses((status = 200, description = "`value: true`"), Refusals))]
+    responses((status = 200, body = BooleanJson), Refusals))]
 pub async fn revoke_sign_in_sessions(
     State(state): State<AppState>,
     GraphCaller(caller): GraphCaller,
@@ -161,9 +171,9 @@ pub async fn revoke_sign_in_sessions(
 ) -> DirectoryResult<Response> {
     RevokeSignInSessions { id }.execute(&state, &caller).await?;
     Ok(axum::response::IntoResponse::into_response(axum::Json(
-        serde_json::json!({
-            "@odata.context": format!("{}/$metadata#Edm.Boolean", base.root()),
-            "value": true,
-        }),
+        BooleanJson {
+            odata_context: format!("{}/$metadata#Edm.Boolean", base.root()),
+            value: true,
+        },
     )))
 }

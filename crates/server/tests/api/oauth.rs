@@ -367,3 +367,29 @@ async fn a_confidential_client_must_prove_its_secret_and_may_do_without_pkce() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["scope"], "https://graph.microsoft.com/User.Read.All");
 }
+
+#[tokio::test]
+async fn a_code_left_for_more_than_ten_minutes_has_expired() {
+    let app = spawn_app().await;
+    let mut v = Visitor::new(&app);
+    v.sign_in("admin@partnerone.onmicrosoft.com", "Admin-Pass-1")
+        .await;
+    let t = crate::flows::authorize_path(
+        "partnerone.onmicrosoft.com",
+        TOOL,
+        crate::flows::LOOPBACK,
+        "openid User.ReadWrite.All",
+    );
+    let code = query_of(&v.get(&t).await.location.unwrap())["code"].clone();
+    app.advance("PT11M").await;
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("client_id", TOOL),
+        ("code", code.as_str()),
+        ("redirect_uri", crate::flows::LOOPBACK),
+        ("code_verifier", crate::flows::VERIFIER),
+    ];
+    let r = redeem(&app, "partnerone.onmicrosoft.com", &form).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert!(r.text.contains("AADSTS70008"), "{}", r.text);
+}

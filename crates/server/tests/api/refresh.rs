@@ -275,3 +275,20 @@ async fn revoking_a_users_sign_in_sessions_ends_its_refresh_tokens_and_browser_s
     let after = v.get("/adminportal/settings/partners").await;
     assert_eq!(after.status, 303);
 }
+
+#[tokio::test]
+async fn a_refresh_token_unused_for_ninety_days_has_expired() {
+    let app = spawn_app().await;
+    let rt = signed_in(&app, "ga@customera.onmicrosoft.com", "Ga-Pass-1").await;
+    app.advance("P89D").await;
+    let r = refresh(&app, CUSTOMER_A, CLI, &rt, OFFLINE).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // Each redemption starts the ninety days again; unused for longer, the token is gone.
+    let next = r.body["refresh_token"].as_str().unwrap().to_owned();
+    app.advance("P91D").await;
+    refused(
+        &refresh(&app, CUSTOMER_A, CLI, &next, OFFLINE).await,
+        "invalid_grant",
+        "AADSTS70008",
+    );
+}
