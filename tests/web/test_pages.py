@@ -10,7 +10,7 @@ import time
 
 from selenium.webdriver.common.by import By
 
-from conftest import (EVIL_PARTNER, FABRIKAM, NORTHWIND, PARTNER, TAILSPIN, approval_link)
+from conftest import (EVIL_PARTNER, FABRIKAM, HELPDESK, NORTHWIND, PARTNER, TAILSPIN, approval_link)
 
 
 def mail_for(inbox, to, relationship_id):
@@ -259,11 +259,10 @@ def test_a_partner_requiring_multifactor_sign_in_has_its_user_enrol_then_asks_fo
     b.open(gdap.base + "/partner/settings")
     b.sign_in(owner, password, "サインイン")
     b.check("パートナーのユーザーに多要素認証 (MFA) でのサインインを必須にする")
-    b.click("保存")
     b.shot("settings-require-mfa")
-    b.click("サインアウト")
-    # The next sign-in enrols the second factor.
-    b.open(gdap.base + "/partner")
+    b.click("保存")
+    # Its own session, from before the requirement, signs in again: with enrolment of the second step.
+    assert b.h1() == "サインイン"
     b.sign_in(owner, password, "サインイン")
     assert b.h1() == "多要素認証のセットアップ"
     secret = b.d.find_element(By.ID, "totp-secret").get_attribute("data-secret")
@@ -337,3 +336,36 @@ def test_consent_is_asked_for_what_an_application_lacks_and_an_administrator_is_
     # Now the user is not asked.
     en.open(authorize("openid User.Read.All"))
     assert "code=" in back_at_the_application(en)
+
+
+def test_an_active_relationship_asks_for_security_groups_and_assigns_them(gdap, browser_factory):
+    rid = gdap.invite(NORTHWIND, "Northwind groups", roles=(HELPDESK,))
+    token = gdap.http.post(f"{gdap.base}/northwind.onmicrosoft.com/oauth2/v2.0/token", data={
+        "grant_type": "password", "client_id": "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+        "username": "admin@northwind.onmicrosoft.com", "password": "Northwind-Pass-1",
+        "scope": "https://admin.microsoft.com/.default"}).json()["access_token"]
+    r = gdap.http.post(f"{gdap.base}/admincenter/v1/gdapInvitations/{rid}/approve",
+                       headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200, r.text
+    gdap.advance("PT5S")
+    for lang, (upn, password), assign in (
+        ("en", ("agent@contosopartner.onmicrosoft.com", "Agent-Pass-1"), "Assign"),
+        ("ja", ("apps@contosopartner.onmicrosoft.com", "Apps-Pass-1"), "割り当て"),
+    ):
+        b = browser_factory(lang)
+        b.open(f"{gdap.base}/partner/relationships/{rid}")
+        b.sign_in(upn, password, "Sign in" if lang == "en" else "サインイン")
+        if lang == "en":
+            assert b.d.find_elements(By.ID, "no-assignment")
+            assert not b.d.find_elements(By.ID, "approval-link")
+            b.shot("no-security-group")
+            b.d.find_element(By.CSS_SELECTOR, "select#group option[value='11111111-aaaa-4aaa-8aaa-000000000001']").click()
+            b.d.find_element(By.CSS_SELECTOR, f"input[name=role][value='{HELPDESK}']").click()
+            b.click(assign)
+            assert b.d.find_elements(By.CSS_SELECTOR, "tr[data-group] .status")
+        else:
+            gdap.advance("PT2S")
+            b.open(f"{gdap.base}/partner/relationships/{rid}")
+            assert b.d.find_elements(By.CSS_SELECTOR, "tr[data-group] .status[data-status=active]")
+            assert not b.d.find_elements(By.ID, "no-assignment")
+        b.shot("security-groups")

@@ -88,6 +88,13 @@ pub fn in_progress(r: &Relationship) -> bool {
     )
 }
 
+/// A role's name as the reader reads it (Japanese with the English name beside).
+pub fn role_name(lang: Language, r: &RoleDefinitionId) -> String {
+    Catalogue::builtin()
+        .get(r)
+        .map_or_else(|| r.to_string(), |x| text::role_name(lang, &x.display_name))
+}
+
 /// The roles by name, with descriptions when `detailed`.
 pub fn roles(lang: Language, roles: &[RoleDefinitionId], detailed: bool) -> Markup {
     let c = Catalogue::builtin();

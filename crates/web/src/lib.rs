@@ -7,6 +7,7 @@
     reason = "page helpers fail with the finished page to send; one per request, never hot"
 )]
 
+mod access;
 pub mod admincenter;
 mod approval;
 pub mod authorize;
@@ -73,6 +74,14 @@ pub fn routes(dev: bool) -> Router<AppState> {
         .route("/partner/relationships", post(portal::create))
         .route("/partner/relationships/{id}", get(portal::detail))
         .route("/partner/relationships/{id}/lock", post(portal::lock))
+        .route(
+            "/partner/relationships/{id}/accessassignments",
+            post(access::assign),
+        )
+        .route(
+            "/partner/relationships/{id}/accessassignments/{assignment}/remove",
+            post(access::remove),
+        )
         .route(
             "/partner/settings",
             get(portal::settings).post(portal::save_settings),

@@ -14,7 +14,7 @@ use gdap_domain::relationship::{CustomerParticipant, Relationship};
 use gdap_domain::roles::Catalogue;
 use maud::{html, Markup};
 
-use super::context::{FormData, Page, SignedIn, Web};
+use super::context::{safe_return, FormData, Page, SignedIn, Web};
 use super::layout::{self, csrf};
 use super::text;
 use gdap_app::caller::{Authorized, GdapWrite};
@@ -25,8 +25,14 @@ use gdap_store::StoreError;
 
 /// The signed-in partner user allowed to use the portal: a member of Admin Agents or a Global
 /// Administrator of a partner tenant.
-async fn partner_user(web: &Web) -> Result<(SignedIn, Authorized<GdapWrite>), Response> {
+pub(crate) async fn partner_user(web: &Web) -> Result<(SignedIn, Authorized<GdapWrite>), Response> {
     let me = web.signed_in()?.clone();
+    // A session from before the partner required the second step signs in again, with it.
+    if gdap_app::mfa::required_for(&me.tenant) && !me.session.mfa {
+        let back = url::form_urlencoded::byte_serialize(safe_return(&web.path).as_bytes())
+            .collect::<String>();
+        return Err(web.redirect(&format!("/signin?prompt=login&return={back}")));
+    }
     match Authorized::signed_in(&web.state, &me.tenant, &me.user).await {
         Ok(caller) => Ok((me, caller)),
         Err(AppError::Forbidden(_)) => Err(web.message(
@@ -227,7 +233,11 @@ pub async fn create(web: Web, Form(form): Form<Vec<(String, String)>>) -> Page {
     Ok(web.redirect(&format!("/partner/relationships/{id}")))
 }
 
-async fn own_relationship(web: &Web, me: &SignedIn, raw: &str) -> Result<Relationship, Response> {
+pub(crate) async fn own_relationship(
+    web: &Web,
+    me: &SignedIn,
+    raw: &str,
+) -> Result<Relationship, Response> {
     let not_found = || {
         web.message(
             StatusCode::NOT_FOUND,
@@ -294,6 +304,7 @@ pub async fn detail(web: Web, Path(id): Path<String>) -> Page {
             )
         })
         .collect();
+    let access = super::access::section(&web, &me, &rel).await?;
     let body = html! {
         p { a href="/partner" { "‹ " (t.partner_portal) } }
         h1 { (rel.display_name) }
@@ -311,7 +322,8 @@ pub async fn detail(web: Web, Path(id): Path<String>) -> Page {
                 button.primary type="submit" { (t.request_approval) }
             }
         }
-        @if rel.locked_at.is_some() {
+        (access)
+        @if rel.status == S::ApprovalPending {
             h2 { label for="approval-link" { (t.approval_link) } }
             p.copy {
                 input id="approval-link" readonly value=(url) size="80";
@@ -319,11 +331,13 @@ pub async fn detail(web: Web, Path(id): Path<String>) -> Page {
                 button type="button" data-copy="approval-link" data-copied=(t.copied) hidden { (t.copy_link) }
             }
         }
-        h2 { (t.mail_preview) }
-        @for (lang, m) in &previews {
-            section.mail lang=(lang.tag()) {
-                p.subject { strong { (m.subject) } }
-                pre { (m.body) }
+        @if matches!(rel.status, S::Created | S::ApprovalPending) {
+            h2 { (t.mail_preview) }
+            @for (lang, m) in &previews {
+                section.mail lang=(lang.tag()) {
+                    p.subject { strong { (m.subject) } }
+                    pre { (m.body) }
+                }
             }
         }
     };

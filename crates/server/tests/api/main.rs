@@ -22,6 +22,7 @@ mod mfa;
 mod oauth;
 mod odata;
 mod pages;
+mod portal_access;
 mod privilege;
 mod refresh;
 mod revocation;

@@ -64,11 +64,13 @@ async fn a_partner_requiring_mfa_has_its_users_enrol_and_refuses_gdap_calls_with
         )
         .await;
     assert_eq!(saved.status, 303, "{}", saved.body);
-    assert!(admin
-        .get("/partner/settings")
-        .await
-        .body
-        .contains("name=\"requireMfa\" type=\"checkbox\" value=\"1\" checked"));
+    // The administrator's own session, from before the requirement, must sign in again with it.
+    let again = admin.get("/partner/settings").await;
+    assert_eq!(again.status, 303);
+    assert_eq!(
+        again.location.as_deref(),
+        Some("/signin?prompt=login&return=%2Fpartner%2Fsettings")
+    );
     // A token from a password alone no longer manages relationships: V14's words.
     let pwd = app
         .user_token(

@@ -12,6 +12,15 @@ use time::{OffsetDateTime, UtcOffset};
 pub struct Text {
     /// The words of signing in to applications (device codes, the second step, consent).
     pub apps: &'static apps::AppText,
+    pub access_title: &'static str,
+    pub access_none: &'static str,
+    pub access_group: &'static str,
+    /// `{n}` stands for the number of members.
+    pub access_members: &'static str,
+    pub access_assign: &'static str,
+    pub access_add: &'static str,
+    pub access_remove: &'static str,
+    pub access_pick: &'static str,
     pub lang_name: &'static str,
     pub skip_to_content: &'static str,
     pub sign_in: &'static str,
@@ -137,6 +146,14 @@ pub struct Text {
 /// Japanese.
 pub static JA: Text = Text {
     apps: &apps::JA,
+    access_title: "セキュリティ グループ",
+    access_none: "まだどのセキュリティ グループにもロールが割り当てられていません。グループにロールを割り当てるまで、技術者はこのリレーションシップを使用できません。",
+    access_group: "セキュリティ グループ",
+    access_members: "メンバー {n} 人",
+    access_assign: "割り当て",
+    access_add: "セキュリティ グループにロールを割り当てる",
+    access_remove: "削除",
+    access_pick: "セキュリティ グループと、割り当てるロールを 1 つ以上選択してください。",
     lang_name: "日本語",
     skip_to_content: "本文へ移動",
     sign_in: "サインイン",
@@ -262,6 +279,14 @@ pub static JA: Text = Text {
 /// English.
 pub static EN: Text = Text {
     apps: &apps::EN,
+    access_title: "Security groups",
+    access_none: "No security group has been assigned roles yet. Technicians cannot use this relationship until you assign a group its roles.",
+    access_group: "Security group",
+    access_members: "{n} members",
+    access_assign: "Assign",
+    access_add: "Assign roles to a security group",
+    access_remove: "Remove",
+    access_pick: "Choose a security group and at least one role to assign.",
     lang_name: "English",
     skip_to_content: "Skip to content",
     sign_in: "Sign in",

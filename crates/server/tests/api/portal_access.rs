@@ -1,0 +1,129 @@
+//! The partner portal's security-group step: an active relationship says when no group has its
+//! roles, a group is assigned roles of the relationship from the page and its technicians can act
+//! once the assignment is active, and removing it takes that away; the approval link is offered
+//! only while the invitation can be approved.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::helpers::*;
+use crate::visitor::Visitor;
+
+/// Whether the technician (Helpdesk Agents) can sign in to Customer A and reset a user's password.
+async fn technician_can_reset(app: &TestApp) -> bool {
+    let t = app
+        .form_token(
+            "customera.onmicrosoft.com",
+            &[
+                ("grant_type", "password"),
+                ("client_id", "04b07795-8ddb-461a-bbee-02f9e1bf7b46"),
+                ("username", "tech@partnerone.onmicrosoft.com"),
+                ("password", "Tech-Pass-1"),
+                ("scope", "https://graph.microsoft.com/.default"),
+            ],
+        )
+        .await;
+    let Some(tech) = t.body["access_token"].as_str() else {
+        return false;
+    };
+    app.send(
+        Method::PATCH,
+        "/v1.0/users/user@customera.onmicrosoft.com",
+        Some(tech),
+        Some(json!({"passwordProfile": {"password": "Portal-Reset-1"}})),
+        &[],
+    )
+    .await
+    .status
+        == StatusCode::NO_CONTENT
+}
+
+#[tokio::test]
+async fn a_partner_assigns_a_security_group_from_the_portal_and_its_technicians_can_act() {
+    let app = spawn_app().await;
+    let p = app.partner().await;
+    let rel = app
+        .active_relationship(
+            &p,
+            relationship_body(
+                "Portal access",
+                Some(CUSTOMER_A),
+                &[HELPDESK, USER_ADMIN],
+                "P30D",
+                None,
+            ),
+        )
+        .await;
+    let id = rel["id"].as_str().unwrap();
+    let page_path = format!("/partner/relationships/{id}");
+    let mut v = Visitor::new(&app);
+    v.sign_in("admin@partnerone.onmicrosoft.com", "Admin-Pass-1")
+        .await;
+    let page = v.get(&page_path).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("id=\"no-assignment\""), "{}", page.body);
+    // Active: the invitation is done, its link and mail are not offered any more.
+    assert!(!page.body.contains("id=\"approval-link\""));
+    assert!(
+        page.body.contains("HelpdeskAgents (1 members)"),
+        "{}",
+        page.body
+    );
+    assert!(!technician_can_reset(&app).await);
+    let csrf = Visitor::csrf_of(&page);
+    let action = format!("/partner/relationships/{id}/accessassignments");
+    // Nothing ticked, or a role the relationship does not have: said in words, nothing assigned.
+    let none = v
+        .post(&action, &[("csrf", &csrf), ("group", HELPDESK_AGENTS)])
+        .await;
+    assert_eq!(none.status, 400, "{}", none.body);
+    assert!(none.body.contains("at least one role"));
+    let foreign = v
+        .post(
+            &action,
+            &[("csrf", &csrf), ("group", HELPDESK_AGENTS), ("role", GA)],
+        )
+        .await;
+    assert_eq!(foreign.status, 400, "{}", foreign.body);
+    // Helpdesk Agents get Helpdesk Administrator: pending, then active, and the technician acts.
+    let assigned = v
+        .post(
+            &action,
+            &[
+                ("csrf", &csrf),
+                ("group", HELPDESK_AGENTS),
+                ("role", HELPDESK),
+            ],
+        )
+        .await;
+    assert_eq!(assigned.status, 303, "{}", assigned.body);
+    assert_eq!(assigned.location.as_deref(), Some(page_path.as_str()));
+    let pending = v.get(&page_path).await;
+    assert!(
+        pending.body.contains("data-status=\"pending\""),
+        "{}",
+        pending.body
+    );
+    app.advance("PT2S").await;
+    let active = v.get(&page_path).await;
+    assert!(
+        active.body.contains("data-status=\"active\""),
+        "{}",
+        active.body
+    );
+    assert!(!active.body.contains("id=\"no-assignment\""));
+    assert!(technician_can_reset(&app).await);
+    // Removed from the page: the technician's access ends.
+    let at = active.body.find("/remove\"").expect("a remove button");
+    let start = active.body[..at].rfind("action=\"").unwrap() + 8;
+    let remove = active.body[start..at + 7].to_owned();
+    let removed = v.post(&remove, &[("csrf", &csrf)]).await;
+    assert_eq!(removed.status, 303, "{}", removed.body);
+    app.advance("PT2S").await;
+    assert!(!technician_can_reset(&app).await);
+    assert!(v
+        .get(&page_path)
+        .await
+        .body
+        .contains("id=\"no-assignment\""));
+}

@@ -1,0 +1,180 @@
+//! The access assignments of an active relationship in the partner portal (Partner Center's
+//! "Assign security groups" step): which of the partner's security groups hold which of the
+//! relationship's roles and in what state, assigning a group, and removing an assignment. Until a
+//! group is assigned, the relationship gives its technicians nothing, and the page says so.
+
+use axum::extract::{Form, Path};
+use axum::http::StatusCode;
+use axum::response::Response;
+use gdap_app::assignments::{Assign, Unassign};
+use gdap_app::error::AppError;
+use gdap_domain::assignment::AccessAssignment;
+use gdap_domain::enums::{AssignmentStatus as A, RelationshipStatus as S};
+use gdap_domain::ids::{AssignmentId, GroupId, RoleDefinitionId};
+use gdap_domain::mail::Language;
+use gdap_domain::relationship::Relationship;
+use maud::{html, Markup};
+
+use super::context::{FormData, Page, SignedIn, Web};
+use super::layout::{self, csrf};
+use super::portal::{own_relationship, partner_user};
+
+fn assignment_status(lang: Language, s: A) -> &'static str {
+    match (lang, s) {
+        (Language::Ja, A::Pending) => "保留中",
+        (Language::Ja, A::Active) => "アクティブ",
+        (Language::Ja, A::Deleting) => "削除中",
+        (Language::Ja, A::Deleted) => "削除済み",
+        (Language::Ja, A::Error) => "エラー",
+        (Language::Ja, A::UnknownFutureValue) => "不明",
+        (Language::En, A::Pending) => "Pending",
+        (Language::En, A::Active) => "Active",
+        (Language::En, A::Deleting) => "Deleting",
+        (Language::En, A::Deleted) => "Deleted",
+        (Language::En, A::Error) => "Error",
+        (Language::En, A::UnknownFutureValue) => "Unknown",
+    }
+}
+
+/// The relationship's assignments that are not yet deleted.
+pub async fn current(web: &Web, rel: &Relationship) -> Result<Vec<AccessAssignment>, Response> {
+    let all = web.or_failure(web.state.store.assignments_of(rel.id).await)?;
+    Ok(all.into_iter().filter(|a| a.status != A::Deleted).collect())
+}
+
+/// The security-group section of an active relationship's page (nothing for other states).
+pub async fn section(web: &Web, me: &SignedIn, rel: &Relationship) -> Result<Markup, Response> {
+    if rel.status != S::Active {
+        return Ok(html! {});
+    }
+    let t = web.t;
+    let assignments = current(web, rel).await?;
+    let groups = web.or_failure(web.state.store.groups_of(me.tenant.id).await)?;
+    let name_of = |g: GroupId| {
+        groups
+            .iter()
+            .find(|x| x.id == g)
+            .map_or_else(|| g.to_string(), |x| x.display_name.clone())
+    };
+    let members = |n: usize| t.access_members.replace("{n}", &n.to_string());
+    let action = format!("/partner/relationships/{}/accessassignments", rel.id);
+    Ok(html! {
+        h2 { (t.access_title) }
+        @if !assignments.iter().any(|a| a.status.is_live()) {
+            p.notice role="status" #no-assignment { (t.access_none) }
+        }
+        @if !assignments.is_empty() {
+            table.list {
+                thead { tr { th { (t.access_group) } th { (t.roles) } th { (t.status) } th {} } }
+                tbody {
+                    @for a in &assignments {
+                        tr data-group=(a.group.to_string()) {
+                            td { (name_of(a.group)) }
+                            td { (layout::roles(web.lang, &a.roles, false)) }
+                            td { span.status data-status=(a.status.to_string()) { (assignment_status(web.lang, a.status)) } }
+                            td {
+                                @if a.status.is_live() {
+                                    form method="post" action=(format!("{action}/{}/remove", a.id)) {
+                                        (csrf(web))
+                                        button type="submit" { (t.access_remove) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h3 { (t.access_add) }
+        form.stack method="post" action=(action) {
+            (csrf(web))
+            label for="group" { (t.access_group) }
+            select id="group" name="group" required {
+                @for g in &groups {
+                    option value=(g.id.to_string()) { (g.display_name) " (" (members(g.members.len())) ")" }
+                }
+            }
+            fieldset {
+                legend { (t.roles) }
+                @for r in &rel.roles {
+                    label.check {
+                        input type="checkbox" name="role" value=(r.to_string());
+                        " " (layout::role_name(web.lang, r))
+                    }
+                }
+            }
+            button.primary type="submit" { (t.access_assign) }
+        }
+    })
+}
+
+fn refused(web: &Web, e: &AppError) -> Response {
+    web.message(StatusCode::BAD_REQUEST, web.t.access_title, &e.to_string())
+}
+
+/// `POST /partner/relationships/{id}/accessassignments`: assigns a group the roles ticked.
+pub async fn assign(
+    web: Web,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Page {
+    let form = FormData(form);
+    web.check_form(&form)?;
+    let (me, caller) = partner_user(&web).await?;
+    let rel = own_relationship(&web, &me, &id).await?;
+    let back = format!("/partner/relationships/{}", rel.id);
+    let group = form.get("group").and_then(|g| GroupId::parse(g).ok());
+    let roles: Vec<RoleDefinitionId> = form
+        .all("role")
+        .filter_map(|r| RoleDefinitionId::parse(r).ok())
+        .collect();
+    let Some(group) = group.filter(|_| !roles.is_empty()) else {
+        return Ok(web.message(
+            StatusCode::BAD_REQUEST,
+            web.t.access_title,
+            web.t.access_pick,
+        ));
+    };
+    let command = Assign {
+        relationship: rel,
+        group,
+        roles,
+    };
+    match command.execute(&web.state, &caller, web.state.now()).await {
+        Ok(_) => Ok(web.redirect(&back)),
+        Err(e @ (AppError::Domain(_) | AppError::Invalid(_) | AppError::Store(_))) => {
+            Ok(refused(&web, &e))
+        }
+        Err(e) => Err(web.failure(&e)),
+    }
+}
+
+/// `POST /partner/relationships/{id}/accessassignments/{assignment}/remove`.
+pub async fn remove(
+    web: Web,
+    Path((id, assignment)): Path<(String, String)>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Page {
+    let form = FormData(form);
+    web.check_form(&form)?;
+    let (me, caller) = partner_user(&web).await?;
+    let rel = own_relationship(&web, &me, &id).await?;
+    let back = format!("/partner/relationships/{}", rel.id);
+    let found = match AssignmentId::parse(&assignment) {
+        Ok(aid) => web.or_failure(web.state.store.assignment(rel.id, aid).await)?,
+        Err(_) => None,
+    };
+    let Some(a) = found else {
+        return Ok(web.redirect(&back));
+    };
+    match (Unassign { assignment: a })
+        .execute(&web.state, &caller, web.state.now())
+        .await
+    {
+        Ok(()) => Ok(web.redirect(&back)),
+        Err(e @ (AppError::Domain(_) | AppError::Invalid(_) | AppError::Store(_))) => {
+            Ok(refused(&web, &e))
+        }
+        Err(e) => Err(web.failure(&e)),
+    }
+}
