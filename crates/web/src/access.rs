@@ -108,8 +108,16 @@ pub async fn section(web: &Web, me: &SignedIn, rel: &Relationship) -> Result<Mar
     })
 }
 
-fn refused(web: &Web, e: &AppError) -> Response {
-    web.message(StatusCode::BAD_REQUEST, web.t.access_title, &e.to_string())
+/// Back to the relationship's page once done; a refusal (the rules, the input, a concurrent
+/// change) said on a page of its own.
+fn answered(web: &Web, done: Result<(), AppError>, back: &str) -> Page {
+    match done {
+        Ok(()) => Ok(web.redirect(back)),
+        Err(e @ (AppError::Domain(_) | AppError::Invalid(_) | AppError::Store(_))) => {
+            Ok(web.message(StatusCode::BAD_REQUEST, web.t.access_title, &e.to_string()))
+        }
+        Err(e) => Err(web.failure(&e)),
+    }
 }
 
 /// `POST /partner/relationships/{id}/accessassignments`: assigns a group the roles ticked.
@@ -140,13 +148,8 @@ pub async fn assign(
         group,
         roles,
     };
-    match command.execute(&web.state, &caller, web.state.now()).await {
-        Ok(_) => Ok(web.redirect(&back)),
-        Err(e @ (AppError::Domain(_) | AppError::Invalid(_) | AppError::Store(_))) => {
-            Ok(refused(&web, &e))
-        }
-        Err(e) => Err(web.failure(&e)),
-    }
+    let done = command.execute(&web.state, &caller, web.state.now()).await;
+    answered(&web, done.map(|_| ()), &back)
 }
 
 /// `POST /partner/relationships/{id}/accessassignments/{assignment}/remove`.
@@ -167,14 +170,8 @@ pub async fn remove(
     let Some(a) = found else {
         return Ok(web.redirect(&back));
     };
-    match (Unassign { assignment: a })
+    let done = (Unassign { assignment: a })
         .execute(&web.state, &caller, web.state.now())
-        .await
-    {
-        Ok(()) => Ok(web.redirect(&back)),
-        Err(e @ (AppError::Domain(_) | AppError::Invalid(_) | AppError::Store(_))) => {
-            Ok(refused(&web, &e))
-        }
-        Err(e) => Err(web.failure(&e)),
-    }
+        .await;
+    answered(&web, done, &back)
 }

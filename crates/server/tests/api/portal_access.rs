@@ -11,25 +11,13 @@ use crate::visitor::Visitor;
 
 /// Whether the technician (Helpdesk Agents) can sign in to Customer A and reset a user's password.
 async fn technician_can_reset(app: &TestApp) -> bool {
-    let t = app
-        .form_token(
-            "customera.onmicrosoft.com",
-            &[
-                ("grant_type", "password"),
-                ("client_id", "04b07795-8ddb-461a-bbee-02f9e1bf7b46"),
-                ("username", "tech@partnerone.onmicrosoft.com"),
-                ("password", "Tech-Pass-1"),
-                ("scope", "https://graph.microsoft.com/.default"),
-            ],
-        )
-        .await;
-    let Some(tech) = t.body["access_token"].as_str() else {
+    let Some(tech) = app.try_technician_token().await else {
         return false;
     };
     app.send(
         Method::PATCH,
         "/v1.0/users/user@customera.onmicrosoft.com",
-        Some(tech),
+        Some(&tech),
         Some(json!({"passwordProfile": {"password": "Portal-Reset-1"}})),
         &[],
     )
