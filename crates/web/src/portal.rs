@@ -66,6 +66,17 @@ pub async fn list(web: Web) -> Page {
     let page = web.or_failure(web.state.store.list_relationships(me.tenant.id, &q).await)?;
     let mut rels = page.items;
     rels.sort_by_key(|r| std::cmp::Reverse(r.created_at));
+    // Active relationships that no security group can use yet.
+    let mut unused = Vec::new();
+    for r in rels.iter().filter(|r| r.status == S::Active) {
+        if !super::access::current(&web, r)
+            .await?
+            .iter()
+            .any(|a| a.status.is_live())
+        {
+            unused.push(r.id);
+        }
+    }
     let body = html! {
         h1 { (t.partner_portal) " — " (me.tenant.display_name) }
         (portal_nav(&web))
@@ -85,7 +96,13 @@ pub async fn list(web: Web) -> Page {
                         tr {
                             th scope="row" { a href=(format!("/partner/relationships/{}", r.id)) { (r.display_name) } }
                             td { (r.customer.as_ref().map_or_else(|| t.any_customer.to_owned(), |c| c.display_name.clone().unwrap_or_else(|| c.tenant_id.to_string()))) }
-                            td { (layout::status(web.lang, r.status)) }
+                            td {
+                                (layout::status(web.lang, r.status))
+                                @if unused.contains(&r.id) {
+                                    br;
+                                    span.attention data-attention="no-assignment" { (t.access_missing) }
+                                }
+                            }
                             td { (r.end_at.map_or_else(|| "—".to_owned(), |d| text::date(web.lang, d))) }
                         }
                     }

@@ -50,6 +50,13 @@ async fn a_partner_assigns_a_security_group_from_the_portal_and_its_technicians_
     let page = v.get(&page_path).await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("id=\"no-assignment\""), "{}", page.body);
+    // The list says so too.
+    let listed = v.get("/partner").await;
+    assert!(
+        listed.body.contains("data-attention=\"no-assignment\""),
+        "{}",
+        listed.body
+    );
     // Active: the invitation is done, its link and mail are not offered any more.
     assert!(!page.body.contains("id=\"approval-link\""));
     assert!(
@@ -100,6 +107,11 @@ async fn a_partner_assigns_a_security_group_from_the_portal_and_its_technicians_
         active.body
     );
     assert!(!active.body.contains("id=\"no-assignment\""));
+    assert!(!v
+        .get("/partner")
+        .await
+        .body
+        .contains("data-attention=\"no-assignment\""));
     assert!(technician_can_reset(&app).await);
     // Removed from the page: the technician's access ends.
     let at = active.body.find("/remove\"").expect("a remove button");
