@@ -114,7 +114,8 @@ fn answered(web: &Web, done: Result<(), AppError>, back: &str) -> Page {
     match done {
         Ok(()) => Ok(web.redirect(back)),
         Err(e @ (AppError::Domain(_) | AppError::Invalid(_) | AppError::Store(_))) => {
-            Ok(web.message(StatusCode::BAD_REQUEST, web.t.access_title, &e.to_string()))
+            let words = super::text::errors::explain(web.lang, &e);
+            Ok(web.message(StatusCode::BAD_REQUEST, web.t.access_title, &words))
         }
         Err(e) => Err(web.failure(&e)),
     }

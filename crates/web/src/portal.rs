@@ -244,7 +244,11 @@ pub async fn create(web: Web, Form(form): Form<Vec<(String, String)>>) -> Page {
     };
     let id = match command.execute(&web.state, &caller, web.state.now()).await {
         Ok(rel) => rel.id,
-        Err(e @ (AppError::Domain(_) | AppError::Invalid(_))) => return Ok(bad(&e.to_string())),
+        Err(
+            e @ (AppError::Domain(_)
+            | AppError::Invalid(_)
+            | AppError::Store(StoreError::DuplicateDisplayName(_))),
+        ) => return Ok(bad(&text::errors::explain(web.lang, &e))),
         Err(e) => return Err(web.failure(&e)),
     };
     Ok(web.redirect(&format!("/partner/relationships/{id}")))
@@ -386,7 +390,13 @@ pub async fn lock(
             e @ (AppError::Domain(_)
             | AppError::Invalid(_)
             | AppError::Store(StoreError::VersionConflict)),
-        ) => return Ok(web.message(StatusCode::CONFLICT, web.t.request_approval, &e.to_string())),
+        ) => {
+            return Ok(web.message(
+                StatusCode::CONFLICT,
+                web.t.request_approval,
+                &text::errors::explain(web.lang, &e),
+            ))
+        }
         Err(e) => return Err(web.failure(&e)),
     }
     Ok(web.redirect(&format!("/partner/relationships/{rid}")))

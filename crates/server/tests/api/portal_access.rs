@@ -80,6 +80,13 @@ async fn a_partner_assigns_a_security_group_from_the_portal_and_its_technicians_
         )
         .await;
     assert_eq!(foreign.status, 400, "{}", foreign.body);
+    assert!(
+        foreign
+            .body
+            .contains("Global Administrator is not one of this relationship's roles"),
+        "{}",
+        foreign.body
+    );
     // Helpdesk Agents get Helpdesk Administrator: pending, then active, and the technician acts.
     let assigned = v
         .post(
@@ -126,4 +133,53 @@ async fn a_partner_assigns_a_security_group_from_the_portal_and_its_technicians_
         .await
         .body
         .contains("id=\"no-assignment\""));
+}
+
+/// The alert of a page that refused a form.
+fn alert(page: &crate::visitor::Page) -> String {
+    let at = page.body.find("role=\"alert\">").expect("an alert") + 13;
+    page.body[at..at + page.body[at..].find('<').unwrap()].to_owned()
+}
+
+#[tokio::test]
+async fn a_refused_relationship_says_what_to_change_in_the_readers_words() {
+    let app = spawn_app().await;
+    let mut v = Visitor::new(&app);
+    v.sign_in("admin@partnerone.onmicrosoft.com", "Admin-Pass-1")
+        .await;
+    let csrf = Visitor::csrf_of(&v.get("/partner/relationships/new").await);
+    let create = |name: &'static str, role: &'static str, auto: bool| {
+        let mut f = vec![
+            ("csrf", csrf.clone()),
+            ("name", name.to_owned()),
+            ("customer", "customera.onmicrosoft.com".to_owned()),
+            ("days", "730".to_owned()),
+            ("role", role.to_owned()),
+        ];
+        if auto {
+            f.push(("autoExtend", "yes".to_owned()));
+        }
+        f
+    };
+    let ga = create("GA auto", GA, true);
+    let borrowed: Vec<(&str, &str)> = ga.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = v.post("/partner/relationships", &borrowed).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    let said = alert(&r);
+    assert_eq!(
+        said,
+        "A relationship with Global Administrator cannot be extended automatically: turn auto-extend off or leave out this role."
+    );
+    let once = create("Twice", HELPDESK, false);
+    let borrowed: Vec<(&str, &str)> = once.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        v.post("/partner/relationships", &borrowed).await.status,
+        303
+    );
+    let again = v.post("/partner/relationships", &borrowed).await;
+    assert_eq!(again.status, 400, "{}", again.body);
+    assert_eq!(
+        alert(&again),
+        "A relationship named “Twice” already exists. Choose another name."
+    );
 }

@@ -2,6 +2,7 @@
 //! per language, so a missing translation does not compile.
 
 pub mod apps;
+pub mod errors;
 
 use gdap_domain::enums::RelationshipStatus as S;
 use gdap_domain::mail::Language;
