@@ -5,6 +5,7 @@
 //! Nothing here reads a clock or does I/O: every operation takes `now` as a parameter.
 
 pub mod assignment;
+pub mod attention;
 pub mod audit;
 pub mod authz;
 pub mod billing;

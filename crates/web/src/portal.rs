@@ -5,6 +5,7 @@
 use axum::extract::{Form, Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
+use gdap_domain::attention::{attention, Attention};
 use gdap_domain::directory::PartnerProfile;
 use gdap_domain::enums::{RelationshipStatus as S, RequestAction};
 use gdap_domain::ids::{RelationshipId, RoleDefinitionId, TenantId};
@@ -16,7 +17,7 @@ use maud::{html, Markup};
 
 use super::context::{safe_return, FormData, Page, SignedIn, Web};
 use super::layout::{self, csrf};
-use super::text;
+use super::text::{self, Text};
 use gdap_app::caller::{Authorized, GdapWrite};
 use gdap_app::mailer::approval_url;
 use gdap_app::relationships::{ApprovalMail, CreateRelationship, SubmitRequest};
@@ -56,7 +57,22 @@ fn portal_nav(web: &Web) -> Markup {
 }
 
 /// `GET /partner`: the partner's relationships with status and end date.
-pub async fn list(web: Web) -> Page {
+#[derive(serde::Deserialize)]
+pub struct ListFilter {
+    /// One kind of [`Attention`]: only the relationships that need it.
+    attention: Option<String>,
+}
+
+fn attention_words(t: &Text, a: Attention) -> &'static str {
+    match a {
+        Attention::EndingSoon => t.attention_ending,
+        Attention::NoAssignment => t.access_missing,
+        Attention::PendingApproval => t.attention_pending,
+        Attention::InvitationExpiring => t.attention_invitation,
+    }
+}
+
+pub async fn list(web: Web, Query(filter): Query<ListFilter>) -> Page {
     let (me, _) = partner_user(&web).await?;
     let t = web.t;
     let q = ListQuery {
@@ -66,21 +82,40 @@ pub async fn list(web: Web) -> Page {
     let page = web.or_failure(web.state.store.list_relationships(me.tenant.id, &q).await)?;
     let mut rels = page.items;
     rels.sort_by_key(|r| std::cmp::Reverse(r.created_at));
-    // Active relationships that no security group can use yet.
-    let mut unused = Vec::new();
-    for r in rels.iter().filter(|r| r.status == S::Active) {
-        if !super::access::current(&web, r)
-            .await?
-            .iter()
-            .any(|a| a.status.is_live())
-        {
-            unused.push(r.id);
-        }
+    // What each relationship needs from the partner.
+    let now = web.state.now();
+    let timings = &web.state.config.timings;
+    let mut needs: Vec<Vec<Attention>> = Vec::with_capacity(rels.len());
+    for r in &rels {
+        let assigned = r.status != S::Active
+            || super::access::current(&web, r)
+                .await?
+                .iter()
+                .any(|a| a.status.is_live());
+        needs.push(attention(r, assigned, now, timings));
     }
+    let chosen = filter.attention.as_deref().and_then(Attention::parse);
+    let count = |a: Attention| needs.iter().filter(|n| n.contains(&a)).count();
+    let shown: Vec<(&Relationship, &Vec<Attention>)> = rels
+        .iter()
+        .zip(&needs)
+        .filter(|(_, n)| chosen.is_none_or(|c| n.contains(&c)))
+        .collect();
     let body = html! {
         h1 { (t.partner_portal) " — " (me.tenant.display_name) }
         (portal_nav(&web))
         p { (t.portal_intro) }
+        @if !rels.is_empty() {
+            nav.filters aria-label=(t.attention_title) {
+                @if chosen.is_none() { strong { (t.attention_all) " (" (rels.len()) ")" } }
+                @else { a href="/partner" { (t.attention_all) " (" (rels.len()) ")" } }
+                @for a in Attention::ALL {
+                    @let label = format!("{} ({})", attention_words(t, a), count(a));
+                    @if chosen == Some(a) { strong data-attention-filter=(a.tag()) { (label) } }
+                    @else { a href=(format!("/partner?attention={}", a.tag())) data-attention-filter=(a.tag()) { (label) } }
+                }
+            }
+        }
         @if rels.is_empty() {
             p { (t.no_relationships) }
         } @else {
@@ -92,15 +127,15 @@ pub async fn list(web: Web) -> Page {
                     th scope="col" { (t.end_date) }
                 } }
                 tbody {
-                    @for r in &rels {
+                    @for (r, need) in &shown {
                         tr {
                             th scope="row" { a href=(format!("/partner/relationships/{}", r.id)) { (r.display_name) } }
                             td { (r.customer.as_ref().map_or_else(|| t.any_customer.to_owned(), |c| c.display_name.clone().unwrap_or_else(|| c.tenant_id.to_string()))) }
                             td {
                                 (layout::status(web.lang, r.status))
-                                @if unused.contains(&r.id) {
+                                @for a in need.iter() {
                                     br;
-                                    span.attention data-attention="no-assignment" { (t.access_missing) }
+                                    span.attention data-attention=(a.tag()) { (attention_words(t, *a)) }
                                 }
                             }
                             td { (r.end_at.map_or_else(|| "—".to_owned(), |d| text::date(web.lang, d))) }

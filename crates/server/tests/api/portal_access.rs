@@ -53,9 +53,23 @@ async fn a_partner_assigns_a_security_group_from_the_portal_and_its_technicians_
     // The list says so too.
     let listed = v.get("/partner").await;
     assert!(
-        listed.body.contains("data-attention=\"no-assignment\""),
+        listed.body.contains("data-attention=\"noAssignment\""),
         "{}",
         listed.body
+    );
+    // Thirty days long, it also ends soon; filtered by what it needs, it is there or not.
+    assert!(listed.body.contains("data-attention=\"endingSoon\""));
+    let needing = v.get("/partner?attention=noAssignment").await;
+    assert!(
+        needing.body.contains(">Portal access</a>"),
+        "{}",
+        needing.body
+    );
+    let waiting = v.get("/partner?attention=pendingApproval").await;
+    assert!(
+        !waiting.body.contains(">Portal access</a>"),
+        "{}",
+        waiting.body
     );
     // Active: the invitation is done, its link and mail are not offered any more.
     assert!(!page.body.contains("id=\"approval-link\""));
@@ -118,7 +132,7 @@ async fn a_partner_assigns_a_security_group_from_the_portal_and_its_technicians_
         .get("/partner")
         .await
         .body
-        .contains("data-attention=\"no-assignment\""));
+        .contains("data-attention=\"noAssignment\""));
     assert!(technician_can_reset(&app).await);
     // Removed from the page: the technician's access ends.
     let at = active.body.find("/remove\"").expect("a remove button");
