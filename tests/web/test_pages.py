@@ -90,6 +90,28 @@ def test_the_english_flow_skips_the_agreement_once_the_tenant_accepted_it(gdap, 
     b.shot("relationships-active")
 
 
+def test_a_partner_with_dap_beside_gdap_shows_its_global_administrator(gdap, browser_factory):
+    # Northwind has Contoso as reseller with DAP; a GDAP relationship with only Helpdesk
+    # Administrator must not hide the Global Administrator that DAP gives.
+    rid = gdap.invite(NORTHWIND, "Northwind helpdesk only", roles=(HELPDESK,))
+    token = gdap.http.post(f"{gdap.base}/northwind.onmicrosoft.com/oauth2/v2.0/token", data={
+        "grant_type": "password", "client_id": "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+        "username": "admin@northwind.onmicrosoft.com", "password": "Northwind-Pass-1",
+        "scope": "https://admin.microsoft.com/.default"}).json()["access_token"]
+    r = gdap.http.post(f"{gdap.base}/admincenter/v1/gdapInvitations/{rid}/approve",
+                       headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200, r.text
+    gdap.advance("PT5S")
+    b = browser_factory("en")
+    b.open(gdap.base + "/adminportal/settings/partners")
+    b.sign_in("admin@northwind.onmicrosoft.com", "Northwind-Pass-1", "Sign in")
+    row = b.d.find_element(By.CSS_SELECTOR, f"tr[data-partner='{PARTNER}']").text
+    assert "Helpdesk Administrator" in row
+    assert "Global Administrator, Helpdesk Administrator (DAP)" in row
+    assert "most privileged role" in row
+    b.shot("dap-beside-gdap")
+
+
 def test_remove_roles_asks_for_yes_and_ends_gdap_but_keeps_the_reseller(gdap, inbox, browser_factory):
     b = browser_factory("en")
     b.open(gdap.base + "/adminportal/settings/partners")
@@ -374,3 +396,4 @@ def test_an_active_relationship_asks_for_security_groups_and_assigns_them(gdap, 
             assert b.d.find_elements(By.CSS_SELECTOR, "tr[data-group] .status[data-status=active]")
             assert not b.d.find_elements(By.ID, "no-assignment")
         b.shot("security-groups")
+

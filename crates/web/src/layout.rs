@@ -4,7 +4,7 @@ use gdap_domain::enums::RelationshipStatus as S;
 use gdap_domain::ids::RoleDefinitionId;
 use gdap_domain::mail::Language;
 use gdap_domain::relationship::{AutoExtend, Relationship, AUTO_EXTEND_DAYS};
-use gdap_domain::roles::Catalogue;
+use gdap_domain::roles::{Catalogue, GLOBAL_ADMINISTRATOR};
 use maud::{html, Markup, DOCTYPE};
 
 use super::context::{Web, CSRF_FIELD};
@@ -104,6 +104,9 @@ pub fn roles(lang: Language, roles: &[RoleDefinitionId], detailed: bool) -> Mark
                 @let role = c.get(r);
                 li {
                     span.role-name { (role.map_or_else(|| r.to_string(), |x| text::role_name(lang, &x.display_name))) }
+                    @if r.to_string() == GLOBAL_ADMINISTRATOR {
+                        " " mark.privileged { (text::of(lang).most_privileged) }
+                    }
                     @if detailed {
                         @if let Some(x) = role {
                             br;

@@ -133,13 +133,17 @@ pub async fn list(web: Web, Query(q): Query<ListQuery>) -> Page {
                             }
                             td { @for (i, ty) in row.types.iter().enumerate() { @if i > 0 { ", " } (type_name(t, *ty)) } }
                             @if let Some(lead) = row.lead() {
-                                td { (layout::roles(web.lang, &lead.roles, false)) }
+                                td {
+                                    (layout::roles(web.lang, &lead.roles, false))
+                                    // DAP beside GDAP: its Global Administrator is not hidden behind the relationship.
+                                    @if row.link.is_some_and(|l| l.dap) { p.dap { (dap_roles(&web)) } }
+                                }
                                 td { (layout::status(web.lang, lead.status)) }
                                 td { (date_or_dash(&web, lead.activated_at)) }
                                 td { (date_or_dash(&web, lead.end_at.filter(|_| lead.activated_at.is_some()))) }
                                 td { (layout::auto_extend(&web, lead.auto_extend)) }
                             } @else {
-                                td { @if row.link.is_some_and(|l| l.dap) { (t.dap_roles) } @else { "—" } }
+                                td { @if row.link.is_some_and(|l| l.dap) { (dap_roles(&web)) } @else { "—" } }
                                 td { (layout::status(web.lang, S::Active)) }
                                 td { (date_or_dash(&web, row.link.map(|l| l.since))) }
                                 td { "—" }
@@ -181,6 +185,11 @@ fn activity_list(web: &Web, entries: &[Activity]) -> Markup {
             }
         }
     }
+}
+
+/// The roles DAP gives, Global Administrator marked as the most privileged.
+fn dap_roles(web: &Web) -> Markup {
+    html! { (web.t.dap_roles) " " mark.privileged { (web.t.most_privileged) } }
 }
 
 /// Whether "Remove roles" has anything to remove.

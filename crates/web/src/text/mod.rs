@@ -21,6 +21,7 @@ pub struct Text {
     pub access_assign: &'static str,
     pub access_add: &'static str,
     pub access_missing: &'static str,
+    pub most_privileged: &'static str,
     pub attention_title: &'static str,
     pub attention_all: &'static str,
     pub attention_ending: &'static str,
@@ -160,6 +161,7 @@ pub static JA: Text = Text {
     access_assign: "割り当て",
     access_add: "セキュリティ グループにロールを割り当てる",
     access_missing: "セキュリティ グループ未割り当て",
+    most_privileged: "最も権限の高いロール",
     attention_title: "対応が必要な項目",
     attention_all: "すべて",
     attention_ending: "30 日以内に終了",
@@ -299,6 +301,7 @@ pub static EN: Text = Text {
     access_assign: "Assign",
     access_add: "Assign roles to a security group",
     access_missing: "No security group assigned",
+    most_privileged: "most privileged role",
     attention_title: "Needs attention",
     attention_all: "All",
     attention_ending: "Ends within 30 days",
@@ -430,6 +433,14 @@ pub static EN: Text = Text {
 
 /// The words of a language.
 pub fn text(lang: Language) -> &'static Text {
+    match lang {
+        Language::Ja => &JA,
+        Language::En => &EN,
+    }
+}
+
+/// The words of `lang`.
+pub fn of(lang: Language) -> &'static Text {
     match lang {
         Language::Ja => &JA,
         Language::En => &EN,
