@@ -128,6 +128,7 @@ def test_remove_roles_asks_for_yes_and_ends_gdap_but_keeps_the_reseller(gdap, in
     b.click("Yes")
     assert "Roles removed" in b.text()
     b.wait_text("Terminated")
+    assert "The relationships have ended." in b.text()
     b.shot("removed")
     assert "Removed roles" in b.text()  # the action is on the record
     b.click("‹ Partner relationships")

@@ -37,7 +37,7 @@ fn viewer(web: &Web) -> Result<(SignedIn, Actor), Response> {
                 web.t.permission_title,
                 html! {
                     h1 { (web.t.permission_title) }
-                    p.notice { (web.t.permission_body) }
+                    p.notice { (web.t.partners_permission_body) }
                 },
             )
         })?;
@@ -103,7 +103,10 @@ pub async fn list(web: Web, Query(q): Query<ListQuery>) -> Page {
     let body = html! {
         h1 { (t.partner_relationships) }
         p { (t.partners_intro) " " (t.partners_newest_hint) }
-        @if q.removed.is_some() { p.ok role="status" { (t.roles_removed) } }
+        @if q.removed.is_some() {
+            // Said as it is: ending while a relationship still ends, ended after.
+            p.ok role="status" { (if progressing { t.roles_removed } else { t.roles_removed_done }) }
+        }
         nav.filters aria-label=(t.status) {
             a href="/adminportal/settings/partners" aria-current=[(filter == PartnerFilter::Current).then_some("page")] { (t.filter_current) }
             a href="/adminportal/settings/partners?filter=expired" aria-current=[(filter == PartnerFilter::Expired).then_some("page")] { (t.filter_expired) }
@@ -236,7 +239,10 @@ pub async fn detail(web: Web, Path(partner): Path<String>, Query(q): Query<ListQ
         p { a href="/adminportal/settings/partners" { "‹ " (t.partner_relationships) } }
         h1 { (name) }
         @if let Some(p) = &p { p { (p.domain) } }
-        @if q.removed.is_some() { p.ok role="status" { (t.roles_removed) } }
+        @if q.removed.is_some() {
+            // Said as it is: ending while a relationship still ends, ended after.
+            p.ok role="status" { (if progressing { t.roles_removed } else { t.roles_removed_done }) }
+        }
         @if progressing { p.progress role="status" { progress {} " " (t.activation_progress) } }
         @if let Some(l) = link {
             p { (t.types) ": "
@@ -288,7 +294,11 @@ pub async fn confirm_remove(web: Web, Path(partner): Path<String>) -> Page {
     let (me, actor) = viewer(&web)?;
     let t = web.t;
     if !actor.is_approver() {
-        return Ok(web.message(StatusCode::FORBIDDEN, t.permission_title, t.permission_body));
+        return Ok(web.message(
+            StatusCode::FORBIDDEN,
+            t.permission_title,
+            t.remove_permission_body,
+        ));
     }
     let Ok(partner) = TenantId::parse(&partner) else {
         return Ok(web.message(StatusCode::NOT_FOUND, t.not_found_title, t.no_partners));
@@ -340,9 +350,11 @@ pub async fn remove(
         Ok(_) => Ok(web.redirect(&format!(
             "/adminportal/settings/partners/{partner}?removed=1"
         ))),
-        Err(gdap_http::error::ApiError::Forbidden(_)) => {
-            Ok(web.message(StatusCode::FORBIDDEN, t.permission_title, t.permission_body))
-        }
+        Err(gdap_http::error::ApiError::Forbidden(_)) => Ok(web.message(
+            StatusCode::FORBIDDEN,
+            t.permission_title,
+            t.remove_permission_body,
+        )),
         Err(gdap_http::error::ApiError::NotFound(_)) => {
             Ok(web.message(StatusCode::NOT_FOUND, t.not_found_title, t.no_partners))
         }

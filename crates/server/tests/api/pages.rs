@@ -353,3 +353,20 @@ async fn hostile_partner_input_renders_as_text_on_every_page() {
         .await;
     assert!(detail.body.contains("&lt;script&gt;"));
 }
+
+#[tokio::test]
+async fn a_user_without_a_role_for_partner_relationships_is_told_which_roles_see_them() {
+    let app = spawn_app().await;
+    let mut v = Visitor::new(&app);
+    v.sign_in("user@customera.onmicrosoft.com", "User-Pass-1")
+        .await;
+    let page = v.get("/adminportal/settings/partners").await;
+    assert_eq!(page.status, 403, "{}", page.body);
+    assert!(
+        page.body
+            .contains("Viewing partner relationships needs the Global Administrator, Global Reader or Customer Delegated Admin Relationship Administrator role."),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("this request"));
+}
