@@ -146,6 +146,17 @@ class Gdap:
         assert r.status_code == 201, r.text
         return rid
 
+    def approve(self, upn, password, relationship_id):
+        """The customer's administrator approves through the admin-center API (what the pages do)."""
+        domain = upn.split("@")[1]
+        token = self.http.post(f"{self.base}/{domain}/oauth2/v2.0/token", data={
+            "grant_type": "password", "client_id": "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+            "username": upn, "password": password,
+            "scope": "https://admin.microsoft.com/.default"}).json()["access_token"]
+        r = self.http.post(f"{self.base}/admincenter/v1/gdapInvitations/{relationship_id}/approve",
+                           headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200, r.text
+
     def advance(self, iso):
         r = self.http.post(f"{self.base}/_gdap/clock", json={"advance": iso})
         r.raise_for_status()

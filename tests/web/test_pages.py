@@ -94,13 +94,7 @@ def test_a_partner_with_dap_beside_gdap_shows_its_global_administrator(gdap, bro
     # Northwind has Contoso as reseller with DAP; a GDAP relationship with only Helpdesk
     # Administrator must not hide the Global Administrator that DAP gives.
     rid = gdap.invite(NORTHWIND, "Northwind helpdesk only", roles=(HELPDESK,))
-    token = gdap.http.post(f"{gdap.base}/northwind.onmicrosoft.com/oauth2/v2.0/token", data={
-        "grant_type": "password", "client_id": "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
-        "username": "admin@northwind.onmicrosoft.com", "password": "Northwind-Pass-1",
-        "scope": "https://admin.microsoft.com/.default"}).json()["access_token"]
-    r = gdap.http.post(f"{gdap.base}/admincenter/v1/gdapInvitations/{rid}/approve",
-                       headers={"Authorization": f"Bearer {token}"})
-    assert r.status_code == 200, r.text
+    gdap.approve("admin@northwind.onmicrosoft.com", "Northwind-Pass-1", rid)
     gdap.advance("PT5S")
     b = browser_factory("en")
     b.open(gdap.base + "/adminportal/settings/partners")
@@ -363,13 +357,7 @@ def test_consent_is_asked_for_what_an_application_lacks_and_an_administrator_is_
 
 def test_an_active_relationship_asks_for_security_groups_and_assigns_them(gdap, browser_factory):
     rid = gdap.invite(NORTHWIND, "Northwind groups", roles=(HELPDESK,))
-    token = gdap.http.post(f"{gdap.base}/northwind.onmicrosoft.com/oauth2/v2.0/token", data={
-        "grant_type": "password", "client_id": "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
-        "username": "admin@northwind.onmicrosoft.com", "password": "Northwind-Pass-1",
-        "scope": "https://admin.microsoft.com/.default"}).json()["access_token"]
-    r = gdap.http.post(f"{gdap.base}/admincenter/v1/gdapInvitations/{rid}/approve",
-                       headers={"Authorization": f"Bearer {token}"})
-    assert r.status_code == 200, r.text
+    gdap.approve("admin@northwind.onmicrosoft.com", "Northwind-Pass-1", rid)
     gdap.advance("PT5S")
     for lang, (upn, password), assign in (
         ("en", ("agent@contosopartner.onmicrosoft.com", "Agent-Pass-1"), "Assign"),

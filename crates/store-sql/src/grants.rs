@@ -19,22 +19,6 @@ fn live(q: &mut Sql, hash: &str, kind: &str, now: OffsetDateTime) {
         .int(to_micros(now));
 }
 
-/// One statement that must touch exactly one row; `false` when it touched none.
-async fn exactly_one(store: &SqlStore, sql: Sql) -> Result<bool, StoreError> {
-    match store
-        .transaction(vec![Step {
-            sql,
-            checked: true,
-            on_unique: None,
-        }])
-        .await
-    {
-        Ok(()) => Ok(true),
-        Err(StoreError::VersionConflict) => Ok(false),
-        Err(e) => Err(e),
-    }
-}
-
 #[async_trait]
 impl GrantStore for SqlStore {
     async fn put_grant(&self, g: NewGrant<'_>, now: OffsetDateTime) -> Result<(), StoreError> {
@@ -91,7 +75,7 @@ impl GrantStore for SqlStore {
         q.text(new);
         live(&mut q, hash, kind, now);
         q.push(" AND body = ").text(old);
-        exactly_one(self, q).await
+        self.exactly_one(q).await
     }
 
     async fn take_grant(
@@ -106,7 +90,7 @@ impl GrantStore for SqlStore {
         // Only one redemption deletes the row; any other finds it gone.
         let mut take = Sql::new("DELETE FROM sign_in_grants WHERE hash = ");
         take.text(hash);
-        Ok(exactly_one(self, take).await?.then_some(body))
+        Ok(self.exactly_one(take).await?.then_some(body))
     }
 
     async fn revoke_grants(

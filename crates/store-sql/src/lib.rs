@@ -135,6 +135,23 @@ impl SqlStore {
         }
         Ok(())
     }
+
+    /// One statement that must touch exactly one row, as a compare-and-set: `false` when it
+    /// touched none (another writer got there first, or there was nothing to touch).
+    pub(crate) async fn exactly_one(&self, sql: sql::Sql) -> Result<bool, StoreError> {
+        match self
+            .transaction(vec![Step {
+                sql,
+                checked: true,
+                on_unique: None,
+            }])
+            .await
+        {
+            Ok(()) => Ok(true),
+            Err(StoreError::VersionConflict) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
 }
 
 /// Hides a password in a connection URL.

@@ -10,22 +10,6 @@ use crate::db::Step;
 use crate::sql::Sql;
 use crate::SqlStore;
 
-/// One statement that must touch exactly one row; `false` when it touched none.
-async fn exactly_one(store: &SqlStore, sql: Sql) -> Result<bool, StoreError> {
-    match store
-        .transaction(vec![Step {
-            sql,
-            checked: true,
-            on_unique: None,
-        }])
-        .await
-    {
-        Ok(()) => Ok(true),
-        Err(StoreError::VersionConflict) => Ok(false),
-        Err(e) => Err(e),
-    }
-}
-
 #[async_trait]
 impl MfaStore for SqlStore {
     async fn mfa_method(&self, user: UserId) -> Result<Option<MfaMethod>, StoreError> {
@@ -61,7 +45,7 @@ impl MfaStore for SqlStore {
             .push(", ")
             .int(to_micros(now))
             .push(") ON CONFLICT (user_id) DO NOTHING");
-        exactly_one(self, q).await
+        self.exactly_one(q).await
     }
 
     async fn use_mfa_step(&self, user: UserId, step: i64) -> Result<bool, StoreError> {
@@ -71,7 +55,7 @@ impl MfaStore for SqlStore {
             .text(user.to_string())
             .push(" AND last_step < ")
             .int(step);
-        exactly_one(self, q).await
+        self.exactly_one(q).await
     }
 
     async fn remove_mfa(&self, user: UserId) -> Result<(), StoreError> {

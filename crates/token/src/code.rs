@@ -4,7 +4,8 @@
 
 use std::collections::HashMap;
 
-use gdap_domain::directory::Tenant;
+use gdap_domain::directory::{Application, Tenant};
+use gdap_domain::ids::ClientId;
 use gdap_domain::oauth::pkce_matches;
 use gdap_http::extract::ClientIp;
 use serde_json::Value;
@@ -12,7 +13,7 @@ use serde_json::Value;
 use gdap_app::state::AppState;
 
 use super::error::{OAuthError, OAuthResult};
-use super::user::{user_token, Extras};
+use super::user::{asks, enabled_user, user_token, Extras};
 use super::{internal, required, user_client, verify_secret};
 
 /// Entra's answer to a code or refresh token that is unknown, expired or already redeemed.
@@ -32,8 +33,7 @@ pub(crate) async fn redeem(
     f: &HashMap<String, String>,
     ClientIp(source): ClientIp,
 ) -> OAuthResult<Value> {
-    let (client_id, app) = user_client(state, f).await?;
-    client_proof(state, app.as_ref(), f, source).await?;
+    let (client_id, app) = proven_client(state, f, source).await?;
     let code = required(f, "code")?;
     let redirect_uri = required(f, "redirect_uri")?;
     let now = state.now();
@@ -79,22 +79,16 @@ pub(crate) async fn redeem(
             ));
         }
     }
-    let user = state
-        .store
-        .user(grant.home_tenant, grant.user)
-        .await
-        .map_err(internal)?
-        .filter(|u| u.account_enabled)
-        .ok_or_else(|| OAuthError::bad("invalid_grant", 50057, "The user account is disabled."))?;
+    let user = enabled_user(state, grant.home_tenant, grant.user).await?;
     let tenant = state.tenant(grant.tenant).await.map_err(internal)?;
     let scope = f
         .get("scope")
         .filter(|s| !s.is_empty())
         .unwrap_or(&grant.scope);
     let mut extras = Extras::of(f, grant.nonce.clone());
-    extras.openid |= grant.scope.split(' ').any(|s| s == "openid");
+    extras.openid |= asks(&grant.scope, "openid");
     extras.auth_time = Some(grant.auth_time);
-    extras.offline |= grant.scope.split(' ').any(|s| s == "offline_access");
+    extras.offline |= asks(&grant.scope, "offline_access");
     extras.session = grant.session.clone();
     extras.mfa = grant.mfa;
     user_token(
@@ -110,16 +104,17 @@ pub(crate) async fn redeem(
     .await
 }
 
-/// A confidential client proves itself with its secret before any grant is spent; public clients
-/// (and the first-party ones) have nothing to prove.
-pub(crate) async fn client_proof(
+/// The application a user's grant is redeemed through, having proved itself: a confidential
+/// client with its secret, before any grant is spent; public clients (and the first-party ones)
+/// have nothing to prove.
+pub(crate) async fn proven_client(
     state: &AppState,
-    app: Option<&gdap_domain::directory::Application>,
     f: &HashMap<String, String>,
     source: std::net::IpAddr,
-) -> OAuthResult<()> {
-    let Some(a) = app.filter(|a| !a.public_client) else {
-        return Ok(());
+) -> OAuthResult<(ClientId, Option<Application>)> {
+    let (client_id, app) = user_client(state, f).await?;
+    let Some(a) = app.as_ref().filter(|a| !a.public_client) else {
+        return Ok((client_id, app));
     };
     let secret = f
         .get("client_secret")
@@ -133,5 +128,6 @@ pub(crate) async fn client_proof(
                 "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
             ));
     }
-    verify_secret(state, a, secret, source).await
+    verify_secret(state, a, secret, source).await?;
+    Ok((client_id, app))
 }

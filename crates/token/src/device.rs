@@ -17,11 +17,11 @@ use gdap_domain::oauth::{DeviceAnswer, DeviceGrant, DEVICE_INTERVAL_SECS, DEVICE
 use gdap_http::extract::{origin, ClientIp};
 use serde_json::{json, Value};
 
-use super::code::client_proof;
+use super::code::proven_client;
 use super::error::{OAuthError, OAuthResult};
 use super::schemas::{DeviceCodeForm, DeviceCodeResponse, OAuthRefusals};
-use super::user::{user_token, Extras};
-use super::{form, internal, required, resolve_tenant, user_client};
+use super::user::{asks, enabled_user, user_token, Extras};
+use super::{form, internal, read_body, required, resolve_tenant, user_client};
 
 /// The grant type a device polls with.
 pub(crate) const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
@@ -38,13 +38,9 @@ pub async fn device_code(
 ) -> Response {
     let (parts, body) = req.into_parts();
     let base = origin(&state, &parts);
-    let answer = match axum::body::to_bytes(body, 64 * 1024).await {
+    let answer = match read_body(body).await {
         Ok(b) => start(&state, &base, &tenant, &b).await,
-        Err(_) => Err(OAuthError::bad(
-            "invalid_request",
-            90014,
-            "The request body is too large or unreadable.",
-        )),
+        Err(e) => Err(e),
     };
     match answer {
         Ok(v) => Json(v).into_response(),
@@ -114,8 +110,7 @@ pub(crate) async fn redeem(
     f: &HashMap<String, String>,
     ClientIp(source): ClientIp,
 ) -> OAuthResult<Value> {
-    let (client_id, app) = user_client(state, f).await?;
-    client_proof(state, app.as_ref(), f, source).await?;
+    let (client_id, app) = proven_client(state, f, source).await?;
     let code = required(f, "device_code")?;
     let now = state.now();
     let grant = match device::poll(state, client_id, code, now)
@@ -189,16 +184,10 @@ pub(crate) async fn redeem(
         Some(t) => state.tenant(t).await.map_err(internal)?,
         None => tenant,
     };
-    let user = state
-        .store
-        .user(home_tenant, user)
-        .await
-        .map_err(internal)?
-        .filter(|u| u.account_enabled)
-        .ok_or_else(|| OAuthError::bad("invalid_grant", 50057, "The user account is disabled."))?;
+    let user = enabled_user(state, home_tenant, user).await?;
     let mut extras = Extras::of(f, None);
-    extras.openid = grant.scope.split(' ').any(|s| s == "openid");
-    extras.offline = grant.scope.split(' ').any(|s| s == "offline_access");
+    extras.openid = asks(&grant.scope, "openid");
+    extras.offline = asks(&grant.scope, "offline_access");
     extras.auth_time = Some(auth_time);
     extras.session = session;
     extras.mfa = mfa;

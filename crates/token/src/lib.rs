@@ -130,6 +130,17 @@ fn form(body: &Bytes) -> OAuthResult<std::collections::HashMap<String, String>> 
     Ok(url::form_urlencoded::parse(body).into_owned().collect())
 }
 
+/// A form body of at most 64 KiB.
+async fn read_body(body: axum::body::Body) -> OAuthResult<Bytes> {
+    axum::body::to_bytes(body, 64 * 1024).await.map_err(|_| {
+        OAuthError::bad(
+            "invalid_request",
+            90014,
+            "The request body is too large or unreadable.",
+        )
+    })
+}
+
 /// `POST /{tenant}/oauth2/v2.0/token`.
 #[utoipa::path(post, path = "/{tenant}/oauth2/v2.0/token", tag = "token",
     params(("tenant" = String, Path, description = "Tenant id, domain, `organizations` or `common`")),
@@ -143,16 +154,9 @@ pub async fn token(
     let (parts, body) = req.into_parts();
     let issuer = origin(&state, &parts);
     let source = ClientIp::of(&parts);
-    let body = match axum::body::to_bytes(body, 64 * 1024).await {
+    let body = match read_body(body).await {
         Ok(b) => b,
-        Err(_) => {
-            return OAuthError::bad(
-                "invalid_request",
-                90014,
-                "The request body is too large or unreadable.",
-            )
-            .into_response()
-        }
+        Err(e) => return e.into_response(),
     };
     match issue(&state, &issuer, &tenant, &parts.headers, &body, source).await {
         Ok(v) => Json(v).into_response(),
@@ -422,8 +426,7 @@ async fn password(
     f: &std::collections::HashMap<String, String>,
     ClientIp(source): ClientIp,
 ) -> OAuthResult<Value> {
-    let (client_id, app) = user_client(state, f).await?;
-    code::client_proof(state, app.as_ref(), f, source).await?;
+    let (client_id, app) = code::proven_client(state, f, source).await?;
     let username = required(f, "username")?;
     let password = required(f, "password")?;
     let now_t = time::OffsetDateTime::now_utc();

@@ -13,10 +13,10 @@ use serde_json::Value;
 use gdap_app::signin::{password_stamp, refresh_grant};
 use gdap_app::state::AppState;
 
-use super::code::{client_proof, spent_grant};
+use super::code::{proven_client, spent_grant};
 use super::error::{OAuthError, OAuthResult};
-use super::user::{user_token, Extras};
-use super::{internal, required, user_client};
+use super::user::{asks, enabled_user, user_token, Extras};
+use super::{internal, required};
 
 /// Redeems a refresh token for tokens and its successor.
 pub(crate) async fn redeem(
@@ -26,8 +26,7 @@ pub(crate) async fn redeem(
     f: &HashMap<String, String>,
     ClientIp(source): ClientIp,
 ) -> OAuthResult<Value> {
-    let (client_id, app) = user_client(state, f).await?;
-    client_proof(state, app.as_ref(), f, source).await?;
+    let (client_id, app) = proven_client(state, f, source).await?;
     let token = required(f, "refresh_token")?;
     let now = state.now();
     let grant = refresh_grant(state, token, now)
@@ -41,13 +40,7 @@ pub(crate) async fn redeem(
             "The provided refresh token was issued to another application.",
         ));
     }
-    let user = state
-        .store
-        .user(grant.home_tenant, grant.user)
-        .await
-        .map_err(internal)?
-        .filter(|u| u.account_enabled)
-        .ok_or_else(|| OAuthError::bad("invalid_grant", 50057, "The user account is disabled."))?;
+    let user = enabled_user(state, grant.home_tenant, grant.user).await?;
     if password_stamp(&user) != grant.password_stamp {
         return Err(OAuthError::bad(
             "invalid_grant",
@@ -60,7 +53,7 @@ pub(crate) async fn redeem(
         .filter(|s| !s.is_empty())
         .unwrap_or(&grant.scope);
     let mut extras = Extras::of(f, None);
-    extras.openid = scope.split(' ').any(|s| s == "openid");
+    extras.openid = asks(scope, "openid");
     extras.auth_time = Some(grant.auth_time);
     extras.offline = true;
     extras.session = grant.session.clone();

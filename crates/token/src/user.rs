@@ -42,15 +42,11 @@ impl Extras {
     /// The extras a token request asks for, with the nonce of its sign-in.
     pub fn of(f: &std::collections::HashMap<String, String>, nonce: Option<String>) -> Self {
         Self {
-            openid: f
-                .get("scope")
-                .is_some_and(|s| s.split(' ').any(|x| x == "openid")),
+            openid: f.get("scope").is_some_and(|s| asks(s, "openid")),
             client_info: f.get("client_info").is_some_and(|v| v == "1"),
             nonce,
             auth_time: None,
-            offline: f
-                .get("scope")
-                .is_some_and(|s| s.split(' ').any(|x| x == "offline_access")),
+            offline: f.get("scope").is_some_and(|s| asks(s, "offline_access")),
             session: None,
             spends: None,
             mfa: false,
@@ -67,6 +63,26 @@ impl Extras {
         }
         amr
     }
+}
+
+/// Whether the space-separated `scope` asks for `name`.
+pub(crate) fn asks(scope: &str, name: &str) -> bool {
+    scope.split(' ').any(|s| s == name)
+}
+
+/// The user a stored grant speaks for, while it may still sign in (`AADSTS50057` otherwise).
+pub(crate) async fn enabled_user(
+    state: &AppState,
+    home_tenant: TenantId,
+    user: gdap_domain::ids::UserId,
+) -> OAuthResult<User> {
+    state
+        .store
+        .user(home_tenant, user)
+        .await
+        .map_err(internal)?
+        .filter(|u| u.account_enabled)
+        .ok_or_else(|| OAuthError::bad("invalid_grant", 50057, "The user account is disabled."))
 }
 
 /// The claims of an ID token (what MSAL reads and checks: issuer, audience, nonce, lifetime).

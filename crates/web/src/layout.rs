@@ -105,7 +105,7 @@ pub fn roles(lang: Language, roles: &[RoleDefinitionId], detailed: bool) -> Mark
                 li {
                     span.role-name { (role.map_or_else(|| r.to_string(), |x| text::role_name(lang, &x.display_name))) }
                     @if r.to_string() == GLOBAL_ADMINISTRATOR {
-                        " " mark.privileged { (text::of(lang).most_privileged) }
+                        " " mark.privileged { (text::text(lang).most_privileged) }
                     }
                     @if detailed {
                         @if let Some(x) = role {
