@@ -37,6 +37,7 @@ use gdap_web::{admincenter, authorize, billing};
         graph::customers::list_service_management_details,
         admincenter::get_invitation,
         admincenter::approve_invitation,
+        admincenter::decline_invitation,
         admincenter::list_partners,
         admincenter::remove_roles,
         billing::list_offers,

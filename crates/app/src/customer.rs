@@ -1,8 +1,8 @@
 //! The customer's use cases, whichever face they come through (the admin-center API or the
-//! approval and Partner relationships pages): approve an invitation, and "Remove roles" of a
-//! partner. Each records who acted, tells both sides and keeps the customer's activity record.
+//! approval and Partner relationships pages): approve or decline an invitation, and "Remove
+//! roles" of a partner. Each records who acted, tells both sides and keeps the customer's activity record.
 
-use gdap_domain::customer::{Activity, ActivityKind};
+use gdap_domain::customer::{Activity, ActivityKind, Refusal};
 use gdap_domain::directory::User;
 use gdap_domain::enums::RelationshipStatus;
 use gdap_domain::ids::{RelationshipId, RoleDefinitionId, TenantId};
@@ -154,6 +154,10 @@ async fn notices(
         ),
         (partner, format!("{origin}/partner")),
     ] {
+        // A refusal is news for the partner only: the customer's page already shows it.
+        if kind == NoticeKind::Declined && tenant == customer {
+            continue;
+        }
         for u in notice_recipients(state, tenant).await? {
             let lang = u
                 .preferred_language
@@ -216,6 +220,7 @@ pub async fn approve(
     let mut rel = load_invitation(state, actor.tenant, raw).await?;
     require_approver(actor)?;
     let user = actor.acting_user()?;
+    refuse_if_declined(state, &rel).await?;
     if_match.check_if_present(&relationship_etag(&rel))?;
     let tenant = state
         .tenant(actor.tenant)
@@ -273,6 +278,85 @@ pub async fn approve(
     state.scheduled();
     tracing::info!(relationship = %rel.id, customer = %actor.tenant, "relationship approved by the customer");
     Ok(rel)
+}
+
+/// Refuses to act on an invitation its customer declined.
+async fn refuse_if_declined(state: &AppState, rel: &Relationship) -> AppResult<()> {
+    match state.store.refusal(rel.id).await? {
+        Some(x) => Err(AppError::Gone(format!(
+            "the customer declined this invitation on {}; the partner must send a new one",
+            gdap_domain::timefmt::format_graph(x.at)
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Declines an invitation for the actor's tenant instead of approving it (Cancel on the approval
+/// pages): the refusal is recorded, the link stops working, the partner is told by e-mail and
+/// the audit record names who declined. The relationship itself stays `approvalPending` for the
+/// partner's API, as Graph has no declined state, until its invitation lapses.
+pub async fn decline(
+    state: &AppState,
+    actor: &Actor,
+    raw: &str,
+    origin: &str,
+) -> AppResult<Refusal> {
+    let rel = load_invitation(state, actor.tenant, raw).await?;
+    require_approver(actor)?;
+    let user = actor.acting_user()?;
+    refuse_if_declined(state, &rel).await?;
+    let now = state.now();
+    rel.check_approvable(actor.tenant, now, &state.config.timings)
+        .map_err(|e| match e {
+            DomainError::InvitationExpired(_) => AppError::Gone(e.to_string()),
+            DomainError::NotAwaitingApproval(_) => AppError::Conflict(format!(
+                "{e}; only an invitation awaiting approval can be declined"
+            )),
+            other => other.into(),
+        })?;
+    let refusal = Refusal {
+        relationship: rel.id,
+        relationship_name: rel.display_name.clone(),
+        partner: rel.partner,
+        customer: actor.tenant,
+        by: user.id,
+        by_upn: user.user_principal_name.clone(),
+        at: now,
+    };
+    let mail = notices(
+        state,
+        NoticeKind::Declined,
+        rel.partner,
+        actor.tenant,
+        user,
+        &[&rel],
+        origin,
+    )
+    .await?;
+    let record = activity(
+        ActivityKind::InvitationDeclined,
+        actor.tenant,
+        Some(rel.partner),
+        user,
+        vec![rel.id],
+        now,
+    );
+    state
+        .commit(
+            Changes {
+                // Written back unchanged so that its version moves on: an approval read before
+                // the refusal can no longer be saved after it.
+                relationships: vec![Write::Update(rel)],
+                refusals: vec![refusal.clone()],
+                mail,
+                activity: vec![record],
+                ..Changes::default()
+            },
+            &actor.who,
+        )
+        .await?;
+    tracing::info!(relationship = %refusal.relationship, customer = %actor.tenant, "invitation declined by the customer");
+    Ok(refusal)
 }
 
 /// "Remove roles" → Yes: ends every active GDAP relationship of `partner` with the actor's tenant

@@ -1,6 +1,7 @@
 //! What in a partner's relationships needs the partner's action, as its portal lists it: an
 //! active relationship that ends soon without extending itself, one that no security group can use
-//! yet, an invitation still waiting for the customer, and one close to its 90-day limit.
+//! yet, an invitation still waiting for the customer, one close to its 90-day limit, and one the
+//! customer declined.
 
 use time::{Duration, OffsetDateTime};
 
@@ -25,15 +26,19 @@ pub enum Attention {
     PendingApproval,
     /// Waiting for approval, the invitation expiring within [`INVITATION_SOON`].
     InvitationExpiring,
+    /// The customer declined the invitation (Graph still reads `approvalPending`): agree with the
+    /// customer and send a new one.
+    Declined,
 }
 
 impl Attention {
     /// Every kind, in the order the portal shows them.
-    pub const ALL: [Self; 4] = [
+    pub const ALL: [Self; 5] = [
         Self::EndingSoon,
         Self::NoAssignment,
         Self::InvitationExpiring,
         Self::PendingApproval,
+        Self::Declined,
     ];
 
     /// Its name in links (`?attention=endingSoon`).
@@ -43,6 +48,7 @@ impl Attention {
             Self::NoAssignment => "noAssignment",
             Self::PendingApproval => "pendingApproval",
             Self::InvitationExpiring => "invitationExpiring",
+            Self::Declined => "declined",
         }
     }
 
@@ -53,15 +59,17 @@ impl Attention {
 }
 
 /// What `rel` needs from the partner at `now`; `assigned` says whether a security group holds
-/// (or is being given) its roles.
+/// (or is being given) its roles, `declined` whether its customer declined the invitation.
 pub fn attention(
     rel: &Relationship,
     assigned: bool,
+    declined: bool,
     now: OffsetDateTime,
     timings: &Timings,
 ) -> Vec<Attention> {
     let mut out = Vec::new();
     match rel.status {
+        S::ApprovalPending if declined => out.push(Attention::Declined),
         S::Active => {
             if rel.auto_extend == AutoExtend::Off
                 && rel.end_at.is_some_and(|e| e <= now + ENDING_SOON)
@@ -119,12 +127,28 @@ mod tests {
         let timings = Timings::default();
         let r = pending(t0);
         assert_eq!(
-            attention(&r, false, t0, &timings),
+            attention(&r, false, false, t0, &timings),
             [Attention::PendingApproval]
         );
         assert_eq!(
-            attention(&r, false, t0 + Duration::days(77), &timings),
+            attention(&r, false, false, t0 + Duration::days(77), &timings),
             [Attention::InvitationExpiring, Attention::PendingApproval]
+        );
+    }
+
+    #[test]
+    fn a_declined_invitation_asks_for_a_new_one_instead_of_waiting() {
+        let t0 = datetime!(2026-01-01 0:00 UTC);
+        let r = pending(t0);
+        assert_eq!(
+            attention(
+                &r,
+                false,
+                true,
+                t0 + Duration::days(80),
+                &Timings::default()
+            ),
+            [Attention::Declined]
         );
     }
 
@@ -136,17 +160,17 @@ mod tests {
         r.status = S::Active;
         r.end_at = Some(t0 + Duration::days(60));
         assert_eq!(
-            attention(&r, false, t0, &timings),
+            attention(&r, false, false, t0, &timings),
             [Attention::NoAssignment]
         );
-        assert!(attention(&r, true, t0, &timings).is_empty());
+        assert!(attention(&r, true, false, t0, &timings).is_empty());
         assert_eq!(
-            attention(&r, true, t0 + Duration::days(31), &timings),
+            attention(&r, true, false, t0 + Duration::days(31), &timings),
             [Attention::EndingSoon]
         );
         // One that extends itself is not ending.
         r.auto_extend = AutoExtend::SixMonths;
-        assert!(attention(&r, true, t0 + Duration::days(31), &timings).is_empty());
+        assert!(attention(&r, true, false, t0 + Duration::days(31), &timings).is_empty());
         assert_eq!(
             Attention::parse("noAssignment"),
             Some(Attention::NoAssignment)

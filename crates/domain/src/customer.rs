@@ -58,6 +58,8 @@ pub enum ActivityKind {
     InvitationApproved,
     /// The customer removed a partner's roles ("Remove roles" → Yes).
     RolesRemoved,
+    /// The customer declined a GDAP invitation (Cancel on the approval pages).
+    InvitationDeclined,
 }
 
 impl ActivityKind {
@@ -67,6 +69,7 @@ impl ActivityKind {
             Self::AgreementAccepted => "agreementAccepted",
             Self::InvitationApproved => "invitationApproved",
             Self::RolesRemoved => "rolesRemoved",
+            Self::InvitationDeclined => "invitationDeclined",
         }
     }
 
@@ -76,6 +79,7 @@ impl ActivityKind {
             Self::AgreementAccepted,
             Self::InvitationApproved,
             Self::RolesRemoved,
+            Self::InvitationDeclined,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -99,6 +103,27 @@ pub struct Activity {
     pub kind: ActivityKind,
     /// The relationships it touched.
     pub relationships: Vec<RelationshipId>,
+    /// When.
+    pub at: OffsetDateTime,
+}
+
+/// A customer's refusal of an invitation: instead of approving, it cancelled. Graph has no
+/// declined state, so the relationship stays `approvalPending` for the partner's API until its
+/// invitation lapses; the link no longer works and both sides see the refusal on their pages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// The relationship declined.
+    pub relationship: RelationshipId,
+    /// Its name when declined.
+    pub relationship_name: String,
+    /// The partner that sent the invitation.
+    pub partner: TenantId,
+    /// The customer tenant that declined.
+    pub customer: TenantId,
+    /// The user who declined.
+    pub by: UserId,
+    /// That user's principal name at the time.
+    pub by_upn: String,
     /// When.
     pub at: OffsetDateTime,
 }
@@ -173,13 +198,14 @@ pub fn latest_end_then_newest(
     .then_with(|| b.1.cmp(&a.1))
 }
 
-/// Groups a customer's relationships and ties into page rows, in partner order as given by
-/// `order` (usually by partner name). Relationships still being drafted (`created`) are the
-/// partner's business and never shown.
+/// Groups a customer's relationships and ties into page rows, in the order met. Relationships
+/// still being drafted (`created`) are the partner's business and never shown; an invitation the
+/// customer `declined` counts as ended.
 pub fn partner_rows<'a>(
     relationships: &'a [Relationship],
     links: &'a [PartnerLink],
     filter: PartnerFilter,
+    declined: &[RelationshipId],
 ) -> Vec<PartnerRow<'a>> {
     let mut rows: Vec<PartnerRow<'a>> = Vec::new();
     let row_of = |rows: &mut Vec<PartnerRow<'a>>, partner: TenantId| -> usize {
@@ -198,9 +224,10 @@ pub fn partner_rows<'a>(
         if r.status == S::Created || r.locked_at.is_none() {
             continue;
         }
+        let ended = is_ended(r.status) || declined.contains(&r.id);
         let wanted = match filter {
-            PartnerFilter::Current => !is_ended(r.status),
-            PartnerFilter::Expired => is_ended(r.status),
+            PartnerFilter::Current => !ended,
+            PartnerFilter::Expired => ended,
         };
         if wanted {
             let i = row_of(&mut rows, r.partner);
@@ -241,22 +268,32 @@ pub enum InvitationState {
     AlreadyAccepted,
     /// The partner withdrew it or it ended before approval.
     Withdrawn,
+    /// A customer declined it at this instant; the link no longer works.
+    Declined(OffsetDateTime),
 }
 
-/// Classifies an invitation for a user of `tenant` at `now`. Acceptance by this tenant is
-/// reported as such even after the 90 days, so a customer revisiting the link learns that it is done.
+/// Classifies an invitation for a user of `tenant` at `now`, given its refusal if a customer
+/// declined it. Acceptance by this tenant is reported as such even after the 90 days, so a customer
+/// revisiting the link learns that it is done; a refusal likewise outlives the 90 days.
 pub fn invitation_state(
     rel: &Relationship,
     tenant: TenantId,
     now: OffsetDateTime,
     timings: &Timings,
+    refusal: Option<&Refusal>,
 ) -> InvitationState {
     if rel.partner == tenant {
         return InvitationState::Foreign;
     }
-    let for_other = rel.customer.as_ref().is_some_and(|c| c.tenant_id != tenant);
+    let for_other = rel.customer.as_ref().is_some_and(|c| c.tenant_id != tenant)
+        || refusal.is_some_and(|x| x.customer != tenant);
     if for_other {
         return InvitationState::Foreign;
+    }
+    if let Some(x) = refusal {
+        if matches!(rel.status, S::ApprovalPending | S::Expired) && rel.activated_at.is_none() {
+            return InvitationState::Declined(x.at);
+        }
     }
     let expires = rel.invitation_expires_at(timings);
     match rel.status {
@@ -332,20 +369,20 @@ mod tests {
         let timings = Timings::default();
         let r = rel(t(1), Some(t(2)), now);
         assert_eq!(
-            invitation_state(&r, t(2), now, &timings),
+            invitation_state(&r, t(2), now, &timings, None),
             InvitationState::Open
         );
         assert_eq!(
-            invitation_state(&r, t(3), now, &timings),
+            invitation_state(&r, t(3), now, &timings, None),
             InvitationState::Foreign
         );
         assert_eq!(
-            invitation_state(&r, t(1), now, &timings),
+            invitation_state(&r, t(1), now, &timings, None),
             InvitationState::Foreign
         );
         let open = rel(t(1), None, now);
         assert_eq!(
-            invitation_state(&open, t(3), now, &timings),
+            invitation_state(&open, t(3), now, &timings, None),
             InvitationState::Open
         );
     }
@@ -357,18 +394,57 @@ mod tests {
         let r = rel(t(1), Some(t(2)), now);
         let later = now + Duration::days(90);
         assert_eq!(
-            invitation_state(&r, t(2), later, &timings),
+            invitation_state(&r, t(2), later, &timings, None),
             InvitationState::Expired(later)
         );
         let mut accepted = rel(t(1), Some(t(2)), now);
         activate(&mut accepted, t(2), now);
         assert_eq!(
-            invitation_state(&accepted, t(2), now + Duration::days(200), &timings),
+            invitation_state(&accepted, t(2), now + Duration::days(200), &timings, None),
             InvitationState::AlreadyAccepted
         );
         assert_eq!(
-            invitation_state(&accepted, t(3), now, &timings),
+            invitation_state(&accepted, t(3), now, &timings, None),
             InvitationState::Foreign
+        );
+    }
+
+    #[test]
+    fn a_declined_link_says_so_to_its_customer_even_after_ninety_days_and_is_foreign_to_others() {
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let timings = Timings::default();
+        let r = rel(t(1), None, now);
+        let refusal = Refusal {
+            relationship: r.id,
+            relationship_name: r.display_name.clone(),
+            partner: t(1),
+            customer: t(2),
+            by: UserId::parse("00000000-0000-4000-8000-000000000099").unwrap(),
+            by_upn: "admin@customer.example".into(),
+            at: now + Duration::hours(1),
+        };
+        let declined = InvitationState::Declined(now + Duration::hours(1));
+        assert_eq!(
+            invitation_state(&r, t(2), now, &timings, Some(&refusal)),
+            declined
+        );
+        assert_eq!(
+            invitation_state(
+                &r,
+                t(2),
+                now + Duration::days(120),
+                &timings,
+                Some(&refusal)
+            ),
+            declined
+        );
+        assert_eq!(
+            invitation_state(&r, t(3), now, &timings, Some(&refusal)),
+            InvitationState::Foreign
+        );
+        assert_eq!(
+            invitation_state(&r, t(2), now, &timings, None),
+            InvitationState::Open
         );
     }
 
@@ -391,15 +467,29 @@ mod tests {
             since: now,
             dap_removed_at: None,
         }];
-        let rows = partner_rows(&rels, &links, PartnerFilter::Current);
+        let rows = partner_rows(&rels, &links, PartnerFilter::Current, &[]);
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].types, vec![LinkType::Reseller, LinkType::Gdap]);
         assert_eq!(rows[0].lead().map(|r| r.id), Some(new.id));
         assert_eq!(rows[0].relationships.len(), 2);
-        let expired = partner_rows(&rels, &links, PartnerFilter::Expired);
+        let expired = partner_rows(&rels, &links, PartnerFilter::Expired, &[]);
         assert_eq!(expired.len(), 1);
         assert_eq!(expired[0].relationships.len(), 1);
         assert_eq!(expired[0].lead().map(|r| r.id), Some(ended.id));
+    }
+
+    #[test]
+    fn a_declined_invitation_moves_from_the_current_rows_to_the_ended_ones() {
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let pending = rel(t(1), Some(t(2)), now);
+        let rels = vec![pending.clone()];
+        assert_eq!(
+            partner_rows(&rels, &[], PartnerFilter::Current, &[]).len(),
+            1
+        );
+        assert!(partner_rows(&rels, &[], PartnerFilter::Current, &[pending.id]).is_empty());
+        let ended = partner_rows(&rels, &[], PartnerFilter::Expired, &[pending.id]);
+        assert_eq!(ended[0].lead().map(|r| r.id), Some(pending.id));
     }
 
     #[test]
@@ -413,7 +503,7 @@ mod tests {
             since: now,
             dap_removed_at: None,
         }];
-        let rows = partner_rows(&[], &links, PartnerFilter::Current);
+        let rows = partner_rows(&[], &links, PartnerFilter::Current, &[]);
         assert_eq!(rows[0].types, vec![LinkType::Reseller, LinkType::Dap]);
         assert!(rows[0].lead().is_none());
     }

@@ -199,6 +199,8 @@ pub enum NoticeKind {
     Approved,
     /// The customer removed the partner's roles.
     RolesRemoved,
+    /// The customer declined an invitation instead of approving it.
+    Declined,
 }
 
 /// What a notice e-mail says.
@@ -254,6 +256,22 @@ pub fn notice_mail(n: &Notice<'_>, lang: Language) -> Composed {
                 "{customer}（{domain}）の {actor} が、{when}に {partner} の管理者ロールを削除しました。\n\
                  次の管理者リレーションシップは終了します（リセラー関係は継続します）。\n\n{names}\n\n\
                  状態はこちらで確認できます:\n{url}\n\n＃ 本メールは送信専用のメールアドレスで送信しております。\n"
+            ),
+        },
+        (Language::Ja, NoticeKind::Declined) => Composed {
+            subject: format!("【お知らせ】{customer} 様が {partner} からの招待をキャンセルしました"),
+            body: format!(
+                "{customer}（{domain}）の {actor} が、{when}に {partner} からの管理者リレーションシップの招待を承認せずにキャンセルしました。\n\
+                 次の招待のリンクは使用できなくなりました。ロールを付与してもらうには、お客様と相談のうえ新しい招待を送信してください。\n\n{names}\n\n\
+                 詳細はこちらで確認できます:\n{url}\n\n＃ 本メールは送信専用のメールアドレスで送信しております。\n"
+            ),
+        },
+        (Language::En, NoticeKind::Declined) => Composed {
+            subject: format!("[Notice] {customer} declined the invitation from {partner}"),
+            body: format!(
+                "{actor} of {customer} ({domain}) declined the admin relationship invitation from {partner} on {when} instead of approving it.\n\
+                 The link of this invitation no longer works. To be granted roles, agree with the customer and send a new invitation:\n\n{names}\n\n\
+                 See the details here:\n{url}\n\n# This e-mail was sent from a send-only address.\n"
             ),
         },
         (Language::En, NoticeKind::Approved) => Composed {

@@ -17,6 +17,7 @@ const RESET_ORDER: &[&str] = &[
     "sign_in_failures",
     "familiar_sources",
     "activity",
+    "refusals",
     "invoices",
     "subscriptions",
     "billing_notifications",

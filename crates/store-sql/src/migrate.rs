@@ -30,6 +30,7 @@ const SQLITE: &[(i64, &str)] = &[
         include_str!("../migrations/sqlite/0014_application_objects.sql"),
     ),
     (15, include_str!("../migrations/sqlite/0015_consents.sql")),
+    (16, include_str!("../migrations/sqlite/0016_refusals.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -62,6 +63,7 @@ const POSTGRES: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0014_application_objects.sql"),
     ),
     (15, include_str!("../migrations/postgres/0015_consents.sql")),
+    (16, include_str!("../migrations/postgres/0016_refusals.sql")),
 ];
 
 /// Splits a migration file into statements (on `;` at the end of a line).

@@ -1,7 +1,7 @@
 //! `PortalStore` over SQL: sessions, agreements, partner ties and the activity record.
 
 use async_trait::async_trait;
-use gdap_domain::customer::{Activity, ActivityKind, AgreementAcceptance, PartnerLink};
+use gdap_domain::customer::{Activity, ActivityKind, AgreementAcceptance, PartnerLink, Refusal};
 use gdap_domain::directory::PartnerProfile;
 use gdap_domain::ids::{RelationshipId, TenantId, UserId};
 use gdap_domain::timefmt::{from_micros, to_micros};
@@ -86,6 +86,44 @@ pub(crate) fn activity_step(a: &Activity) -> Step {
         .int(to_micros(a.at))
         .push(")");
     Step::plain(q)
+}
+
+/// Records a refusal; a second one for the same relationship is a version conflict (the first
+/// stands).
+pub(crate) fn refusal_step(x: &Refusal) -> Step {
+    let mut q = Sql::new("INSERT INTO refusals (relationship_id, relationship_name, partner_id, customer_id, declined_by, declined_by_upn, declined_at) VALUES (");
+    q.text(x.relationship.to_string())
+        .push(", ")
+        .text(x.relationship_name.clone())
+        .push(", ")
+        .text(x.partner.to_string())
+        .push(", ");
+    q.text(x.customer.to_string())
+        .push(", ")
+        .text(x.by.to_string())
+        .push(", ")
+        .text(x.by_upn.clone())
+        .push(", ")
+        .int(to_micros(x.at))
+        .push(")");
+    Step {
+        sql: q,
+        checked: true,
+        on_unique: Some(StoreError::VersionConflict),
+    }
+}
+
+fn refusal(r: &Row) -> Result<Refusal, StoreError> {
+    Ok(Refusal {
+        relationship: RelationshipId::parse(&r.text("relationship_id")?)
+            .map_err(|_| corrupt("relationship_id"))?,
+        relationship_name: r.text("relationship_name")?,
+        partner: tenant(r, "partner_id")?,
+        customer: tenant(r, "customer_id")?,
+        by: user(r, "declined_by")?,
+        by_upn: r.text("declined_by_upn")?,
+        at: from_micros(r.int("declined_at")?),
+    })
 }
 
 fn session(r: &Row) -> Result<Session, StoreError> {
@@ -218,6 +256,23 @@ impl PortalStore for SqlStore {
         q.push(" ORDER BY at DESC, id DESC LIMIT ")
             .int(i64::from(limit));
         self.fetch_all(q, activity).await
+    }
+
+    async fn refusal(&self, relationship: RelationshipId) -> Result<Option<Refusal>, StoreError> {
+        let mut q = Sql::new("SELECT * FROM refusals WHERE relationship_id = ");
+        q.text(relationship.to_string());
+        self.fetch_optional(q, refusal).await
+    }
+
+    async fn refusals_of(&self, tenant: TenantId, limit: u32) -> Result<Vec<Refusal>, StoreError> {
+        let id = tenant.to_string();
+        let mut q = Sql::new("SELECT * FROM refusals WHERE customer_id = ");
+        q.text(id.clone())
+            .push(" OR partner_id = ")
+            .text(id)
+            .push(" ORDER BY declined_at DESC, relationship_id LIMIT ")
+            .int(i64::from(limit));
+        self.fetch_all(q, refusal).await
     }
 
     async fn set_partner_profile(

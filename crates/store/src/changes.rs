@@ -54,6 +54,8 @@ pub struct Changes {
     pub partner_links: Vec<gdap_domain::customer::PartnerLink>,
     /// Actions to record.
     pub activity: Vec<gdap_domain::customer::Activity>,
+    /// Invitations a customer declined (each relationship at most once).
+    pub refusals: Vec<gdap_domain::customer::Refusal>,
     /// Audit entries to append (sealed into the hash chain shortly after).
     pub audit: Vec<gdap_domain::audit::AuditEntry>,
     /// Purchases and billing settings to write.
@@ -265,6 +267,18 @@ impl Changes {
                     a.accepted_at,
                     format!("agreement.accept {}", a.version),
                     a.agreement.clone(),
+                )
+            });
+        }
+        for x in &self.refusals {
+            out.push(AuditEntry {
+                partner: Some(x.partner),
+                customer: Some(x.customer),
+                relationship: Some(x.relationship),
+                ..base(
+                    x.at,
+                    "delegatedAdminRelationship.decline".into(),
+                    x.relationship.to_string(),
                 )
             });
         }

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use gdap_domain::assignment::AccessAssignment;
-use gdap_domain::customer::{Activity, AgreementAcceptance, PartnerLink};
+use gdap_domain::customer::{Activity, AgreementAcceptance, PartnerLink, Refusal};
 use gdap_domain::directory::{Application, Group, PartnerProfile, Tenant, User};
 use gdap_domain::ids::{
     AssignmentId, ClientId, GroupId, OperationId, RelationshipId, RequestId, TenantId, UserId,
@@ -347,6 +347,10 @@ pub trait PortalStore: Send + Sync {
         partner: Option<TenantId>,
         limit: u32,
     ) -> Result<Vec<Activity>, StoreError>;
+    /// The refusal of an invitation, if its customer declined it.
+    async fn refusal(&self, relationship: RelationshipId) -> Result<Option<Refusal>, StoreError>;
+    /// The refusals a tenant gave (as a customer) or received (as a partner), newest first.
+    async fn refusals_of(&self, tenant: TenantId, limit: u32) -> Result<Vec<Refusal>, StoreError>;
     /// Replaces a partner tenant's profile (service name, contact, help link).
     async fn set_partner_profile(
         &self,

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::schemas::*;
 use gdap_app::caller::NOT_PERMITTED;
-use gdap_app::customer::{approve, load_invitation, remove_partner_roles, Actor};
+use gdap_app::customer::{approve, decline, load_invitation, remove_partner_roles, Actor};
 use gdap_app::state::AppState;
 use gdap_http::auth::AdminCaller;
 use gdap_http::dto;
@@ -28,6 +28,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/admincenter/v1/gdapinvitations/{id}/approve",
             post(approve_invitation),
+        )
+        .route(
+            "/admincenter/v1/gdapinvitations/{id}/decline",
+            post(decline_invitation),
         )
         .route("/admincenter/v1/partners", get(list_partners))
         .route(
@@ -61,9 +65,11 @@ pub async fn invitation_view(
 ) -> ApiResult<Value> {
     let partner = state.tenant(rel.partner).await?;
     let expires = rel.invitation_expires_at(&state.config.timings);
-    let approvable = rel
-        .check_approvable(customer, state.now(), &state.config.timings)
-        .is_ok();
+    let refusal = state.store.refusal(rel.id).await?;
+    let approvable = refusal.is_none()
+        && rel
+            .check_approvable(customer, state.now(), &state.config.timings)
+            .is_ok();
     Ok(json!({
         "@odata.etag": dto::relationship_etag(rel),
         "id": rel.id,
@@ -83,6 +89,10 @@ pub async fn invitation_view(
         "activatedDateTime": rel.activated_at.map(format_graph),
         "endDateTime": rel.end_at.map(format_graph),
         "approvable": approvable,
+        "declined": refusal.map(|x| json!({
+            "byUserPrincipalName": x.by_upn,
+            "declinedDateTime": format_graph(x.at),
+        })),
     }))
 }
 
@@ -116,13 +126,42 @@ pub async fn approve_invitation(
     Ok(Json(invitation_view(&state, &rel, caller.tenant).await?))
 }
 
+/// `POST /admincenter/v1/gdapInvitations/{id}/decline`: Cancel instead of approving (the same
+/// roles as approving; within 90 days; once). The partner is told; the link stops working.
+#[utoipa::path(post, path = "/admincenter/v1/gdapInvitations/{id}/decline", tag = "admincenter",
+    params(("id" = String, Path)),
+    responses((status = 200, description = "Declined; the invitation shows who declined and when", body = InvitationJson), Refusals))]
+pub async fn decline_invitation(
+    State(state): State<AppState>,
+    AdminCaller(caller): AdminCaller,
+    Path(id): Path<String>,
+    base: Base,
+) -> ApiResult<Json<Value>> {
+    let actor = Actor::of(&state, &caller).await?;
+    decline(&state, &actor, &id, &base.origin).await?;
+    let rel = load_invitation(&state, caller.tenant, &id).await?;
+    Ok(Json(invitation_view(&state, &rel, caller.tenant).await?))
+}
+
 /// The partners of a customer tenant, each with its relationships (newest end date first).
 pub async fn partners_of(state: &AppState, customer: TenantId) -> ApiResult<Vec<Value>> {
     let rels = state.store.relationships_of_customer(customer).await?;
     let links = state.store.partner_links(customer).await?;
+    let refusals = state.store.refusals_of(customer, 1000).await?;
+    let declined: Vec<_> = refusals
+        .iter()
+        .filter(|x| x.customer == customer)
+        .map(|x| x.relationship)
+        .collect();
+    let declined_at = |id| {
+        refusals
+            .iter()
+            .find(|x| x.relationship == id)
+            .map(|x| format_graph(x.at))
+    };
     let mut out = Vec::new();
     for filter in [PartnerFilter::Current, PartnerFilter::Expired] {
-        for row in partner_rows(&rels, &links, filter) {
+        for row in partner_rows(&rels, &links, filter, &declined) {
             let t = state.tenant(row.partner).await?;
             let relationships: Vec<Value> = row
                 .relationships
@@ -138,6 +177,7 @@ pub async fn partners_of(state: &AppState, customer: TenantId) -> ApiResult<Vec<
                         "activatedDateTime": r.activated_at.map(format_graph),
                         "endDateTime": r.end_at.map(format_graph),
                         "autoExtendDuration": r.auto_extend.as_str(),
+                        "declinedDateTime": declined_at(r.id),
                     })
                 })
                 .collect();

@@ -6,7 +6,7 @@ use axum::extract::{Form, Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use gdap_domain::customer::{
-    invitation_state, Activity, ActivityKind, AgreementAcceptance, InvitationState,
+    invitation_state, Activity, ActivityKind, AgreementAcceptance, InvitationState, Refusal,
     CUSTOMER_AGREEMENT, CUSTOMER_AGREEMENT_VERSION,
 };
 use gdap_domain::ids::RelationshipId;
@@ -29,6 +29,8 @@ enum Step {
     Roles,
     Review,
     Accepted,
+    Decline,
+    Declined,
 }
 
 impl Step {
@@ -38,6 +40,8 @@ impl Step {
             Some("roles") => Self::Roles,
             Some("review") => Self::Review,
             Some("accepted") => Self::Accepted,
+            Some("decline") => Self::Decline,
+            Some("declined") => Self::Declined,
             _ => Self::Notice,
         }
     }
@@ -58,14 +62,18 @@ fn link(id: &str, step: Option<&str>) -> String {
     }
 }
 
-async fn load(web: &Web, raw: &str) -> Result<Option<Relationship>, Response> {
+/// The invitation (a relationship sent for approval) with its refusal, if it was declined.
+async fn load(web: &Web, raw: &str) -> Result<Option<(Relationship, Option<Refusal>)>, Response> {
     let Ok(id) = RelationshipId::parse(raw) else {
         return Ok(None);
     };
-    match web.state.store.relationship_by_id(id).await {
-        Ok(r) => Ok(r.filter(|r| r.locked_at.is_some())),
-        Err(e) => Err(web.failure(&e)),
-    }
+    let store = &web.state.store;
+    let rel = web.or_failure(store.relationship_by_id(id).await)?;
+    let Some(rel) = rel.filter(|r| r.locked_at.is_some()) else {
+        return Ok(None);
+    };
+    let refusal = web.or_failure(store.refusal(id).await)?;
+    Ok(Some((rel, refusal)))
 }
 
 async fn agreed(web: &Web, me: &SignedIn) -> Result<bool, Response> {
@@ -79,6 +87,11 @@ async fn agreed(web: &Web, me: &SignedIn) -> Result<bool, Response> {
 
 fn button_link(href: &str, label: &str) -> Markup {
     html! { a.button.primary href=(href) { (label) } }
+}
+
+/// Cancel: the way to decline instead of approving, beside each step's button.
+fn cancel_link(web: &Web, id: &str) -> Markup {
+    html! { " " a.button.cancel href=(link(id, Some("decline"))) { (web.t.cancel) } }
 }
 
 async fn summary(web: &Web, rel: &Relationship) -> Markup {
@@ -131,12 +144,13 @@ fn steps_nav(web: &Web, current: Step, with_agreement: bool) -> Markup {
 pub async fn page(web: Web, Path(id): Path<String>, Query(q): Query<StepQuery>) -> Page {
     let me = web.signed_in()?.clone();
     let t = web.t;
-    let Some(rel) = load(&web, &id).await? else {
+    let Some((rel, refusal)) = load(&web, &id).await? else {
         return Err(web.message(StatusCode::NOT_FOUND, t.not_found_title, t.not_found_body));
     };
     let step = Step::parse(q.step.as_deref());
     let now = web.state.now();
-    Ok(match invitation_state(&rel, me.tenant.id, now, &web.state.config.timings) {
+    let timings = &web.state.config.timings;
+    Ok(match invitation_state(&rel, me.tenant.id, now, timings, refusal.as_ref()) {
         InvitationState::Foreign => web.page(
             StatusCode::FORBIDDEN,
             t.foreign_title,
@@ -144,8 +158,10 @@ pub async fn page(web: Web, Path(id): Path<String>, Query(q): Query<StepQuery>) 
                 h1 { (t.foreign_title) }
                 p.notice { (t.foreign_body) }
                 p { (t.signed_in_as) ": " (me.user.user_principal_name) " (" (me.tenant.display_name) ")" }
+                (layout::another_account(&web))
             },
         ),
+        InvitationState::Declined(_) => declined_page(&web, &rel, refusal.as_ref(), step),
         InvitationState::Expired(at) => web.page(
             StatusCode::GONE,
             t.expired_title,
@@ -158,7 +174,10 @@ pub async fn page(web: Web, Path(id): Path<String>, Query(q): Query<StepQuery>) 
         InvitationState::Withdrawn => {
             web.message(StatusCode::GONE, t.withdrawn_title, t.withdrawn_body)
         }
-        InvitationState::AlreadyAccepted if step == Step::Accepted => accepted_page(&web, &rel),
+        // Back after approving lands on the review step again: it shows the accepted state.
+        InvitationState::AlreadyAccepted if matches!(step, Step::Accepted | Step::Review) => {
+            accepted_page(&web, &rel)
+        }
         InvitationState::AlreadyAccepted => web.page(
             StatusCode::CONFLICT,
             t.reused_title,
@@ -178,6 +197,7 @@ pub async fn page(web: Web, Path(id): Path<String>, Query(q): Query<StepQuery>) 
                         h1 { (t.permission_title) }
                         p.notice { (t.permission_body) }
                         p { (t.signed_in_as) ": " (me.user.user_principal_name) }
+                        (layout::another_account(&web))
                     },
                 ));
             }
@@ -199,7 +219,7 @@ async fn open_step(
     let id = rel.id.to_string();
     let after_notice = if agreed { "roles" } else { "agreement" };
     let (title, body) = match step {
-        Step::Notice | Step::Accepted => (
+        Step::Notice | Step::Accepted | Step::Declined => (
             t.invitation_title,
             html! {
                 h1 { (t.invitation_title) }
@@ -207,7 +227,25 @@ async fn open_step(
                 p { (t.invitation_intro) }
                 (summary(web, rel).await)
                 p.notice { (t.invitation_caution) }
-                p.actions { (button_link(&link(&id, Some(after_notice)), t.next)) }
+                p.actions { (button_link(&link(&id, Some(after_notice)), t.next)) (cancel_link(web, &id)) }
+            },
+        ),
+        Step::Decline => (
+            t.decline_question,
+            html! {
+                div role="alertdialog" aria-labelledby="confirm-title" aria-describedby="confirm-body" {
+                    h1 id="confirm-title" { (t.decline_question) }
+                    (summary(web, rel).await)
+                    p id="confirm-body" { (t.decline_body) }
+                    form method="post" action=(format!("{}/decline", link(&id, None))) {
+                        (csrf(web))
+                        p.actions {
+                            button.danger type="submit" { (t.decline_yes) }
+                            " "
+                            a.button href=(link(&id, None)) { (t.back) }
+                        }
+                    }
+                }
             },
         ),
         Step::Agreement if agreed => return web.redirect(&link(&id, Some("roles"))),
@@ -228,7 +266,7 @@ async fn open_step(
                         " "
                         label for="agree" { (t.agreement_check) }
                     }
-                    p.actions { button.primary type="submit" { (t.accept) } }
+                    p.actions { button.primary type="submit" { (t.accept) } (cancel_link(web, &id)) }
                 }
             },
         ),
@@ -238,7 +276,7 @@ async fn open_step(
                 h1 { (t.roles_title) }
                 p { (t.roles_intro) }
                 (layout::roles(web.lang, &rel.roles, true))
-                p.actions { (button_link(&link(&id, Some("review")), t.next)) }
+                p.actions { (button_link(&link(&id, Some("review")), t.next)) (cancel_link(web, &id)) }
             },
         ),
         Step::Review if !agreed => return web.redirect(&link(&id, Some("agreement"))),
@@ -251,13 +289,13 @@ async fn open_step(
                 form method="post" action=(format!("{}/approve", link(&id, None))) {
                     (csrf(web))
                     input type="hidden" name="etag" value=(dto::relationship_etag(rel));
-                    p.actions { button.primary type="submit" { (t.approve) } }
+                    p.actions { button.primary type="submit" { (t.approve) } (cancel_link(web, &id)) }
                 }
             },
         ),
     };
     let body = html! {
-        (steps_nav(web, step, !agreed || step == Step::Agreement))
+        @if step != Step::Decline { (steps_nav(web, step, !agreed || step == Step::Agreement)) }
         (body)
     };
     web.page(
@@ -288,7 +326,33 @@ fn accepted_page(web: &Web, rel: &Relationship) -> Response {
     )
 }
 
-/// Common checks of the two forms: the CSRF token, a session, an open invitation and an approver.
+/// A declined invitation: "you declined" right after, and who declined and when on any later
+/// visit (the link no longer works).
+fn declined_page(web: &Web, rel: &Relationship, refusal: Option<&Refusal>, step: Step) -> Response {
+    let t = web.t;
+    let (status, title) = if step == Step::Declined {
+        (StatusCode::OK, t.declined_title)
+    } else {
+        (StatusCode::GONE, t.declined_link_title)
+    };
+    web.page(
+        status,
+        title,
+        html! {
+            div.done role="status" {
+                h1 { (title) }
+                p { (t.declined_body) }
+                p { (rel.display_name) }
+                @if let Some(x) = refusal {
+                    p.hint { (t.declined_by) ": " (x.by_upn) " — " (text::datetime(web.lang, x.at)) }
+                }
+            }
+            p.actions { a.button.primary href="/adminportal/settings/partners" { (t.close) } }
+        },
+    )
+}
+
+/// Common checks of the forms: the CSRF token, a session, an open invitation and an approver.
 async fn open_invitation(
     web: &Web,
     id: &str,
@@ -296,7 +360,7 @@ async fn open_invitation(
 ) -> Result<(SignedIn, Relationship), Response> {
     web.check_form(form)?;
     let me = web.signed_in()?.clone();
-    let rel = load(web, id)
+    let (rel, refusal) = load(web, id)
         .await?
         .ok_or_else(|| web.redirect(&link(id, None)))?;
     let open = invitation_state(
@@ -304,6 +368,7 @@ async fn open_invitation(
         me.tenant.id,
         web.state.now(),
         &web.state.config.timings,
+        refusal.as_ref(),
     ) == InvitationState::Open;
     if !open || !web.actor().is_some_and(|a| a.is_approver()) {
         // The page explains why (foreign, expired, accepted, permission).
@@ -390,6 +455,30 @@ pub async fn approve(
                 web.redirect(&format!("{}&changed=1", link(&id, Some("notice"))))
             }
             Err(ApiError::Internal(e)) => web.failure(&e),
+            Err(_) => web.redirect(&link(&id, None)),
+        },
+    )
+}
+
+/// `POST …/{id}/decline`: Cancel → "Yes, decline". Records the refusal; the partner is told.
+pub async fn decline(
+    web: Web,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Page {
+    let form = FormData(form);
+    open_invitation(&web, &id, &form).await?;
+    let Some(actor) = web.actor() else {
+        return Err(web.redirect(&link(&id, None)));
+    };
+    Ok(
+        match gdap_app::customer::decline(&web.state, &actor, &id, &web.origin)
+            .await
+            .map_err(ApiError::from)
+        {
+            Ok(_) => web.redirect(&link(&id, Some("declined"))),
+            Err(ApiError::Internal(e)) => web.failure(&e),
+            // Approved or declined meanwhile: the link's page says which.
             Err(_) => web.redirect(&link(&id, None)),
         },
     )

@@ -48,6 +48,7 @@ pub fn shell(web: &Web, title: &str, body: Markup, refresh: Option<u32>) -> Mark
                             span { (t.signed_in_as) ": " (me.user.user_principal_name) " (" (me.tenant.display_name) ")" }
                             form method="post" action="/signout" {
                                 (csrf(web))
+                                input type="hidden" name="return" value=(super::safe_return(&web.path));
                                 button.link type="submit" { (t.sign_out) }
                             }
                         }
@@ -65,6 +66,17 @@ pub fn shell(web: &Web, title: &str, body: Markup, refresh: Option<u32>) -> Mark
                 }
                 main id="main" { (body) }
             }
+        }
+    }
+}
+
+/// "Sign in with another account": signs out and returns to this page after the next sign-in.
+pub fn another_account(web: &Web) -> Markup {
+    html! {
+        form.another method="post" action="/signout" {
+            (csrf(web))
+            input type="hidden" name="return" value=(super::safe_return(&web.path));
+            button type="submit" { (web.t.another_account) }
         }
     }
 }

@@ -60,6 +60,10 @@ pub fn routes(dev: bool) -> Router<AppState> {
             "/adminportal/partners/invitation/granularadminrelationships/{id}/approve",
             post(approval::approve),
         )
+        .route(
+            "/adminportal/partners/invitation/granularadminrelationships/{id}/decline",
+            post(approval::decline),
+        )
         .route("/adminportal/settings/partners", get(partners::list))
         .route(
             "/adminportal/settings/partners/{partner}",

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use gdap_domain::customer::{
     newest_end_first, partner_rows, Activity, ActivityKind, LinkType, PartnerFilter, PartnerLink,
+    Refusal,
 };
 use gdap_domain::directory::Tenant;
 use gdap_domain::enums::RelationshipStatus as S;
@@ -47,6 +48,28 @@ fn viewer(web: &Web) -> Result<(SignedIn, Actor), Response> {
 struct Data {
     rels: Vec<Relationship>,
     links: Vec<PartnerLink>,
+    /// The invitations this customer declined.
+    refusals: Vec<Refusal>,
+}
+
+impl Data {
+    fn declined(&self) -> Vec<gdap_domain::ids::RelationshipId> {
+        self.refusals.iter().map(|x| x.relationship).collect()
+    }
+
+    fn refusal(&self, r: &Relationship) -> Option<&Refusal> {
+        self.refusals.iter().find(|x| x.relationship == r.id)
+    }
+
+    /// A relationship's status as the customer reads it: a declined invitation says so.
+    fn status(&self, web: &Web, r: &Relationship) -> Markup {
+        match self.refusal(r) {
+            Some(_) if r.activated_at.is_none() => html! {
+                span.status.ended data-status="declined" { (web.t.status_declined) }
+            },
+            _ => layout::status(web.lang, r.status),
+        }
+    }
 }
 
 async fn data(web: &Web, customer: TenantId) -> Result<Data, Response> {
@@ -59,7 +82,13 @@ async fn data(web: &Web, customer: TenantId) -> Result<Data, Response> {
         .partner_links(customer)
         .await
         .map_err(|e| web.failure(&e))?;
-    Ok(Data { rels, links })
+    let mut refusals = web.or_failure(store.refusals_of(customer, 1000).await)?;
+    refusals.retain(|x| x.customer == customer);
+    Ok(Data {
+        rels,
+        links,
+        refusals,
+    })
 }
 
 async fn partner_tenant(web: &Web, id: TenantId) -> Option<Tenant> {
@@ -88,7 +117,8 @@ pub async fn list(web: Web, Query(q): Query<ListQuery>) -> Page {
         PartnerFilter::Current
     };
     let d = data(&web, me.tenant.id).await?;
-    let rows = partner_rows(&d.rels, &d.links, filter);
+    let declined = d.declined();
+    let rows = partner_rows(&d.rels, &d.links, filter, &declined);
     let mut named = Vec::with_capacity(rows.len());
     for row in rows {
         let name = partner_tenant(&web, row.partner)
@@ -141,7 +171,7 @@ pub async fn list(web: Web, Query(q): Query<ListQuery>) -> Page {
                                     // DAP beside GDAP: its Global Administrator is not hidden behind the relationship.
                                     @if row.link.is_some_and(|l| l.dap) { p.dap { (dap_roles(&web)) } }
                                 }
-                                td { (layout::status(web.lang, lead.status)) }
+                                td { (d.status(&web, lead)) }
                                 td { (date_or_dash(&web, lead.activated_at)) }
                                 td { (date_or_dash(&web, lead.end_at.filter(|_| lead.activated_at.is_some()))) }
                                 td { (layout::auto_extend(&web, lead.auto_extend)) }
@@ -171,6 +201,7 @@ fn activity_text(t: &Text, k: ActivityKind) -> &'static str {
         ActivityKind::AgreementAccepted => t.act_agreement,
         ActivityKind::InvitationApproved => t.act_approved,
         ActivityKind::RolesRemoved => t.act_removed,
+        ActivityKind::InvitationDeclined => t.act_declined,
     }
 }
 
@@ -255,12 +286,24 @@ pub async fn detail(web: Web, Path(partner): Path<String>, Query(q): Query<ListQ
             section.relationship data-relationship=(r.id.to_string()) {
                 h2 { (r.display_name) }
                 dl.summary {
-                    dt { (t.status) } dd { (layout::status(web.lang, r.status)) }
+                    dt { (t.status) } dd { (d.status(&web, r)) }
+                    @if let Some(x) = d.refusal(r) {
+                        dt { (t.declined_by) } dd { (x.by_upn) " — " (text::datetime(web.lang, x.at)) }
+                    }
                     dt { (t.roles) } dd { (layout::roles(web.lang, &r.roles, false)) }
                     dt { (t.start_date) } dd { (date_or_dash(&web, r.activated_at)) }
                     dt { (t.end_date) } dd { (date_or_dash(&web, r.end_at.filter(|_| r.activated_at.is_some()))) }
                     dt { (t.duration) } dd { (layout::duration(&web, r)) }
                     dt { (t.auto_extend) } dd { (layout::auto_extend(&web, r.auto_extend)) }
+                }
+                // An invitation still waiting (one left after Remove roles, say) can be reviewed or declined here.
+                @if r.status == S::ApprovalPending && d.refusal(r).is_none() && actor.is_approver() {
+                    @let href = format!("/adminportal/partners/invitation/granularAdminRelationships/{}", r.id);
+                    p.actions {
+                        a.button.primary href=(href) { (t.review_invitation) }
+                        " "
+                        a.button.cancel href=(format!("{href}?step=decline")) { (t.cancel) }
+                    }
                 }
             }
         }

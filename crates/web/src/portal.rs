@@ -69,6 +69,7 @@ fn attention_words(t: &Text, a: Attention) -> &'static str {
         Attention::NoAssignment => t.access_missing,
         Attention::PendingApproval => t.attention_pending,
         Attention::InvitationExpiring => t.attention_invitation,
+        Attention::Declined => t.attention_declined,
     }
 }
 
@@ -85,6 +86,12 @@ pub async fn list(web: Web, Query(filter): Query<ListFilter>) -> Page {
     // What each relationship needs from the partner.
     let now = web.state.now();
     let timings = &web.state.config.timings;
+    let declined: Vec<RelationshipId> = web
+        .or_failure(web.state.store.refusals_of(me.tenant.id, 1000).await)?
+        .into_iter()
+        .filter(|x| x.partner == me.tenant.id)
+        .map(|x| x.relationship)
+        .collect();
     let mut needs: Vec<Vec<Attention>> = Vec::with_capacity(rels.len());
     for r in &rels {
         let assigned = r.status != S::Active
@@ -92,7 +99,13 @@ pub async fn list(web: Web, Query(filter): Query<ListFilter>) -> Page {
                 .await?
                 .iter()
                 .any(|a| a.status.is_live());
-        needs.push(attention(r, assigned, now, timings));
+        needs.push(attention(
+            r,
+            assigned,
+            declined.contains(&r.id),
+            now,
+            timings,
+        ));
     }
     let chosen = filter.attention.as_deref().and_then(Attention::parse);
     let count = |a: Attention| needs.iter().filter(|n| n.contains(&a)).count();
@@ -361,9 +374,16 @@ pub async fn detail(web: Web, Path(id): Path<String>) -> Page {
         })
         .collect();
     let access = super::access::section(&web, &me, &rel).await?;
+    let refusal = web.or_failure(web.state.store.refusal(rel.id).await)?;
+    let waiting = rel.status == S::ApprovalPending && refusal.is_none();
     let body = html! {
         p { a href="/partner" { "‹ " (t.partner_portal) } }
         h1 { (rel.display_name) }
+        @if let Some(x) = &refusal {
+            p.error role="status" data-attention="declined" {
+                (t.attention_declined) ": " (x.by_upn) " — " (text::datetime(web.lang, x.at))
+            }
+        }
         dl.summary {
             dt { (t.status) } dd { (layout::status(web.lang, rel.status)) }
             dt { (t.customer) } dd { (rel.customer.as_ref().map_or_else(|| t.any_customer.to_owned(), |c| c.display_name.clone().unwrap_or_else(|| c.tenant_id.to_string()))) }
@@ -379,7 +399,7 @@ pub async fn detail(web: Web, Path(id): Path<String>) -> Page {
             }
         }
         (access)
-        @if rel.status == S::ApprovalPending {
+        @if waiting {
             h2 { label for="approval-link" { (t.approval_link) } }
             p.copy {
                 input id="approval-link" readonly value=(url) size="80";
@@ -387,7 +407,7 @@ pub async fn detail(web: Web, Path(id): Path<String>) -> Page {
                 button type="button" data-copy="approval-link" data-copied=(t.copied) hidden { (t.copy_link) }
             }
         }
-        @if matches!(rel.status, S::Created | S::ApprovalPending) {
+        @if rel.status == S::Created || waiting {
             h2 { (t.mail_preview) }
             @for (lang, m) in &previews {
                 section.mail lang=(lang.tag()) {

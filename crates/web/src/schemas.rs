@@ -68,6 +68,18 @@ pub struct InvitationJson {
     pub end_date_time: Option<String>,
     /// Whether the caller may approve it now.
     pub approvable: bool,
+    /// Who declined it and when, if its customer declined it.
+    pub declined: Option<RefusalJson>,
+}
+
+/// A customer's refusal of an invitation.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RefusalJson {
+    /// The user who declined.
+    pub by_user_principal_name: String,
+    /// When.
+    pub declined_date_time: String,
 }
 
 /// A partner relationship on the Partner relationships page.

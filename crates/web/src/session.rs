@@ -264,7 +264,15 @@ pub async fn sign_out(web: Web, Form(form): Form<Vec<(String, String)>>) -> Page
         )?;
         web.or_failure(web.state.store.delete_session(&me.session.id_hash).await)?;
     }
-    let mut res = web.redirect("/signin");
+    // "Sign in with another account" keeps the page the user was on (an invitation link).
+    let to = match form.get("return").map(safe_return) {
+        Some(back) if back != "/" => {
+            let back: String = url::form_urlencoded::byte_serialize(back.as_bytes()).collect();
+            format!("/signin?return={back}")
+        }
+        _ => "/signin".to_owned(),
+    };
+    let mut res = web.redirect(&to);
     if let Ok(v) = HeaderValue::from_str(&web.cookie(SESSION_COOKIE, "", Some(0))) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }

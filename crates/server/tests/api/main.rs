@@ -10,6 +10,7 @@ mod authz;
 mod bad_input;
 mod billing;
 mod consent;
+mod decline;
 mod device;
 mod directory;
 mod flows;

@@ -153,6 +153,19 @@ pub struct Text {
     pub to: &'static str,
     pub sent: &'static str,
     pub pending: &'static str,
+    pub another_account: &'static str,
+    pub cancel: &'static str,
+    pub decline_question: &'static str,
+    pub decline_body: &'static str,
+    pub decline_yes: &'static str,
+    pub declined_title: &'static str,
+    pub declined_link_title: &'static str,
+    pub declined_body: &'static str,
+    pub declined_by: &'static str,
+    pub act_declined: &'static str,
+    pub status_declined: &'static str,
+    pub review_invitation: &'static str,
+    pub attention_declined: &'static str,
 }
 
 /// Japanese.
@@ -296,6 +309,19 @@ pub static JA: Text = Text {
     to: "宛先",
     sent: "送信済み",
     pending: "送信待ち",
+    another_account: "別のアカウントでサインイン",
+    cancel: "キャンセル",
+    decline_question: "この招待をキャンセルしますか?",
+    decline_body: "キャンセルすると、このパートナーに管理者ロールは付与されません。この招待のリンクは使用できなくなり、パートナーにはメールで通知されます。後でロールを付与する場合は、パートナーに新しい招待を依頼してください。",
+    decline_yes: "招待をキャンセル",
+    declined_title: "招待をキャンセルしました",
+    declined_link_title: "この招待はキャンセルされています",
+    declined_body: "このパートナーに管理者ロールは付与されていません。パートナーには通知済みです。",
+    declined_by: "キャンセルしたユーザー",
+    act_declined: "招待をキャンセル",
+    status_declined: "キャンセル済み",
+    review_invitation: "招待を確認",
+    attention_declined: "お客様が招待をキャンセル",
 };
 
 /// English.
@@ -439,6 +465,19 @@ pub static EN: Text = Text {
     to: "To",
     sent: "Sent",
     pending: "Waiting",
+    another_account: "Sign in with another account",
+    cancel: "Cancel",
+    decline_question: "Decline this invitation?",
+    decline_body: "If you decline, the partner is not granted the admin roles. The link of this invitation stops working and the partner is told by e-mail. To grant roles later, ask the partner for a new invitation.",
+    decline_yes: "Decline invitation",
+    declined_title: "Invitation declined",
+    declined_link_title: "This invitation was declined",
+    declined_body: "The partner was not granted the admin roles and has been told.",
+    declined_by: "Declined by",
+    act_declined: "Declined an invitation",
+    status_declined: "Declined",
+    review_invitation: "Review invitation",
+    attention_declined: "Declined by the customer",
 };
 
 /// The words of a language.

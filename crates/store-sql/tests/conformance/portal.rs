@@ -1,0 +1,193 @@
+//! The pages' records: agreements, partner ties, activity, refusals, profiles and languages.
+
+use crate::support::*;
+
+async fn agreements_partner_ties_and_the_activity_record_round_trip(store: SqlStore) {
+    let w = world(&store).await;
+    let user = UserId::new_random();
+    let acceptance = AgreementAcceptance {
+        tenant: w.customer,
+        agreement: CUSTOMER_AGREEMENT.into(),
+        version: "2024-10".into(),
+        accepted_by: user,
+        accepted_by_upn: "admin@customer".into(),
+        accepted_at: now(),
+    };
+    let link = PartnerLink {
+        customer: w.customer,
+        partner: w.partner,
+        reseller: true,
+        dap: true,
+        since: now(),
+        dap_removed_at: None,
+    };
+    let act = |kind, at, partner| Activity {
+        id: uuid::Uuid::new_v4(),
+        customer: w.customer,
+        partner,
+        actor: user,
+        actor_upn: "admin@customer".into(),
+        kind,
+        relationships: vec![],
+        at,
+    };
+    let first = act(ActivityKind::AgreementAccepted, now(), Some(w.partner));
+    let second = act(
+        ActivityKind::RolesRemoved,
+        now() + time::Duration::minutes(1),
+        Some(w.partner),
+    );
+    let other = act(ActivityKind::InvitationApproved, now(), None);
+    store
+        .commit(Changes {
+            agreements: vec![acceptance.clone()],
+            partner_links: vec![link.clone()],
+            activity: vec![first.clone(), second.clone(), other],
+            ..Changes::default()
+        })
+        .await
+        .unwrap();
+    // Accepting again keeps the first record; the tie is replaced whole.
+    let mut again = acceptance.clone();
+    again.accepted_at = now() + time::Duration::days(1);
+    let mut removed = link.clone();
+    removed.dap = false;
+    removed.dap_removed_at = Some(now() + time::Duration::days(1));
+    store
+        .commit(Changes {
+            agreements: vec![again],
+            partner_links: vec![removed.clone()],
+            ..Changes::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .agreement(w.customer, CUSTOMER_AGREEMENT)
+            .await
+            .unwrap(),
+        Some(acceptance)
+    );
+    assert!(store
+        .agreement(w.partner, CUSTOMER_AGREEMENT)
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        store.partner_links(w.customer).await.unwrap(),
+        vec![removed]
+    );
+    assert!(store.partner_links(w.partner).await.unwrap().is_empty());
+    let log = store
+        .activity_of(w.customer, Some(w.partner), 10)
+        .await
+        .unwrap();
+    assert_eq!(log, vec![second, first]);
+    assert_eq!(
+        store.activity_of(w.customer, None, 10).await.unwrap().len(),
+        3
+    );
+}
+
+async fn a_refusal_is_recorded_once_and_found_from_either_side(store: SqlStore) {
+    let w = world(&store).await;
+    let rel = Relationship::create(
+        w.partner,
+        draft("Declined", Some(w.customer)),
+        Catalogue::builtin(),
+        now(),
+    )
+    .unwrap();
+    let rel = insert(&store, rel).await;
+    let refusal = Refusal {
+        relationship: rel.id,
+        relationship_name: rel.display_name.clone(),
+        partner: w.partner,
+        customer: w.customer,
+        by: UserId::new_random(),
+        by_upn: "admin@customer".into(),
+        at: now(),
+    };
+    assert!(store.refusal(rel.id).await.unwrap().is_none());
+    store
+        .commit(Changes {
+            refusals: vec![refusal.clone()],
+            ..Changes::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.refusal(rel.id).await.unwrap(), Some(refusal.clone()));
+    assert_eq!(
+        store.refusals_of(w.customer, 10).await.unwrap(),
+        vec![refusal.clone()]
+    );
+    assert_eq!(
+        store.refusals_of(w.partner, 10).await.unwrap(),
+        vec![refusal.clone()]
+    );
+    assert!(store
+        .refusals_of(TenantId::new_random(), 10)
+        .await
+        .unwrap()
+        .is_empty());
+    // A second refusal of the same invitation is refused and leaves the first.
+    let mut again = refusal.clone();
+    again.by_upn = "someone@customer".into();
+    let second = store
+        .commit(Changes {
+            refusals: vec![again],
+            ..Changes::default()
+        })
+        .await;
+    assert!(
+        matches!(second, Err(StoreError::VersionConflict)),
+        "{second:?}"
+    );
+    assert_eq!(store.refusal(rel.id).await.unwrap(), Some(refusal));
+}
+
+async fn partner_profiles_and_preferred_languages_can_be_changed(store: SqlStore) {
+    let w = world(&store).await;
+    let profile = PartnerProfile {
+        mpn_id: Some("1".into()),
+        types: vec![PartnerType::CspDirect],
+        service_name: Some("損保クラウド".into()),
+        contact: Some("support@example.jp".into()),
+        help_url: Some("https://example.jp/help".into()),
+        require_mfa: true,
+    };
+    store
+        .set_partner_profile(w.partner, profile.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.tenant(w.partner).await.unwrap().unwrap().partner,
+        Some(profile)
+    );
+    let user = store.users_of(w.partner).await.unwrap().pop().unwrap();
+    store
+        .set_preferred_language(w.partner, user.id, "ja")
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .user(w.partner, user.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .preferred_language
+            .as_deref(),
+        Some("ja")
+    );
+    // A user of another tenant is not changed through this one.
+    assert!(store
+        .set_preferred_language(w.customer, user.id, "en")
+        .await
+        .is_err());
+}
+
+suite!(
+    a_refusal_is_recorded_once_and_found_from_either_side,
+    agreements_partner_ties_and_the_activity_record_round_trip,
+    partner_profiles_and_preferred_languages_can_be_changed,
+);
