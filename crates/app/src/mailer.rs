@@ -68,6 +68,8 @@ pub async fn invitation_mails(
     let now = state.now();
     let domain = customer.as_ref().map_or("—", |t| t.domain.as_str());
     let compose = |to: &str, account: &str, lang: Language| {
+        // The link carries the mail's language: the pages use it when the browser names none.
+        let url = format!("{url}?lang={}", lang.tag());
         queued(
             to,
             invitation_mail(

@@ -22,6 +22,7 @@ pub mod query;
 pub mod relationship;
 pub mod request;
 pub mod roles;
+pub mod tasks;
 pub mod timefmt;
 
 pub use error::DomainError;

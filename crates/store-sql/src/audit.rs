@@ -209,6 +209,7 @@ impl AuditStore for SqlStore {
         &self,
         customer: TenantId,
         partner: Option<TenantId>,
+        skip: u32,
         limit: u32,
     ) -> Result<Vec<AuditEntry>, StoreError> {
         let mut q = Sql::new(&format!(
@@ -218,7 +219,10 @@ impl AuditStore for SqlStore {
         if let Some(p) = partner {
             q.push(" AND partner_id = ").text(p.to_string());
         }
-        q.push(" ORDER BY seq DESC LIMIT ").int(i64::from(limit));
+        q.push(" ORDER BY seq DESC LIMIT ")
+            .int(i64::from(limit))
+            .push(" OFFSET ")
+            .int(i64::from(skip));
         self.fetch_all(q, entry).await
     }
 }

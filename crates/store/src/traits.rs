@@ -433,11 +433,13 @@ pub trait AuditStore: Send + Sync {
         position: i64,
         checkpoint: &str,
     ) -> Result<(), StoreError>;
-    /// The newest entries about a customer tenant (optionally through one partner).
+    /// The newest entries about a customer tenant (optionally through one partner), newest
+    /// first, skipping the `skip` newest.
     async fn audit_of(
         &self,
         customer: TenantId,
         partner: Option<TenantId>,
+        skip: u32,
         limit: u32,
     ) -> Result<Vec<gdap_domain::audit::AuditEntry>, StoreError>;
 }

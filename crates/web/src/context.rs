@@ -140,6 +140,7 @@ impl FromRequestParts<AppState> for Web {
             .and_then(Language::parse)
             .or(chosen)
             .or(accepted)
+            .or_else(|| hinted_language(&uri))
             .unwrap_or(Language::En);
         let (csrf, new_csrf_cookie) = match (&me, cookie(CSRF_COOKIE)) {
             (Some(m), _) => (m.session.csrf.clone(), false),
@@ -159,6 +160,30 @@ impl FromRequestParts<AppState> for Web {
             foreign_request,
         })
     }
+}
+
+/// The language a link names (`?lang=ja`, as in an invitation e-mail), also inside the return
+/// address of the sign-in page: the last resort, after the account's and the browser's.
+fn hinted_language(uri: &axum::http::Uri) -> Option<Language> {
+    let pairs = |q: &str| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .into_owned()
+            .collect::<Vec<(String, String)>>()
+    };
+    let query = pairs(uri.query()?);
+    let own = query
+        .iter()
+        .find(|(k, _)| k == "lang")
+        .map(|(_, v)| v.clone());
+    let inner = || {
+        let back = query.iter().find(|(k, _)| k == "return")?.1.clone();
+        let (_, q) = back.split_once('?')?;
+        pairs(q)
+            .into_iter()
+            .find(|(k, _)| k == "lang")
+            .map(|(_, v)| v)
+    };
+    own.or_else(inner).as_deref().and_then(Language::parse)
 }
 
 fn is_loopback(origin: &str) -> bool {
@@ -372,6 +397,21 @@ mod tests {
         ] {
             assert_eq!(safe_return(bad), "/", "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_link_names_its_language_itself_or_in_its_return_address() {
+        let uri = |s: &str| s.parse::<axum::http::Uri>().unwrap();
+        assert_eq!(
+            hinted_language(&uri("/adminportal/x?lang=ja")),
+            Some(Language::Ja)
+        );
+        assert_eq!(
+            hinted_language(&uri("/signin?return=%2Fadminportal%2Fx%3Flang%3Dja")),
+            Some(Language::Ja)
+        );
+        assert_eq!(hinted_language(&uri("/adminportal/x")), None);
+        assert_eq!(hinted_language(&uri("/x?lang=fr")), None);
     }
 
     #[test]

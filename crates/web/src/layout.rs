@@ -4,7 +4,7 @@ use gdap_domain::enums::RelationshipStatus as S;
 use gdap_domain::ids::RoleDefinitionId;
 use gdap_domain::mail::Language;
 use gdap_domain::relationship::{AutoExtend, Relationship, AUTO_EXTEND_DAYS};
-use gdap_domain::roles::{Catalogue, GLOBAL_ADMINISTRATOR};
+use gdap_domain::roles::{Catalogue, Role, GLOBAL_ADMINISTRATOR};
 use maud::{html, Markup, DOCTYPE};
 
 use super::context::{Web, CSRF_FIELD};
@@ -104,7 +104,7 @@ pub fn in_progress(r: &Relationship) -> bool {
 pub fn role_name(lang: Language, r: &RoleDefinitionId) -> String {
     Catalogue::builtin()
         .get(r)
-        .map_or_else(|| r.to_string(), |x| text::role_name(lang, &x.display_name))
+        .map_or_else(|| r.to_string(), |x| text::role_name(lang, x))
 }
 
 /// The roles by name, with descriptions when `detailed`.
@@ -115,18 +115,28 @@ pub fn roles(lang: Language, roles: &[RoleDefinitionId], detailed: bool) -> Mark
             @for r in roles {
                 @let role = c.get(r);
                 li {
-                    span.role-name { (role.map_or_else(|| r.to_string(), |x| text::role_name(lang, &x.display_name))) }
+                    span.role-name { (role.map_or_else(|| r.to_string(), |x| text::role_name(lang, x))) }
+                    @if let Some(x) = role { (own_mark(lang, x)) }
                     @if r.to_string() == GLOBAL_ADMINISTRATOR {
                         " " mark.privileged { (text::text(lang).most_privileged) }
                     }
                     @if detailed {
                         @if let Some(x) = role {
                             br;
-                            span.role-desc { (x.description) }
+                            span.role-desc { (text::role_description(lang, x)) }
                         }
                     }
                 }
             }
+        }
+    }
+}
+
+/// "gdap's translation" beside a Japanese role name that is not Microsoft's.
+pub fn own_mark(lang: Language, role: &Role) -> Markup {
+    html! {
+        @if lang == Language::Ja && text::roles::own_translation(role) {
+            " " small.own { "(" (text::text(lang).picker.own_translation) ")" }
         }
     }
 }

@@ -10,6 +10,7 @@
 mod access;
 pub mod admincenter;
 mod approval;
+mod auditlog;
 pub mod authorize;
 pub mod billing;
 mod consent;
@@ -18,6 +19,7 @@ mod device;
 mod layout;
 mod mfa;
 mod partners;
+mod picker;
 mod portal;
 pub mod schemas;
 mod session;
@@ -70,11 +72,22 @@ pub fn routes(dev: bool) -> Router<AppState> {
             get(partners::detail),
         )
         .route(
+            "/adminportal/settings/partners/{partner}/audit",
+            get(auditlog::page),
+        )
+        .route(
+            "/adminportal/settings/partners/{partner}/{file}",
+            get(auditlog::export),
+        )
+        .route(
             "/adminportal/settings/partners/{partner}/removeroles",
             get(partners::confirm_remove).post(partners::remove),
         )
         .route("/partner", get(portal::list))
-        .route("/partner/relationships/new", get(portal::new_form))
+        .route(
+            "/partner/relationships/new",
+            get(portal::new_form).post(portal::search_roles),
+        )
         .route("/partner/relationships", post(portal::create))
         .route("/partner/relationships/{id}", get(portal::detail))
         .route("/partner/relationships/{id}/lock", post(portal::lock))

@@ -27,7 +27,7 @@ pub struct ListQuery {
 }
 
 /// The signed-in customer administrator who may see the page.
-fn viewer(web: &Web) -> Result<(SignedIn, Actor), Response> {
+pub(crate) fn viewer(web: &Web) -> Result<(SignedIn, Actor), Response> {
     let me = web.signed_in()?.clone();
     let actor = web
         .actor()
@@ -205,7 +205,8 @@ fn activity_text(t: &Text, k: ActivityKind) -> &'static str {
     }
 }
 
-fn activity_list(web: &Web, entries: &[Activity]) -> Markup {
+/// Your organization's actions with this partner, each with who by name.
+fn activity_list(web: &Web, entries: &[Activity], actors: &[String]) -> Markup {
     let t = web.t;
     html! {
         h2 { (t.activity) }
@@ -213,8 +214,8 @@ fn activity_list(web: &Web, entries: &[Activity]) -> Markup {
             p { (t.no_activity) }
         } @else {
             ul.activity {
-                @for a in entries {
-                    li { (text::datetime(web.lang, a.at)) " — " (activity_text(t, a.kind)) " — " (a.actor_upn) }
+                @for (a, who) in entries.iter().zip(actors) {
+                    li { (text::datetime(web.lang, a.at)) " — " (activity_text(t, a.kind)) " — " (who) }
                 }
             }
         }
@@ -262,9 +263,17 @@ pub async fn detail(web: Web, Path(partner): Path<String>, Query(q): Query<ListQ
     let audit = web.or_failure(
         web.state
             .store
-            .audit_of(me.tenant.id, Some(partner), 50)
+            .audit_of(me.tenant.id, Some(partner), 0, 10)
             .await,
     )?;
+    let audit = super::auditlog::lines(&web, audit).await;
+    let a = text::audit::text(web.lang);
+    let mut actors = Vec::with_capacity(entries.len());
+    for e in &entries {
+        actors.push(
+            super::auditlog::actor_name(&web, &e.actor_upn, a.automatic, a.application).await,
+        );
+    }
     let progressing = rels.iter().any(|r| layout::in_progress(r));
     let body = html! {
         p { a href="/adminportal/settings/partners" { "‹ " (t.partner_relationships) } }
@@ -310,24 +319,14 @@ pub async fn detail(web: Web, Path(partner): Path<String>, Query(q): Query<ListQ
         @if actor.is_approver() && removable(&rels, link) {
             p.actions { a.button.danger href=(format!("/adminportal/settings/partners/{partner}/removeRoles")) { (t.remove_roles) } }
         }
-        (activity_list(&web, &entries))
+        (activity_list(&web, &entries, &actors))
         h2 { (t.partner_actions) }
         @if audit.is_empty() {
             p { (t.no_activity) }
         } @else {
-            table.partners.audit {
-                tbody {
-                    @for a in &audit {
-                        tr {
-                            td { (text::datetime(web.lang, a.at)) }
-                            td { (a.actor) }
-                            td { (a.action) }
-                            td { (a.result) }
-                        }
-                    }
-                }
-            }
+            (super::auditlog::table(&web, &audit))
         }
+        p { a href=(format!("/adminportal/settings/partners/{partner}/audit")) { (a.view_all) " ›" } }
     };
     Ok(web.page_with(StatusCode::OK, &name, body, progressing.then_some(3)))
 }

@@ -12,7 +12,6 @@ use gdap_domain::ids::{RelationshipId, RoleDefinitionId, TenantId};
 use gdap_domain::mail::{invitation_mail, one_line, Branding, Invitation, Language};
 use gdap_domain::query::ListQuery;
 use gdap_domain::relationship::{CustomerParticipant, Relationship};
-use gdap_domain::roles::Catalogue;
 use maud::{html, Markup};
 
 use super::context::{safe_return, FormData, Page, SignedIn, Web};
@@ -163,10 +162,6 @@ pub async fn list(web: Web, Query(filter): Query<ListFilter>) -> Page {
 
 fn new_form_body(web: &Web, form: &FormData, error: Option<&str>) -> Markup {
     let t = web.t;
-    let catalogue = Catalogue::builtin();
-    let mut roles: Vec<_> = catalogue.gdap_eligible().collect();
-    roles.sort_by(|a, b| a.display_name.cmp(&b.display_name));
-    let chosen: Vec<&str> = form.all("role").collect();
     html! {
         h1 { (t.new_relationship) }
         (portal_nav(web))
@@ -189,29 +184,37 @@ fn new_form_body(web: &Web, form: &FormData, error: Option<&str>) -> Markup {
                 option value="ja" selected[form.get("contactLang").map_or(web.lang == Language::Ja, |l| l == "ja")] { "日本語" }
                 option value="en" selected[form.get("contactLang").map_or(web.lang == Language::En, |l| l == "en")] { "English" }
             }
-            fieldset.roles {
-                legend { (t.roles) }
-                @for r in &roles {
-                    @let id = format!("role-{}", r.id);
-                    div {
-                        input id=(id) type="checkbox" name="role" value=(r.id.to_string()) checked[chosen.contains(&r.id.to_string().as_str())];
-                        " "
-                        label for=(id) title=(r.description) { (text::role_name(web.lang, &r.display_name)) }
-                    }
-                }
-            }
+            (super::picker::Picker::new(web, form.all("role"), form.get("q").unwrap_or("")).render())
             button.primary type="submit" { (t.create) }
         }
     }
 }
 
-/// `GET /partner/relationships/new`.
-pub async fn new_form(web: Web) -> Page {
+/// `GET /partner/relationships/new[?q=…&role=…]`.
+pub async fn new_form(web: Web, Query(q): Query<Vec<(String, String)>>) -> Page {
+    partner_user(&web).await?;
+    let form = FormData(
+        q.into_iter()
+            .filter(|(k, _)| k == "q" || k == "role")
+            .collect(),
+    );
+    Ok(web.page(
+        StatusCode::OK,
+        web.t.new_relationship,
+        new_form_body(&web, &form, None),
+    ))
+}
+
+/// `POST /partner/relationships/new`: the role search; the form comes back as it was entered,
+/// its roles filtered by the search.
+pub async fn search_roles(web: Web, Form(form): Form<Vec<(String, String)>>) -> Page {
+    let form = FormData(form);
+    web.check_form(&form)?;
     partner_user(&web).await?;
     Ok(web.page(
         StatusCode::OK,
         web.t.new_relationship,
-        new_form_body(&web, &FormData::default(), None),
+        new_form_body(&web, &form, None),
     ))
 }
 

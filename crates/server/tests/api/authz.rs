@@ -279,7 +279,7 @@ async fn every_change_is_in_the_audit_record_with_who_made_it_and_the_chain_veri
     let log = app
         .state
         .store
-        .audit_of(customer, Some(partner), 100)
+        .audit_of(customer, Some(partner), 0, 100)
         .await
         .unwrap();
     let has = |action: &str, actor: &str| {

@@ -250,6 +250,7 @@ async fn a_partner_acting_on_behalf_of_the_customer_reads_licenses_and_notices_b
         .audit_of(
             TenantId::parse(CUSTOMER_A).unwrap(),
             Some(TenantId::parse(PARTNER).unwrap()),
+            0,
             100,
         )
         .await

@@ -96,7 +96,7 @@ async fn the_partner_is_told_by_mail_and_the_refusal_is_in_both_records() {
     let audit = app
         .state
         .store
-        .audit_of(customer, Some(partner), 20)
+        .audit_of(customer, Some(partner), 0, 20)
         .await
         .unwrap();
     let entry = audit

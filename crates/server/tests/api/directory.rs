@@ -65,6 +65,7 @@ async fn a_technician_resets_a_password_through_gdap_but_cannot_do_more_and_both
         .audit_of(
             gdap_domain::ids::TenantId::parse(CUSTOMER_A).unwrap(),
             Some(gdap_domain::ids::TenantId::parse(PARTNER).unwrap()),
+            0,
             100,
         )
         .await

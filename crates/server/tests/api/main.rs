@@ -31,4 +31,5 @@ mod rules;
 mod security;
 mod sign_in;
 mod surface;
+mod views;
 mod visitor;

@@ -84,7 +84,7 @@ async fn directory_writes_land_with_the_rest_of_their_change_set_or_not_at_all(s
         gdap_store::ChangeRefs::of(&done).users,
         vec![(w.partner, user.id)]
     );
-    let audit = store.audit_of(w.partner, None, 100).await.unwrap();
+    let audit = store.audit_of(w.partner, None, 0, 100).await.unwrap();
     assert!(audit
         .iter()
         .any(|e| e.action == "user.create" && e.target == user.id.to_string()));

@@ -106,7 +106,7 @@ async fn audit_entries_are_sealed_once_in_order_into_a_chain_that_verifies(store
     assert_eq!(chain[0].entry.actor, "actor0");
     assert_eq!(chain[1].entry.actor, "actor100");
     let mine = store
-        .audit_of(w.customer, Some(w.partner), 100)
+        .audit_of(w.customer, Some(w.partner), 0, 100)
         .await
         .unwrap();
     assert_eq!(mine.len(), 6);

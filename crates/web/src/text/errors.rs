@@ -9,10 +9,9 @@ use gdap_domain::roles::Catalogue;
 use gdap_store::StoreError;
 
 fn role(lang: Language, r: &RoleDefinitionId) -> String {
-    Catalogue::builtin().get(r).map_or_else(
-        || r.to_string(),
-        |x| super::role_name(lang, &x.display_name),
-    )
+    Catalogue::builtin()
+        .get(r)
+        .map_or_else(|| r.to_string(), |x| super::role_name(lang, x))
 }
 
 /// `e` as the reader should read it.

@@ -79,52 +79,6 @@ pub fn days(lang: Language, n: i64) -> String {
     }
 }
 
-/// Japanese names of the roles partners request most, as the Japanese admin center shows them.
-const ROLE_NAMES_JA: &[(&str, &str)] = &[
-    ("Global Administrator", "グローバル管理者"),
-    ("Global Reader", "グローバル閲覧者"),
-    ("Helpdesk Administrator", "ヘルプデスク管理者"),
-    ("User Administrator", "ユーザー管理者"),
-    ("Password Administrator", "パスワード管理者"),
-    ("Exchange Administrator", "Exchange 管理者"),
-    ("SharePoint Administrator", "SharePoint 管理者"),
-    ("Teams Administrator", "Teams 管理者"),
-    ("Security Administrator", "セキュリティ管理者"),
-    ("Security Reader", "セキュリティ閲覧者"),
-    ("Billing Administrator", "課金管理者"),
-    ("License Administrator", "ライセンス管理者"),
-    ("Service Support Administrator", "サービス サポート管理者"),
-    ("Privileged Role Administrator", "特権ロール管理者"),
-    ("Privileged Authentication Administrator", "特権認証管理者"),
-    ("Authentication Administrator", "認証管理者"),
-    ("Application Administrator", "アプリケーション管理者"),
-    (
-        "Cloud Application Administrator",
-        "クラウド アプリケーション管理者",
-    ),
-    ("Intune Administrator", "Intune 管理者"),
-    ("Conditional Access Administrator", "条件付きアクセス管理者"),
-    ("Directory Readers", "ディレクトリ閲覧者"),
-    ("Directory Writers", "ディレクトリ ライター"),
-    ("Reports Reader", "レポート閲覧者"),
-    ("Compliance Administrator", "コンプライアンス管理者"),
-    ("Groups Administrator", "グループ管理者"),
-    ("Cloud Device Administrator", "クラウド デバイス管理者"),
-    ("Message Center Reader", "メッセージ センター閲覧者"),
-];
-
-/// A role's name for readers of `lang`: the Japanese name with the English one beside it when
-/// known, else the English name.
-pub fn role_name(lang: Language, english: &str) -> String {
-    match lang {
-        Language::Ja => ROLE_NAMES_JA
-            .iter()
-            .find(|(en, _)| *en == english)
-            .map_or_else(|| english.to_owned(), |(_, ja)| format!("{ja} ({english})")),
-        Language::En => english.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,18 +89,5 @@ mod tests {
         let t = datetime!(2026-11-22 20:30 UTC);
         assert_eq!(datetime(Language::Ja, t), "2026年11月23日 05:30 (JST)");
         assert_eq!(datetime(Language::En, t), "22 November 2026 20:30 UTC");
-    }
-
-    #[test]
-    fn known_roles_have_japanese_names_with_the_english_name_beside() {
-        assert_eq!(
-            role_name(Language::Ja, "Global Administrator"),
-            "グローバル管理者 (Global Administrator)"
-        );
-        assert_eq!(role_name(Language::Ja, "Some New Role"), "Some New Role");
-        assert_eq!(
-            role_name(Language::En, "Global Administrator"),
-            "Global Administrator"
-        );
     }
 }

@@ -2,10 +2,14 @@
 //! per language, so a missing translation does not compile.
 
 pub mod apps;
+pub mod audit;
 pub mod errors;
 mod format;
+pub mod picker;
+pub mod roles;
 
-pub use format::{date, datetime, days, role_name, status};
+pub use format::{date, datetime, days, status};
+pub use roles::{role_description, role_name};
 
 use gdap_domain::mail::Language;
 
@@ -14,6 +18,8 @@ use gdap_domain::mail::Language;
 pub struct Text {
     /// The words of signing in to applications (device codes, the second step, consent).
     pub apps: &'static apps::AppText,
+    /// The words of the role picker.
+    pub picker: &'static picker::PickerText,
     pub access_title: &'static str,
     pub access_none: &'static str,
     pub access_group: &'static str,
@@ -171,6 +177,7 @@ pub struct Text {
 /// Japanese.
 pub static JA: Text = Text {
     apps: &apps::JA,
+    picker: &picker::JA,
     access_title: "セキュリティ グループ",
     access_none: "まだどのセキュリティ グループにもロールが割り当てられていません。グループにロールを割り当てるまで、技術者はこのリレーションシップを使用できません。",
     access_group: "セキュリティ グループ",
@@ -327,6 +334,7 @@ pub static JA: Text = Text {
 /// English.
 pub static EN: Text = Text {
     apps: &apps::EN,
+    picker: &picker::EN,
     access_title: "Security groups",
     access_none: "No security group has been assigned roles yet. Technicians cannot use this relationship until you assign a group its roles.",
     access_group: "Security group",
