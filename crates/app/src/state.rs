@@ -35,6 +35,30 @@ pub struct ApiConfig {
     /// For deployments that serve real customers: sign-ins answer an unknown account exactly as
     /// a wrong password (`AADSTS50126`), where Entra itself says `AADSTS50034`.
     pub hardened: bool,
+    /// How the pages present the product: its name, logo and brand colour.
+    pub look: Look,
+}
+
+/// How the pages present the product, as the operator configures it. The pages never claim to
+/// be Microsoft's unless the operator names the product so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Look {
+    /// The name in the top bar and the window titles.
+    pub product_name: String,
+    /// A logo (its bytes and content type), shown before the name.
+    pub logo: Option<(Vec<u8>, &'static str)>,
+    /// The brand colour, `#rrggbb`.
+    pub brand_color: Option<String>,
+}
+
+impl Default for Look {
+    fn default() -> Self {
+        Self {
+            product_name: "gdap".into(),
+            logo: None,
+            brand_color: None,
+        }
+    }
 }
 
 impl ApiConfig {
@@ -71,6 +95,7 @@ impl Default for ApiConfig {
             token_lifetime_secs: 3600,
             authz_reload: None,
             hardened: false,
+            look: Look::default(),
         }
     }
 }

@@ -44,6 +44,12 @@ pub struct Config {
     /// For deployments that serve real customers: sign-ins answer an unknown account exactly as a
     /// wrong password (`AADSTS50126`), where Entra itself says `AADSTS50034`.
     pub hardened: bool,
+    /// The product's name on the pages (top bar, window titles).
+    pub product_name: String,
+    /// A logo for the top bar: an SVG or PNG file of at most 256 KiB.
+    pub logo: Option<PathBuf>,
+    /// The pages' brand colour, `#rrggbb` (Fluent's blue by default).
+    pub brand_color: Option<String>,
 }
 
 impl Default for Config {
@@ -64,6 +70,9 @@ impl Default for Config {
             smtp: None,
             mail_from: "gdap <no-reply@gdap.invalid>".into(),
             hardened: false,
+            product_name: "gdap".into(),
+            logo: None,
+            brand_color: None,
         }
     }
 }
@@ -160,6 +169,9 @@ pub fn load(file: Option<&PathBuf>, overrides: &Overrides) -> anyhow::Result<Con
             "smtp",
             "mail_from",
             "hardened",
+            "product_name",
+            "logo",
+            "brand_color",
         ]))
         .merge(Serialized::globals(overrides))
         .extract()
@@ -176,7 +188,35 @@ pub fn load(file: Option<&PathBuf>, overrides: &Overrides) -> anyhow::Result<Con
         config.seed.is_none() || config.dev,
         "seeding a world needs development mode (--dev)"
     );
+    anyhow::ensure!(
+        (1..=60).contains(&config.product_name.chars().count())
+            && !config.product_name.chars().any(char::is_control),
+        "product_name must be 1 to 60 characters on one line"
+    );
+    anyhow::ensure!(
+        config.brand_color.as_deref().is_none_or(|c| {
+            c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|x| x.is_ascii_hexdigit())
+        }),
+        "brand_color must be #rrggbb"
+    );
     Ok(config)
+}
+
+/// Reads the configured logo: an SVG or PNG file of at most 256 KiB.
+pub fn read_logo(path: &std::path::Path) -> anyhow::Result<(Vec<u8>, &'static str)> {
+    let kind = match path.extension().and_then(|e| e.to_str()) {
+        Some(e) if e.eq_ignore_ascii_case("svg") => "image/svg+xml",
+        Some(e) if e.eq_ignore_ascii_case("png") => "image/png",
+        _ => anyhow::bail!("logo {} must be an .svg or .png file", path.display()),
+    };
+    let bytes = std::fs::read(path)
+        .map_err(|e| anyhow::anyhow!("cannot read logo {}: {e}", path.display()))?;
+    anyhow::ensure!(
+        bytes.len() <= 256 * 1024,
+        "logo {} is over 256 KiB",
+        path.display()
+    );
+    Ok((bytes, kind))
 }
 
 #[cfg(test)]
@@ -217,6 +257,14 @@ mod tests {
             assert!((c.step_seconds - 0.5).abs() < f64::EPSILON);
             jail.create_file("bad.toml", "colour = \"red\"\n")?;
             assert!(load(Some(&"bad.toml".into()), &Overrides::default()).is_err());
+            jail.create_file(
+                "look.toml",
+                "product_name = \"Contoso 管理センター\"\nbrand_color = \"#8a2be2\"\n",
+            )?;
+            let c = load(Some(&"look.toml".into()), &Overrides::default()).unwrap();
+            assert_eq!(c.product_name, "Contoso 管理センター");
+            jail.create_file("badcolour.toml", "brand_color = \"red; }\"\n")?;
+            assert!(load(Some(&"badcolour.toml".into()), &Overrides::default()).is_err());
             Ok(())
         });
     }

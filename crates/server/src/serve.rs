@@ -165,6 +165,15 @@ pub async fn run(
         // a full rebuild now and then is the safety net.
         authz_reload: store_is_shared(&config.db).then(|| std::time::Duration::from_secs(300)),
         hardened: config.hardened,
+        look: gdap_app::state::Look {
+            product_name: config.product_name.clone(),
+            logo: config
+                .logo
+                .as_deref()
+                .map(crate::config::read_logo)
+                .transpose()?,
+            brand_color: config.brand_color.clone(),
+        },
         ..ApiConfig::default()
     };
     let store: Arc<dyn Store> = Arc::new(store);

@@ -64,14 +64,14 @@ pub async fn section(web: &Web, me: &SignedIn, rel: &Relationship) -> Result<Mar
             p.notice role="status" #no-assignment { (t.access_none) }
         }
         @if !assignments.is_empty() {
-            table.list {
-                thead { tr { th { (t.access_group) } th { (t.roles) } th { (t.status) } th {} } }
+            table.partners {
+                thead { tr { th scope="col" { (t.access_group) } th scope="col" { (t.roles) } th scope="col" { (t.status) } th scope="col" {} } }
                 tbody {
                     @for a in &assignments {
                         tr data-group=(a.group.to_string()) {
-                            td { (name_of(a.group)) }
-                            td { (layout::roles(web.lang, &a.roles, false)) }
-                            td { span.status data-status=(a.status.to_string()) { (assignment_status(web.lang, a.status)) } }
+                            td data-label=(t.access_group) { (name_of(a.group)) }
+                            td data-label=(t.roles) { (layout::roles(web.lang, &a.roles, false)) }
+                            td data-label=(t.status) { span.status data-status=(a.status.to_string()) { (assignment_status(web.lang, a.status)) } }
                             td {
                                 @if a.status.is_live() {
                                     form method="post" action=(format!("{action}/{}/remove", a.id)) {

@@ -89,10 +89,10 @@ pub fn table(web: &Web, lines: &[Line]) -> Markup {
             tbody {
                 @for l in lines {
                     tr {
-                        td.when { (text::datetime(web.lang, l.entry.at)) }
-                        td { (l.who) }
-                        td { (l.what) }
-                        td {
+                        td.when data-label=(a.when) { (text::datetime(web.lang, l.entry.at)) }
+                        td data-label=(a.who) { (l.who) }
+                        td data-label=(a.what) { (l.what) }
+                        td data-label=(a.result) {
                             @if text::audit::succeeded(&l.entry.result) { (a.succeeded) }
                             @else { span.status.ended { (a.refused) } }
                         }

@@ -15,10 +15,49 @@ pub fn csrf(web: &Web) -> Markup {
     html! { input type="hidden" name=(CSRF_FIELD) value=(web.csrf); }
 }
 
-/// The whole document around a page body.
+/// One link of the left navigation, current when the page's path starts with it.
+fn nav_link(web: &Web, href: &str, label: &str, exact: bool) -> Markup {
+    let path = web.path.split('?').next().unwrap_or("");
+    let lower = path.to_ascii_lowercase();
+    let current = if exact {
+        lower == href.to_ascii_lowercase()
+    } else {
+        lower.starts_with(&href.to_ascii_lowercase())
+    };
+    html! { li { a href=(href) aria-current=[current.then_some("page")] { (label) } } }
+}
+
+/// The left navigation: the partner portal's pages for a partner's user; 設定 › パートナー関係 for
+/// a customer's, as the admin center's manual shows it.
+fn side_nav(web: &Web) -> Markup {
+    let t = web.t;
+    let Some(me) = &web.me else {
+        return html! {};
+    };
+    html! {
+        nav.side aria-label=(t.navigation) {
+            @if me.tenant.partner.is_some() {
+                h2 { (t.partner_portal) }
+                ul {
+                    (nav_link(web, "/partner", t.relationships_nav, true))
+                    (nav_link(web, "/partner/relationships/new", t.new_relationship, false))
+                    (nav_link(web, "/partner/settings", t.branding, false))
+                }
+            } @else {
+                h2 { (t.settings) }
+                ul {
+                    (nav_link(web, "/adminportal/settings/partners", t.partner_relationships, false))
+                }
+            }
+        }
+    }
+}
+
+/// The whole document around a page body: the top bar (the product's name and logo, who is
+/// signed in, sign-out, language), the left navigation and the page.
 pub fn shell(web: &Web, title: &str, body: Markup, refresh: Option<u32>) -> Markup {
     let t = web.t;
-    let is_partner = web.me.as_ref().is_some_and(|m| m.tenant.partner.is_some());
+    let look = &web.state.config.look;
     html! {
         (DOCTYPE)
         html lang=(web.lang.tag()) {
@@ -28,24 +67,24 @@ pub fn shell(web: &Web, title: &str, body: Markup, refresh: Option<u32>) -> Mark
                 @if let Some(s) = refresh {
                     meta http-equiv="refresh" content=(s);
                 }
-                title { (title) " – gdap" }
+                title { (title) " – " (look.product_name) }
                 link rel="stylesheet" href="/assets/gdap.css";
+                @if look.brand_color.is_some() {
+                    link rel="stylesheet" href="/assets/look.css";
+                }
                 script src="/assets/gdap.js" defer {}
             }
             body {
                 a.skip href="#main" { (t.skip_to_content) }
                 header.top {
-                    a.brand href="/" { "gdap" }
+                    a.brand href="/" {
+                        @if look.logo.is_some() { img src="/assets/logo" alt=""; }
+                        (look.product_name)
+                    }
+                    span.spacer {}
                     @if let Some(me) = &web.me {
-                        nav aria-label=(t.settings) {
-                            @if is_partner {
-                                a href="/partner" { (t.partner_portal) }
-                            } @else {
-                                a href="/adminportal/settings/partners" { (t.settings) " › " (t.partner_relationships) }
-                            }
-                        }
                         div.who {
-                            span { (t.signed_in_as) ": " (me.user.user_principal_name) " (" (me.tenant.display_name) ")" }
+                            span { (me.user.display_name) " (" (me.user.user_principal_name) ", " (me.tenant.display_name) ")" }
                             form method="post" action="/signout" {
                                 (csrf(web))
                                 input type="hidden" name="return" value=(super::safe_return(&web.path));
@@ -64,7 +103,10 @@ pub fn shell(web: &Web, title: &str, body: Markup, refresh: Option<u32>) -> Mark
                         button type="submit" { (t.change) }
                     }
                 }
-                main id="main" { (body) }
+                div.frame {
+                    (side_nav(web))
+                    main id="main" { (body) }
+                }
             }
         }
     }

@@ -25,12 +25,22 @@ pub mod schemas;
 mod session;
 mod text;
 
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
 pub use context::{safe_return, Web};
+
+/// Every word of the pages in one language, as the `Debug` form of its translations: for tests
+/// that check a page speaks only its reader's language.
+pub fn translations(lang: gdap_domain::mail::Language) -> String {
+    let (a, b, c) = match lang {
+        gdap_domain::mail::Language::Ja => (&text::JA, &text::audit::JA, &text::picker::JA),
+        gdap_domain::mail::Language::En => (&text::EN, &text::audit::EN, &text::picker::EN),
+    };
+    format!("{a:?}{b:?}{c:?}")
+}
 pub use session::{SESSION_COOKIE, SESSION_LIFETIME};
 
 use gdap_app::state::AppState;
@@ -104,6 +114,8 @@ pub fn routes(dev: bool) -> Router<AppState> {
             get(portal::settings).post(portal::save_settings),
         )
         .route("/assets/gdap.css", get(css))
+        .route("/assets/look.css", get(look_css))
+        .route("/assets/logo", get(logo))
         .route("/assets/gdap.js", get(js));
     if dev {
         r = r.route("/_gdap/mail", get(portal::outbox_page));
@@ -135,4 +147,31 @@ async fn css() -> Response {
 
 async fn js() -> Response {
     asset(JS, "text/javascript; charset=utf-8")
+}
+
+/// The operator's brand colour over the stylesheet's (validated `#rrggbb` at start-up).
+async fn look_css(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    let css = state
+        .config
+        .look
+        .brand_color
+        .as_deref()
+        .map_or_else(String::new, |c| {
+            format!(":root {{ --brand: {c}; --brand-hover: {c}; }}\n")
+        });
+    let mut res = asset("", "text/css; charset=utf-8");
+    *res.body_mut() = axum::body::Body::from(css);
+    res
+}
+
+/// The operator's logo, if one is configured.
+async fn logo(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    match &state.config.look.logo {
+        Some((bytes, kind)) => {
+            let mut res = asset("", kind);
+            *res.body_mut() = axum::body::Body::from(bytes.clone());
+            res
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }

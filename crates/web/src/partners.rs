@@ -164,23 +164,23 @@ pub async fn list(web: Web, Query(q): Query<ListQuery>) -> Page {
                                     br; small { (row.relationships.len()) " " (t.more_relationships) }
                                 }
                             }
-                            td { @for (i, ty) in row.types.iter().enumerate() { @if i > 0 { ", " } (type_name(t, *ty)) } }
+                            td data-label=(t.types) { @for (i, ty) in row.types.iter().enumerate() { @if i > 0 { ", " } (type_name(t, *ty)) } }
                             @if let Some(lead) = row.lead() {
-                                td {
+                                td data-label=(t.roles) {
                                     (layout::roles(web.lang, &lead.roles, false))
                                     // DAP beside GDAP: its Global Administrator is not hidden behind the relationship.
                                     @if row.link.is_some_and(|l| l.dap) { p.dap { (dap_roles(&web)) } }
                                 }
-                                td { (d.status(&web, lead)) }
-                                td { (date_or_dash(&web, lead.activated_at)) }
-                                td { (date_or_dash(&web, lead.end_at.filter(|_| lead.activated_at.is_some()))) }
-                                td { (layout::auto_extend(&web, lead.auto_extend)) }
+                                td data-label=(t.status) { (d.status(&web, lead)) }
+                                td data-label=(t.start_date) { (date_or_dash(&web, lead.activated_at)) }
+                                td data-label=(t.end_date) { (date_or_dash(&web, lead.end_at.filter(|_| lead.activated_at.is_some()))) }
+                                td data-label=(t.auto_extend) { (layout::auto_extend(&web, lead.auto_extend)) }
                             } @else {
-                                td { @if row.link.is_some_and(|l| l.dap) { (dap_roles(&web)) } @else { "—" } }
-                                td { (layout::status(web.lang, S::Active)) }
-                                td { (date_or_dash(&web, row.link.map(|l| l.since))) }
-                                td { "—" }
-                                td { "—" }
+                                td data-label=(t.roles) { @if row.link.is_some_and(|l| l.dap) { (dap_roles(&web)) } @else { "—" } }
+                                td data-label=(t.status) { (layout::status(web.lang, S::Active)) }
+                                td data-label=(t.start_date) { (date_or_dash(&web, row.link.map(|l| l.since))) }
+                                td data-label=(t.end_date) { "—" }
+                                td data-label=(t.auto_extend) { "—" }
                             }
                         }
                     }
@@ -317,7 +317,21 @@ pub async fn detail(web: Web, Path(partner): Path<String>, Query(q): Query<ListQ
             }
         }
         @if actor.is_approver() && removable(&rels, link) {
-            p.actions { a.button.danger href=(format!("/adminportal/settings/partners/{partner}/removeRoles")) { (t.remove_roles) } }
+            p.actions { a.button.danger href=(format!("/adminportal/settings/partners/{partner}/removeRoles")) data-dialog="remove-roles" { (t.remove_roles) } }
+            // Where the browser has <dialog> (and gdap.js runs), the same question in a dialog.
+            dialog #remove-roles aria-labelledby="dialog-title" {
+                h2 #dialog-title { (t.remove_roles_question) }
+                p.partner-name { (name) }
+                p { (t.remove_roles_body) }
+                form method="post" action=(format!("/adminportal/settings/partners/{partner}/removeRoles")) {
+                    (csrf(&web))
+                    p.actions {
+                        button.danger type="submit" { (t.yes) }
+                        " "
+                        button type="submit" formmethod="dialog" formnovalidate { (t.no) }
+                    }
+                }
+            }
         }
         (activity_list(&web, &entries, &actors))
         h2 { (t.partner_actions) }

@@ -44,17 +44,6 @@ pub(crate) async fn partner_user(web: &Web) -> Result<(SignedIn, Authorized<Gdap
     }
 }
 
-fn portal_nav(web: &Web) -> Markup {
-    let t = web.t;
-    html! {
-        nav.filters aria-label=(t.partner_portal) {
-            a href="/partner" { (t.partner_portal) }
-            a href="/partner/relationships/new" { (t.new_relationship) }
-            a href="/partner/settings" { (t.branding) }
-        }
-    }
-}
-
 /// `GET /partner`: the partner's relationships with status and end date.
 #[derive(serde::Deserialize)]
 pub struct ListFilter {
@@ -115,7 +104,6 @@ pub async fn list(web: Web, Query(filter): Query<ListFilter>) -> Page {
         .collect();
     let body = html! {
         h1 { (t.partner_portal) " — " (me.tenant.display_name) }
-        (portal_nav(&web))
         p { (t.portal_intro) }
         @if !rels.is_empty() {
             nav.filters aria-label=(t.attention_title) {
@@ -142,15 +130,15 @@ pub async fn list(web: Web, Query(filter): Query<ListFilter>) -> Page {
                     @for (r, need) in &shown {
                         tr {
                             th scope="row" { a href=(format!("/partner/relationships/{}", r.id)) { (r.display_name) } }
-                            td { (r.customer.as_ref().map_or_else(|| t.any_customer.to_owned(), |c| c.display_name.clone().unwrap_or_else(|| c.tenant_id.to_string()))) }
-                            td {
+                            td data-label=(t.customer) { (r.customer.as_ref().map_or_else(|| t.any_customer.to_owned(), |c| c.display_name.clone().unwrap_or_else(|| c.tenant_id.to_string()))) }
+                            td data-label=(t.status) {
                                 (layout::status(web.lang, r.status))
                                 @for a in need.iter() {
                                     br;
                                     span.attention data-attention=(a.tag()) { (attention_words(t, *a)) }
                                 }
                             }
-                            td { (r.end_at.map_or_else(|| "—".to_owned(), |d| text::date(web.lang, d))) }
+                            td data-label=(t.end_date) { (r.end_at.map_or_else(|| "—".to_owned(), |d| text::date(web.lang, d))) }
                         }
                     }
                 }
@@ -164,7 +152,6 @@ fn new_form_body(web: &Web, form: &FormData, error: Option<&str>) -> Markup {
     let t = web.t;
     html! {
         h1 { (t.new_relationship) }
-        (portal_nav(web))
         @if let Some(e) = error { p.error role="alert" { (e) } }
         form.stack method="post" action="/partner/relationships" {
             (csrf(web))
@@ -470,7 +457,6 @@ fn settings_body(web: &Web, me: &SignedIn, saved: bool, error: Option<&str>) -> 
     let p = me.tenant.partner.clone().unwrap_or_default();
     html! {
         h1 { (t.branding) }
-        (portal_nav(web))
         @if saved { p.ok role="status" { (t.saved) } }
         @if let Some(e) = error { p.error role="alert" { (e) } }
         form.stack method="post" action="/partner/settings" {

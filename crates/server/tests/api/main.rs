@@ -17,6 +17,7 @@ mod flows;
 mod helpers;
 mod host;
 mod isolation;
+mod japanese;
 mod lifecycle;
 mod mail;
 mod mfa;

@@ -1,5 +1,6 @@
-// Small progressive enhancement: "Copy link" buttons. Every page works without this file.
+// Small progressive enhancements. Every page works without this file.
 document.addEventListener("DOMContentLoaded", () => {
+  // "Copy link" buttons.
   for (const button of document.querySelectorAll("button[data-copy]")) {
     const input = document.getElementById(button.dataset.copy);
     if (!input || !navigator.clipboard) continue;
@@ -7,6 +8,15 @@ document.addEventListener("DOMContentLoaded", () => {
     button.addEventListener("click", async () => {
       await navigator.clipboard.writeText(input.value);
       button.textContent = button.dataset.copied;
+    });
+  }
+  // A confirmation in a <dialog> instead of its own page, where the browser has one.
+  for (const link of document.querySelectorAll("a[data-dialog]")) {
+    const dialog = document.getElementById(link.dataset.dialog);
+    if (!dialog || typeof dialog.showModal !== "function") continue;
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      dialog.showModal();
     });
   }
 });
