@@ -110,7 +110,7 @@ def gdap(inbox):
     if base is None:
         proc.kill()
         raise RuntimeError("gdap did not start:\n" + "".join(lines))
-    yield Gdap(base)
+    yield Gdap(base, binary, tmp / "gdap.db")
     proc.terminate()
     proc.wait(timeout=30)
 
@@ -118,9 +118,18 @@ def gdap(inbox):
 class Gdap:
     """The partner's side through the Graph API, and the development controls."""
 
-    def __init__(self, base):
+    def __init__(self, base, binary, db):
         self.base = base
+        self.binary = binary
+        self.db = db
         self.http = requests.Session()
+
+    def check(self, user, tenant, action):
+        """`gdap check` against the server's database, as an operator runs it."""
+        out = subprocess.run([self.binary, "check", "--db", str(self.db), "--user", user,
+                              "--tenant", tenant, "--action", action],
+                             capture_output=True, text=True, timeout=60)
+        return out.stdout + out.stderr
 
     def token(self, tenant, client_id, secret):
         r = self.http.post(f"{self.base}/{tenant}/oauth2/v2.0/token", data={
@@ -212,6 +221,24 @@ class Browser:
         els[0].click()
         # Every button and link here leads to a new page: wait until it replaced this one.
         WebDriverWait(self.d, 30, poll_frequency=0.05).until(lambda _: replaced(old))
+
+    def press(self, label):
+        """Clicks a visible button or link that does not lead to a new page (it opens a dialog)."""
+        xp = f"//a[normalize-space()='{label}'] | //button[normalize-space()='{label}']"
+        els = [e for e in self.d.find_elements(By.XPATH, xp) if e.is_displayed()]
+        assert els, f"no visible button or link labelled {label!r}"
+        els[0].click()
+
+    def phone(self):
+        """A phone's viewport: 390 CSS pixels wide."""
+        self.d.set_window_size(390, 844)
+        self.d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True})
+
+    def sideways_scroll(self):
+        """How many CSS pixels the page is wider than the viewport."""
+        return self.d.execute_script(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
     def fill(self, label, value):
         el = self.d.find_element(By.XPATH, f"//label[normalize-space()='{label}']")

@@ -1,12 +1,13 @@
 //! The access assignments of an active relationship in the partner portal (Partner Center's
 //! "Assign security groups" step): which of the partner's security groups hold which of the
-//! relationship's roles and in what state, assigning a group, and removing an assignment. Until a
+//! relationship's roles and in what state, assigning a group, changing its roles and removing an
+//! assignment. Until a
 //! group is assigned, the relationship gives its technicians nothing, and the page says so.
 
 use axum::extract::{Form, Path};
 use axum::http::StatusCode;
 use axum::response::Response;
-use gdap_app::assignments::{Assign, Unassign};
+use gdap_app::assignments::{Assign, ChangeRoles, Unassign};
 use gdap_app::error::AppError;
 use gdap_domain::assignment::AccessAssignment;
 use gdap_domain::enums::{AssignmentStatus as A, RelationshipStatus as S};
@@ -73,6 +74,22 @@ pub async fn section(web: &Web, me: &SignedIn, rel: &Relationship) -> Result<Mar
                             td data-label=(t.roles) { (layout::roles(web.lang, &a.roles, false)) }
                             td data-label=(t.status) { span.status data-status=(a.status.to_string()) { (assignment_status(web.lang, a.status)) } }
                             td {
+                                @if a.status == A::Active {
+                                    details.change {
+                                        summary { (t.access_change) }
+                                        form method="post" action=(format!("{action}/{}/roles", a.id)) {
+                                            (csrf(web))
+                                            @for r in &rel.roles {
+                                                label.check {
+                                                    input type="checkbox" name="role" value=(r.to_string()) checked[a.roles.contains(r)];
+                                                    " " (layout::role_name(web.lang, r))
+                                                }
+                                                br;
+                                            }
+                                            button type="submit" { (t.access_change) }
+                                        }
+                                    }
+                                }
                                 @if a.status.is_live() {
                                     form method="post" action=(format!("{action}/{}/remove", a.id)) {
                                         (csrf(web))
@@ -150,6 +167,49 @@ pub async fn assign(
         roles,
     };
     let done = command.execute(&web.state, &caller, web.state.now()).await;
+    answered(&web, done.map(|_| ()), &back)
+}
+
+/// `POST /partner/relationships/{id}/accessassignments/{assignment}/roles`: gives an active
+/// assignment the roles ticked (an operation, as Graph's PATCH starts one).
+pub async fn change(
+    web: Web,
+    Path((id, assignment)): Path<(String, String)>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Page {
+    let form = FormData(form);
+    web.check_form(&form)?;
+    let (me, caller) = partner_user(&web).await?;
+    let rel = own_relationship(&web, &me, &id).await?;
+    let back = format!("/partner/relationships/{}", rel.id);
+    let found = match AssignmentId::parse(&assignment) {
+        Ok(aid) => web.or_failure(web.state.store.assignment(rel.id, aid).await)?,
+        Err(_) => None,
+    };
+    let Some(a) = found else {
+        return Ok(web.redirect(&back));
+    };
+    let roles: Vec<RoleDefinitionId> = form
+        .all("role")
+        .filter_map(|r| RoleDefinitionId::parse(r).ok())
+        .collect();
+    if roles.is_empty() {
+        return Ok(web.message(
+            StatusCode::BAD_REQUEST,
+            web.t.access_title,
+            web.t.access_pick,
+        ));
+    }
+    let command = ChangeRoles {
+        relationship: rel,
+        assignment: a,
+        roles: Some(roles),
+    };
+    let done = command
+        .execute(&web.state, &caller, web.state.now(), |target| {
+            serde_json::to_string(&gdap_http::dto::assignment(target)).unwrap_or_default()
+        })
+        .await;
     answered(&web, done.map(|_| ()), &back)
 }
 

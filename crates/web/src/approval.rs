@@ -123,18 +123,25 @@ async fn summary(web: &Web, rel: &Relationship) -> Markup {
     }
 }
 
-fn steps_nav(web: &Web, current: Step, with_agreement: bool) -> Markup {
+/// The steps, always the same four: the agreement step of a tenant that accepted it already is
+/// shown as done rather than left out, so that the list never changes length on the way.
+fn steps_nav(web: &Web, current: Step, agreed: bool) -> Markup {
     let t = web.t;
-    let mut names = vec![(Step::Notice, t.invitation_title)];
-    if with_agreement {
-        names.push((Step::Agreement, t.agreement_title));
-    }
-    names.push((Step::Roles, t.roles_title));
-    names.push((Step::Review, t.review_title));
+    let names = [
+        (Step::Notice, t.invitation_title),
+        (Step::Agreement, t.agreement_title),
+        (Step::Roles, t.roles_title),
+        (Step::Review, t.review_title),
+    ];
     html! {
         ol.steps {
             @for (s, n) in names {
-                li aria-current=[(s == current).then_some("step")] { (n) }
+                li aria-current=[(s == current).then_some("step")] {
+                    (n)
+                    @if s == Step::Agreement && agreed && current != Step::Agreement {
+                        " " span.hint { "(" (t.agreement_done) ")" }
+                    }
+                }
             }
         }
     }
@@ -295,7 +302,7 @@ async fn open_step(
         ),
     };
     let body = html! {
-        @if step != Step::Decline { (steps_nav(web, step, !agreed || step == Step::Agreement)) }
+        @if step != Step::Decline { (steps_nav(web, step, agreed)) }
         (body)
     };
     web.page(

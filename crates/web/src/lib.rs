@@ -39,7 +39,7 @@ pub fn translations(lang: gdap_domain::mail::Language) -> String {
         gdap_domain::mail::Language::Ja => (&text::JA, &text::audit::JA, &text::picker::JA),
         gdap_domain::mail::Language::En => (&text::EN, &text::audit::EN, &text::picker::EN),
     };
-    format!("{a:?}{b:?}{c:?}")
+    format!("{a:?}{b:?}{c:?}{:?}", text::types::partner_types(lang))
 }
 pub use session::{SESSION_COOKIE, SESSION_LIFETIME};
 
@@ -104,6 +104,10 @@ pub fn routes(dev: bool) -> Router<AppState> {
         .route(
             "/partner/relationships/{id}/accessassignments",
             post(access::assign),
+        )
+        .route(
+            "/partner/relationships/{id}/accessassignments/{assignment}/roles",
+            post(access::change),
         )
         .route(
             "/partner/relationships/{id}/accessassignments/{assignment}/remove",

@@ -188,12 +188,31 @@ pub async fn list(web: Web, Query(q): Query<ListQuery>) -> Page {
             }
         }
     };
+    let body = html! {
+        (body)
+        (partner_types(&web))
+    };
     Ok(web.page_with(
         StatusCode::OK,
         t.partner_relationships,
         body,
         progressing.then_some(3),
     ))
+}
+
+/// What each kind of partner does, as Microsoft describes them, folded away below the list.
+fn partner_types(web: &Web) -> Markup {
+    html! {
+        details.types {
+            summary { (web.t.partner_types_title) }
+            dl {
+                @for k in text::types::partner_types(web.lang) {
+                    dt { (k.name) }
+                    dd { (k.description) " " span.hint { (web.t.type_roles) ": " (k.roles) } }
+                }
+            }
+        }
+    }
 }
 
 fn activity_text(t: &Text, k: ActivityKind) -> &'static str {

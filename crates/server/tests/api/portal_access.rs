@@ -197,3 +197,65 @@ async fn a_refused_relationship_says_what_to_change_in_the_readers_words() {
         "A relationship named “Twice” already exists. Choose another name."
     );
 }
+
+#[tokio::test]
+async fn an_assignments_roles_are_changed_from_the_portal_through_an_operation() {
+    let app = spawn_app().await;
+    let p = app.partner().await;
+    let rel = app
+        .active_relationship(
+            &p,
+            relationship_body(
+                "Changed roles",
+                Some(CUSTOMER_A),
+                &[HELPDESK, USER_ADMIN],
+                "P30D",
+                None,
+            ),
+        )
+        .await;
+    let id = rel["id"].as_str().unwrap();
+    let page_path = format!("/partner/relationships/{id}");
+    let mut v = Visitor::new(&app);
+    v.sign_in("admin@partnerone.onmicrosoft.com", "Admin-Pass-1")
+        .await;
+    let page = v.get(&page_path).await;
+    let csrf = Visitor::csrf_of(&page);
+    let action = format!("/partner/relationships/{id}/accessassignments");
+    let assigned = v
+        .post(
+            &action,
+            &[
+                ("csrf", &csrf),
+                ("group", HELPDESK_AGENTS),
+                ("role", HELPDESK),
+            ],
+        )
+        .await;
+    assert_eq!(assigned.status, 303);
+    app.advance("PT2S").await;
+    let active = v.get(&page_path).await;
+    let at = active.body.find("/roles\"").expect("a change form");
+    let start = active.body[..at].rfind("action=\"").unwrap() + 8;
+    let change = active.body[start..at + 6].to_owned();
+    // Nothing ticked is refused in words; the assignment stays.
+    let none = v.post(&change, &[("csrf", &csrf)]).await;
+    assert_eq!(none.status, 400);
+    let changed = v
+        .post(
+            &change,
+            &[("csrf", &csrf), ("role", HELPDESK), ("role", USER_ADMIN)],
+        )
+        .await;
+    assert_eq!(changed.status, 303, "{}", changed.body);
+    app.advance("PT5S").await;
+    let listed = app.get(&format!("{RELS}/{id}/accessAssignments"), &p).await;
+    let roles: Vec<&str> = listed.body["value"][0]["accessDetails"]["unifiedRoles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["roleDefinitionId"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles.len(), 2, "{}", listed.text);
+    assert!(roles.contains(&USER_ADMIN));
+}

@@ -204,3 +204,39 @@ async fn auditors_export_the_record_as_csv_and_json_with_the_recorded_actions() 
     let body: serde_json::Value = serde_json::from_str(&theirs.body).unwrap_or_default();
     assert!(!theirs.body.contains(id), "{body}");
 }
+
+/// The items of the page's step list.
+fn steps(body: &str) -> usize {
+    let at = body.find("<ol class=\"steps\">").expect("a step list");
+    let end = at + body[at..].find("</ol>").unwrap();
+    body[at..end].matches("<li").count()
+}
+
+#[tokio::test]
+async fn the_step_list_keeps_its_length_once_the_agreement_is_accepted() {
+    let app = spawn_app().await;
+    let p = app.partner().await;
+    let rel = app.create_default(&p, "Steps").await;
+    let id = rel["id"].as_str().unwrap();
+    app.lock(&p, id).await;
+    let link = format!("/adminportal/partners/invitation/granularAdminRelationships/{id}");
+    let mut v = Visitor::new(&app);
+    v.sign_in("ga@customera.onmicrosoft.com", "Ga-Pass-1").await;
+    let notice = v.get(&link).await;
+    assert_eq!(steps(&notice.body), 4);
+    let csrf = Visitor::csrf_of(&notice);
+    v.post(
+        &format!("{link}/agreement"),
+        &[("csrf", &csrf), ("agree", "yes")],
+    )
+    .await;
+    for step in ["", "?step=roles", "?step=review"] {
+        let page = v.get(&format!("{link}{step}")).await;
+        assert_eq!(steps(&page.body), 4, "{step}");
+    }
+    let roles = v.get(&format!("{link}?step=roles")).await;
+    assert!(
+        roles.body.contains("承諾済み"),
+        "the agreement step shows as done"
+    );
+}

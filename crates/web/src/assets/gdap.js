@@ -1,4 +1,11 @@
 // Small progressive enhancements. Every page works without this file.
+
+// A page restored from the back-forward cache may show a state that has changed since (an
+// invitation approved a moment ago, say): ask the server again. Every page is `no-store`, so
+// browsers without that cache ask anyway.
+window.addEventListener("pageshow", (event) => {
+  if (event.persisted) location.reload();
+});
 document.addEventListener("DOMContentLoaded", () => {
   // "Copy link" buttons.
   for (const button of document.querySelectorAll("button[data-copy]")) {

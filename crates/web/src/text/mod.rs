@@ -7,6 +7,7 @@ pub mod errors;
 mod format;
 pub mod picker;
 pub mod roles;
+pub mod types;
 
 pub use format::{date, datetime, days, status};
 pub use roles::{role_description, role_name};
@@ -159,6 +160,10 @@ pub struct Text {
     pub to: &'static str,
     pub sent: &'static str,
     pub pending: &'static str,
+    pub agreement_done: &'static str,
+    pub partner_types_title: &'static str,
+    pub type_roles: &'static str,
+    pub access_change: &'static str,
     pub navigation: &'static str,
     pub relationships_nav: &'static str,
     pub another_account: &'static str,
@@ -270,7 +275,7 @@ pub static JA: Text = Text {
     more_relationships: "件のリレーションシップ",
     type_reseller: "リセラー",
     type_dap: "委任された管理者 (DAP)",
-    type_gdap: "きめ細かい委任管理者特権 (GDAP)",
+    type_gdap: "GDAP アクセス権を持つパートナー",
     dap_roles: "グローバル管理者、ヘルプデスク管理者 (DAP)",
     activation_progress: "処理中です（アクティブ化または終了）。このページは自動的に更新されます。",
     remove_roles: "ロールの削除",
@@ -318,6 +323,10 @@ pub static JA: Text = Text {
     to: "宛先",
     sent: "送信済み",
     pending: "送信待ち",
+    agreement_done: "承諾済み",
+    partner_types_title: "パートナーの種類について",
+    type_roles: "ロール",
+    access_change: "ロールを変更",
     navigation: "ナビゲーション",
     relationships_nav: "リレーションシップ",
     another_account: "別のアカウントでサインイン",
@@ -429,7 +438,7 @@ pub static EN: Text = Text {
     more_relationships: "relationships",
     type_reseller: "Reseller",
     type_dap: "Delegated administrator (DAP)",
-    type_gdap: "Granular delegated admin privileges (GDAP)",
+    type_gdap: "Partner with GDAP access",
     dap_roles: "Global Administrator, Helpdesk Administrator (DAP)",
     activation_progress: "In progress (activating or ending). This page refreshes by itself.",
     remove_roles: "Remove roles",
@@ -477,6 +486,10 @@ pub static EN: Text = Text {
     to: "To",
     sent: "Sent",
     pending: "Waiting",
+    agreement_done: "accepted",
+    partner_types_title: "About the kinds of partner",
+    type_roles: "Roles",
+    access_change: "Change roles",
     navigation: "Navigation",
     relationships_nav: "Relationships",
     another_account: "Sign in with another account",
