@@ -148,18 +148,22 @@ def test_a_wrong_account_switches_and_lands_back_on_the_invitation(gdap, inbox, 
 
 def test_every_screen_in_both_languages_and_on_a_phone_without_sideways_scroll(gdap, inbox, browser_factory):
     rid = gdap.invite(WOODGROVE, "Woodgrove screens")
+    elsewhere = gdap.invite(LITWARE, "Litware screens")
     screens = {
         "customer": ("admin@woodgrove.onmicrosoft.com", "Woodgrove-Pass-1", [
             "/adminportal/settings/partners",
+            "/adminportal/settings/partners?filter=expired",
             f"/adminportal/settings/partners/{PARTNER}",
             f"/adminportal/settings/partners/{PARTNER}/audit",
             f"/adminportal/settings/partners/{PARTNER}/removeRoles",
             f"/adminportal/partners/invitation/granularAdminRelationships/{rid}",
             f"/adminportal/partners/invitation/granularAdminRelationships/{rid}?step=roles",
             f"/adminportal/partners/invitation/granularAdminRelationships/{rid}?step=decline",
+            f"/adminportal/partners/invitation/granularAdminRelationships/{elsewhere}",
         ]),
         "partner": ("apps@contosopartner.onmicrosoft.com", "Apps-Pass-1", [
             "/partner",
+            "/partner?attention=pendingApproval",
             "/partner/relationships/new",
             f"/partner/relationships/new?role=62e90394-69f5-4237-9190-012177145e10&q=global",
             f"/partner/relationships/{rid}",
@@ -173,6 +177,7 @@ def test_every_screen_in_both_languages_and_on_a_phone_without_sideways_scroll(g
                 if phone:
                     b.phone()
                 b.open(gdap.base + "/signin")
+                b.shot(f"{side}-signin-{'phone' if phone else 'desktop'}")
                 b.sign_in(upn, password, "サインイン" if lang == "ja" else "Sign in")
                 # The switcher sets the page language for the account, as a person would.
                 b.d.find_element(By.CSS_SELECTOR, f"#lang-select option[value='{lang}']").click()

@@ -151,6 +151,10 @@ pub async fn run(gdap: &str, dir: &std::path::Path) -> anyhow::Result<()> {
             "partner detail (10 relationships)",
             format!("/adminportal/settings/partners/{}", partner_id(7)),
         ),
+        (
+            "partner's audit log",
+            format!("/adminportal/settings/partners/{}/audit", partner_id(7)),
+        ),
     ] {
         let (mut srv, mut cli) = (Vec::new(), Vec::new());
         let mut bytes = 0;

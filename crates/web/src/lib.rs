@@ -174,6 +174,11 @@ async fn logo(axum::extract::State(state): axum::extract::State<AppState>) -> Re
         Some((bytes, kind)) => {
             let mut res = asset("", kind);
             *res.body_mut() = axum::body::Body::from(bytes.clone());
+            // An SVG opened on its own runs no script and loads nothing.
+            res.headers_mut().insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; sandbox"),
+            );
             res
         }
         None => StatusCode::NOT_FOUND.into_response(),

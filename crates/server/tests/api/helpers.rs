@@ -56,6 +56,7 @@ pub struct Options {
     pub dev: bool,
     pub step_seconds: i64,
     pub hardened: bool,
+    pub look: gdap_app::state::Look,
 }
 
 impl Default for Options {
@@ -64,6 +65,7 @@ impl Default for Options {
             dev: true,
             step_seconds: 1,
             hardened: false,
+            look: gdap_app::state::Look::default(),
         }
     }
 }
@@ -97,6 +99,7 @@ pub async fn spawn_with(opts: Options) -> TestApp {
     let config = ApiConfig {
         dev: opts.dev,
         hardened: opts.hardened,
+        look: opts.look,
         timings: Timings {
             step: time::Duration::seconds(opts.step_seconds),
             ..Timings::default()

@@ -240,3 +240,45 @@ async fn the_step_list_keeps_its_length_once_the_agreement_is_accepted() {
         "the agreement step shows as done"
     );
 }
+
+#[tokio::test]
+async fn the_operator_names_the_product_and_sets_its_logo_and_colour() {
+    let plain = spawn_app().await;
+    let page = Visitor::new(&plain).get("/signin").await;
+    assert!(page.body.contains("– gdap</title>"));
+    assert!(!page.body.contains("/assets/look.css"));
+    assert!(!page.body.contains("Microsoft 365 admin center"));
+    let app = spawn_with(Options {
+        look: gdap_app::state::Look {
+            product_name: "Contoso 管理センター".into(),
+            logo: Some((
+                b"<svg xmlns='http://www.w3.org/2000/svg'/>".to_vec(),
+                "image/svg+xml",
+            )),
+            brand_color: Some("#8a2be2".into()),
+        },
+        ..Options::default()
+    })
+    .await;
+    let page = Visitor::new(&app).get("/signin").await;
+    assert!(
+        page.body.contains("Contoso 管理センター</a>")
+            || page.body.contains("Contoso 管理センター")
+    );
+    assert!(page.body.contains("– Contoso 管理センター</title>"));
+    assert!(page.body.contains("src=\"/assets/logo\""));
+    let css = app
+        .send(reqwest::Method::GET, "/assets/look.css", None, None, &[])
+        .await;
+    assert!(css.text.contains("--brand: #8a2be2"));
+    let logo = app
+        .send(reqwest::Method::GET, "/assets/logo", None, None, &[])
+        .await;
+    assert_eq!(
+        logo.header("content-type").as_deref(),
+        Some("image/svg+xml")
+    );
+    assert!(logo
+        .header("content-security-policy")
+        .is_some_and(|c| c.contains("sandbox")));
+}
