@@ -69,10 +69,26 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "gdap-http",
         ],
     ),
+    (
+        "gdap-partnercenter",
+        &[
+            "gdap-domain",
+            "gdap-auth",
+            "gdap-store",
+            "gdap-app",
+            "gdap-http",
+        ],
+    ),
 ];
 
 /// The faces: none may depend on another, in any kind of dependency.
-const FACES: &[&str] = &["gdap-graph", "gdap-web", "gdap-token", "gdap-check"];
+const FACES: &[&str] = &[
+    "gdap-graph",
+    "gdap-web",
+    "gdap-token",
+    "gdap-check",
+    "gdap-partnercenter",
+];
 
 fn metadata() -> Value {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());

@@ -22,6 +22,7 @@ pub mod groups;
 pub mod hashing;
 pub mod mailer;
 pub mod mfa;
+pub mod partner_center;
 pub mod relationships;
 pub mod roles;
 pub mod signin;

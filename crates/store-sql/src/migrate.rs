@@ -31,6 +31,10 @@ const SQLITE: &[(i64, &str)] = &[
     ),
     (15, include_str!("../migrations/sqlite/0015_consents.sql")),
     (16, include_str!("../migrations/sqlite/0016_refusals.sql")),
+    (
+        17,
+        include_str!("../migrations/sqlite/0017_partner_customers.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -64,6 +68,10 @@ const POSTGRES: &[(i64, &str)] = &[
     ),
     (15, include_str!("../migrations/postgres/0015_consents.sql")),
     (16, include_str!("../migrations/postgres/0016_refusals.sql")),
+    (
+        17,
+        include_str!("../migrations/postgres/0017_partner_customers.sql"),
+    ),
 ];
 
 /// Splits a migration file into statements (on `;` at the end of a line).

@@ -258,6 +258,22 @@ impl PortalStore for SqlStore {
         self.fetch_all(q, activity).await
     }
 
+    async fn customers_of_partner(
+        &self,
+        partner: TenantId,
+        after: Option<TenantId>,
+        limit: u32,
+    ) -> Result<Vec<PartnerLink>, StoreError> {
+        let mut q = Sql::new("SELECT * FROM partner_links WHERE partner_id = ");
+        q.text(partner.to_string())
+            .push(" AND (reseller <> 0 OR dap <> 0)");
+        if let Some(a) = after {
+            q.push(" AND customer_id > ").text(a.to_string());
+        }
+        q.push(" ORDER BY customer_id LIMIT ").int(i64::from(limit));
+        self.fetch_all(q, link).await
+    }
+
     async fn refusal(&self, relationship: RelationshipId) -> Result<Option<Refusal>, StoreError> {
         let mut q = Sql::new("SELECT * FROM refusals WHERE relationship_id = ");
         q.text(relationship.to_string());

@@ -340,6 +340,13 @@ pub trait PortalStore: Send + Sync {
     ) -> Result<Option<AgreementAcceptance>, StoreError>;
     /// The reseller and DAP ties of a customer.
     async fn partner_links(&self, customer: TenantId) -> Result<Vec<PartnerLink>, StoreError>;
+    /// A partner's live ties (reseller or DAP) by customer id, after `after`, at most `limit`.
+    async fn customers_of_partner(
+        &self,
+        partner: TenantId,
+        after: Option<TenantId>,
+        limit: u32,
+    ) -> Result<Vec<PartnerLink>, StoreError>;
     /// The newest recorded actions about a customer (optionally with one partner only).
     async fn activity_of(
         &self,

@@ -24,6 +24,7 @@ mod mfa;
 mod oauth;
 mod odata;
 mod pages;
+mod partner_center;
 mod portal_access;
 mod privilege;
 mod refresh;

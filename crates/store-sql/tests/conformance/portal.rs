@@ -146,6 +146,47 @@ async fn a_refusal_is_recorded_once_and_found_from_either_side(store: SqlStore) 
     assert_eq!(store.refusal(rel.id).await.unwrap(), Some(refusal));
 }
 
+async fn a_partners_customers_are_read_in_order_after_a_cursor(store: SqlStore) {
+    let w = world(&store).await;
+    let mut customers: Vec<TenantId> = (0..5).map(|_| TenantId::new_random()).collect();
+    let link = |c: TenantId, reseller: bool, dap: bool| PartnerLink {
+        customer: c,
+        partner: w.partner,
+        reseller,
+        dap,
+        since: now(),
+        dap_removed_at: None,
+    };
+    let mut links: Vec<PartnerLink> = customers.iter().map(|c| link(*c, true, false)).collect();
+    // A tie with neither reseller nor DAP left is no customer any more.
+    let gone = TenantId::new_random();
+    links.push(link(gone, false, false));
+    store
+        .commit(Changes {
+            partner_links: links,
+            ..Changes::default()
+        })
+        .await
+        .unwrap();
+    customers.sort_by_key(ToString::to_string);
+    let ids = |v: Vec<PartnerLink>| v.into_iter().map(|l| l.customer).collect::<Vec<_>>();
+    let all = store
+        .customers_of_partner(w.partner, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(ids(all), customers);
+    let page = store
+        .customers_of_partner(w.partner, Some(customers[1]), 2)
+        .await
+        .unwrap();
+    assert_eq!(ids(page), customers[2..4]);
+    assert!(store
+        .customers_of_partner(w.customer, None, 10)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
 async fn partner_profiles_and_preferred_languages_can_be_changed(store: SqlStore) {
     let w = world(&store).await;
     let profile = PartnerProfile {
@@ -187,6 +228,7 @@ async fn partner_profiles_and_preferred_languages_can_be_changed(store: SqlStore
 }
 
 suite!(
+    a_partners_customers_are_read_in_order_after_a_cursor,
     a_refusal_is_recorded_once_and_found_from_either_side,
     agreements_partner_ties_and_the_activity_record_round_trip,
     partner_profiles_and_preferred_languages_can_be_changed,

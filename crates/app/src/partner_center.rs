@@ -1,0 +1,164 @@
+//! Partner Center's use cases, whichever face calls them: the reseller relationship request link
+//! a partner sends its customers, and the partner's customers (those tied to it as reseller or
+//! through DAP), a page at a time.
+
+use gdap_domain::customer::PartnerLink;
+use gdap_domain::directory::Tenant;
+use gdap_domain::ids::TenantId;
+
+use crate::caller::{Principal, PrincipalKind};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// The most customers one page holds.
+pub const MAX_PAGE: u32 = 500;
+
+/// Who calls Partner Center: a user of a partner tenant (App+User), acting in its own tenant.
+#[derive(Debug, Clone)]
+pub struct PartnerUser {
+    /// The partner tenant.
+    pub partner: Tenant,
+}
+
+impl PartnerUser {
+    /// The partner user behind a token; Partner Center's calls here are App+User only.
+    pub async fn of(state: &AppState, caller: &Principal) -> AppResult<Self> {
+        let PrincipalKind::User { home_tenant, .. } = &caller.kind else {
+            return Err(AppError::Forbidden(
+                "this operation needs App+User authentication: a partner user's token".into(),
+            ));
+        };
+        if home_tenant.is_some_and(|h| h != caller.tenant) {
+            return Err(AppError::Forbidden(
+                "a token for a customer tenant cannot call Partner Center".into(),
+            ));
+        }
+        let partner = state
+            .tenant(caller.tenant)
+            .await?
+            .filter(|t| t.partner.is_some())
+            .ok_or_else(|| {
+                AppError::Forbidden("the caller's tenant is not a Partner Center partner".into())
+            })?;
+        Ok(Self { partner })
+    }
+}
+
+/// The invitation link of a reseller relationship (Partner Center's documented form): the
+/// customer's Global Administrator opens it on gdap's admin center, at `origin`.
+pub fn relationship_request_url(origin: &str, partner: &Tenant) -> String {
+    let mpn = partner
+        .partner
+        .as_ref()
+        .and_then(|p| p.mpn_id.clone())
+        .filter(|m| m.chars().all(|c| c.is_ascii_alphanumeric()))
+        .unwrap_or_else(|| "0".to_owned());
+    format!(
+        "{origin}/Adminportal/Home?invType=ResellerRelationship&partnerId={}&msppId={mpn}&DAP=true#/BillingAccounts/partner-invitation",
+        partner.id
+    )
+}
+
+/// How a customer finds a partner's customers by name: Partner Center's `filter` on
+/// `CompanyName` or `Domain` with `starts_with`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CustomerFilter {
+    /// Company names starting with (case-insensitively).
+    CompanyName(String),
+    /// Default domains starting with (case-insensitively).
+    Domain(String),
+}
+
+impl CustomerFilter {
+    fn accepts(&self, t: &Tenant) -> bool {
+        let starts =
+            |hay: &str, needle: &str| hay.to_lowercase().starts_with(&needle.to_lowercase());
+        match self {
+            Self::CompanyName(p) => starts(&t.display_name, p),
+            Self::Domain(p) => starts(&t.domain, p),
+        }
+    }
+}
+
+/// One customer of a partner: its tenant and its tie.
+#[derive(Debug, Clone)]
+pub struct Customer {
+    /// The customer tenant.
+    pub tenant: Tenant,
+    /// The reseller/DAP tie.
+    pub link: PartnerLink,
+}
+
+/// A page of customers and the last customer id on it when more may follow.
+#[derive(Debug, Clone)]
+pub struct CustomerPage {
+    /// The customers, by tenant id.
+    pub items: Vec<Customer>,
+    /// Where the next page starts (exclusive), when there may be one.
+    pub next_after: Option<TenantId>,
+}
+
+/// The partner's customers after `after` (by tenant id), up to `size`, that pass `filter`.
+pub async fn customers(
+    state: &AppState,
+    partner: &PartnerUser,
+    after: Option<TenantId>,
+    size: u32,
+    filter: Option<&CustomerFilter>,
+) -> AppResult<CustomerPage> {
+    let size = size.clamp(1, MAX_PAGE);
+    let mut items = Vec::new();
+    let mut cursor = after;
+    // A filter may skip links; read on until the page is full or the links run out.
+    loop {
+        let links = state
+            .store
+            .customers_of_partner(partner.partner.id, cursor, size + 1)
+            .await?;
+        let more = links.len() > size as usize;
+        let taken = links.len().min(size as usize);
+        for (i, link) in links.into_iter().take(taken).enumerate() {
+            cursor = Some(link.customer);
+            let Some(tenant) = state.tenant(link.customer).await? else {
+                continue;
+            };
+            if filter.is_none_or(|f| f.accepts(&tenant)) {
+                items.push(Customer { tenant, link });
+                if items.len() == size as usize {
+                    // A next page only when a link is left to read.
+                    let left = more || i + 1 < taken;
+                    return Ok(CustomerPage {
+                        next_after: cursor.filter(|_| left),
+                        items,
+                    });
+                }
+            }
+        }
+        if !more {
+            return Ok(CustomerPage {
+                items,
+                next_after: None,
+            });
+        }
+    }
+}
+
+/// One customer of the partner, or `NotFound` (also for another partner's customer).
+pub async fn customer(
+    state: &AppState,
+    partner: &PartnerUser,
+    id: TenantId,
+) -> AppResult<Customer> {
+    let link = state
+        .store
+        .partner_links(id)
+        .await?
+        .into_iter()
+        .find(|l| l.partner == partner.partner.id && (l.reseller || l.dap))
+        .ok_or_else(|| AppError::not_found("customer", &id.to_string()))?;
+    let tenant = state
+        .tenant(id)
+        .await?
+        .ok_or_else(|| AppError::not_found("customer", &id.to_string()))?;
+    Ok(Customer { tenant, link })
+}

@@ -1,0 +1,191 @@
+//! The Partner Center face under `/v1`, called as Microsoft's samples call it: App+User tokens for
+//! its audience, `MS-RequestId`/`MS-CorrelationId` echoed, collections paged by
+//! `MS-ContinuationToken`, Partner Center's error body.
+
+use gdap_domain::customer::PartnerLink;
+use gdap_domain::ids::TenantId;
+use gdap_store::Changes;
+use reqwest::Method;
+
+use crate::helpers::*;
+
+const PC_SCOPE: &str = "https://api.partnercenter.microsoft.com/.default";
+
+async fn pc_token(app: &TestApp) -> String {
+    app.user_token("admin@partnerone.onmicrosoft.com", "Admin-Pass-1", PC_SCOPE)
+        .await
+}
+
+/// Ties customers A and B to Partner One: A as reseller with DAP, B as reseller only.
+async fn tie_customers(app: &TestApp) {
+    let partner = TenantId::parse(PARTNER).unwrap();
+    let link = |customer: &str, dap: bool| PartnerLink {
+        customer: TenantId::parse(customer).unwrap(),
+        partner,
+        reseller: true,
+        dap,
+        since: time::OffsetDateTime::now_utc(),
+        dap_removed_at: None,
+    };
+    app.state
+        .store
+        .commit(Changes {
+            partner_links: vec![link(CUSTOMER_A, true), link(CUSTOMER_B, false)],
+            ..Changes::default()
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_relationship_request_link_names_the_partner_and_its_mpn_id() {
+    let app = spawn_app().await;
+    let token = pc_token(&app).await;
+    let r = app
+        .send(
+            Method::GET,
+            "/v1/customers/relationshiprequests",
+            Some(&token),
+            None,
+            &[("MS-RequestId", "0b7d1a5e-1b1c-4b8e-9b55-5a1f2a7c9d10")],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["attributes"]["objectType"], "RelationshipRequest");
+    let url = r.body["url"].as_str().unwrap();
+    assert!(
+        url.starts_with(&format!(
+            "{}/Adminportal/Home?invType=ResellerRelationship&partnerId={PARTNER}",
+            app.base
+        )),
+        "{url}"
+    );
+    assert!(url.contains("&DAP=true") && url.ends_with("#/BillingAccounts/partner-invitation"));
+    assert_eq!(
+        r.header("ms-requestid").as_deref(),
+        Some("0b7d1a5e-1b1c-4b8e-9b55-5a1f2a7c9d10")
+    );
+    assert!(r.header("ms-correlationid").is_some_and(|c| c.len() == 36));
+}
+
+#[tokio::test]
+async fn only_a_partner_users_token_for_partner_center_is_accepted() {
+    let app = spawn_app().await;
+    let none = app
+        .send(Method::GET, "/v1/customers", None, None, &[])
+        .await;
+    assert_eq!(none.status, 401);
+    assert_eq!(none.body["code"], 401);
+    assert_eq!(none.body["errorName"], "Unauthorized");
+    assert_eq!(none.body["isRetryable"], false);
+    assert!(none.body["description"].is_string());
+    // A Graph token is for another audience; an application alone is not App+User; a customer's
+    // user is no partner.
+    let graph = app.partner().await;
+    let r = app.get("/v1/customers", &graph).await;
+    assert_eq!(r.status, 401, "{}", r.text);
+    let customer = app
+        .user_token("ga@customera.onmicrosoft.com", "Ga-Pass-1", PC_SCOPE)
+        .await;
+    let r = app.get("/v1/customers", &customer).await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    assert_eq!(r.body["errorName"], "Forbidden");
+}
+
+#[tokio::test]
+async fn the_partners_customers_come_a_page_at_a_time_and_by_name() {
+    let app = spawn_app().await;
+    tie_customers(&app).await;
+    let token = pc_token(&app).await;
+    let all = app.get("/v1/customers", &token).await;
+    assert_eq!(all.status, 200, "{}", all.text);
+    assert_eq!(all.body["attributes"]["objectType"], "Collection");
+    assert_eq!(all.body["totalCount"], 2);
+    let first = app.get("/v1/customers?size=1", &token).await;
+    assert_eq!(first.body["totalCount"], 1);
+    let next = &first.body["links"]["next"];
+    assert_eq!(next["headers"][0]["key"], "MS-ContinuationToken");
+    let continuation = next["headers"][0]["value"].as_str().unwrap().to_owned();
+    let second = app
+        .send(
+            Method::GET,
+            "/v1/customers?size=1&seekOperation=Next",
+            Some(&token),
+            None,
+            &[("MS-ContinuationToken", continuation.as_str())],
+        )
+        .await;
+    assert_eq!(second.status, 200, "{}", second.text);
+    let ids: Vec<&str> = [&first, &second]
+        .iter()
+        .map(|p| p.body["items"][0]["id"].as_str().unwrap())
+        .collect();
+    assert_ne!(ids[0], ids[1]);
+    assert!(second.body["links"]["next"].is_null(), "{}", second.text);
+    // A filter as Partner Center takes it, keys in any case.
+    let f = url::form_urlencoded::byte_serialize(
+        br#"{"Field":"CompanyName","Value":"customer b","Operator":"starts_with"}"#,
+    )
+    .collect::<String>();
+    let named = app.get(&format!("/v1/customers?filter={f}"), &token).await;
+    assert_eq!(named.body["totalCount"], 1, "{}", named.text);
+    assert_eq!(
+        named.body["items"][0]["companyProfile"]["tenantId"],
+        CUSTOMER_B
+    );
+    assert_eq!(named.body["items"][0]["relationshipToPartner"], "reseller");
+    let f = url::form_urlencoded::byte_serialize(br#"{"field":"Domain","value":"customera"}"#)
+        .collect::<String>();
+    let domain = app.get(&format!("/v1/customers?filter={f}"), &token).await;
+    assert_eq!(domain.body["items"][0]["id"], CUSTOMER_A);
+    // Bad input: Partner Center's error, nothing listed.
+    for bad in [
+        "/v1/customers?size=0x",
+        "/v1/customers?size=501",
+        "/v1/customers?filter=%7B%22Field%22%3A%22Phone%22%2C%22Value%22%3A%221%22%7D",
+        "/v1/customers?seekOperation=Next",
+    ] {
+        let r = app.get(bad, &token).await;
+        assert_eq!(r.status, 400, "{bad}: {}", r.text);
+        assert_eq!(r.body["code"], 400);
+    }
+    let forged = app
+        .send(
+            Method::GET,
+            "/v1/customers?seekOperation=Next",
+            Some(&token),
+            None,
+            &[("MS-ContinuationToken", "not-a-token")],
+        )
+        .await;
+    assert_eq!(forged.status, 400);
+}
+
+#[tokio::test]
+async fn a_customer_is_read_by_id_with_its_delegated_access_and_nothing_else_is_found() {
+    let app = spawn_app().await;
+    tie_customers(&app).await;
+    let token = pc_token(&app).await;
+    let a = app
+        .get(&format!("/v1/customers/{CUSTOMER_A}"), &token)
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(a.body["attributes"]["objectType"], "Customer");
+    assert_eq!(a.body["allowDelegatedAccess"], true);
+    assert_eq!(
+        a.body["companyProfile"]["domain"],
+        "customera.onmicrosoft.com"
+    );
+    let b = app
+        .get(&format!("/v1/customers/{CUSTOMER_B}"), &token)
+        .await;
+    assert_eq!(b.body["allowDelegatedAccess"], false);
+    // A tenant that is no customer of the partner (another partner, here) is not found.
+    let r = app
+        .get(&format!("/v1/customers/{PARTNER_TWO}"), &token)
+        .await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    assert_eq!(r.body["errorName"], "NotFound");
+    let nonsense = app.get("/v1/customers/not-a-tenant", &token).await;
+    assert_eq!(nonsense.status, 404);
+}
