@@ -85,7 +85,8 @@ impl Actor {
         ])
     }
 
-    fn acting_user(&self) -> AppResult<&User> {
+    /// The acting user; applications have no customer-side roles.
+    pub fn acting_user(&self) -> AppResult<&User> {
         self.user.as_ref().ok_or_else(|| {
             AppError::Forbidden(format!(
                 "{NOT_PERMITTED} Only a user of this tenant can do this."

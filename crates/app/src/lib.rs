@@ -24,6 +24,7 @@ pub mod mailer;
 pub mod mfa;
 pub mod partner_center;
 pub mod relationships;
+pub mod reseller;
 pub mod roles;
 pub mod signin;
 pub mod state;

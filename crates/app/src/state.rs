@@ -37,6 +37,9 @@ pub struct ApiConfig {
     pub hardened: bool,
     /// How the pages present the product: its name, logo and brand colour.
     pub look: Look,
+    /// Whether a reseller relationship link that asks for DAP grants it (the providers' manuals)
+    /// or not (Microsoft since 9 October 2023, the default).
+    pub reseller_links_grant_dap: bool,
 }
 
 /// How the pages present the product, as the operator configures it. The pages never claim to
@@ -96,6 +99,7 @@ impl Default for ApiConfig {
             authz_reload: None,
             hardened: false,
             look: Look::default(),
+            reseller_links_grant_dap: false,
         }
     }
 }

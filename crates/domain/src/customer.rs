@@ -60,6 +60,8 @@ pub enum ActivityKind {
     RolesRemoved,
     /// The customer declined a GDAP invitation (Cancel on the approval pages).
     InvitationDeclined,
+    /// The customer accepted a partner's reseller relationship link.
+    ResellerAccepted,
 }
 
 impl ActivityKind {
@@ -70,6 +72,7 @@ impl ActivityKind {
             Self::InvitationApproved => "invitationApproved",
             Self::RolesRemoved => "rolesRemoved",
             Self::InvitationDeclined => "invitationDeclined",
+            Self::ResellerAccepted => "resellerAccepted",
         }
     }
 
@@ -80,6 +83,7 @@ impl ActivityKind {
             Self::InvitationApproved,
             Self::RolesRemoved,
             Self::InvitationDeclined,
+            Self::ResellerAccepted,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

@@ -50,6 +50,9 @@ pub struct Config {
     pub logo: Option<PathBuf>,
     /// The pages' brand colour, `#rrggbb` (Fluent's blue by default).
     pub brand_color: Option<String>,
+    /// Reseller relationship links that ask for DAP grant it, as the providers' manuals describe;
+    /// off by default, as Microsoft grants none since 9 October 2023.
+    pub reseller_links_grant_dap: bool,
 }
 
 impl Default for Config {
@@ -73,6 +76,7 @@ impl Default for Config {
             product_name: "gdap".into(),
             logo: None,
             brand_color: None,
+            reseller_links_grant_dap: false,
         }
     }
 }
@@ -172,6 +176,7 @@ pub fn load(file: Option<&PathBuf>, overrides: &Overrides) -> anyhow::Result<Con
             "product_name",
             "logo",
             "brand_color",
+            "reseller_links_grant_dap",
         ]))
         .merge(Serialized::globals(overrides))
         .extract()

@@ -35,6 +35,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         tls: args.tls,
         dev: true,
         step_seconds: 1.0,
+        // The demo follows the providers' manuals: a reseller link asking for DAP grants it.
+        reseller_links_grant_dap: true,
         ..Config::default()
     };
     let world = parse_world(DEMO_WORLD, time::OffsetDateTime::now_utc())?;

@@ -174,6 +174,7 @@ pub async fn run(
                 .transpose()?,
             brand_color: config.brand_color.clone(),
         },
+        reseller_links_grant_dap: config.reseller_links_grant_dap,
         ..ApiConfig::default()
     };
     let store: Arc<dyn Store> = Arc::new(store);

@@ -21,6 +21,7 @@ mod mfa;
 mod partners;
 mod picker;
 mod portal;
+mod reseller;
 pub mod schemas;
 mod session;
 mod text;
@@ -39,8 +40,13 @@ pub fn translations(lang: gdap_domain::mail::Language) -> String {
         gdap_domain::mail::Language::Ja => (&text::JA, &text::audit::JA, &text::picker::JA),
         gdap_domain::mail::Language::En => (&text::EN, &text::audit::EN, &text::picker::EN),
     };
-    format!("{a:?}{b:?}{c:?}{:?}", text::types::partner_types(lang))
+    format!(
+        "{a:?}{b:?}{c:?}{:?}{:?}",
+        text::types::partner_types(lang),
+        text::reseller::text(lang)
+    )
 }
+
 pub use session::{SESSION_COOKIE, SESSION_LIFETIME};
 
 use gdap_app::state::AppState;
@@ -75,6 +81,10 @@ pub fn routes(dev: bool) -> Router<AppState> {
         .route(
             "/adminportal/partners/invitation/granularadminrelationships/{id}/decline",
             post(approval::decline),
+        )
+        .route(
+            "/adminportal/home",
+            get(reseller::page).post(reseller::accept),
         )
         .route("/adminportal/settings/partners", get(partners::list))
         .route(

@@ -221,6 +221,7 @@ fn activity_text(t: &Text, k: ActivityKind) -> &'static str {
         ActivityKind::InvitationApproved => t.act_approved,
         ActivityKind::RolesRemoved => t.act_removed,
         ActivityKind::InvitationDeclined => t.act_declined,
+        ActivityKind::ResellerAccepted => t.act_reseller,
     }
 }
 

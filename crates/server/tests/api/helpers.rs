@@ -57,6 +57,7 @@ pub struct Options {
     pub step_seconds: i64,
     pub hardened: bool,
     pub look: gdap_app::state::Look,
+    pub reseller_links_grant_dap: bool,
 }
 
 impl Default for Options {
@@ -66,6 +67,7 @@ impl Default for Options {
             step_seconds: 1,
             hardened: false,
             look: gdap_app::state::Look::default(),
+            reseller_links_grant_dap: false,
         }
     }
 }
@@ -100,6 +102,7 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         dev: opts.dev,
         hardened: opts.hardened,
         look: opts.look,
+        reseller_links_grant_dap: opts.reseller_links_grant_dap,
         timings: Timings {
             step: time::Duration::seconds(opts.step_seconds),
             ..Timings::default()

@@ -109,6 +109,24 @@ async fn no_page_read_in_japanese_shows_an_english_sentence_of_the_translations(
     for step in ["", "?step=agreement"] {
         customer_pages.push(link(&pending, step));
     }
+    // The reseller relationship link Partner Center gives the partner.
+    let pc = app
+        .user_token(
+            "admin@partnerone.onmicrosoft.com",
+            "Admin-Pass-1",
+            "https://api.partnercenter.microsoft.com/.default",
+        )
+        .await;
+    let request = app.get("/v1/customers/relationshiprequests", &pc).await;
+    let url = request.body["url"].as_str().unwrap();
+    customer_pages.push(
+        url.strip_prefix(&app.base)
+            .unwrap()
+            .split('#')
+            .next()
+            .unwrap()
+            .to_owned(),
+    );
     check_pages(&mut c, &customer_pages, &english).await;
     // After the agreement, the remaining steps.
     let notice = c.get(&link(&pending, "")).await;

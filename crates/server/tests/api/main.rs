@@ -28,6 +28,7 @@ mod partner_center;
 mod portal_access;
 mod privilege;
 mod refresh;
+mod reseller;
 mod revocation;
 mod rules;
 mod security;

@@ -228,6 +228,14 @@ pub fn describe(lang: Language, action: &str, result: &str) -> String {
             "パートナーとの関係を更新しました",
             "Updated the partner tie",
         )),
+        "reseller-relationship-accepted-by-customer" => pick((
+            "お客様がリセラー関係を承認しました",
+            "The customer accepted the reseller relationship",
+        )),
+        "dap-admin-relationship-approved" => pick((
+            "お客様が委任された管理者 (DAP) を承認しました",
+            "The customer approved delegated admin (DAP)",
+        )),
         a if a.starts_with("agreement.accept") => pick((
             "Microsoft 顧客契約に同意しました",
             "Accepted the Microsoft Customer Agreement",

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod errors;
 mod format;
 pub mod picker;
+pub mod reseller;
 pub mod roles;
 pub mod types;
 
@@ -160,6 +161,7 @@ pub struct Text {
     pub to: &'static str,
     pub sent: &'static str,
     pub pending: &'static str,
+    pub act_reseller: &'static str,
     pub agreement_done: &'static str,
     pub partner_types_title: &'static str,
     pub type_roles: &'static str,
@@ -323,6 +325,7 @@ pub static JA: Text = Text {
     to: "宛先",
     sent: "送信済み",
     pending: "送信待ち",
+    act_reseller: "リセラー関係を承認",
     agreement_done: "承諾済み",
     partner_types_title: "パートナーの種類について",
     type_roles: "ロール",
@@ -486,6 +489,7 @@ pub static EN: Text = Text {
     to: "To",
     sent: "Sent",
     pending: "Waiting",
+    act_reseller: "Authorized a reseller",
     agreement_done: "accepted",
     partner_types_title: "About the kinds of partner",
     type_roles: "Roles",
