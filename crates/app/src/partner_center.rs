@@ -3,7 +3,7 @@
 //! through DAP), a page at a time.
 
 use gdap_domain::customer::PartnerLink;
-use gdap_domain::directory::Tenant;
+use gdap_domain::directory::{Tenant, User};
 use gdap_domain::ids::TenantId;
 
 use crate::caller::{Principal, PrincipalKind};
@@ -18,12 +18,19 @@ pub const MAX_PAGE: u32 = 500;
 pub struct PartnerUser {
     /// The partner tenant.
     pub partner: Tenant,
+    /// The user, enabled.
+    pub user: User,
+    /// The caller as the audit record names it.
+    pub who: std::sync::Arc<crate::audit::Who>,
 }
 
 impl PartnerUser {
     /// The partner user behind a token; Partner Center's calls here are App+User only.
     pub async fn of(state: &AppState, caller: &Principal) -> AppResult<Self> {
-        let PrincipalKind::User { home_tenant, .. } = &caller.kind else {
+        let PrincipalKind::User {
+            id, home_tenant, ..
+        } = &caller.kind
+        else {
             return Err(AppError::Forbidden(
                 "this operation needs App+User authentication: a partner user's token".into(),
             ));
@@ -40,7 +47,19 @@ impl PartnerUser {
             .ok_or_else(|| {
                 AppError::Forbidden("the caller's tenant is not a Partner Center partner".into())
             })?;
-        Ok(Self { partner })
+        let user = state
+            .store
+            .user(caller.tenant, *id)
+            .await?
+            .filter(|u| u.account_enabled)
+            .ok_or_else(|| {
+                AppError::Unauthenticated("the token's user no longer signs in".into())
+            })?;
+        Ok(Self {
+            partner,
+            user,
+            who: caller.actor.clone(),
+        })
     }
 }
 
@@ -161,4 +180,66 @@ pub async fn customer(
         .await?
         .ok_or_else(|| AppError::not_found("customer", &id.to_string()))?;
     Ok(Customer { tenant, link })
+}
+
+/// What a partner changes of a customer tie (`PATCH /v1/customers/{id}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomerChange {
+    /// `allowDelegatedAccess: false`: DAP ends, the reseller tie stays.
+    RemoveDap,
+    /// `relationshipToPartner: "none"`: the reseller tie ends, and DAP with it.
+    EndRelationship,
+}
+
+/// Changes the partner's tie with a customer. Only the partner's Global Administrators may; ending
+/// the relationship needs the customer's subscriptions gone first, as Partner Center asks.
+pub async fn update_customer(
+    state: &AppState,
+    partner: &PartnerUser,
+    id: TenantId,
+    change: CustomerChange,
+) -> AppResult<Customer> {
+    let ga = gdap_domain::roles::GLOBAL_ADMINISTRATOR;
+    if !partner.user.roles.iter().any(|r| r.to_string() == ga) {
+        return Err(AppError::Forbidden(
+            "changing a customer relationship needs a Global Administrator (admin agent) of the partner".into(),
+        ));
+    }
+    let mut c = customer(state, partner, id).await?;
+    let now = state.now();
+    let had_dap = c.link.dap;
+    if change == CustomerChange::EndRelationship {
+        if !state.store.subscriptions_of(id).await?.is_empty() {
+            return Err(AppError::Conflict(
+                "the customer's subscriptions must be suspended (and Azure reserved instances cancelled) before the reseller relationship can be removed".into(),
+            ));
+        }
+        c.link.reseller = false;
+    }
+    c.link.dap = false;
+    if had_dap {
+        c.link.dap_removed_at = Some(now);
+    }
+    let mut changes = gdap_store::Changes {
+        partner_links: vec![c.link.clone()],
+        ..gdap_store::Changes::default()
+    };
+    if had_dap {
+        changes.audit.push(gdap_domain::audit::AuditEntry {
+            at: now,
+            actor: partner.user.user_principal_name.clone(),
+            actor_tenant: Some(partner.partner.id),
+            partner: Some(partner.partner.id),
+            customer: Some(id),
+            relationship: None,
+            assignment: None,
+            role: None,
+            action: "dap-admin-relationship-terminated".into(),
+            target: id.to_string(),
+            result: "success".into(),
+        });
+    }
+    state.commit(changes, &partner.who).await?;
+    state.scheduled();
+    Ok(c)
 }

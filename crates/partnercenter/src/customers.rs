@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::Json;
 use base64::Engine;
-use gdap_app::partner_center::{self, Customer, CustomerFilter};
+use gdap_app::partner_center::{self, Customer, CustomerChange, CustomerFilter};
 use gdap_app::state::AppState;
 use gdap_domain::ids::TenantId;
 use serde_json::{json, Map, Value};
@@ -179,4 +179,65 @@ pub async fn get_one(
     })?;
     let c = partner_center::customer(&state, &partner, id).await?;
     Ok(Json(customer_json(&c, true)))
+}
+
+/// The one change a `PATCH` body asks for: `{"relationshipToPartner": "none"}` or
+/// `{"allowDelegatedAccess": false}`, property names in any case, `attributes` allowed.
+fn read_change(body: &[u8]) -> PcResult<CustomerChange> {
+    let v: Value = serde_json::from_slice(body)
+        .map_err(|_| PcError::bad_request("the body must be a JSON object"))?;
+    let o = v
+        .as_object()
+        .ok_or_else(|| PcError::bad_request("the body must be a JSON object"))?;
+    if let Some((k, _)) = o.iter().find(|(k, _)| {
+        ![
+            "relationshipToPartner",
+            "allowDelegatedAccess",
+            "attributes",
+        ]
+        .iter()
+        .any(|n| k.eq_ignore_ascii_case(n))
+    }) {
+        return Err(PcError::bad_request(format!(
+            "`{}` cannot be changed here; send relationshipToPartner \"none\" or allowDelegatedAccess false",
+            k.chars().take(80).collect::<String>()
+        )));
+    }
+    match (field(o, "relationshipToPartner"), field(o, "allowDelegatedAccess")) {
+        (Some(Value::String(r)), None) if r.eq_ignore_ascii_case("none") => {
+            Ok(CustomerChange::EndRelationship)
+        }
+        (None, Some(Value::Bool(false))) => Ok(CustomerChange::RemoveDap),
+        (None, Some(_)) => Err(PcError::bad_request(
+            "allowDelegatedAccess can only be set to false: delegated access is granted by the customer",
+        )),
+        (Some(_), None) => Err(PcError::bad_request(
+            "relationshipToPartner can only be set to \"none\"",
+        )),
+        _ => Err(PcError::bad_request(
+            "send either relationshipToPartner \"none\" or allowDelegatedAccess false",
+        )),
+    }
+}
+
+/// `PATCH /v1/customers/{id}`: removes DAP, or ends the reseller relationship (and DAP with it).
+pub async fn update(
+    State(state): State<AppState>,
+    PcCaller(partner): PcCaller,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> PcResult<Json<Value>> {
+    let id = TenantId::parse(&id).map_err(|_| {
+        PcError::not_found(format!(
+            "Customer {} was not found.",
+            id.chars().take(80).collect::<String>()
+        ))
+    })?;
+    let change = read_change(&body)?;
+    let c = partner_center::update_customer(&state, &partner, id, change).await?;
+    let mut v = customer_json(&c, true);
+    if !c.link.reseller {
+        v["relationshipToPartner"] = Value::String("none".into());
+    }
+    Ok(Json(v))
 }

@@ -28,7 +28,10 @@ pub fn routes() -> Router<AppState> {
             get(customers::relationship_request),
         )
         .route("/v1/customers", get(customers::list))
-        .route("/v1/customers/{id}", get(customers::get_one))
+        .route(
+            "/v1/customers/{id}",
+            get(customers::get_one).patch(customers::update),
+        )
         .layer(axum::middleware::from_fn(echo_ids))
 }
 

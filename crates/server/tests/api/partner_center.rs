@@ -189,3 +189,111 @@ async fn a_customer_is_read_by_id_with_its_delegated_access_and_nothing_else_is_
     let nonsense = app.get("/v1/customers/not-a-tenant", &token).await;
     assert_eq!(nonsense.status, 404);
 }
+
+async fn patch(app: &TestApp, token: &str, id: &str, body: serde_json::Value) -> Res {
+    app.send(
+        Method::PATCH,
+        &format!("/v1/customers/{id}"),
+        Some(token),
+        Some(body),
+        &[],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn removing_dap_by_patch_denies_the_technicians_next_directory_call() {
+    let app = spawn_app().await;
+    tie_customers(&app).await;
+    // Through DAP the technician (Helpdesk Agents) is Helpdesk Administrator in Customer A.
+    let tech = app.technician_token().await;
+    let reset = |pw: &'static str| serde_json::json!({"passwordProfile": {"password": pw}});
+    let ok = app
+        .send(
+            Method::PATCH,
+            "/v1.0/users/user@customera.onmicrosoft.com",
+            Some(&tech),
+            Some(reset("Dap-Reset-1")),
+            &[],
+        )
+        .await;
+    assert_eq!(ok.status, 204, "{}", ok.text);
+    let token = pc_token(&app).await;
+    // Property names as Microsoft's samples write them.
+    let r = patch(
+        &app,
+        &token,
+        CUSTOMER_A,
+        serde_json::json!({"AllowDelegatedAccess": false, "Attributes": {"ObjectType": "Customer"}}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["allowDelegatedAccess"], false);
+    assert_eq!(r.body["relationshipToPartner"], "reseller");
+    let denied = app
+        .send(
+            Method::PATCH,
+            "/v1.0/users/user@customera.onmicrosoft.com",
+            Some(&tech),
+            Some(reset("Dap-Reset-2")),
+            &[],
+        )
+        .await;
+    assert_eq!(denied.status, 403, "{}", denied.text);
+    let audit = app
+        .state
+        .store
+        .audit_of(TenantId::parse(CUSTOMER_A).unwrap(), None, 0, 20)
+        .await
+        .unwrap();
+    assert!(audit
+        .iter()
+        .any(|e| e.action == "dap-admin-relationship-terminated"));
+}
+
+#[tokio::test]
+async fn ending_the_reseller_relationship_removes_the_customer_and_bad_patches_change_nothing() {
+    let app = spawn_app().await;
+    tie_customers(&app).await;
+    let token = pc_token(&app).await;
+    for bad in [
+        serde_json::json!({"companyProfile": {"companyName": "x"}}),
+        serde_json::json!({"allowDelegatedAccess": true}),
+        serde_json::json!({"relationshipToPartner": "reseller"}),
+        serde_json::json!({}),
+        serde_json::json!([1, 2]),
+    ] {
+        let r = patch(&app, &token, CUSTOMER_B, bad.clone()).await;
+        assert_eq!(r.status, 400, "{bad}: {}", r.text);
+        assert_eq!(r.body["source"], "PartnerCenter");
+    }
+    // Only the partner's Global Administrators may.
+    let agent = app
+        .user_token("agent@partnerone.onmicrosoft.com", "Agent-Pass-1", PC_SCOPE)
+        .await;
+    let r = patch(
+        &app,
+        &agent,
+        CUSTOMER_B,
+        serde_json::json!({"relationshipToPartner": "none"}),
+    )
+    .await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    let still = app.get("/v1/customers", &token).await;
+    assert_eq!(still.body["totalCount"], 2, "nothing changed");
+    let r = patch(
+        &app,
+        &token,
+        CUSTOMER_B,
+        serde_json::json!({"RelationshipToPartner": "None"}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["relationshipToPartner"], "none");
+    let after = app.get("/v1/customers", &token).await;
+    assert_eq!(after.body["totalCount"], 1);
+    let gone = app
+        .get(&format!("/v1/customers/{CUSTOMER_B}"), &token)
+        .await;
+    assert_eq!(gone.status, 404);
+}
