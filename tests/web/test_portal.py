@@ -164,6 +164,7 @@ def test_every_screen_in_both_languages_and_on_a_phone_without_sideways_scroll(g
         "partner": ("apps@contosopartner.onmicrosoft.com", "Apps-Pass-1", [
             "/partner",
             "/partner?attention=pendingApproval",
+            "/partner/customers",
             "/partner/relationships/new",
             f"/partner/relationships/new?role=62e90394-69f5-4237-9190-012177145e10&q=global",
             f"/partner/relationships/{rid}",

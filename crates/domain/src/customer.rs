@@ -143,6 +143,22 @@ pub enum LinkType {
     Gdap,
 }
 
+/// The admin portal of each service for a customer, as Partner Center's *Customers* page and
+/// Graph's `serviceManagementDetails` link them: `(service, url)`.
+pub fn service_links(tenant: TenantId, domain: &str) -> Vec<(&'static str, String)> {
+    let (t, d) = (tenant, domain);
+    vec![
+        ("Azure Active Directory", format!("https://aad.portal.azure.com/{d}")),
+        ("Microsoft 365 admin center", format!("https://admin.microsoft.com/Partner/BeginClientSession.aspx?CTID={t}&CSDEST=o365admincenter")),
+        ("Exchange", format!("https://admin.exchange.microsoft.com/?landingpage=homepage&form=mac_sidebar&delegatedOrg={d}")),
+        ("SharePoint", format!("https://admin.microsoft.com/Partner/BeginClientSession.aspx?CTID={t}&CSDEST=SharePoint")),
+        ("Teams", format!("https://admin.teams.microsoft.com/?delegatedOrg={d}")),
+        ("Microsoft Intune", format!("https://intune.microsoft.com/{d}")),
+        ("Microsoft 365 Lighthouse", "https://lighthouse.microsoft.com".to_owned()),
+        ("Dynamics 365 Business Central", format!("https://businesscentral.dynamics.com/{t}/admin")),
+    ]
+}
+
 /// Whether a relationship counts as ended on the page (shown under the "Expired" filter).
 pub fn is_ended(status: S) -> bool {
     matches!(status, S::Expired | S::Terminated)

@@ -249,17 +249,7 @@ pub fn customer(c: &CustomerSummary) -> CustomerJson<'_> {
 /// The admin-portal links of a customer, one per service.
 pub fn service_management_details(c: &CustomerSummary) -> Vec<Value> {
     let t = c.tenant_id;
-    let d = &c.domain;
-    let rows = [
-        ("Azure Active Directory", format!("https://aad.portal.azure.com/{d}")),
-        ("Microsoft 365 admin center", format!("https://admin.microsoft.com/Partner/BeginClientSession.aspx?CTID={t}&CSDEST=o365admincenter")),
-        ("Exchange", format!("https://admin.exchange.microsoft.com/?landingpage=homepage&form=mac_sidebar&delegatedOrg={d}")),
-        ("SharePoint", format!("https://admin.microsoft.com/Partner/BeginClientSession.aspx?CTID={t}&CSDEST=SharePoint")),
-        ("Teams", format!("https://admin.teams.microsoft.com/?delegatedOrg={d}")),
-        ("Microsoft Intune", format!("https://intune.microsoft.com/{d}")),
-        ("Microsoft 365 Lighthouse", "https://lighthouse.microsoft.com".to_owned()),
-        ("Dynamics 365 Business Central", format!("https://businesscentral.dynamics.com/{t}/admin")),
-    ];
+    let rows = gdap_domain::customer::service_links(t, &c.domain);
     rows.into_iter()
         .enumerate()
         .map(|(i, (name, url))| {

@@ -40,6 +40,7 @@ fn side_nav(web: &Web) -> Markup {
                 h2 { (t.partner_portal) }
                 ul {
                     (nav_link(web, "/partner", t.relationships_nav, true))
+                    (nav_link(web, "/partner/customers", super::text::customers::text(web.lang).title, false))
                     (nav_link(web, "/partner/relationships/new", t.new_relationship, false))
                     (nav_link(web, "/partner/settings", t.branding, false))
                 }

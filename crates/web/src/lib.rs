@@ -15,6 +15,7 @@ pub mod authorize;
 pub mod billing;
 mod consent;
 mod context;
+mod customers;
 mod device;
 mod layout;
 mod mfa;
@@ -41,9 +42,10 @@ pub fn translations(lang: gdap_domain::mail::Language) -> String {
         gdap_domain::mail::Language::En => (&text::EN, &text::audit::EN, &text::picker::EN),
     };
     format!(
-        "{a:?}{b:?}{c:?}{:?}{:?}",
+        "{a:?}{b:?}{c:?}{:?}{:?}{:?}",
         text::types::partner_types(lang),
-        text::reseller::text(lang)
+        text::reseller::text(lang),
+        text::customers::text(lang)
     )
 }
 
@@ -104,6 +106,7 @@ pub fn routes(dev: bool) -> Router<AppState> {
             get(partners::confirm_remove).post(partners::remove),
         )
         .route("/partner", get(portal::list))
+        .route("/partner/customers", get(customers::page))
         .route(
             "/partner/relationships/new",
             get(portal::new_form).post(portal::search_roles),

@@ -51,7 +51,41 @@ pub struct ListFilter {
     attention: Option<String>,
 }
 
-fn attention_words(t: &Text, a: Attention) -> &'static str {
+/// What each of the partner's relationships needs from it, in the order given.
+pub(crate) async fn needs_of(
+    web: &Web,
+    me: &SignedIn,
+    rels: &[Relationship],
+) -> Result<Vec<Vec<Attention>>, Response> {
+    // What each relationship needs from the partner.
+    let now = web.state.now();
+    let timings = &web.state.config.timings;
+    let declined: Vec<RelationshipId> = web
+        .or_failure(web.state.store.refusals_of(me.tenant.id, 1000).await)?
+        .into_iter()
+        .filter(|x| x.partner == me.tenant.id)
+        .map(|x| x.relationship)
+        .collect();
+    let mut needs: Vec<Vec<Attention>> = Vec::with_capacity(rels.len());
+    for r in rels {
+        let assigned = r.status != S::Active
+            || super::access::current(web, r)
+                .await?
+                .iter()
+                .any(|a| a.status.is_live());
+        needs.push(attention(
+            r,
+            assigned,
+            declined.contains(&r.id),
+            now,
+            timings,
+        ));
+    }
+    Ok(needs)
+}
+
+/// A kind of attention in the reader's words.
+pub(crate) fn attention_words(t: &Text, a: Attention) -> &'static str {
     match a {
         Attention::EndingSoon => t.attention_ending,
         Attention::NoAssignment => t.access_missing,
@@ -71,30 +105,7 @@ pub async fn list(web: Web, Query(filter): Query<ListFilter>) -> Page {
     let page = web.or_failure(web.state.store.list_relationships(me.tenant.id, &q).await)?;
     let mut rels = page.items;
     rels.sort_by_key(|r| std::cmp::Reverse(r.created_at));
-    // What each relationship needs from the partner.
-    let now = web.state.now();
-    let timings = &web.state.config.timings;
-    let declined: Vec<RelationshipId> = web
-        .or_failure(web.state.store.refusals_of(me.tenant.id, 1000).await)?
-        .into_iter()
-        .filter(|x| x.partner == me.tenant.id)
-        .map(|x| x.relationship)
-        .collect();
-    let mut needs: Vec<Vec<Attention>> = Vec::with_capacity(rels.len());
-    for r in &rels {
-        let assigned = r.status != S::Active
-            || super::access::current(&web, r)
-                .await?
-                .iter()
-                .any(|a| a.status.is_live());
-        needs.push(attention(
-            r,
-            assigned,
-            declined.contains(&r.id),
-            now,
-            timings,
-        ));
-    }
+    let needs = needs_of(&web, &me, &rels).await?;
     let chosen = filter.attention.as_deref().and_then(Attention::parse);
     let count = |a: Attention| needs.iter().filter(|n| n.contains(&a)).count();
     let shown: Vec<(&Relationship, &Vec<Attention>)> = rels

@@ -164,6 +164,7 @@ async fn no_page_read_in_japanese_shows_an_english_sentence_of_the_translations(
         format!("/partner/relationships/{pending}"),
         format!("/partner/relationships/{active}"),
         "/partner/settings".to_owned(),
+        "/partner/customers".to_owned(),
     ] {
         let page = v.get(&path).await;
         assert_eq!(page.status, 200, "{path}");

@@ -297,3 +297,47 @@ async fn ending_the_reseller_relationship_removes_the_customer_and_bad_patches_c
         .await;
     assert_eq!(gone.status, 404);
 }
+
+#[tokio::test]
+async fn the_portals_customers_page_shows_each_tie_what_it_needs_and_its_service_links() {
+    let app = spawn_app().await;
+    tie_customers(&app).await;
+    let p = app.partner().await;
+    app.active_relationship(
+        &p,
+        relationship_body(
+            "Customers page",
+            Some(CUSTOMER_A),
+            &[HELPDESK],
+            "P730D",
+            None,
+        ),
+    )
+    .await;
+    let mut v = crate::visitor::Visitor::new(&app);
+    v.sign_in("admin@partnerone.onmicrosoft.com", "Admin-Pass-1")
+        .await;
+    let page = v.get("/partner/customers").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let row = |id: &str| {
+        let at = page
+            .body
+            .find(&format!("data-customer=\"{id}\""))
+            .unwrap_or_else(|| panic!("{id} listed"));
+        let end = at + page.body[at..].find("</tr>").unwrap();
+        page.body[at..end].to_owned()
+    };
+    let a = row(CUSTOMER_A);
+    assert!(
+        a.contains("Reseller") && a.contains("(DAP)") && a.contains("GDAP (1 active)"),
+        "{a}"
+    );
+    assert!(a.contains("data-attention=\"noAssignment\""), "{a}");
+    assert!(a.contains(&format!("BeginClientSession.aspx?CTID={CUSTOMER_A}")));
+    let b = row(CUSTOMER_B);
+    assert!(b.contains("Reseller") && !b.contains("GDAP"), "{b}");
+    // A customer's user has no partner portal.
+    let mut c = crate::visitor::Visitor::new(&app);
+    c.sign_in("ga@customera.onmicrosoft.com", "Ga-Pass-1").await;
+    assert_eq!(c.get("/partner/customers").await.status, 403);
+}

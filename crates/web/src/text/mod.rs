@@ -3,6 +3,7 @@
 
 pub mod apps;
 pub mod audit;
+pub mod customers;
 pub mod errors;
 mod format;
 pub mod picker;
