@@ -37,6 +37,10 @@ fn ties(web: &Web, row: &Row) -> String {
     if row.active > 0 {
         out.push(c.gdap_active.replace("{n}", &row.active.to_string()));
     }
+    if out.is_empty() {
+        // Only an invitation so far.
+        return "—".to_owned();
+    }
     out.join(", ")
 }
 
