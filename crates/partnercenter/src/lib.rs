@@ -4,6 +4,7 @@
 //! resources with `attributes.objectType`, collections as `{totalCount, items, links,
 //! attributes}` paged by `MS-ContinuationToken`, and its error body.
 
+mod agreements;
 mod customers;
 pub mod error;
 
@@ -31,6 +32,15 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/v1/customers/{id}",
             get(customers::get_one).patch(customers::update),
+        )
+        .route("/v1/agreements", get(agreements::metadata))
+        .route(
+            "/v1/customers/{id}/agreements",
+            get(agreements::of_customer),
+        )
+        .route(
+            "/v1/customers/{id}/directSignedMicrosoftCustomerAgreementStatus",
+            get(agreements::direct_signed),
         )
         .layer(axum::middleware::from_fn(echo_ids))
 }

@@ -341,3 +341,72 @@ async fn the_portals_customers_page_shows_each_tie_what_it_needs_and_its_service
     c.sign_in("ga@customera.onmicrosoft.com", "Ga-Pass-1").await;
     assert_eq!(c.get("/partner/customers").await.status, 403);
 }
+
+#[tokio::test]
+async fn agreements_are_listed_by_type_and_a_customers_acceptance_is_read_back() {
+    let app = spawn_app().await;
+    tie_customers(&app).await;
+    let token = pc_token(&app).await;
+    // The Microsoft Cloud Agreement when no type is named, as Partner Center answers.
+    let default = app.get("/v1/agreements", &token).await;
+    assert_eq!(default.status, 200, "{}", default.text);
+    assert_eq!(
+        default.body["items"][0]["agreementType"],
+        "MicrosoftCloudAgreement"
+    );
+    let mca = app
+        .get(
+            "/v1/agreements?agreementType=MicrosoftCustomerAgreement",
+            &token,
+        )
+        .await;
+    assert_eq!(
+        mca.body["items"][0]["templateId"],
+        "117a77b0-9360-443b-8795-c6dedc750cf9"
+    );
+    let all = app.get("/v1/agreements?agreementType=*", &token).await;
+    assert_eq!(all.body["totalCount"], 2);
+    let bad = app.get("/v1/agreements?agreementType=Other", &token).await;
+    assert_eq!(bad.status, 400);
+    // Not yet accepted by Customer A; then its administrator accepts on the approval pages.
+    let status = format!("/v1/customers/{CUSTOMER_A}/directSignedMicrosoftCustomerAgreementStatus");
+    assert_eq!(app.get(&status, &token).await.body["isSigned"], false);
+    app.state
+        .store
+        .commit(Changes {
+            agreements: vec![gdap_domain::customer::AgreementAcceptance {
+                tenant: TenantId::parse(CUSTOMER_A).unwrap(),
+                agreement: gdap_domain::customer::CUSTOMER_AGREEMENT.into(),
+                version: gdap_domain::customer::CUSTOMER_AGREEMENT_VERSION.into(),
+                accepted_by: gdap_domain::ids::UserId::new_random(),
+                accepted_by_upn: "ga@customera.onmicrosoft.com".into(),
+                accepted_at: time::OffsetDateTime::now_utc(),
+            }],
+            ..Changes::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(app.get(&status, &token).await.body["isSigned"], true);
+    let records = app
+        .get(
+            &format!(
+                "/v1/customers/{CUSTOMER_A}/agreements?agreementType=MicrosoftCustomerAgreement"
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(records.body["totalCount"], 1, "{}", records.text);
+    assert_eq!(
+        records.body["items"][0]["primaryContact"]["email"],
+        "ga@customera.onmicrosoft.com"
+    );
+    // The default type (the cloud agreement) has no record here; another partner's view is 404.
+    let cloud = app
+        .get(&format!("/v1/customers/{CUSTOMER_A}/agreements"), &token)
+        .await;
+    assert_eq!(cloud.body["totalCount"], 0);
+    let foreign = app
+        .get(&format!("/v1/customers/{PARTNER_TWO}/agreements"), &token)
+        .await;
+    assert_eq!(foreign.status, 404);
+}
