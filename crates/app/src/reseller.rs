@@ -32,6 +32,8 @@ pub struct ResellerOffer {
     pub already: bool,
     /// The customer still has to accept the Microsoft Customer Agreement.
     pub needs_agreement: bool,
+    /// The tie the customer has with the partner now, if any.
+    pub link: Option<PartnerLink>,
 }
 
 /// Only a Global Administrator may authorize a reseller (the seeds' permission message).
@@ -58,7 +60,12 @@ pub async fn offer(
         .filter(|t| t.partner.is_some() && t.id != actor.tenant)
         .ok_or_else(|| AppError::not_found("partner", &partner.to_string()))?;
     let grants_dap = dap && state.config.reseller_links_grant_dap;
-    let link = current_link(state, actor.tenant, partner.id).await?;
+    let link = state
+        .store
+        .partner_links(actor.tenant)
+        .await?
+        .into_iter()
+        .find(|l| l.partner == partner.id);
     let already = link
         .as_ref()
         .is_some_and(|l| l.reseller && (l.dap || !grants_dap));
@@ -73,41 +80,28 @@ pub async fn offer(
         dap_not_granted: dap && !grants_dap,
         already,
         needs_agreement,
+        link,
     })
 }
 
-async fn current_link(
-    state: &AppState,
-    customer: TenantId,
-    partner: TenantId,
-) -> AppResult<Option<PartnerLink>> {
-    Ok(state
-        .store
-        .partner_links(customer)
-        .await?
-        .into_iter()
-        .find(|l| l.partner == partner))
-}
-
-/// Accepts: records the agreement (when not yet accepted), makes the partner the tenant's
-/// reseller (with DAP when granted), and records it in the activity and the audit record under
-/// Partner Center's event names.
+/// Accepts `offer` (as [`offer`] read it): records the agreement (when not yet accepted), makes
+/// the partner the tenant's reseller (with DAP when granted), and records it in the activity and
+/// the audit record under Partner Center's event names.
 pub async fn accept(
     state: &AppState,
     actor: &Actor,
-    partner: TenantId,
-    dap: bool,
+    offer: &ResellerOffer,
 ) -> AppResult<PartnerLink> {
     require_global_admin(actor)?;
     let user = actor.acting_user()?;
-    let offer = offer(state, actor, partner, dap).await?;
     if offer.already {
         return Err(AppError::Conflict(
             "this partner is already the organization's reseller; the link was used before".into(),
         ));
     }
+    let partner = offer.partner.id;
     let now = state.now();
-    let before = current_link(state, actor.tenant, partner).await?;
+    let before = offer.link.as_ref();
     let link = PartnerLink {
         customer: actor.tenant,
         partner,

@@ -8,6 +8,7 @@ use axum::extract::{Form, Path};
 use axum::http::StatusCode;
 use axum::response::Response;
 use gdap_app::assignments::{Assign, ChangeRoles, Unassign};
+use gdap_app::caller::{Authorized, GdapWrite};
 use gdap_app::error::AppError;
 use gdap_domain::assignment::AccessAssignment;
 use gdap_domain::enums::{AssignmentStatus as A, RelationshipStatus as S};
@@ -138,6 +139,44 @@ fn answered(web: &Web, done: Result<(), AppError>, back: &str) -> Page {
     }
 }
 
+/// The roles ticked on a form.
+fn ticked_roles(form: &FormData) -> Vec<RoleDefinitionId> {
+    form.all("role")
+        .filter_map(|r| RoleDefinitionId::parse(r).ok())
+        .collect()
+}
+
+/// What a form about one assignment acts on: the caller, the relationship (the partner's own),
+/// the assignment, and the relationship's page to return to.
+type Posted = (
+    Authorized<GdapWrite>,
+    Relationship,
+    AccessAssignment,
+    String,
+);
+
+/// The assignment a form names, after the form's checks; `Ok(Err(page))` leads back to the
+/// relationship when the assignment is gone.
+async fn posted_assignment(
+    web: &Web,
+    form: &FormData,
+    id: &str,
+    assignment: &str,
+) -> Result<Result<Posted, Response>, Response> {
+    web.check_form(form)?;
+    let (me, caller) = partner_user(web).await?;
+    let rel = own_relationship(web, &me, id).await?;
+    let back = format!("/partner/relationships/{}", rel.id);
+    let found = match AssignmentId::parse(assignment) {
+        Ok(aid) => web.or_failure(web.state.store.assignment(rel.id, aid).await)?,
+        Err(_) => None,
+    };
+    Ok(match found {
+        Some(a) => Ok((caller, rel, a, back)),
+        None => Err(web.redirect(&back)),
+    })
+}
+
 /// `POST /partner/relationships/{id}/accessassignments`: assigns a group the roles ticked.
 pub async fn assign(
     web: Web,
@@ -150,10 +189,7 @@ pub async fn assign(
     let rel = own_relationship(&web, &me, &id).await?;
     let back = format!("/partner/relationships/{}", rel.id);
     let group = form.get("group").and_then(|g| GroupId::parse(g).ok());
-    let roles: Vec<RoleDefinitionId> = form
-        .all("role")
-        .filter_map(|r| RoleDefinitionId::parse(r).ok())
-        .collect();
+    let roles = ticked_roles(&form);
     let Some(group) = group.filter(|_| !roles.is_empty()) else {
         return Ok(web.message(
             StatusCode::BAD_REQUEST,
@@ -178,21 +214,11 @@ pub async fn change(
     Form(form): Form<Vec<(String, String)>>,
 ) -> Page {
     let form = FormData(form);
-    web.check_form(&form)?;
-    let (me, caller) = partner_user(&web).await?;
-    let rel = own_relationship(&web, &me, &id).await?;
-    let back = format!("/partner/relationships/{}", rel.id);
-    let found = match AssignmentId::parse(&assignment) {
-        Ok(aid) => web.or_failure(web.state.store.assignment(rel.id, aid).await)?,
-        Err(_) => None,
+    let (caller, rel, a, back) = match posted_assignment(&web, &form, &id, &assignment).await? {
+        Ok(found) => found,
+        Err(gone) => return Ok(gone),
     };
-    let Some(a) = found else {
-        return Ok(web.redirect(&back));
-    };
-    let roles: Vec<RoleDefinitionId> = form
-        .all("role")
-        .filter_map(|r| RoleDefinitionId::parse(r).ok())
-        .collect();
+    let roles = ticked_roles(&form);
     if roles.is_empty() {
         return Ok(web.message(
             StatusCode::BAD_REQUEST,
@@ -220,16 +246,9 @@ pub async fn remove(
     Form(form): Form<Vec<(String, String)>>,
 ) -> Page {
     let form = FormData(form);
-    web.check_form(&form)?;
-    let (me, caller) = partner_user(&web).await?;
-    let rel = own_relationship(&web, &me, &id).await?;
-    let back = format!("/partner/relationships/{}", rel.id);
-    let found = match AssignmentId::parse(&assignment) {
-        Ok(aid) => web.or_failure(web.state.store.assignment(rel.id, aid).await)?,
-        Err(_) => None,
-    };
-    let Some(a) = found else {
-        return Ok(web.redirect(&back));
+    let (caller, _, a, back) = match posted_assignment(&web, &form, &id, &assignment).await? {
+        Ok(found) => found,
+        Err(gone) => return Ok(gone),
     };
     let done = (Unassign { assignment: a })
         .execute(&web.state, &caller, web.state.now())

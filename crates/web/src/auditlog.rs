@@ -35,30 +35,35 @@ pub struct Line {
     pub what: String,
 }
 
-/// Names the actors of `entries` (each looked up once) and says what each did.
-pub async fn lines(web: &Web, entries: Vec<AuditEntry>) -> Vec<Line> {
+/// The name of each actor (user principal name, client id or `gdap`), each looked up once.
+pub(crate) async fn names(web: &Web, actors: &[&str]) -> HashMap<String, String> {
     let a = text::audit::text(web.lang);
     let mut names: HashMap<String, String> = HashMap::new();
-    let mut out = Vec::with_capacity(entries.len());
-    for entry in entries {
-        if !names.contains_key(&entry.actor) {
-            let name = actor_name(web, &entry.actor, a.automatic, a.application).await;
-            names.insert(entry.actor.clone(), name);
+    for &actor in actors {
+        if !names.contains_key(actor) {
+            let name = actor_name(web, actor, a.automatic, a.application).await;
+            names.insert(actor.to_owned(), name);
         }
-        let who = names.get(&entry.actor).cloned().unwrap_or_default();
-        let what = describe(web.lang, &entry.action, &entry.result);
-        out.push(Line { entry, who, what });
     }
-    out
+    names
+}
+
+/// Names the actors of `entries` and says what each did.
+pub async fn lines(web: &Web, entries: Vec<AuditEntry>) -> Vec<Line> {
+    let actors: Vec<&str> = entries.iter().map(|e| e.actor.as_str()).collect();
+    let names = names(web, &actors).await;
+    entries
+        .into_iter()
+        .map(|entry| Line {
+            who: names.get(&entry.actor).cloned().unwrap_or_default(),
+            what: describe(web.lang, &entry.action, &entry.result),
+            entry,
+        })
+        .collect()
 }
 
 /// A person's display name with the account beside, an application's name, or "automatic".
-pub(crate) async fn actor_name(
-    web: &Web,
-    actor: &str,
-    automatic: &str,
-    application: &str,
-) -> String {
+async fn actor_name(web: &Web, actor: &str, automatic: &str, application: &str) -> String {
     if actor == "gdap" {
         return automatic.to_owned();
     }

@@ -143,8 +143,8 @@ pub fn routes(dev: bool) -> Router<AppState> {
 const CSS: &str = include_str!("assets/gdap.css");
 const JS: &str = include_str!("assets/gdap.js");
 
-fn asset(body: &'static str, kind: &'static str) -> Response {
-    let mut res = body.into_response();
+fn asset(body: impl Into<axum::body::Body>, kind: &'static str) -> Response {
+    let mut res = Response::new(body.into());
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
     h.insert(
@@ -176,17 +176,14 @@ async fn look_css(axum::extract::State(state): axum::extract::State<AppState>) -
         .map_or_else(String::new, |c| {
             format!(":root {{ --brand: {c}; --brand-hover: {c}; }}\n")
         });
-    let mut res = asset("", "text/css; charset=utf-8");
-    *res.body_mut() = axum::body::Body::from(css);
-    res
+    asset(css, "text/css; charset=utf-8")
 }
 
 /// The operator's logo, if one is configured.
 async fn logo(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
     match &state.config.look.logo {
         Some((bytes, kind)) => {
-            let mut res = asset("", kind);
-            *res.body_mut() = axum::body::Body::from(bytes.clone());
+            let mut res = asset(bytes.clone(), kind);
             // An SVG opened on its own runs no script and loads nothing.
             res.headers_mut().insert(
                 header::CONTENT_SECURITY_POLICY,

@@ -2,6 +2,8 @@
 //! auto-extend; the newest end date first), an Expired filter, a detail page per partner, and
 //! Remove roles with a confirmation.
 
+use std::collections::HashMap;
+
 use axum::extract::{Form, Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -226,7 +228,7 @@ fn activity_text(t: &Text, k: ActivityKind) -> &'static str {
 }
 
 /// Your organization's actions with this partner, each with who by name.
-fn activity_list(web: &Web, entries: &[Activity], actors: &[String]) -> Markup {
+fn activity_list(web: &Web, entries: &[Activity], actors: &HashMap<String, String>) -> Markup {
     let t = web.t;
     html! {
         h2 { (t.activity) }
@@ -234,8 +236,8 @@ fn activity_list(web: &Web, entries: &[Activity], actors: &[String]) -> Markup {
             p { (t.no_activity) }
         } @else {
             ul.activity {
-                @for (a, who) in entries.iter().zip(actors) {
-                    li { (text::datetime(web.lang, a.at)) " — " (activity_text(t, a.kind)) " — " (who) }
+                @for a in entries {
+                    li { (text::datetime(web.lang, a.at)) " — " (activity_text(t, a.kind)) " — " (actors.get(&a.actor_upn).map_or(a.actor_upn.as_str(), String::as_str)) }
                 }
             }
         }
@@ -287,13 +289,8 @@ pub async fn detail(web: Web, Path(partner): Path<String>, Query(q): Query<ListQ
             .await,
     )?;
     let audit = super::auditlog::lines(&web, audit).await;
-    let a = text::audit::text(web.lang);
-    let mut actors = Vec::with_capacity(entries.len());
-    for e in &entries {
-        actors.push(
-            super::auditlog::actor_name(&web, &e.actor_upn, a.automatic, a.application).await,
-        );
-    }
+    let upns: Vec<&str> = entries.iter().map(|e| e.actor_upn.as_str()).collect();
+    let actors = super::auditlog::names(&web, &upns).await;
     let progressing = rels.iter().any(|r| layout::in_progress(r));
     let body = html! {
         p { a href="/adminportal/settings/partners" { "‹ " (t.partner_relationships) } }
@@ -360,7 +357,7 @@ pub async fn detail(web: Web, Path(partner): Path<String>, Query(q): Query<ListQ
         } @else {
             (super::auditlog::table(&web, &audit))
         }
-        p { a href=(format!("/adminportal/settings/partners/{partner}/audit")) { (a.view_all) " ›" } }
+        p { a href=(format!("/adminportal/settings/partners/{partner}/audit")) { (text::audit::text(web.lang).view_all) " ›" } }
     };
     Ok(web.page_with(StatusCode::OK, &name, body, progressing.then_some(3)))
 }

@@ -24,6 +24,8 @@ const MAX_QUERY: usize = 100;
 pub struct Picker<'a> {
     chosen: Vec<&'static Role>,
     query: String,
+    /// The search folded for matching.
+    folded: String,
     web: &'a Web,
 }
 
@@ -39,9 +41,11 @@ impl<'a> Picker<'a> {
                 }
             }
         }
+        let query: String = query.trim().chars().take(MAX_QUERY).collect();
         Self {
             chosen: roles,
-            query: query.trim().chars().take(MAX_QUERY).collect(),
+            folded: fold(&query),
+            query,
             web,
         }
     }
@@ -56,7 +60,7 @@ impl<'a> Picker<'a> {
 
     /// Whether a role (or a task it covers) matches the search; everything matches no search.
     fn matches(&self, role: &Role, task: Option<&str>) -> bool {
-        let q = fold(&self.query);
+        let q = &self.folded;
         if q.is_empty() {
             return true;
         }
@@ -68,7 +72,7 @@ impl<'a> Picker<'a> {
             hay.push(fold(t));
             hay.push(fold(text::roles::task(Language::Ja, t)));
         }
-        hay.iter().any(|h| h.contains(&q))
+        hay.iter().any(|h| h.contains(q.as_str()))
     }
 
     fn checkbox(&self, section: &str, role: &Role, checked: bool) -> Markup {

@@ -161,7 +161,7 @@ pub async fn accept(web: Web, Form(form): Form<Vec<(String, String)>>) -> Page {
     if form.get("yes") != Some("yes") {
         return Ok(offer_page(&web, &offer, dap, Some(r.yes_required)));
     }
-    match reseller::accept(&web.state, &actor, partner, dap).await {
+    match reseller::accept(&web.state, &actor, &offer).await {
         Ok(_) => Ok(web.page(
             StatusCode::OK,
             r.done_title,
