@@ -94,6 +94,8 @@ def gdap(inbox):
          "--db", str(tmp / "gdap.db"), "--step-seconds", "0.2", "--log", "warn",
          "--smtp", f"smtp://127.0.0.1:{inbox.port}", "--mail-from", "no-reply@gdap.example"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        # Reseller links grant DAP as the seeds describe (Microsoft stopped in October 2023).
+        env={**os.environ, "GDAP_RESELLER_LINKS_GRANT_DAP": "true"},
     )
     base = None
     deadline = time.time() + 30
@@ -137,6 +139,14 @@ class Gdap:
             "scope": "https://graph.microsoft.com/.default"})
         r.raise_for_status()
         return r.json()["access_token"]
+
+    def user_token(self, upn, password, scope, tenant=None):
+        """A user's token (password grant, the Azure CLI's public client) for `scope`, issued by
+        the user's own tenant or by `tenant` (a partner user's token for a customer)."""
+        r = self.http.post(f"{self.base}/{tenant or upn.split('@')[1]}/oauth2/v2.0/token", data={
+            "grant_type": "password", "client_id": "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+            "username": upn, "password": password, "scope": scope})
+        return r
 
     def partner_token(self):
         return self.token(PARTNER, "11111111-cccc-4ccc-8ccc-000000000001", "writer-secret")

@@ -86,7 +86,7 @@ def test_the_english_flow_skips_the_agreement_once_the_tenant_accepted_it(gdap, 
     b.click("Close")
     assert b.h1() == "Partner relationships"
     row = b.wait_status(PARTNER, "active")
-    assert "Active" in row.text and "Reseller" in row.text and "Delegated administrator (DAP)" in row.text
+    assert "Active" in row.text and "Reseller" in row.text and "Advisor (DAP)" in row.text
     b.shot("relationships-active")
 
 

@@ -112,6 +112,7 @@ pub async fn accept(
             .as_ref()
             .and_then(|l| l.dap_removed_at)
             .filter(|_| !offer.grants_dap),
+        other_types: before.map(|l| l.other_types.clone()).unwrap_or_default(),
     };
     let mut changes = Changes {
         partner_links: vec![link.clone()],

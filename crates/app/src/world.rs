@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use gdap_auth::hash_secret;
 use gdap_domain::customer::{
-    AgreementAcceptance, PartnerLink, CUSTOMER_AGREEMENT, CUSTOMER_AGREEMENT_VERSION,
+    AgreementAcceptance, LinkType, PartnerLink, CUSTOMER_AGREEMENT, CUSTOMER_AGREEMENT_VERSION,
 };
 use gdap_domain::directory::{
     Application, Group, PartnerProfile, PartnerType, Tenant, User, ADMIN_AGENTS, HELPDESK_AGENTS,
@@ -66,6 +66,9 @@ struct TieFile {
     reseller: bool,
     #[serde(default)]
     dap: bool,
+    /// Its other kinds (indirect reseller, ISV, line of business, MPSA, OEM, partner).
+    #[serde(default)]
+    types: Vec<LinkType>,
 }
 
 #[derive(Deserialize)]
@@ -267,6 +270,15 @@ pub fn parse_world(json: &str, now: OffsetDateTime) -> Result<DirectoryBatch, Wo
                     "a customer names partner `{domain}`, which is not a partner tenant of this world"
                 ))
             })?;
+        if let Some(k) = tie.types.iter().find(|k| !LinkType::DECLARED.contains(k)) {
+            return Err(content(format!(
+                "a tie with `{domain}` names the kind `{}`; say `reseller` or `dap`, and give GDAP as relationships",
+                k.as_str()
+            )));
+        }
+        let mut other_types = tie.types;
+        other_types.sort();
+        other_types.dedup();
         batch.partner_links.push(PartnerLink {
             customer,
             partner: partner.id,
@@ -274,6 +286,7 @@ pub fn parse_world(json: &str, now: OffsetDateTime) -> Result<DirectoryBatch, Wo
             dap: tie.dap,
             since: now,
             dap_removed_at: None,
+            other_types,
         });
     }
     Ok(batch)
@@ -305,6 +318,25 @@ mod tests {
             OffsetDateTime::UNIX_EPOCH,
         )
         .unwrap_err();
+        assert!(matches!(e, WorldError::Format(_)));
+    }
+
+    #[test]
+    fn a_tie_declares_the_other_kinds_of_partner_but_not_those_gdap_creates() {
+        let world = |types: &str| {
+            format!(
+                r#"{{"tenants":[{{"displayName":"P","domain":"p.onmicrosoft.com","partner":{{}}}},
+                {{"displayName":"C","domain":"c.onmicrosoft.com","partners":[{{"domain":"p.onmicrosoft.com","types":{types}}}]}}]}}"#
+            )
+        };
+        let b = parse_world(&world(r#"["oem","isv","oem"]"#), OffsetDateTime::UNIX_EPOCH).unwrap();
+        assert_eq!(
+            b.partner_links[0].other_types,
+            vec![LinkType::Isv, LinkType::Oem]
+        );
+        let e = parse_world(&world(r#"["gdap"]"#), OffsetDateTime::UNIX_EPOCH).unwrap_err();
+        assert!(e.to_string().contains("`gdap`"), "{e}");
+        let e = parse_world(&world(r#"["wizard"]"#), OffsetDateTime::UNIX_EPOCH).unwrap_err();
         assert!(matches!(e, WorldError::Format(_)));
     }
 }

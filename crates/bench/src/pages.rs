@@ -1,5 +1,6 @@
 //! `gdap-bench --pages`: the Partner relationships page of a customer with 50 partners and 500
-//! relationships, rendered by a release `gdap serve`, timed on the server (`Server-Timing`).
+//! relationships (one partner of all nine kinds), rendered by a release `gdap serve`, timed on the
+//! server (`Server-Timing`).
 
 use std::time::Instant;
 
@@ -31,10 +32,13 @@ fn world() -> Value {
                    "domain": format!("partner{i}.onmicrosoft.com"), "partner": {"types": ["cspDirect"]}})
         })
         .collect();
-    let ties: Vec<Value> = (0..PARTNERS)
+    let mut ties: Vec<Value> = (0..PARTNERS)
         .step_by(3)
         .map(|i| json!({"domain": format!("partner{i}.onmicrosoft.com"), "reseller": true, "dap": i % 2 == 0}))
         .collect();
+    // Partner 07 is every kind of partner at once: with its relationships, all nine.
+    ties.push(json!({"domain": "partner7.onmicrosoft.com", "reseller": true, "dap": true,
+                     "types": ["indirectReseller", "isv", "lineOfBusiness", "mpsa", "oem", "partner"]}));
     tenants.push(json!({
         "id": CUSTOMER, "displayName": "Big Customer", "domain": "bigcustomer.onmicrosoft.com",
         "customerAgreementAccepted": true, "partners": ties,
@@ -148,7 +152,7 @@ pub async fn run(gdap: &str, dir: &std::path::Path) -> anyhow::Result<()> {
             "/adminportal/settings/partners?filter=expired".to_owned(),
         ),
         (
-            "partner detail (10 relationships)",
+            "partner detail (all nine kinds, 10 relationships)",
             format!("/adminportal/settings/partners/{}", partner_id(7)),
         ),
         (
@@ -172,6 +176,9 @@ pub async fn run(gdap: &str, dir: &std::path::Path) -> anyhow::Result<()> {
             let body = res.text().await?;
             if !body.contains("Partner 07") {
                 bail!("{path}: the page lacks its partners");
+            }
+            if path.ends_with(&partner_id(7)) && body.matches("data-kind=").count() != 9 {
+                bail!("{path}: the page lacks some of the partner's nine kinds");
             }
             bytes = body.len();
             if i >= 20 {

@@ -30,6 +30,30 @@ pub struct PartnerLink {
     pub since: OffsetDateTime,
     /// When the customer removed DAP, if it did.
     pub dap_removed_at: Option<OffsetDateTime>,
+    /// The tie's other kinds (indirect reseller, ISV, line of business, MPSA, OEM, partner), in
+    /// [`LinkType`] order; reseller, DAP and GDAP come from the fields above and the relationships.
+    pub other_types: Vec<LinkType>,
+}
+
+impl PartnerLink {
+    /// Whether anything still ties the partner to the customer.
+    pub fn is_live(&self) -> bool {
+        self.reseller || self.dap || !self.other_types.is_empty()
+    }
+
+    /// The tie's kinds, GDAP aside, in [`LinkType`] order.
+    pub fn types(&self) -> Vec<LinkType> {
+        let mut v = self.other_types.clone();
+        if self.reseller {
+            v.push(LinkType::Reseller);
+        }
+        if self.dap {
+            v.push(LinkType::Advisor);
+        }
+        v.sort();
+        v.dedup();
+        v
+    }
 }
 
 /// A tenant's acceptance of the Microsoft Customer Agreement: who, when, which version.
@@ -132,16 +156,7 @@ pub struct Refusal {
     pub at: OffsetDateTime,
 }
 
-/// The kinds of tie a partner has with a customer, as the Partner relationships page names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum LinkType {
-    /// Reseller.
-    Reseller,
-    /// Delegated administrator (DAP).
-    Dap,
-    /// Granular delegated admin privileges (GDAP).
-    Gdap,
-}
+pub use crate::ties::LinkType;
 
 /// The admin portal of each service for a customer, as Partner Center's *Customers* page and
 /// Graph's `serviceManagementDetails` link them: `(service, url)`.
@@ -255,22 +270,21 @@ pub fn partner_rows<'a>(
         }
     }
     if filter == PartnerFilter::Current {
-        for l in links.iter().filter(|l| l.reseller || l.dap) {
+        for l in links.iter().filter(|l| l.is_live()) {
             let i = row_of(&mut rows, l.partner);
             rows[i].link = Some(l);
         }
     }
     for row in &mut rows {
         row.relationships.sort_by(|a, b| newest_end_first(a, b));
-        if row.link.is_some_and(|l| l.reseller) {
-            row.types.push(LinkType::Reseller);
-        }
-        if row.link.is_some_and(|l| l.dap) {
-            row.types.push(LinkType::Dap);
+        if let Some(l) = row.link {
+            row.types.extend(l.types());
         }
         if !row.relationships.is_empty() {
             row.types.push(LinkType::Gdap);
         }
+        row.types.sort();
+        row.types.dedup();
     }
     rows
 }
@@ -486,6 +500,7 @@ mod tests {
             dap: false,
             since: now,
             dap_removed_at: None,
+            other_types: Vec::new(),
         }];
         let rows = partner_rows(&rels, &links, PartnerFilter::Current, &[]);
         assert_eq!(rows.len(), 1);
@@ -522,9 +537,10 @@ mod tests {
             dap: true,
             since: now,
             dap_removed_at: None,
+            other_types: Vec::new(),
         }];
         let rows = partner_rows(&[], &links, PartnerFilter::Current, &[]);
-        assert_eq!(rows[0].types, vec![LinkType::Reseller, LinkType::Dap]);
+        assert_eq!(rows[0].types, vec![LinkType::Reseller, LinkType::Advisor]);
         assert!(rows[0].lead().is_none());
     }
 }

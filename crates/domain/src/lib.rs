@@ -23,6 +23,7 @@ pub mod relationship;
 pub mod request;
 pub mod roles;
 pub mod tasks;
+pub mod ties;
 pub mod timefmt;
 
 pub use error::DomainError;

@@ -152,6 +152,7 @@ fn world(w: &Value, names: &mut Names) -> World {
             dap: l["dap"].as_bool().unwrap_or(false),
             since: parse_rfc3339("2020-01-01T00:00:00Z").unwrap(),
             dap_removed_at: None,
+            other_types: Vec::new(),
         })
         .collect();
     World {

@@ -301,6 +301,7 @@ fn build(
             dap: *dap,
             since: base(),
             dap_removed_at: None,
+            other_types: Vec::new(),
         });
     }
     world

@@ -35,6 +35,10 @@ const SQLITE: &[(i64, &str)] = &[
         17,
         include_str!("../migrations/sqlite/0017_partner_customers.sql"),
     ),
+    (
+        18,
+        include_str!("../migrations/sqlite/0018_partner_link_types.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -71,6 +75,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (
         17,
         include_str!("../migrations/postgres/0017_partner_customers.sql"),
+    ),
+    (
+        18,
+        include_str!("../migrations/postgres/0018_partner_link_types.sql"),
     ),
 ];
 

@@ -45,7 +45,7 @@ pub(crate) fn agreement_step(a: &AgreementAcceptance) -> Step {
 /// Inserts or replaces a customer's tie with a partner.
 pub(crate) fn link_step(l: &PartnerLink) -> Step {
     let mut q = Sql::new(
-        "INSERT INTO partner_links (customer_id, partner_id, reseller, dap, since, dap_removed_at) VALUES (",
+        "INSERT INTO partner_links (customer_id, partner_id, reseller, dap, since, dap_removed_at, other_types) VALUES (",
     );
     q.text(l.customer.to_string())
         .push(", ")
@@ -57,10 +57,13 @@ pub(crate) fn link_step(l: &PartnerLink) -> Step {
         .push(", ")
         .int(to_micros(l.since))
         .push(", ")
-        .bind(Param::OptInt(opt_micros(l.dap_removed_at)));
+        .bind(Param::OptInt(opt_micros(l.dap_removed_at)))
+        .push(", ")
+        .text(gdap_domain::ties::join(&l.other_types));
     q.push(
         ") ON CONFLICT (customer_id, partner_id) DO UPDATE SET reseller = excluded.reseller, \
-         dap = excluded.dap, since = excluded.since, dap_removed_at = excluded.dap_removed_at",
+         dap = excluded.dap, since = excluded.since, dap_removed_at = excluded.dap_removed_at, \
+         other_types = excluded.other_types",
     );
     Step::plain(q)
 }
@@ -157,6 +160,8 @@ fn link(r: &Row) -> Result<PartnerLink, StoreError> {
         dap: r.int("dap")? != 0,
         since: from_micros(r.int("since")?),
         dap_removed_at: r.opt_int("dap_removed_at")?.map(from_micros),
+        other_types: gdap_domain::ties::split(&r.text("other_types")?)
+            .ok_or_else(|| corrupt("partner_links.other_types"))?,
     })
 }
 

@@ -262,7 +262,7 @@ async fn open_step(
                 h1 { (t.agreement_title) }
                 p { (t.agreement_intro) }
                 div.agreement tabindex="0" {
-                    p { "Microsoft Customer Agreement (" (CUSTOMER_AGREEMENT_VERSION) ")" }
+                    p { (t.agreement_name) " (" (CUSTOMER_AGREEMENT_VERSION) ")" }
                     p { a href="https://www.microsoft.com/licensing/docs/customeragreement" rel="noopener noreferrer" { "https://www.microsoft.com/licensing/docs/customeragreement" } }
                 }
                 @if let Some(e) = error { p.error role="alert" { (e) } }

@@ -26,14 +26,15 @@ struct Row {
 
 /// How a customer is tied to the partner, in words.
 fn ties(web: &Web, row: &Row) -> String {
-    let (t, c) = (web.t, text(web.lang));
-    let mut out: Vec<String> = Vec::new();
-    if row.link.as_ref().is_some_and(|l| l.reseller) {
-        out.push(t.type_reseller.to_owned());
-    }
-    if row.link.as_ref().is_some_and(|l| l.dap) {
-        out.push(t.type_dap.to_owned());
-    }
+    let c = text(web.lang);
+    let mut out: Vec<String> = row
+        .link
+        .as_ref()
+        .map(PartnerLink::types)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|k| super::text::types::describe(web.lang, k).name.to_owned())
+        .collect();
     if row.active > 0 {
         out.push(c.gdap_active.replace("{n}", &row.active.to_string()));
     }

@@ -15,6 +15,7 @@ use gdap_domain::directory::Tenant;
 use gdap_domain::enums::RelationshipStatus as S;
 use gdap_domain::ids::TenantId;
 use gdap_domain::relationship::Relationship;
+use gdap_domain::ties::Carries;
 use maud::{html, Markup};
 
 use super::context::{FormData, Page, SignedIn, Web};
@@ -97,11 +98,29 @@ async fn partner_tenant(web: &Web, id: TenantId) -> Option<Tenant> {
     web.state.tenant(id).await.ok().flatten()
 }
 
-fn type_name(t: &Text, l: LinkType) -> &'static str {
-    match l {
-        LinkType::Reseller => t.type_reseller,
-        LinkType::Dap => t.type_dap,
-        LinkType::Gdap => t.type_gdap,
+fn type_name(web: &Web, l: LinkType) -> &'static str {
+    text::types::describe(web.lang, l).name
+}
+
+/// A partner's kinds with what each does and the roles it carries, as its detail page lists them.
+fn kinds(web: &Web, kinds: &[LinkType]) -> Markup {
+    html! {
+        dl.kinds {
+            @for k in kinds {
+                @let about = text::types::describe(web.lang, *k);
+                dt data-kind=(k.as_str()) { (about.name) }
+                dd {
+                    (about.description) " "
+                    span.hint { (web.t.type_roles) ": "
+                        @match k.carries() {
+                            Carries::DapRoles => (dap_roles(web)),
+                            Carries::AnyRole if *k == LinkType::Gdap => (web.t.gdap_roles_below),
+                            _ => (about.roles),
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -166,7 +185,7 @@ pub async fn list(web: Web, Query(q): Query<ListQuery>) -> Page {
                                     br; small { (row.relationships.len()) " " (t.more_relationships) }
                                 }
                             }
-                            td data-label=(t.types) { @for (i, ty) in row.types.iter().enumerate() { @if i > 0 { ", " } (type_name(t, *ty)) } }
+                            td data-label=(t.types) { @for (i, ty) in row.types.iter().enumerate() { @if i > 0 { ", " } (type_name(&web, *ty)) } }
                             @if let Some(lead) = row.lead() {
                                 td data-label=(t.roles) {
                                     (layout::roles(web.lang, &lead.roles, false))
@@ -209,7 +228,7 @@ fn partner_types(web: &Web) -> Markup {
             summary { (web.t.partner_types_title) }
             dl {
                 @for k in text::types::partner_types(web.lang) {
-                    dt { (k.name) }
+                    dt id=(format!("kind-{}", k.kind.as_str())) { (k.name) }
                     dd { (k.description) " " span.hint { (web.t.type_roles) ": " (k.roles) } }
                 }
             }
@@ -292,6 +311,11 @@ pub async fn detail(web: Web, Path(partner): Path<String>, Query(q): Query<ListQ
     let upns: Vec<&str> = entries.iter().map(|e| e.actor_upn.as_str()).collect();
     let actors = super::auditlog::names(&web, &upns).await;
     let progressing = rels.iter().any(|r| layout::in_progress(r));
+    let mut types = link.map(PartnerLink::types).unwrap_or_default();
+    if !rels.is_empty() {
+        types.push(LinkType::Gdap);
+        types.sort();
+    }
     let body = html! {
         p { a href="/adminportal/settings/partners" { "‹ " (t.partner_relationships) } }
         h1 { (name) }
@@ -301,12 +325,9 @@ pub async fn detail(web: Web, Path(partner): Path<String>, Query(q): Query<ListQ
             p.ok role="status" { (if progressing { t.roles_removed } else { t.roles_removed_done }) }
         }
         @if progressing { p.progress role="status" { progress {} " " (t.activation_progress) } }
-        @if let Some(l) = link {
-            p { (t.types) ": "
-                @if l.reseller { (t.type_reseller) }
-                @if l.reseller && l.dap { ", " }
-                @if l.dap { (t.type_dap) " — " (t.dap_roles) }
-            }
+        @if !types.is_empty() {
+            h2 { (t.types) }
+            (kinds(&web, &types))
         }
         @for r in &rels {
             section.relationship data-relationship=(r.id.to_string()) {

@@ -82,7 +82,8 @@ fn offer_page(
         html! {
             h1 { (r.title) }
             p.partner-name { strong { (name) } }
-            p { (r.intro.replace("{partner}", &offer.partner.display_name)) }
+            @let already_reseller = offer.link.as_ref().is_some_and(|l| l.reseller);
+            p { (if already_reseller { r.reseller_already } else { r.intro }.replace("{partner}", &offer.partner.display_name)) }
             @if offer.grants_dap {
                 p.notice { (r.dap_intro) }
                 (layout::roles(web.lang, &dap_roles, true))
@@ -90,7 +91,7 @@ fn offer_page(
             @if offer.dap_not_granted { p.hint { (r.dap_not_granted) } }
             p {
                 (r.agreement) " "
-                a href="https://www.microsoft.com/licensing/docs/customeragreement" rel="noopener noreferrer" { "Microsoft Customer Agreement" }
+                a href="https://www.microsoft.com/licensing/docs/customeragreement" rel="noopener noreferrer" { (web.t.agreement_name) }
             }
             @if let Some(e) = error { p.error role="alert" { (e) } }
             form method="post" action="/adminportal/home" {

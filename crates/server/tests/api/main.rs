@@ -25,6 +25,7 @@ mod oauth;
 mod odata;
 mod pages;
 mod partner_center;
+mod partner_kinds;
 mod portal_access;
 mod privilege;
 mod refresh;

@@ -26,6 +26,7 @@ async fn tie_customers(app: &TestApp) {
         dap,
         since: time::OffsetDateTime::now_utc(),
         dap_removed_at: None,
+        other_types: Vec::new(),
     };
     app.state
         .store

@@ -20,6 +20,7 @@ async fn agreements_partner_ties_and_the_activity_record_round_trip(store: SqlSt
         dap: true,
         since: now(),
         dap_removed_at: None,
+        other_types: vec![LinkType::IndirectReseller, LinkType::Oem, LinkType::Partner],
     };
     let act = |kind, at, partner| Activity {
         id: uuid::Uuid::new_v4(),
@@ -53,6 +54,7 @@ async fn agreements_partner_ties_and_the_activity_record_round_trip(store: SqlSt
     let mut removed = link.clone();
     removed.dap = false;
     removed.dap_removed_at = Some(now() + time::Duration::days(1));
+    removed.other_types = LinkType::DECLARED.to_vec();
     store
         .commit(Changes {
             agreements: vec![again],
@@ -156,6 +158,7 @@ async fn a_partners_customers_are_read_in_order_after_a_cursor(store: SqlStore) 
         dap,
         since: now(),
         dap_removed_at: None,
+        other_types: Vec::new(),
     };
     let mut links: Vec<PartnerLink> = customers.iter().map(|c| link(*c, true, false)).collect();
     // A tie with neither reseller nor DAP left is no customer any more.

@@ -3,7 +3,7 @@
 
 pub use gdap_domain::assignment::AccessAssignment;
 pub use gdap_domain::customer::{
-    Activity, ActivityKind, AgreementAcceptance, PartnerLink, Refusal, CUSTOMER_AGREEMENT,
+    Activity, ActivityKind, AgreementAcceptance, LinkType, PartnerLink, Refusal, CUSTOMER_AGREEMENT,
 };
 pub use gdap_domain::directory::{Group, PartnerProfile, PartnerType, Tenant, User};
 pub use gdap_domain::enums::{AssignmentStatus, RelationshipStatus, RequestAction};

@@ -9,6 +9,8 @@ pub struct ResellerText {
     pub title: &'static str,
     /// `{partner}` stands for the partner's name.
     pub intro: &'static str,
+    /// `{partner}` stands for the partner's name; said when only DAP is new.
+    pub reseller_already: &'static str,
     pub dap_intro: &'static str,
     pub dap_not_granted: &'static str,
     pub agreement: &'static str,
@@ -29,6 +31,7 @@ pub struct ResellerText {
 pub static JA: ResellerText = ResellerText {
     title: "契約に同意してパートナーを承認する",
     intro: "{partner} が、お客様の組織のリセラー (Microsoft 製品を販売するパートナー) になることを求めています。承認すると、このパートナーからサブスクリプションを購入し、その管理を任せることができます。",
+    reseller_already: "{partner} はすでにお客様の組織のリセラーです。このリンクでは、さらに委任された管理者特権 (DAP) を求めています。",
     dap_intro: "このパートナーは委任された管理者特権 (DAP) も求めています。承認すると、パートナーの Admin Agents グループには次のロールのうちグローバル管理者が、Helpdesk Agents グループにはヘルプデスク管理者が付与されます。DAP は [パートナー関係] ページからいつでも削除できます。",
     dap_not_granted: "このリンクは委任された管理者特権 (DAP) も求めていますが、リセラー関係で DAP は付与されません。管理者ロールが必要な場合、パートナーはきめ細かい委任管理者特権 (GDAP) を別途要求します。",
     agreement: "承認すると、Microsoft 顧客契約に同意したことになります。",
@@ -48,6 +51,7 @@ pub static JA: ResellerText = ResellerText {
 pub static EN: ResellerText = ResellerText {
     title: "Accept agreement & authorize partner",
     intro: "{partner} asks to become your organization's reseller (a partner that sells you Microsoft products). Once you authorize it, you can buy subscriptions from it and have it manage them.",
+    reseller_already: "{partner} is already your organization's reseller. This link also asks for delegated admin privileges (DAP).",
     dap_intro: "This partner also asks for delegated admin privileges (DAP). If you authorize it, the partner's Admin Agents group gets Global Administrator of the roles below and its Helpdesk Agents group Helpdesk Administrator. You can remove DAP at any time on the Partner relationships page.",
     dap_not_granted: "This link also asks for delegated admin privileges (DAP), but reseller relationships grant none. A partner that needs admin roles asks for granular delegated admin privileges (GDAP) separately.",
     agreement: "By authorizing the partner you accept the Microsoft Customer Agreement.",
