@@ -2,6 +2,7 @@
 //! or the partner portal): create, update and delete one, and submit a request on it (lock for
 //! approval, terminate, and a reseller's approve or reject).
 
+use gdap_domain::directory::PartnerType;
 use gdap_domain::enums::RequestAction;
 use gdap_domain::ids::{RelationshipId, RoleDefinitionId, TenantId};
 use gdap_domain::mail::Language;
@@ -46,6 +47,9 @@ pub struct CreateRelationship {
     pub customer: Option<TenantId>,
     /// Lock it for approval in the same change.
     pub lock: Option<ApprovalMail>,
+    /// The indirect reseller it is for, when the caller, an indirect provider, creates it for
+    /// one (it then starts awaiting the reseller's review).
+    pub for_reseller: Option<TenantId>,
 }
 
 impl CreateRelationship {
@@ -68,6 +72,9 @@ impl CreateRelationship {
             roles: self.roles,
             customer,
         };
+        if let Some(reseller) = self.for_reseller {
+            return create_for_reseller(app, caller, reseller, draft, now).await;
+        }
         let rel = Relationship::create(caller.partner, draft, Catalogue::builtin(), now)?;
         let changes = match &self.lock {
             Some(invitation) => lock(app, rel, invitation, now, true).await?,
@@ -87,6 +94,60 @@ impl CreateRelationship {
         tracing::info!(relationship = %rel.id, partner = %rel.partner, "relationship created");
         Ok(rel)
     }
+}
+
+/// An indirect provider's relationship for one of its indirect resellers: both tenants must be
+/// partners of those programs. Nothing is mailed until the reseller approves it.
+async fn create_for_reseller(
+    app: &AppState,
+    caller: &Authorized<GdapWrite>,
+    reseller: TenantId,
+    draft: RelationshipDraft,
+    now: OffsetDateTime,
+) -> AppResult<Relationship> {
+    let is = |t: Option<gdap_domain::directory::Tenant>, kind: PartnerType| {
+        t.and_then(|t| t.partner)
+            .is_some_and(|p| p.types.contains(&kind))
+    };
+    if !is(
+        app.tenant(caller.partner).await?,
+        PartnerType::IndirectProvider,
+    ) {
+        return Err(AppError::Forbidden(
+            "only an indirect provider creates relationships for indirect resellers".into(),
+        ));
+    }
+    if !is(app.tenant(reseller).await?, PartnerType::IndirectReseller) {
+        return Err(AppError::Invalid(format!(
+            "`partner.tenantId`: tenant `{reseller}` is not an indirect reseller"
+        )));
+    }
+    let rel = Relationship::create_for_reseller(
+        caller.partner,
+        reseller,
+        draft,
+        Catalogue::builtin(),
+        now,
+        &app.config.timings,
+    )?;
+    let saved = app
+        .commit(
+            Changes {
+                relationships: vec![Write::Insert(rel)],
+                ..Changes::default()
+            },
+            &caller.who,
+        )
+        .await?;
+    app.scheduled();
+    let rel = saved
+        .relationships
+        .into_iter()
+        .next()
+        .map(Write::into_inner)
+        .ok_or_else(|| AppError::Internal("the new relationship was not saved".into()))?;
+    tracing::info!(relationship = %rel.id, provider = %caller.partner, reseller = %reseller, "relationship created for an indirect reseller");
+    Ok(rel)
 }
 
 /// Parses a relationship id (`{guid}-{partnerTenantId}`), with Graph's message.
@@ -157,9 +218,16 @@ impl SubmitRequest {
                     }
                 }
                 let request = RelationshipRequest::new(rel.id, rel.partner, action, now, &timings);
+                // The reseller's approval is what sends the customer its invitation.
+                let mail = if action == RequestAction::Approve {
+                    invitation_mails(app, &rel, &self.invitation.origin, None).await?
+                } else {
+                    Vec::new()
+                };
                 Changes {
                     relationships: vec![Write::Update(rel)],
                     requests: vec![Write::Insert(request)],
+                    mail,
                     ..Changes::default()
                 }
             }
@@ -373,5 +441,23 @@ pub async fn load<C>(
     app.store
         .relationship(caller.partner, id)
         .await?
+        .ok_or_else(|| AppError::not_found("delegatedAdminRelationship", raw_id))
+}
+
+/// Loads a relationship the caller may read: its own, or one it created as the indirect provider
+/// of the reseller that owns it (which it reads and nothing more).
+pub async fn load_readable<C>(
+    app: &AppState,
+    caller: &Authorized<C>,
+    raw_id: &str,
+) -> AppResult<Relationship> {
+    let id = relationship_id(raw_id)?;
+    if let Some(rel) = app.store.relationship(caller.partner, id).await? {
+        return Ok(rel);
+    }
+    app.store
+        .relationship_by_id(id)
+        .await?
+        .filter(|r| r.indirect_provider() == Some(caller.partner))
         .ok_or_else(|| AppError::not_found("delegatedAdminRelationship", raw_id))
 }

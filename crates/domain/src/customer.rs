@@ -234,7 +234,8 @@ pub fn latest_end_then_newest(
 }
 
 /// Groups a customer's relationships and ties into page rows, in the order met. Relationships
-/// still being drafted (`created`) are the partner's business and never shown; an invitation the
+/// still being drafted (`created`) or awaiting their indirect reseller's review are the partners'
+/// business and never shown; an invitation the
 /// customer `declined` counts as ended.
 pub fn partner_rows<'a>(
     relationships: &'a [Relationship],
@@ -256,7 +257,7 @@ pub fn partner_rows<'a>(
         rows.len() - 1
     };
     for r in relationships {
-        if r.status == S::Created || r.locked_at.is_none() {
+        if r.status == S::Created || r.locked_at.is_none() || r.awaits_reseller() {
             continue;
         }
         let ended = is_ended(r.status) || declined.contains(&r.id);
@@ -300,7 +301,8 @@ pub enum InvitationState {
     Expired(OffsetDateTime),
     /// This organisation already accepted it; links are single-use.
     AlreadyAccepted,
-    /// The partner withdrew it or it ended before approval.
+    /// The partner withdrew it or it ended before approval (or it was never sent: its indirect
+    /// reseller has not approved it yet).
     Withdrawn,
     /// A customer declined it at this instant; the link no longer works.
     Declined(OffsetDateTime),
@@ -323,6 +325,9 @@ pub fn invitation_state(
         || refusal.is_some_and(|x| x.customer != tenant);
     if for_other {
         return InvitationState::Foreign;
+    }
+    if rel.awaits_reseller() {
+        return InvitationState::Withdrawn;
     }
     if let Some(x) = refusal {
         if matches!(rel.status, S::ApprovalPending | S::Expired) && rel.activated_at.is_none() {

@@ -90,6 +90,12 @@ pub enum DomainError {
     /// V11: `approve`/`reject` on a relationship that is not an indirect reseller's.
     #[error("the `{0}` action is only for indirect resellers reviewing a relationship created by their indirect provider")]
     NotResellerRelationship(RequestAction),
+    /// An indirect provider's relationship for a reseller names no customer.
+    #[error("a relationship for an indirect reseller needs `customer.tenantId`: the customer the reseller serves")]
+    ResellerRelationshipNeedsCustomer,
+    /// An indirect provider named itself as the reseller.
+    #[error("`partner.tenantId` must be one of your indirect resellers, not your own tenant")]
+    ResellerIsProvider,
     /// V12: access assignment on a relationship that is not active.
     #[error("access assignments can only be created on an `active` relationship; it is `{0}`")]
     RelationshipNotActive(RelationshipStatus),

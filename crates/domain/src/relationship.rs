@@ -1,6 +1,7 @@
 //! The delegated admin relationship and its state machine.
 
 mod patch;
+mod reseller;
 
 use time::{Duration, OffsetDateTime};
 
@@ -325,42 +326,7 @@ impl Relationship {
         Ok(())
     }
 
-    /// `approve`/`reject` by the indirect reseller of a relationship its provider created.
-    pub fn review_as_reseller(
-        &mut self,
-        approve: bool,
-        now: OffsetDateTime,
-    ) -> Result<(), DomainError> {
-        let action = if approve {
-            RequestAction::Approve
-        } else {
-            RequestAction::Reject
-        };
-        let RelationshipKind::Reseller {
-            is_partner_consent_pending,
-            ..
-        } = &mut self.kind
-        else {
-            return Err(DomainError::NotResellerRelationship(action));
-        };
-        if self.status != S::ApprovalPending || !*is_partner_consent_pending {
-            return Err(DomainError::ActionNotAllowed {
-                action,
-                status: self.status,
-                needed: "approvalPending and not yet reviewed",
-            });
-        }
-        *is_partner_consent_pending = false;
-        self.last_modified_at = now;
-        if !approve {
-            self.status = S::Terminated;
-            self.end_at = Some(now);
-            self.due_at = None;
-        }
-        Ok(())
-    }
-
-    fn require(
+    pub(crate) fn require(
         &self,
         action: RequestAction,
         needed: S,

@@ -57,6 +57,23 @@ pub struct CustomerBody {
     pub display_name: Option<String>,
 }
 
+/// The indirect reseller a provider creates a `resellerDelegatedAdminRelationship` for, by tenant
+/// id (the `partner` participant of Graph's early beta; no create call is documented).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PartnerBody {
+    /// The indirect reseller's tenant id.
+    pub tenant_id: String,
+}
+
+impl PartnerBody {
+    /// The reseller tenant.
+    pub fn tenant(&self) -> ApiResult<TenantId> {
+        TenantId::parse(&self.tenant_id)
+            .map_err(|e| ApiError::BadRequest(format!("`partner.tenantId`: {e}")))
+    }
+}
+
 /// `delegatedAdminAccessContainer`: a security group of the partner.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -82,6 +99,9 @@ pub struct NewRelationshipBody {
     pub access_details: AccessDetailsBody,
     /// The customer; without one, any customer may approve.
     pub customer: Option<CustomerBody>,
+    /// With `@odata.type` `#microsoft.graph.resellerDelegatedAdminRelationship`: the indirect
+    /// reseller an indirect provider creates it for.
+    pub partner: Option<PartnerBody>,
 }
 
 impl GraphBody for NewRelationshipBody {

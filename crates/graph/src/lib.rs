@@ -157,6 +157,15 @@ pub async fn load_relationship<C>(
     Ok(gdap_app::relationships::load(state, caller, raw_id).await?)
 }
 
+/// Loads a relationship the caller may read: its own, or one it created for an indirect reseller.
+pub async fn read_relationship<C>(
+    state: &AppState,
+    caller: &Authorized<C>,
+    raw_id: &str,
+) -> ApiResult<Relationship> {
+    Ok(gdap_app::relationships::load_readable(state, caller, raw_id).await?)
+}
+
 /// `{root}/tenantRelationships/delegatedAdminRelationships/{id}`.
 pub fn relationship_url(base: &Base, id: &RelationshipId) -> String {
     format!(

@@ -7,7 +7,7 @@ use gdap_domain::query::{parse_item_query, parse_list_query, schemas, RawQuery};
 use gdap_http::auth::Authorize;
 
 use super::input::{CustomerBody, NewRelationshipBody, RelationshipPatchBody};
-use super::{accepted, collection, entity, load_relationship, relationship_url};
+use super::{accepted, collection, entity, load_relationship, read_relationship, relationship_url};
 use gdap_app::caller::{GdapRead, GdapWrite};
 use gdap_app::relationships::{
     Changed, CreateRelationship, DeleteRelationship, UpdateRelationship,
@@ -50,7 +50,31 @@ pub async fn create_relationship(
     base: Base,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
+    let reseller_type = match body.get("@odata.type").and_then(|t| t.as_str()) {
+        None | Some("#microsoft.graph.delegatedAdminRelationship") => false,
+        Some("#microsoft.graph.resellerDelegatedAdminRelationship") => true,
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!(
+                "`@odata.type` `{}` cannot be created here; send `#microsoft.graph.delegatedAdminRelationship` or `#microsoft.graph.resellerDelegatedAdminRelationship`",
+                other.chars().take(80).collect::<String>()
+            )))
+        }
+    };
     let Body(body) = Body::<NewRelationshipBody>::read(body)?;
+    let for_reseller = match (&body.partner, reseller_type) {
+        (Some(p), true) => Some(p.tenant()?),
+        (None, false) => None,
+        (None, true) => {
+            return Err(ApiError::BadRequest(
+                "a resellerDelegatedAdminRelationship needs `partner.tenantId`: the indirect reseller it is for".into(),
+            ))
+        }
+        (Some(_), false) => {
+            return Err(ApiError::BadRequest(
+                "`partner` is only sent with `@odata.type` `#microsoft.graph.resellerDelegatedAdminRelationship`".into(),
+            ))
+        }
+    };
     let customer_id = body
         .customer
         .as_ref()
@@ -64,6 +88,7 @@ pub async fn create_relationship(
         roles,
         customer: customer_id,
         lock: None,
+        for_reseller,
     };
     let rel = command.execute(&state, &caller, state.now()).await?;
     Ok(entity(
@@ -85,7 +110,7 @@ pub async fn get_relationship(
     OData(raw): OData,
     base: Base,
 ) -> ApiResult<Response> {
-    let rel = load_relationship(&state, &caller, &id).await?;
+    let rel = read_relationship(&state, &caller, &id).await?;
     let select = parse_item_query(&schemas::RELATIONSHIPS, &raw, false)?;
     Ok(entity(
         StatusCode::OK,

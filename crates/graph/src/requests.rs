@@ -11,7 +11,7 @@ use gdap_domain::request::RelationshipRequest;
 use gdap_http::auth::Authorize;
 
 use super::input::RequestBody;
-use super::{collection, entity, load_relationship, relationship_id, relationship_url};
+use super::{collection, entity, read_relationship, relationship_id, relationship_url};
 use gdap_app::caller::{Authorized, GdapRead, GdapWrite};
 use gdap_app::relationships::{ApprovalMail, SubmitRequest};
 use gdap_app::state::AppState;
@@ -33,7 +33,7 @@ pub async fn list_requests(
     prefer: Prefer,
     base: Base,
 ) -> ApiResult<Response> {
-    let rel = load_relationship(&state, &caller, &id).await?;
+    let rel = read_relationship(&state, &caller, &id).await?;
     let q = parse_list_query(&schemas::REQUESTS, &raw, true)?;
     let page = state.store.list_requests(rel.id, &q).await?;
     Ok(collection(
@@ -61,7 +61,7 @@ pub async fn get_request(
     prefer: Prefer,
     base: Base,
 ) -> ApiResult<Response> {
-    let rel = load_relationship(&state, &caller, &id).await?;
+    let rel = read_relationship(&state, &caller, &id).await?;
     let select = parse_item_query(&schemas::REQUESTS, &raw, true)?;
     let rid = RequestId::parse(&request_id)?;
     let r = state

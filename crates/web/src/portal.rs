@@ -290,6 +290,7 @@ pub async fn create(web: Web, Form(form): Form<Vec<(String, String)>>) -> Page {
             origin: web.origin.clone(),
             contact: contact.map(|c| (c.to_owned(), contact_lang)),
         }),
+        for_reseller: None,
     };
     let id = match command.execute(&web.state, &caller, web.state.now()).await {
         Ok(rel) => rel.id,

@@ -16,6 +16,7 @@ mod directory;
 mod flows;
 mod helpers;
 mod host;
+mod indirect;
 mod isolation;
 mod japanese;
 mod lifecycle;

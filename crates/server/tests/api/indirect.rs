@@ -1,0 +1,178 @@
+//! An indirect provider's GDAP relationship for one of its indirect resellers: created as a
+//! `resellerDelegatedAdminRelationship` awaiting the reseller's review, read by both, approved or
+//! rejected by the reseller alone, and only then sent to the customer, who approves it like any
+//! other.
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+const PROVIDER: &str = "55555555-5555-4555-8555-555555555555";
+const RESELLER_TYPE: &str = "#microsoft.graph.resellerDelegatedAdminRelationship";
+
+async fn provider(app: &TestApp) -> String {
+    app.app_token(
+        PROVIDER,
+        "55555555-cccc-4ccc-8ccc-000000000001",
+        "provider-secret",
+    )
+    .await
+}
+
+fn for_reseller(name: &str, reseller: &str) -> Value {
+    let mut b = relationship_body(name, Some(CUSTOMER_A), &[HELPDESK], "P730D", None);
+    b["@odata.type"] = json!(RESELLER_TYPE);
+    b["partner"] = json!({"tenantId": reseller});
+    b
+}
+
+async fn outbox_to(app: &TestApp, to: &str) -> usize {
+    let r = app
+        .send(Method::GET, "/_gdap/outbox", None, None, &[])
+        .await;
+    r.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["to"] == to)
+        .count()
+}
+
+async fn request(app: &TestApp, token: &str, id: &str, action: &str) -> Res {
+    app.send(
+        Method::POST,
+        &format!("{RELS}/{id}/requests"),
+        Some(token),
+        Some(json!({"action": action})),
+        &[("Prefer", "include-unknown-enum-members")],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_reseller_reviews_its_providers_relationship_before_the_customer_sees_it() {
+    let app = spawn_app().await;
+    let provider = provider(&app).await;
+    let reseller = app.partner().await;
+    let r = app
+        .create(&provider, for_reseller("Indirect helpdesk", PARTNER))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["@odata.type"], RESELLER_TYPE);
+    assert_eq!(r.body["indirectProviderTenantId"], PROVIDER);
+    assert_eq!(r.body["isPartnerConsentPending"], true);
+    assert_eq!(r.body["status"], "approvalPending");
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    assert!(id.ends_with(PARTNER), "the reseller's relationship: {id}");
+
+    // The reseller lists it among its own; the provider reads it by id.
+    let list = app.get(RELS, &reseller).await;
+    let listed = list.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id.as_str())
+        .cloned()
+        .expect("listed to the reseller");
+    assert_eq!(listed["@odata.type"], RESELLER_TYPE);
+    assert_eq!(
+        app.get(&format!("{RELS}/{id}"), &provider).await.status,
+        200
+    );
+
+    // Nothing reaches the customer yet, and it cannot be approved.
+    assert_eq!(outbox_to(&app, "ga@customera.onmicrosoft.com").await, 0);
+    let admin = app.customer_a_admin().await;
+    assert!(app.approve(&admin, &id).await.status.is_client_error());
+
+    // The provider reads but cannot act for the reseller.
+    assert_eq!(request(&app, &provider, &id, "approve").await.status, 404);
+    let assign = app
+        .post(
+            &format!("{RELS}/{id}/accessAssignments"),
+            &provider,
+            json!({"accessContainer": {"accessContainerId": ADMIN_AGENTS, "accessContainerType": "securityGroup"},
+                   "accessDetails": {"unifiedRoles": [{"roleDefinitionId": HELPDESK}]}}),
+        )
+        .await;
+    assert_eq!(assign.status, 404, "{}", assign.text);
+
+    // The reseller approves: the customer's administrators get the invitation and approve it.
+    let ok = request(&app, &reseller, &id, "approve").await;
+    assert_eq!(ok.status, 201, "{}", ok.text);
+    assert_eq!(ok.body["action"], "approve");
+    let rel = app.relationship(&reseller, &id).await;
+    assert_eq!(rel["isPartnerConsentPending"], false);
+    assert_eq!(rel["status"], "approvalPending");
+    assert_eq!(outbox_to(&app, "ga@customera.onmicrosoft.com").await, 1);
+    assert_eq!(request(&app, &reseller, &id, "approve").await.status, 400);
+    let a = app.approve(&admin, &id).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    app.advance("PT5S").await;
+    let rel = app.relationship(&reseller, &id).await;
+    assert_eq!(rel["status"], "active");
+    assert_eq!(rel["indirectProviderTenantId"], PROVIDER);
+    // The requests the reseller made are its relationship's requests, which the provider reads too.
+    let requests = app.get(&format!("{RELS}/{id}/requests"), &provider).await;
+    assert_eq!(requests.status, 200);
+    assert!(requests.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["action"] == "approve"));
+}
+
+#[tokio::test]
+async fn a_rejected_relationship_ends_and_never_reaches_the_customer() {
+    let app = spawn_app().await;
+    let provider = provider(&app).await;
+    let reseller = app.partner().await;
+    let r = app
+        .create(&provider, for_reseller("Rejected", PARTNER))
+        .await;
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    let no = request(&app, &reseller, &id, "reject").await;
+    assert_eq!(no.status, 201, "{}", no.text);
+    let rel = app.relationship(&reseller, &id).await;
+    assert_eq!(rel["status"], "terminated");
+    assert_eq!(rel["isPartnerConsentPending"], false);
+    assert_eq!(outbox_to(&app, "ga@customera.onmicrosoft.com").await, 0);
+}
+
+#[tokio::test]
+async fn only_an_indirect_provider_creates_for_a_reseller_and_bad_bodies_create_nothing() {
+    let app = spawn_app().await;
+    let provider = provider(&app).await;
+    // A direct partner (Partner Two, a managed service provider) is no indirect provider.
+    let two = app.partner_two().await;
+    let r = app.create(&two, for_reseller("Not mine", PARTNER)).await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    let mut no_customer = for_reseller("No customer", PARTNER);
+    no_customer.as_object_mut().unwrap().remove("customer");
+    let mut no_partner = for_reseller("No partner", PARTNER);
+    no_partner.as_object_mut().unwrap().remove("partner");
+    let mut untyped = for_reseller("Untyped", PARTNER);
+    untyped.as_object_mut().unwrap().remove("@odata.type");
+    let mut odd_type = for_reseller("Odd", PARTNER);
+    odd_type["@odata.type"] = json!("#microsoft.graph.user");
+    for (body, needle) in [
+        (
+            for_reseller("Not a reseller", PARTNER_TWO),
+            "not an indirect reseller",
+        ),
+        (for_reseller("Itself", PROVIDER), "not an indirect reseller"),
+        (no_customer, "customer.tenantId"),
+        (no_partner, "partner.tenantId"),
+        (untyped, "only sent with"),
+        (odd_type, "cannot be created here"),
+        (for_reseller("Bad id", "not-a-guid"), "partner.tenantId"),
+    ] {
+        let r = app.create(&provider, body).await;
+        r.assert_error(400, needle);
+    }
+    let mine = app.get(RELS, &provider).await;
+    assert!(mine.body["value"].as_array().unwrap().is_empty());
+    let theirs = app.get(RELS, &app.partner().await).await;
+    assert!(theirs.body["value"].as_array().unwrap().is_empty());
+}
