@@ -224,3 +224,71 @@ def test_the_reseller_invitation_with_and_without_dap_in_the_readers_language(gd
     assert kinds == ["indirectReseller", "isv", "lineOfBusiness", "mpsa", "oem", "partner"]
     assert "Windows Autopilot" in b.text()
     b.shot("adatum-kinds")
+
+
+FOURTH_COFFEE = "cccccccc-cccc-4ccc-8ccc-cccccccccccc"
+RELECLOUD = "dddddddd-dddd-4ddd-8ddd-dddddddddddd"
+RELS = "/v1.0/tenantRelationships/delegatedAdminRelationships"
+
+
+def test_an_indirect_reseller_and_its_provider_are_authorized_then_the_provider_sets_up_gdap(
+        gdap, inbox, browser_factory):
+    from conftest import HELPDESK, approval_link
+
+    # The indirect reseller (Contoso) asks Partner Center for the link through its provider.
+    pc = PartnerCenter(gdap)
+    r = pc.call("GET", f"/v1/customers/relationshiprequests?indirectProviderId={FOURTH_COFFEE}")
+    assert r.status_code == 200, r.text
+    url = r.json()["url"]
+    assert "invType=IndirectResellerRelationship" in url and f"indirectCSPId={FOURTH_COFFEE}" in url
+
+    # The customer authorizes both at once, in Japanese.
+    c = browser_factory("ja")
+    c.open(url.replace("&DAP=true", ""))
+    c.sign_in("admin@relecloud.onmicrosoft.com", "Relecloud-Pass-1", "サインイン")
+    assert c.h1() == "契約に同意してパートナーを承認する"
+    assert "間接リセラーの Contoso Partner と、その間接プロバイダーである Fourth Coffee Distribution" in c.text()
+    c.shot("indirect-invitation")
+    c.check("はい")
+    c.click("同意する")
+    assert c.h1() == "パートナーを承認しました"
+    c.shot("indirect-authorized")
+
+    # The provider has the customer, through the reseller; the reseller has it too.
+    provider_pc = gdap.user_token("admin@fourthcoffee.onmicrosoft.com", "Fourth-Pass-1", PC).json()["access_token"]
+    r = gdap.http.get(gdap.base + "/v1/customers", headers={"Authorization": f"Bearer {provider_pc}"})
+    item = {c["id"]: c for c in r.json()["items"]}[RELECLOUD]
+    assert item["relationshipToPartner"] == "reseller" and item["associatedPartnerId"] == PARTNER
+    assert pc.customers()[RELECLOUD]["relationshipToPartner"] == "reseller"
+
+    # The provider creates the reseller's GDAP relationship; the reseller approves it; only then is the
+    # customer asked, and it approves from the e-mail.
+    provider = gdap.token(FOURTH_COFFEE, "cccccccc-cccc-4ccc-8ccc-000000000001", "fourth-secret")
+    r = gdap.http.post(gdap.base + RELS, headers={"Authorization": f"Bearer {provider}"}, json={
+        "@odata.type": "#microsoft.graph.resellerDelegatedAdminRelationship",
+        "displayName": "Relecloud helpdesk (indirect)", "duration": "P730D",
+        "partner": {"tenantId": PARTNER}, "customer": {"tenantId": RELECLOUD},
+        "accessDetails": {"unifiedRoles": [{"roleDefinitionId": HELPDESK}]}})
+    assert r.status_code == 201, r.text
+    rid = r.json()["id"]
+    assert r.json()["isPartnerConsentPending"] is True
+    reseller = {"Authorization": f"Bearer {gdap.partner_token()}"}
+    r = gdap.http.post(f"{gdap.base}{RELS}/{rid}/requests", headers=reseller, json={"action": "approve"})
+    assert r.status_code == 201, r.text
+    mail = inbox.wait_for(lambda m: "admin@relecloud.onmicrosoft.com" in m["to"] and rid in m["body"])[0]
+    c.open(approval_link(mail))
+    c.click("次へ")
+    c.click("次へ")
+    c.click("承諾")
+    assert c.h1() == "パートナー関係を受け入れました"
+    gdap.advance("PT5S")
+    r = gdap.http.get(f"{gdap.base}{RELS}/{rid}", headers=reseller)
+    assert r.json()["status"] == "active" and r.json()["indirectProviderTenantId"] == FOURTH_COFFEE
+
+    # The customer's page: the reseller as indirect reseller with GDAP, the provider as reseller.
+    c.open(gdap.base + "/adminportal/settings/partners")
+    contoso = c.wait_status(PARTNER, "active").text
+    assert "間接リセラー" in contoso and "GDAP アクセス権を持つパートナー" in contoso
+    fourth = c.d.find_element(By.CSS_SELECTOR, f"tr[data-partner='{FOURTH_COFFEE}']").text
+    assert "リセラー" in fourth and "間接" not in fourth
+    c.shot("indirect-partners")

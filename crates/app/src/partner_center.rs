@@ -3,7 +3,7 @@
 //! through DAP), a page at a time.
 
 use gdap_domain::customer::PartnerLink;
-use gdap_domain::directory::{Tenant, User};
+use gdap_domain::directory::{PartnerType, Tenant, User};
 use gdap_domain::ids::TenantId;
 
 use crate::caller::{Principal, PrincipalKind};
@@ -64,18 +64,47 @@ impl PartnerUser {
 }
 
 /// The invitation link of a reseller relationship (Partner Center's documented form): the
-/// customer's Global Administrator opens it on gdap's admin center, at `origin`.
-pub fn relationship_request_url(origin: &str, partner: &Tenant) -> String {
+/// customer's Global Administrator opens it on gdap's admin center, at `origin`. An indirect
+/// reseller names the indirect provider it sells through, and gets the indirect form that has the
+/// customer authorize both at once.
+pub async fn relationship_request_url(
+    state: &AppState,
+    origin: &str,
+    partner: &PartnerUser,
+    provider: Option<TenantId>,
+) -> AppResult<String> {
+    let of_kind =
+        |t: &Tenant, k: PartnerType| t.partner.as_ref().is_some_and(|p| p.types.contains(&k));
     let mpn = partner
+        .partner
         .partner
         .as_ref()
         .and_then(|p| p.mpn_id.clone())
         .filter(|m| m.chars().all(|c| c.is_ascii_alphanumeric()))
         .unwrap_or_else(|| "0".to_owned());
-    format!(
-        "{origin}/Adminportal/Home?invType=ResellerRelationship&partnerId={}&msppId={mpn}&DAP=true#/BillingAccounts/partner-invitation",
-        partner.id
-    )
+    let id = partner.partner.id;
+    let Some(provider) = provider else {
+        return Ok(format!(
+            "{origin}/Adminportal/Home?invType=ResellerRelationship&partnerId={id}&msppId={mpn}&DAP=true#/BillingAccounts/partner-invitation"
+        ));
+    };
+    if !of_kind(&partner.partner, PartnerType::IndirectReseller) {
+        return Err(AppError::Invalid(
+            "only an indirect reseller names an indirect provider".into(),
+        ));
+    }
+    if !state
+        .tenant(provider)
+        .await?
+        .is_some_and(|t| of_kind(&t, PartnerType::IndirectProvider))
+    {
+        return Err(AppError::Invalid(format!(
+            "`indirectProviderId`: {provider} is not an indirect provider"
+        )));
+    }
+    Ok(format!(
+        "{origin}/Adminportal/Home?invType=IndirectResellerRelationship&partnerId={id}&msppId={mpn}&indirectCSPId={provider}&DAP=true#/BillingAccounts/partner-invitation"
+    ))
 }
 
 /// How a customer finds a partner's customers by name: Partner Center's `filter` on
@@ -173,7 +202,7 @@ pub async fn customer(
         .partner_links(id)
         .await?
         .into_iter()
-        .find(|l| l.partner == partner.partner.id && (l.reseller || l.dap))
+        .find(|l| l.partner == partner.partner.id && l.is_customer_tie())
         .ok_or_else(|| AppError::not_found("customer", &id.to_string()))?;
     let tenant = state
         .tenant(id)
@@ -215,6 +244,9 @@ pub async fn update_customer(
             ));
         }
         c.link.reseller = false;
+        c.link
+            .other_types
+            .retain(|k| *k != gdap_domain::customer::LinkType::IndirectReseller);
     }
     c.link.dap = false;
     if had_dap {

@@ -287,6 +287,7 @@ pub fn parse_world(json: &str, now: OffsetDateTime) -> Result<DirectoryBatch, Wo
             since: now,
             dap_removed_at: None,
             other_types,
+            associated_partner: None,
         });
     }
     Ok(batch)

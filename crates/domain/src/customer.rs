@@ -33,12 +33,21 @@ pub struct PartnerLink {
     /// The tie's other kinds (indirect reseller, ISV, line of business, MPSA, OEM, partner), in
     /// [`LinkType`] order; reseller, DAP and GDAP come from the fields above and the relationships.
     pub other_types: Vec<LinkType>,
+    /// On an indirect provider's tie: the indirect reseller through which the customer came (Partner
+    /// Center's `associatedPartnerId`).
+    pub associated_partner: Option<TenantId>,
 }
 
 impl PartnerLink {
     /// Whether anything still ties the partner to the customer.
     pub fn is_live(&self) -> bool {
         self.reseller || self.dap || !self.other_types.is_empty()
+    }
+
+    /// Whether the partner counts the tenant among its customers (Partner Center's list): it
+    /// resells to it directly or as an indirect reseller, or holds DAP.
+    pub fn is_customer_tie(&self) -> bool {
+        self.reseller || self.dap || self.other_types.contains(&LinkType::IndirectReseller)
     }
 
     /// The tie's kinds, GDAP aside, in [`LinkType`] order.
@@ -506,6 +515,7 @@ mod tests {
             since: now,
             dap_removed_at: None,
             other_types: Vec::new(),
+            associated_partner: None,
         }];
         let rows = partner_rows(&rels, &links, PartnerFilter::Current, &[]);
         assert_eq!(rows.len(), 1);
@@ -543,6 +553,7 @@ mod tests {
             since: now,
             dap_removed_at: None,
             other_types: Vec::new(),
+            associated_partner: None,
         }];
         let rows = partner_rows(&[], &links, PartnerFilter::Current, &[]);
         assert_eq!(rows[0].types, vec![LinkType::Reseller, LinkType::Advisor]);

@@ -153,6 +153,7 @@ fn world(w: &Value, names: &mut Names) -> World {
             since: parse_rfc3339("2020-01-01T00:00:00Z").unwrap(),
             dap_removed_at: None,
             other_types: Vec::new(),
+            associated_partner: None,
         })
         .collect();
     World {

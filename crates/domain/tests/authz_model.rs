@@ -302,6 +302,7 @@ fn build(
             since: base(),
             dap_removed_at: None,
             other_types: Vec::new(),
+            associated_partner: None,
         });
     }
     world

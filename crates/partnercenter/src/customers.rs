@@ -16,19 +16,40 @@ use crate::{PcCaller, PcOrigin};
 /// Partner Center's default page size of customers.
 const DEFAULT_SIZE: u32 = 200;
 
-/// `GET /v1/customers/relationshiprequests`: the link that invites a customer to a reseller
-/// relationship with the calling partner.
+/// `GET /v1/customers/relationshiprequests[?indirectProviderId=…]`: the link that invites a
+/// customer to a reseller relationship with the calling partner (and, for an indirect reseller,
+/// its indirect provider).
 pub async fn relationship_request(
+    State(state): State<AppState>,
     PcCaller(partner): PcCaller,
     PcOrigin(origin): PcOrigin,
-) -> Json<Value> {
-    let url = partner_center::relationship_request_url(&origin, &partner.partner);
-    Json(json!({ "url": url, "attributes": { "objectType": "RelationshipRequest" } }))
+    Query(q): Query<Vec<(String, String)>>,
+) -> PcResult<Json<Value>> {
+    // An indirect reseller names the indirect provider it sells through (gdap's own parameter;
+    // Partner Center asks for it in its UI).
+    let provider = q
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("indirectProviderId"))
+        .map(|(_, v)| v.as_str());
+    let provider = match provider {
+        Some(p) => Some(TenantId::parse(p).map_err(|_| {
+            PcError::bad_request("`indirectProviderId` must be the indirect provider's tenant id")
+        })?),
+        None => None,
+    };
+    let url = partner_center::relationship_request_url(&state, &origin, &partner, provider).await?;
+    Ok(Json(
+        json!({ "url": url, "attributes": { "objectType": "RelationshipRequest" } }),
+    ))
 }
 
 fn customer_json(c: &Customer, with_access: bool) -> Value {
     let id = c.tenant.id.to_string();
-    let relationship = if c.link.reseller {
+    let relationship = if c.link.reseller
+        || c.link
+            .other_types
+            .contains(&gdap_domain::customer::LinkType::IndirectReseller)
+    {
         "reseller"
     } else {
         "advisor"
@@ -45,6 +66,9 @@ fn customer_json(c: &Customer, with_access: bool) -> Value {
         "links": { "self": { "uri": format!("/customers/{id}"), "method": "GET", "headers": [] } },
         "attributes": { "objectType": "Customer" },
     });
+    if let Some(reseller) = c.link.associated_partner {
+        v["associatedPartnerId"] = Value::String(reseller.to_string());
+    }
     if with_access {
         // Partner Center gives `allowDelegatedAccess` only when a customer is read by id.
         v["allowDelegatedAccess"] = Value::Bool(c.link.dap);

@@ -45,7 +45,7 @@ pub(crate) fn agreement_step(a: &AgreementAcceptance) -> Step {
 /// Inserts or replaces a customer's tie with a partner.
 pub(crate) fn link_step(l: &PartnerLink) -> Step {
     let mut q = Sql::new(
-        "INSERT INTO partner_links (customer_id, partner_id, reseller, dap, since, dap_removed_at, other_types) VALUES (",
+        "INSERT INTO partner_links (customer_id, partner_id, reseller, dap, since, dap_removed_at, other_types, associated_partner_id) VALUES (",
     );
     q.text(l.customer.to_string())
         .push(", ")
@@ -59,11 +59,13 @@ pub(crate) fn link_step(l: &PartnerLink) -> Step {
         .push(", ")
         .bind(Param::OptInt(opt_micros(l.dap_removed_at)))
         .push(", ")
-        .text(gdap_domain::ties::join(&l.other_types));
+        .text(gdap_domain::ties::join(&l.other_types))
+        .push(", ")
+        .bind(Param::OptText(l.associated_partner.map(|t| t.to_string())));
     q.push(
         ") ON CONFLICT (customer_id, partner_id) DO UPDATE SET reseller = excluded.reseller, \
          dap = excluded.dap, since = excluded.since, dap_removed_at = excluded.dap_removed_at, \
-         other_types = excluded.other_types",
+         other_types = excluded.other_types, associated_partner_id = excluded.associated_partner_id",
     );
     Step::plain(q)
 }
@@ -162,6 +164,10 @@ fn link(r: &Row) -> Result<PartnerLink, StoreError> {
         dap_removed_at: r.opt_int("dap_removed_at")?.map(from_micros),
         other_types: gdap_domain::ties::split(&r.text("other_types")?)
             .ok_or_else(|| corrupt("partner_links.other_types"))?,
+        associated_partner: r
+            .opt_text("associated_partner_id")?
+            .map(|p| TenantId::parse(&p).map_err(|_| corrupt("associated_partner_id")))
+            .transpose()?,
     })
 }
 
@@ -271,7 +277,7 @@ impl PortalStore for SqlStore {
     ) -> Result<Vec<PartnerLink>, StoreError> {
         let mut q = Sql::new("SELECT * FROM partner_links WHERE partner_id = ");
         q.text(partner.to_string())
-            .push(" AND (reseller <> 0 OR dap <> 0)");
+            .push(" AND (reseller <> 0 OR dap <> 0 OR other_types LIKE '%indirectReseller%')");
         if let Some(a) = after {
             q.push(" AND customer_id > ").text(a.to_string());
         }

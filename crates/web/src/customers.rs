@@ -42,7 +42,8 @@ fn ties(web: &Web, row: &Row) -> String {
         // Only an invitation so far.
         return "—".to_owned();
     }
-    out.join(", ")
+    let items: Vec<&str> = out.iter().map(String::as_str).collect();
+    super::text::list(web.lang, &items)
 }
 
 /// `GET /partner/customers`.

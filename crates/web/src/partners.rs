@@ -185,7 +185,7 @@ pub async fn list(web: Web, Query(q): Query<ListQuery>) -> Page {
                                     br; small { (row.relationships.len()) " " (t.more_relationships) }
                                 }
                             }
-                            td data-label=(t.types) { @for (i, ty) in row.types.iter().enumerate() { @if i > 0 { ", " } (type_name(&web, *ty)) } }
+                            td data-label=(t.types) { (text::list(web.lang, &row.types.iter().map(|k| type_name(&web, *k)).collect::<Vec<_>>())) }
                             @if let Some(lead) = row.lead() {
                                 td data-label=(t.roles) {
                                     (layout::roles(web.lang, &lead.roles, false))

@@ -1,5 +1,6 @@
 //! The page a reseller relationship link opens, at the path Partner Center's links name
-//! (`/Adminportal/Home?invType=ResellerRelationship&partnerId=…&msppId=…&DAP=…`): "Accept
+//! (`/Adminportal/Home?invType=ResellerRelationship&partnerId=…&msppId=…&DAP=…`, and an indirect
+//! reseller's `invType=IndirectResellerRelationship&…&indirectCSPId=…`): "Accept
 //! agreement & authorize partner" — the partner, the roles DAP would grant when it is asked and
 //! granted, the agreement, a Yes check box and Accept. Authorization is instantaneous. A user
 //! without Global Administrator is told so.
@@ -25,6 +26,17 @@ pub struct LinkQuery {
     partner_id: Option<String>,
     #[serde(rename = "DAP")]
     dap: Option<String>,
+    #[serde(rename = "indirectCSPId")]
+    indirect_csp_id: Option<String>,
+}
+
+/// What a link names: the partner inviting, whether it asks for DAP, and for an indirect
+/// reseller's link (`invType=IndirectResellerRelationship`) the indirect provider.
+#[derive(Debug, Clone, Copy)]
+struct Link {
+    partner: TenantId,
+    dap: bool,
+    provider: Option<TenantId>,
 }
 
 fn invalid(web: &Web) -> axum::response::Response {
@@ -32,17 +44,26 @@ fn invalid(web: &Web) -> axum::response::Response {
     web.message(StatusCode::NOT_FOUND, r.invalid_title, r.invalid_body)
 }
 
-/// The link's partner and whether it asks for DAP; `None` for a link that is not a reseller link.
+/// What the link names; `None` for a link that is not a reseller link.
 fn read_link(
     invitation: Option<&str>,
     partner: Option<&str>,
     dap: Option<&str>,
-) -> Option<(TenantId, bool)> {
-    if !invitation.is_some_and(|t| t.eq_ignore_ascii_case("ResellerRelationship")) {
+    provider: Option<&str>,
+) -> Option<Link> {
+    let invitation = invitation?;
+    let provider = if invitation.eq_ignore_ascii_case("IndirectResellerRelationship") {
+        Some(TenantId::parse(provider?).ok()?)
+    } else if invitation.eq_ignore_ascii_case("ResellerRelationship") {
+        None
+    } else {
         return None;
-    }
-    let partner = TenantId::parse(partner?).ok()?;
-    Some((partner, dap.is_some_and(|d| d.eq_ignore_ascii_case("true"))))
+    };
+    Some(Link {
+        partner: TenantId::parse(partner?).ok()?,
+        dap: dap.is_some_and(|d| d.eq_ignore_ascii_case("true")),
+        provider,
+    })
 }
 
 /// The signed-in customer's actor, or the page that says why not.
@@ -67,7 +88,7 @@ fn global_admin(web: &Web) -> Result<Actor, axum::response::Response> {
 fn offer_page(
     web: &Web,
     offer: &ResellerOffer,
-    dap: bool,
+    link: Link,
     error: Option<&str>,
 ) -> axum::response::Response {
     let r = text(web.lang);
@@ -82,8 +103,13 @@ fn offer_page(
         html! {
             h1 { (r.title) }
             p.partner-name { strong { (name) } }
-            @let already_reseller = offer.link.as_ref().is_some_and(|l| l.reseller);
-            p { (if already_reseller { r.reseller_already } else { r.intro }.replace("{partner}", &offer.partner.display_name)) }
+            @if let Some((provider, _)) = &offer.provider {
+                p.partner-name { strong { (provider.display_name) " (" (provider.domain) ")" } }
+                p { (r.intro_indirect.replace("{partner}", &offer.partner.display_name).replace("{provider}", &provider.display_name)) }
+            } @else {
+                @let already_reseller = offer.link.as_ref().is_some_and(|l| l.reseller);
+                p { (if already_reseller { r.reseller_already } else { r.intro }.replace("{partner}", &offer.partner.display_name)) }
+            }
             @if offer.grants_dap {
                 p.notice { (r.dap_intro) }
                 (layout::roles(web.lang, &dap_roles, true))
@@ -96,9 +122,10 @@ fn offer_page(
             @if let Some(e) = error { p.error role="alert" { (e) } }
             form method="post" action="/adminportal/home" {
                 (csrf(web))
-                input type="hidden" name="invType" value="ResellerRelationship";
-                input type="hidden" name="partnerId" value=(offer.partner.id.to_string());
-                input type="hidden" name="DAP" value=(if dap { "true" } else { "false" });
+                input type="hidden" name="invType" value=(if link.provider.is_some() { "IndirectResellerRelationship" } else { "ResellerRelationship" });
+                input type="hidden" name="partnerId" value=(link.partner.to_string());
+                @if let Some(p) = link.provider { input type="hidden" name="indirectCSPId" value=(p.to_string()); }
+                input type="hidden" name="DAP" value=(if link.dap { "true" } else { "false" });
                 p {
                     input id="yes" type="checkbox" name="yes" value="yes";
                     " " label for="yes" { (r.yes) }
@@ -122,45 +149,52 @@ fn already_page(web: &Web) -> axum::response::Response {
     )
 }
 
-/// `GET /adminportal/home?invType=ResellerRelationship&partnerId=…&DAP=…`.
+/// `GET /adminportal/home?invType=ResellerRelationship&partnerId=…&DAP=…` (or
+/// `invType=IndirectResellerRelationship` with `indirectCSPId`).
 pub async fn page(web: Web, Query(q): Query<LinkQuery>) -> Page {
-    let Some((partner, dap)) = read_link(
+    let Some(link) = read_link(
         q.inv_type.as_deref(),
         q.partner_id.as_deref(),
         q.dap.as_deref(),
+        q.indirect_csp_id.as_deref(),
     ) else {
         return Ok(invalid(&web));
     };
     let actor = global_admin(&web)?;
-    let offer = match reseller::offer(&web.state, &actor, partner, dap).await {
-        Ok(o) => o,
-        Err(AppError::NotFound(_)) => return Ok(invalid(&web)),
-        Err(e) => return Err(web.failure(&e)),
-    };
+    let offer =
+        match reseller::offer(&web.state, &actor, link.partner, link.dap, link.provider).await {
+            Ok(o) => o,
+            Err(AppError::NotFound(_)) => return Ok(invalid(&web)),
+            Err(e) => return Err(web.failure(&e)),
+        };
     if offer.already {
         return Ok(already_page(&web));
     }
-    Ok(offer_page(&web, &offer, dap, None))
+    Ok(offer_page(&web, &offer, link, None))
 }
 
 /// `POST /adminportal/home`: Yes ticked and Accept.
 pub async fn accept(web: Web, Form(form): Form<Vec<(String, String)>>) -> Page {
     let form = FormData(form);
     web.check_form(&form)?;
-    let Some((partner, dap)) =
-        read_link(form.get("invType"), form.get("partnerId"), form.get("DAP"))
-    else {
+    let Some(link) = read_link(
+        form.get("invType"),
+        form.get("partnerId"),
+        form.get("DAP"),
+        form.get("indirectCSPId"),
+    ) else {
         return Ok(invalid(&web));
     };
     let actor = global_admin(&web)?;
     let r = text(web.lang);
-    let offer = match reseller::offer(&web.state, &actor, partner, dap).await {
-        Ok(o) => o,
-        Err(AppError::NotFound(_)) => return Ok(invalid(&web)),
-        Err(e) => return Err(web.failure(&e)),
-    };
+    let offer =
+        match reseller::offer(&web.state, &actor, link.partner, link.dap, link.provider).await {
+            Ok(o) => o,
+            Err(AppError::NotFound(_)) => return Ok(invalid(&web)),
+            Err(e) => return Err(web.failure(&e)),
+        };
     if form.get("yes") != Some("yes") {
-        return Ok(offer_page(&web, &offer, dap, Some(r.yes_required)));
+        return Ok(offer_page(&web, &offer, link, Some(r.yes_required)));
     }
     match reseller::accept(&web.state, &actor, &offer).await {
         Ok(_) => Ok(web.page(
@@ -169,9 +203,13 @@ pub async fn accept(web: Web, Form(form): Form<Vec<(String, String)>>) -> Page {
             html! {
                 div.done role="status" {
                     h1 { (r.done_title) }
-                    p { (r.done_body.replace("{partner}", &offer.partner.display_name)) }
+                    @if let Some((provider, _)) = &offer.provider {
+                        p { (r.done_body_indirect.replace("{partner}", &offer.partner.display_name).replace("{provider}", &provider.display_name)) }
+                    } @else {
+                        p { (r.done_body.replace("{partner}", &offer.partner.display_name)) }
+                    }
                 }
-                p.actions { a.button.primary href=(format!("/adminportal/settings/partners/{partner}")) { (web.t.close) } }
+                p.actions { a.button.primary href=(format!("/adminportal/settings/partners/{}", link.partner)) { (web.t.close) } }
             },
         )),
         Err(AppError::Conflict(_)) => Ok(already_page(&web)),

@@ -176,3 +176,175 @@ async fn only_an_indirect_provider_creates_for_a_reseller_and_bad_bodies_create_
     let theirs = app.get(RELS, &app.partner().await).await;
     assert!(theirs.body["value"].as_array().unwrap().is_empty());
 }
+
+const PC_SCOPE: &str = "https://api.partnercenter.microsoft.com/.default";
+
+/// Partner One's indirect link through the indirect provider, as a path on this server.
+async fn indirect_link(app: &TestApp) -> String {
+    let token = app
+        .user_token("admin@partnerone.onmicrosoft.com", "Admin-Pass-1", PC_SCOPE)
+        .await;
+    let r = app
+        .get(
+            &format!("/v1/customers/relationshiprequests?indirectProviderId={PROVIDER}"),
+            &token,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let url = r.body["url"].as_str().unwrap();
+    assert!(
+        url.contains(&format!(
+            "invType=IndirectResellerRelationship&partnerId={PARTNER}&msppId=1000001&indirectCSPId={PROVIDER}&DAP=true"
+        )),
+        "{url}"
+    );
+    let path = url.strip_prefix(&app.base).unwrap();
+    path.split('#').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn an_indirect_resellers_link_has_the_provider_bill_and_ties_the_reseller_as_indirect() {
+    use crate::visitor::Visitor;
+    use gdap_domain::customer::LinkType;
+    use gdap_domain::ids::TenantId;
+
+    let app = spawn_app().await;
+    let link = indirect_link(&app).await;
+    let mut v = Visitor::new(&app);
+    v.sign_in("ga@customerb.onmicrosoft.com", "Gb-Pass-1").await;
+    let page = v.get(&link).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains(
+            "Partner One, an indirect reseller, and Indirect Provider, its indirect provider"
+        ),
+        "{}",
+        page.body
+    );
+    let csrf = Visitor::csrf_of(&page);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("invType", "IndirectResellerRelationship"),
+        ("partnerId", PARTNER),
+        ("indirectCSPId", PROVIDER),
+        ("DAP", "true"),
+        ("yes", "yes"),
+    ];
+    let done = v.post("/adminportal/home", &form).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+
+    // The provider bills the customer and knows the reseller it came through.
+    let provider = app
+        .user_token(
+            "admin@indirectprovider.onmicrosoft.com",
+            "Provider-Pass-1",
+            PC_SCOPE,
+        )
+        .await;
+    let list = app.get("/v1/customers", &provider).await;
+    let items = list.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{}", list.text);
+    assert_eq!(items[0]["id"], CUSTOMER_B);
+    assert_eq!(items[0]["relationshipToPartner"], "reseller");
+    assert_eq!(items[0]["associatedPartnerId"], PARTNER);
+    // The reseller has the customer too, without DAP (Microsoft's behaviour, the default).
+    let reseller = app
+        .user_token("admin@partnerone.onmicrosoft.com", "Admin-Pass-1", PC_SCOPE)
+        .await;
+    let c = app
+        .get(&format!("/v1/customers/{CUSTOMER_B}"), &reseller)
+        .await;
+    assert_eq!(c.status, 200, "{}", c.text);
+    assert_eq!(c.body["relationshipToPartner"], "reseller");
+    assert_eq!(c.body["allowDelegatedAccess"], false);
+    let customer = TenantId::parse(CUSTOMER_B).unwrap();
+    let links = app.state.store.partner_links(customer).await.unwrap();
+    let of = |p: &str| {
+        links
+            .iter()
+            .find(|l| l.partner.to_string() == p)
+            .unwrap()
+            .clone()
+    };
+    assert!(of(PROVIDER).reseller);
+    assert_eq!(of(PROVIDER).types(), vec![LinkType::Reseller]);
+    assert_eq!(
+        of(PROVIDER).associated_partner,
+        Some(TenantId::parse(PARTNER).unwrap())
+    );
+    assert_eq!(of(PARTNER).types(), vec![LinkType::IndirectReseller]);
+    let audit = app
+        .state
+        .store
+        .audit_of(customer, None, 0, 20)
+        .await
+        .unwrap();
+    let accepted: Vec<_> = audit
+        .iter()
+        .filter(|e| e.action == "reseller-relationship-accepted-by-customer")
+        .filter_map(|e| e.partner.map(|p| p.to_string()))
+        .collect();
+    assert_eq!(accepted.len(), 2);
+    assert!(accepted.contains(&PROVIDER.to_owned()) && accepted.contains(&PARTNER.to_owned()));
+
+    // The link is used; a tampered one names no valid pair.
+    assert_eq!(v.get(&link).await.status, 409);
+    for bad in [
+        link.replace(PROVIDER, PARTNER_TWO),
+        link.replace(&format!("&indirectCSPId={PROVIDER}"), ""),
+        link.replace(
+            &format!("partnerId={PARTNER}"),
+            &format!("partnerId={PARTNER_TWO}"),
+        ),
+    ] {
+        assert_eq!(v.get(&bad).await.status, 404, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn only_an_indirect_reseller_asks_for_a_link_through_an_indirect_provider() {
+    let app = spawn_app().await;
+    let reseller = app
+        .user_token("admin@partnerone.onmicrosoft.com", "Admin-Pass-1", PC_SCOPE)
+        .await;
+    for (token, query, needle) in [
+        (
+            &reseller,
+            format!("indirectProviderId={PARTNER_TWO}"),
+            "not an indirect provider",
+        ),
+        (
+            &reseller,
+            "indirectProviderId=nope".to_owned(),
+            "indirectProviderId",
+        ),
+    ] {
+        let r = app
+            .get(
+                &format!("/v1/customers/relationshiprequests?{query}"),
+                token,
+            )
+            .await;
+        assert_eq!(r.status, 400, "{}", r.text);
+        assert!(
+            r.body["description"].as_str().unwrap().contains(needle),
+            "{}",
+            r.text
+        );
+    }
+    // The provider itself is no indirect reseller.
+    let provider = app
+        .user_token(
+            "admin@indirectprovider.onmicrosoft.com",
+            "Provider-Pass-1",
+            PC_SCOPE,
+        )
+        .await;
+    let r = app
+        .get(
+            &format!("/v1/customers/relationshiprequests?indirectProviderId={PROVIDER}"),
+            &provider,
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text);
+}

@@ -27,6 +27,7 @@ async fn tie_customers(app: &TestApp) {
         since: time::OffsetDateTime::now_utc(),
         dap_removed_at: None,
         other_types: Vec::new(),
+        associated_partner: None,
     };
     app.state
         .store

@@ -24,6 +24,7 @@ async fn every_kind(app: &TestApp) {
                 since: time::OffsetDateTime::now_utc(),
                 dap_removed_at: None,
                 other_types: LinkType::DECLARED.to_vec(),
+                associated_partner: None,
             }],
             ..Changes::default()
         })
@@ -67,6 +68,8 @@ async fn the_list_names_all_nine_kinds_of_a_partner_in_order() {
         .nth(1)
         .expect("a kinds cell");
     let cell = &cell[..cell.find("</td>").unwrap()];
+    // Listed as Japanese lists things, with 「、」.
+    assert!(cell.contains("リセラー、Advisor (DAP)、GDAP"), "{cell}");
     let mut at = 0;
     for name in JA_NAMES {
         let i = cell[at..]

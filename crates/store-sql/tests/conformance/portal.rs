@@ -21,6 +21,7 @@ async fn agreements_partner_ties_and_the_activity_record_round_trip(store: SqlSt
         since: now(),
         dap_removed_at: None,
         other_types: vec![LinkType::IndirectReseller, LinkType::Oem, LinkType::Partner],
+        associated_partner: None,
     };
     let act = |kind, at, partner| Activity {
         id: uuid::Uuid::new_v4(),
@@ -55,6 +56,7 @@ async fn agreements_partner_ties_and_the_activity_record_round_trip(store: SqlSt
     removed.dap = false;
     removed.dap_removed_at = Some(now() + time::Duration::days(1));
     removed.other_types = LinkType::DECLARED.to_vec();
+    removed.associated_partner = Some(TenantId::new_random());
     store
         .commit(Changes {
             agreements: vec![again],
@@ -159,11 +161,21 @@ async fn a_partners_customers_are_read_in_order_after_a_cursor(store: SqlStore) 
         since: now(),
         dap_removed_at: None,
         other_types: Vec::new(),
+        associated_partner: None,
     };
     let mut links: Vec<PartnerLink> = customers.iter().map(|c| link(*c, true, false)).collect();
-    // A tie with neither reseller nor DAP left is no customer any more.
+    // A tie with neither reseller nor DAP left is no customer any more, nor one of another kind;
+    // an indirect reseller's is.
     let gone = TenantId::new_random();
     links.push(link(gone, false, false));
+    let mut oem = link(TenantId::new_random(), false, false);
+    oem.other_types = vec![LinkType::Oem];
+    links.push(oem);
+    let indirect = TenantId::new_random();
+    let mut through_provider = link(indirect, false, false);
+    through_provider.other_types = vec![LinkType::IndirectReseller, LinkType::Isv];
+    links.push(through_provider);
+    customers.push(indirect);
     store
         .commit(Changes {
             partner_links: links,

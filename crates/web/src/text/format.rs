@@ -79,6 +79,14 @@ pub fn days(lang: Language, n: i64) -> String {
     }
 }
 
+/// Joins the items of a list as the language writes them (Japanese with 「、」).
+pub fn list(lang: Language, items: &[&str]) -> String {
+    items.join(match lang {
+        Language::Ja => "、",
+        Language::En => ", ",
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

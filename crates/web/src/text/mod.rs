@@ -11,7 +11,7 @@ pub mod reseller;
 pub mod roles;
 pub mod types;
 
-pub use format::{date, datetime, days, status};
+pub use format::{date, datetime, days, list, status};
 pub use roles::{role_description, role_name};
 
 use gdap_domain::mail::Language;
