@@ -107,26 +107,7 @@ pub async fn relationship_request_url(
     ))
 }
 
-/// How a customer finds a partner's customers by name: Partner Center's `filter` on
-/// `CompanyName` or `Domain` with `starts_with`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CustomerFilter {
-    /// Company names starting with (case-insensitively).
-    CompanyName(String),
-    /// Default domains starting with (case-insensitively).
-    Domain(String),
-}
-
-impl CustomerFilter {
-    fn accepts(&self, t: &Tenant) -> bool {
-        let starts =
-            |hay: &str, needle: &str| hay.to_lowercase().starts_with(&needle.to_lowercase());
-        match self {
-            Self::CompanyName(p) => starts(&t.display_name, p),
-            Self::Domain(p) => starts(&t.domain, p),
-        }
-    }
-}
+pub use gdap_store::CustomerFilter;
 
 /// One customer of a partner: its tenant and its tie.
 #[derive(Debug, Clone)]
@@ -155,40 +136,21 @@ pub async fn customers(
     filter: Option<&CustomerFilter>,
 ) -> AppResult<CustomerPage> {
     let size = size.clamp(1, MAX_PAGE);
-    let mut items = Vec::new();
-    let mut cursor = after;
-    // A filter may skip links; read on until the page is full or the links run out.
-    loop {
-        let links = state
-            .store
-            .customers_of_partner(partner.partner.id, cursor, size + 1)
-            .await?;
-        let more = links.len() > size as usize;
-        let taken = links.len().min(size as usize);
-        for (i, link) in links.into_iter().take(taken).enumerate() {
-            cursor = Some(link.customer);
-            let Some(tenant) = state.tenant(link.customer).await? else {
-                continue;
-            };
-            if filter.is_none_or(|f| f.accepts(&tenant)) {
-                items.push(Customer { tenant, link });
-                if items.len() == size as usize {
-                    // A next page only when a link is left to read.
-                    let left = more || i + 1 < taken;
-                    return Ok(CustomerPage {
-                        next_after: cursor.filter(|_| left),
-                        items,
-                    });
-                }
-            }
-        }
-        if !more {
-            return Ok(CustomerPage {
-                items,
-                next_after: None,
-            });
-        }
-    }
+    let mut rows = state
+        .store
+        .customers_of_partner(partner.partner.id, after, size + 1, filter)
+        .await?;
+    // One more than a page was read: a next page exists when it came.
+    let more = rows.len() > size as usize;
+    rows.truncate(size as usize);
+    let items: Vec<Customer> = rows
+        .into_iter()
+        .map(|(link, tenant)| Customer { tenant, link })
+        .collect();
+    Ok(CustomerPage {
+        next_after: items.last().map(|c| c.tenant.id).filter(|_| more),
+        items,
+    })
 }
 
 /// One customer of the partner, or `NotFound` (also for another partner's customer).

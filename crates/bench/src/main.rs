@@ -4,6 +4,7 @@
 //! cargo build --release --bin gdap --bin gdap-bench
 //! target/release/gdap-bench [--relationships 100000] [--gdap target/release/gdap]
 //! target/release/gdap-bench --pages      # the Partner relationships page (50 partners, 500 relationships)
+//! target/release/gdap-bench --partner-center  # GET /v1/customers over 10,000 customers
 //! target/release/gdap-bench --authz      # the authorization index in process
 //! target/release/gdap-bench --authz-http # POST /authz/v1/check with wrk, beside an empty handler,
 //!                                        # then the same requests in process, without the network
@@ -23,6 +24,7 @@ mod authz;
 mod authz_data;
 mod http_authz;
 mod pages;
+mod partner_center;
 mod server;
 mod side_by_side;
 mod soak;
@@ -261,6 +263,7 @@ modes (one at a time; without one: paging, writes, memory and demo start-up on S
   --postgres URL [--nodes N]  the same on a fresh PostgreSQL database, with N nodes
   --only-paging, --only-writes  one part of the default run
   --pages                  the Partner relationships page (50 partners, 500 relationships)
+  --partner-center         Partner Center's GET /v1/customers over 10,000 customers
   --authz                  the authorization index in process, beside Cedar and casbin
   --authz-http [--before PATH]  POST /authz/v1/check with wrk, beside an empty handler; with
                            --before, the server's CPU and instructions (callgrind) per check and
@@ -298,6 +301,11 @@ async fn main() -> anyhow::Result<()> {
     }
     if args.iter().any(|a| a == "--soak") {
         let result = soak::run(&gdap, arg("--before").as_deref(), &dir).await;
+        let _ = std::fs::remove_dir_all(&dir);
+        return result;
+    }
+    if args.iter().any(|a| a == "--partner-center") {
+        let result = partner_center::run(&gdap, &dir).await;
         let _ = std::fs::remove_dir_all(&dir);
         return result;
     }
@@ -342,10 +350,11 @@ fn check_args(args: &[String]) -> anyhow::Result<()> {
         "--gdap",
         "--before",
     ];
-    const FLAGS: [&str; 6] = [
+    const FLAGS: [&str; 7] = [
         "--only-paging",
         "--only-writes",
         "--pages",
+        "--partner-center",
         "--authz",
         "--authz-http",
         "--soak",

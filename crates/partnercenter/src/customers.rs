@@ -3,11 +3,13 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::Engine;
 use gdap_app::partner_center::{self, Customer, CustomerChange, CustomerFilter};
 use gdap_app::state::AppState;
 use gdap_domain::ids::TenantId;
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::error::{PcError, PcResult};
@@ -43,9 +45,57 @@ pub async fn relationship_request(
     ))
 }
 
-fn customer_json(c: &Customer, with_access: bool) -> Value {
-    let id = c.tenant.id.to_string();
-    let relationship = if c.link.reseller
+/// `attributes` of a Partner Center resource.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Attributes {
+    object_type: &'static str,
+}
+
+/// A link of a resource (`links.self`).
+#[derive(Serialize)]
+struct Link {
+    uri: String,
+    method: &'static str,
+    headers: [(); 0],
+}
+
+#[derive(Serialize)]
+struct SelfLink {
+    #[serde(rename = "self")]
+    this: Link,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CompanyProfile<'a> {
+    tenant_id: TenantId,
+    domain: &'a str,
+    company_name: &'a str,
+    attributes: Attributes,
+}
+
+/// A `Customer` as Partner Center writes it; typed, as a page holds hundreds.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CustomerOut<'a> {
+    id: TenantId,
+    company_profile: CompanyProfile<'a>,
+    relationship_to_partner: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    associated_partner_id: Option<TenantId>,
+    /// Only when a customer is read by id, as Partner Center gives it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    allow_delegated_access: Option<bool>,
+    links: SelfLink,
+    attributes: Attributes,
+}
+
+fn customer_json(c: &Customer, with_access: bool) -> CustomerOut<'_> {
+    let id = c.tenant.id;
+    let relationship = if !c.link.is_customer_tie() {
+        "none"
+    } else if c.link.reseller
         || c.link
             .other_types
             .contains(&gdap_domain::customer::LinkType::IndirectReseller)
@@ -54,26 +104,30 @@ fn customer_json(c: &Customer, with_access: bool) -> Value {
     } else {
         "advisor"
     };
-    let mut v = json!({
-        "id": id,
-        "companyProfile": {
-            "tenantId": id,
-            "domain": c.tenant.domain,
-            "companyName": c.tenant.display_name,
-            "attributes": { "objectType": "CustomerCompanyProfile" },
+    CustomerOut {
+        id,
+        company_profile: CompanyProfile {
+            tenant_id: id,
+            domain: &c.tenant.domain,
+            company_name: &c.tenant.display_name,
+            attributes: Attributes {
+                object_type: "CustomerCompanyProfile",
+            },
         },
-        "relationshipToPartner": relationship,
-        "links": { "self": { "uri": format!("/customers/{id}"), "method": "GET", "headers": [] } },
-        "attributes": { "objectType": "Customer" },
-    });
-    if let Some(reseller) = c.link.associated_partner {
-        v["associatedPartnerId"] = Value::String(reseller.to_string());
+        relationship_to_partner: relationship,
+        associated_partner_id: c.link.associated_partner,
+        allow_delegated_access: with_access.then_some(c.link.dap),
+        links: SelfLink {
+            this: Link {
+                uri: format!("/customers/{id}"),
+                method: "GET",
+                headers: [],
+            },
+        },
+        attributes: Attributes {
+            object_type: "Customer",
+        },
     }
-    if with_access {
-        // Partner Center gives `allowDelegatedAccess` only when a customer is read by id.
-        v["allowDelegatedAccess"] = Value::Bool(c.link.dap);
-    }
-    v
 }
 
 /// Reads an object's keys whatever their case (Partner Center's samples send PascalCase).
@@ -143,7 +197,7 @@ pub async fn list(
     PcCaller(partner): PcCaller,
     Query(q): Query<Vec<(String, String)>>,
     headers: HeaderMap,
-) -> PcResult<Json<Value>> {
+) -> PcResult<Response> {
     let param = |n: &str| {
         q.iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(n))
@@ -172,7 +226,7 @@ pub async fn list(
         None => (None, param("filter").map(parse_filter).transpose()?),
     };
     let page = partner_center::customers(&state, &partner, after, size, filter.as_ref()).await?;
-    let items: Vec<Value> = page.items.iter().map(|c| customer_json(c, false)).collect();
+    let items: Vec<CustomerOut<'_>> = page.items.iter().map(|c| customer_json(c, false)).collect();
     let mut links = json!({});
     if let Some(next) = page.next_after {
         links["next"] = json!({
@@ -181,12 +235,24 @@ pub async fn list(
             "headers": [{ "key": "MS-ContinuationToken", "value": token_of(next, filter.as_ref()) }],
         });
     }
-    Ok(Json(json!({
-        "totalCount": items.len(),
-        "items": items,
-        "links": links,
-        "attributes": { "objectType": "Collection" },
-    })))
+    Ok(Json(Collection {
+        total_count: items.len(),
+        items,
+        links,
+        attributes: Attributes {
+            object_type: "Collection",
+        },
+    })
+    .into_response())
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Collection<T> {
+    total_count: usize,
+    items: Vec<T>,
+    links: Value,
+    attributes: Attributes,
 }
 
 /// `GET /v1/customers/{id}`: one customer of the partner, with `allowDelegatedAccess`.
@@ -194,7 +260,7 @@ pub async fn get_one(
     State(state): State<AppState>,
     PcCaller(partner): PcCaller,
     Path(id): Path<String>,
-) -> PcResult<Json<Value>> {
+) -> PcResult<Response> {
     let id = TenantId::parse(&id).map_err(|_| {
         PcError::not_found(format!(
             "Customer {} was not found.",
@@ -202,7 +268,7 @@ pub async fn get_one(
         ))
     })?;
     let c = partner_center::customer(&state, &partner, id).await?;
-    Ok(Json(customer_json(&c, true)))
+    Ok(Json(customer_json(&c, true)).into_response())
 }
 
 /// The one change a `PATCH` body asks for: `{"relationshipToPartner": "none"}` or
@@ -250,7 +316,7 @@ pub async fn update(
     PcCaller(partner): PcCaller,
     Path(id): Path<String>,
     body: axum::body::Bytes,
-) -> PcResult<Json<Value>> {
+) -> PcResult<Response> {
     let id = TenantId::parse(&id).map_err(|_| {
         PcError::not_found(format!(
             "Customer {} was not found.",
@@ -261,7 +327,7 @@ pub async fn update(
     let c = partner_center::update_customer(&state, &partner, id, change).await?;
     let mut v = customer_json(&c, true);
     if !c.link.reseller {
-        v["relationshipToPartner"] = Value::String("none".into());
+        v.relationship_to_partner = "none";
     }
-    Ok(Json(v))
+    Ok(Json(v).into_response())
 }

@@ -2,10 +2,10 @@
 
 use async_trait::async_trait;
 use gdap_domain::customer::{Activity, ActivityKind, AgreementAcceptance, PartnerLink, Refusal};
-use gdap_domain::directory::PartnerProfile;
+use gdap_domain::directory::{PartnerProfile, Tenant};
 use gdap_domain::ids::{RelationshipId, TenantId, UserId};
 use gdap_domain::timefmt::{from_micros, to_micros};
-use gdap_store::{PortalStore, Session, StoreError};
+use gdap_store::{CustomerFilter, PortalStore, Session, StoreError};
 
 use crate::db::{Row, Step};
 use crate::rows::{self, opt_micros};
@@ -40,6 +40,20 @@ pub(crate) fn agreement_step(a: &AgreementAcceptance) -> Step {
         .int(to_micros(a.accepted_at))
         .push(") ON CONFLICT (tenant_id, agreement, version) DO NOTHING");
     Step::plain(q)
+}
+
+/// A `LIKE` pattern for values starting with `prefix`, case folded as `lower()` folds, its own
+/// wildcards escaped with `\`.
+fn like_prefix(prefix: &str) -> String {
+    let mut out = String::with_capacity(prefix.len() + 1);
+    for c in prefix.to_lowercase().chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
 }
 
 /// Inserts or replaces a customer's tie with a partner.
@@ -274,15 +288,31 @@ impl PortalStore for SqlStore {
         partner: TenantId,
         after: Option<TenantId>,
         limit: u32,
-    ) -> Result<Vec<PartnerLink>, StoreError> {
-        let mut q = Sql::new("SELECT * FROM partner_links WHERE partner_id = ");
-        q.text(partner.to_string())
-            .push(" AND (reseller <> 0 OR dap <> 0 OR other_types LIKE '%indirectReseller%')");
+        filter: Option<&CustomerFilter>,
+    ) -> Result<Vec<(PartnerLink, Tenant)>, StoreError> {
+        let mut q = Sql::new(
+            "SELECT l.*, t.id, t.display_name, t.domain, t.partner_json, t.created_at \
+             FROM partner_links l JOIN tenants t ON t.id = l.customer_id WHERE l.partner_id = ",
+        );
+        q.text(partner.to_string()).push(
+            " AND (l.reseller <> 0 OR l.dap <> 0 OR l.other_types LIKE '%indirectReseller%')",
+        );
         if let Some(a) = after {
-            q.push(" AND customer_id > ").text(a.to_string());
+            q.push(" AND l.customer_id > ").text(a.to_string());
         }
-        q.push(" ORDER BY customer_id LIMIT ").int(i64::from(limit));
-        self.fetch_all(q, link).await
+        if let Some(f) = filter {
+            let (column, prefix) = match f {
+                CustomerFilter::CompanyName(p) => ("t.display_name", p),
+                CustomerFilter::Domain(p) => ("t.domain", p),
+            };
+            q.push(&format!(" AND lower({column}) LIKE "))
+                .text(like_prefix(prefix))
+                .push(" ESCAPE '\\'");
+        }
+        q.push(" ORDER BY l.customer_id LIMIT ")
+            .int(i64::from(limit));
+        self.fetch_all(q, |r| Ok((link(r)?, crate::rows::tenant(r)?)))
+            .await
     }
 
     async fn refusal(&self, relationship: RelationshipId) -> Result<Option<Refusal>, StoreError> {

@@ -19,7 +19,7 @@ pub use grants::{GrantStore, NewGrant};
 pub use lifecycle::{Lifecycle, RunReport};
 pub use mfa::{MfaMethod, MfaStore};
 pub use traits::{
-    AdminStore, AuditStore, AuthzSnapshot, AuthzSource, BillingStore, CustomerSummary, Delivery,
-    DirectoryBatch, DirectoryStore, OutboxMail, OutboxStore, Page, PortalStore, RelationshipStore,
-    Session, Store, StoredKey, ThrottleStore,
+    AdminStore, AuditStore, AuthzSnapshot, AuthzSource, BillingStore, CustomerFilter,
+    CustomerSummary, Delivery, DirectoryBatch, DirectoryStore, OutboxMail, OutboxStore, Page,
+    PortalStore, RelationshipStore, Session, Store, StoredKey, ThrottleStore,
 };

@@ -13,6 +13,15 @@ use gdap_domain::request::{Operation, RelationshipRequest};
 use time::OffsetDateTime;
 
 use crate::changes::Changes;
+
+/// How a partner finds its customers by name (Partner Center's `filter` with `starts_with`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CustomerFilter {
+    /// Company names starting with this, case-insensitively.
+    CompanyName(String),
+    /// Default domains starting with this, case-insensitively.
+    Domain(String),
+}
 use crate::error::StoreError;
 use crate::feed::{ChangeFeed, ChangeObserver};
 
@@ -340,13 +349,16 @@ pub trait PortalStore: Send + Sync {
     ) -> Result<Option<AgreementAcceptance>, StoreError>;
     /// The reseller and DAP ties of a customer.
     async fn partner_links(&self, customer: TenantId) -> Result<Vec<PartnerLink>, StoreError>;
-    /// A partner's live ties (reseller or DAP) by customer id, after `after`, at most `limit`.
+    /// A partner's customers — ties that make the tenant one: reseller, indirect reseller or
+    /// DAP — by customer id, after `after`, at most `limit`, those `filter` accepts, each with its
+    /// tenant.
     async fn customers_of_partner(
         &self,
         partner: TenantId,
         after: Option<TenantId>,
         limit: u32,
-    ) -> Result<Vec<PartnerLink>, StoreError>;
+        filter: Option<&CustomerFilter>,
+    ) -> Result<Vec<(PartnerLink, Tenant)>, StoreError>;
     /// The newest recorded actions about a customer (optionally with one partner only).
     async fn activity_of(
         &self,

@@ -52,7 +52,11 @@ pub async fn page(web: Web) -> Page {
     let t = web.t;
     let c = text(web.lang);
     let store = &web.state.store;
-    let links = web.or_failure(store.customers_of_partner(me.tenant.id, None, 500).await)?;
+    let links = web.or_failure(
+        store
+            .customers_of_partner(me.tenant.id, None, 500, None)
+            .await,
+    )?;
     let q = ListQuery {
         top: 300,
         ..ListQuery::default()
@@ -62,7 +66,7 @@ pub async fn page(web: Web) -> Page {
         .items;
     let needs = needs_of(&web, &me, &rels).await?;
     let mut rows: BTreeMap<TenantId, Row> = BTreeMap::new();
-    for l in links {
+    for (l, _) in links {
         let id = l.customer;
         rows.entry(id).or_default().link = Some(l);
     }

@@ -150,9 +150,48 @@ async fn a_refusal_is_recorded_once_and_found_from_either_side(store: SqlStore) 
     assert_eq!(store.refusal(rel.id).await.unwrap(), Some(refusal));
 }
 
-async fn a_partners_customers_are_read_in_order_after_a_cursor(store: SqlStore) {
+async fn a_partners_customers_are_read_in_order_after_a_cursor_and_by_name(store: SqlStore) {
     let w = world(&store).await;
-    let mut customers: Vec<TenantId> = (0..5).map(|_| TenantId::new_random()).collect();
+    let names = [
+        "Alpine Ski",
+        "alpine_ski_2",
+        "Bluebird 100%",
+        "Contoso",
+        "アルプス商事",
+    ];
+    let tenants: Vec<Tenant> = names
+        .iter()
+        .map(|name| {
+            let id = TenantId::new_random();
+            Tenant {
+                id,
+                display_name: (*name).into(),
+                domain: format!("c{}.onmicrosoft.com", &id.to_string()[..8]),
+                partner: None,
+                created_at: now(),
+            }
+        })
+        .collect();
+    // An OEM tie and one with nothing left make no customer; an indirect reseller's does.
+    let (oem, gone) = (TenantId::new_random(), TenantId::new_random());
+    let mut others: Vec<Tenant> = [oem, gone]
+        .iter()
+        .map(|id| Tenant {
+            id: *id,
+            display_name: "Alpine Other".into(),
+            domain: format!("o{}.onmicrosoft.com", &id.to_string()[..8]),
+            partner: None,
+            created_at: now(),
+        })
+        .collect();
+    others.extend(tenants.iter().cloned());
+    store
+        .insert_directory(DirectoryBatch {
+            tenants: others,
+            ..DirectoryBatch::default()
+        })
+        .await
+        .unwrap();
     let link = |c: TenantId, reseller: bool, dap: bool| PartnerLink {
         customer: c,
         partner: w.partner,
@@ -163,19 +202,13 @@ async fn a_partners_customers_are_read_in_order_after_a_cursor(store: SqlStore) 
         other_types: Vec::new(),
         associated_partner: None,
     };
-    let mut links: Vec<PartnerLink> = customers.iter().map(|c| link(*c, true, false)).collect();
-    // A tie with neither reseller nor DAP left is no customer any more, nor one of another kind;
-    // an indirect reseller's is.
-    let gone = TenantId::new_random();
+    let mut links: Vec<PartnerLink> = tenants.iter().map(|t| link(t.id, true, false)).collect();
+    links[4].reseller = false;
+    links[4].other_types = vec![LinkType::IndirectReseller, LinkType::Isv];
+    let mut oem_tie = link(oem, false, false);
+    oem_tie.other_types = vec![LinkType::Oem];
+    links.push(oem_tie);
     links.push(link(gone, false, false));
-    let mut oem = link(TenantId::new_random(), false, false);
-    oem.other_types = vec![LinkType::Oem];
-    links.push(oem);
-    let indirect = TenantId::new_random();
-    let mut through_provider = link(indirect, false, false);
-    through_provider.other_types = vec![LinkType::IndirectReseller, LinkType::Isv];
-    links.push(through_provider);
-    customers.push(indirect);
     store
         .commit(Changes {
             partner_links: links,
@@ -183,23 +216,73 @@ async fn a_partners_customers_are_read_in_order_after_a_cursor(store: SqlStore) 
         })
         .await
         .unwrap();
+    let mut customers: Vec<TenantId> = tenants.iter().map(|t| t.id).collect();
     customers.sort_by_key(ToString::to_string);
-    let ids = |v: Vec<PartnerLink>| v.into_iter().map(|l| l.customer).collect::<Vec<_>>();
+    let ids = |v: Vec<(PartnerLink, Tenant)>| {
+        v.into_iter()
+            .map(|(l, t)| {
+                assert_eq!(l.customer, t.id);
+                l.customer
+            })
+            .collect::<Vec<_>>()
+    };
     let all = store
-        .customers_of_partner(w.partner, None, 10)
+        .customers_of_partner(w.partner, None, 10, None)
         .await
         .unwrap();
     assert_eq!(ids(all), customers);
     let page = store
-        .customers_of_partner(w.partner, Some(customers[1]), 2)
+        .customers_of_partner(w.partner, Some(customers[1]), 2, None)
         .await
         .unwrap();
     assert_eq!(ids(page), customers[2..4]);
     assert!(store
-        .customers_of_partner(w.customer, None, 10)
+        .customers_of_partner(w.customer, None, 10, None)
         .await
         .unwrap()
         .is_empty());
+    // By name, case-insensitively, with `_` and `%` taken as themselves; by domain.
+    let named = |f: CustomerFilter| {
+        let store = store.clone();
+        let partner = w.partner;
+        async move {
+            let mut got: Vec<String> = store
+                .customers_of_partner(partner, None, 10, Some(&f))
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|(_, t)| t.display_name)
+                .collect();
+            got.sort();
+            got
+        }
+    };
+    assert_eq!(
+        named(CustomerFilter::CompanyName("ALPINE".into())).await,
+        ["Alpine Ski", "alpine_ski_2"]
+    );
+    assert_eq!(
+        named(CustomerFilter::CompanyName("alpine_".into())).await,
+        ["alpine_ski_2"]
+    );
+    assert_eq!(
+        named(CustomerFilter::CompanyName("Bluebird 100%".into())).await,
+        ["Bluebird 100%"]
+    );
+    assert!(named(CustomerFilter::CompanyName("Bluebird 10%0".into()))
+        .await
+        .is_empty());
+    assert_eq!(
+        named(CustomerFilter::CompanyName("アルプス".into())).await,
+        ["アルプス商事"]
+    );
+    assert_eq!(
+        named(CustomerFilter::Domain(
+            tenants[3].domain[..5].to_uppercase()
+        ))
+        .await,
+        ["Contoso"]
+    );
 }
 
 async fn partner_profiles_and_preferred_languages_can_be_changed(store: SqlStore) {
@@ -243,7 +326,7 @@ async fn partner_profiles_and_preferred_languages_can_be_changed(store: SqlStore
 }
 
 suite!(
-    a_partners_customers_are_read_in_order_after_a_cursor,
+    a_partners_customers_are_read_in_order_after_a_cursor_and_by_name,
     a_refusal_is_recorded_once_and_found_from_either_side,
     agreements_partner_ties_and_the_activity_record_round_trip,
     partner_profiles_and_preferred_languages_can_be_changed,

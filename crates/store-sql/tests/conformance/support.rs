@@ -15,9 +15,9 @@ pub use gdap_domain::roles::Catalogue;
 pub use gdap_domain::timefmt::truncate_micros;
 pub use gdap_domain::Timings;
 pub use gdap_store::{
-    AuditStore, ChangeFeed, Changes, DirectoryBatch, DirectoryStore, DirectoryWrite, GrantStore,
-    MfaMethod, MfaStore, NewGrant, PortalStore, RelationshipStore, Session, StoreError,
-    ThrottleStore, Write,
+    AuditStore, ChangeFeed, Changes, CustomerFilter, DirectoryBatch, DirectoryStore,
+    DirectoryWrite, GrantStore, MfaMethod, MfaStore, NewGrant, PortalStore, RelationshipStore,
+    Session, StoreError, ThrottleStore, Write,
 };
 pub use gdap_store_sql::SqlStore;
 pub use time::macros::datetime;
