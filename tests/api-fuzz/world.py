@@ -60,6 +60,7 @@ def lock(rel):
 
 
 def approve(rel, token):
+    call("POST", "/admincenter/v1/customerAgreement", token)
     call("POST", f"/admincenter/v1/gdapInvitations/{rel}/approve", token)
 
 

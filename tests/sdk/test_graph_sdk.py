@@ -85,9 +85,12 @@ async def customer_approves(gdap, relationship_id):
             },
         )
         token.raise_for_status()
+        headers = {"Authorization": "Bearer " + token.json()["access_token"]}
+        r = await http.post(f"{gdap['base']}/admincenter/v1/customerAgreement", headers=headers)
+        assert r.status_code == 200, r.text
         r = await http.post(
             f"{gdap['base']}/admincenter/v1/gdapInvitations/{relationship_id}/approve",
-            headers={"Authorization": "Bearer " + token.json()["access_token"]},
+            headers=headers,
         )
         assert r.status_code == 200, r.text
 

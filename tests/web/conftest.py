@@ -172,8 +172,10 @@ class Gdap:
             "grant_type": "password", "client_id": "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
             "username": upn, "password": password,
             "scope": "https://admin.microsoft.com/.default"}).json()["access_token"]
-        r = self.http.post(f"{self.base}/admincenter/v1/gdapInvitations/{relationship_id}/approve",
-                           headers={"Authorization": f"Bearer {token}"})
+        h = {"Authorization": f"Bearer {token}"}
+        r = self.http.post(f"{self.base}/admincenter/v1/customerAgreement", headers=h)
+        assert r.status_code == 200, r.text
+        r = self.http.post(f"{self.base}/admincenter/v1/gdapInvitations/{relationship_id}/approve", headers=h)
         assert r.status_code == 200, r.text
 
     def advance(self, iso):

@@ -38,6 +38,7 @@ use gdap_web::{admincenter, authorize, billing};
         admincenter::get_invitation,
         admincenter::approve_invitation,
         admincenter::decline_invitation,
+        admincenter::accept_customer_agreement,
         admincenter::list_partners,
         admincenter::remove_roles,
         billing::list_offers,

@@ -223,6 +223,7 @@ pub async fn approve(
     let user = actor.acting_user()?;
     refuse_if_declined(state, &rel).await?;
     if_match.check_if_present(&relationship_etag(&rel))?;
+    crate::agreements::require_customer_agreement(state, actor.tenant).await?;
     let tenant = state
         .tenant(actor.tenant)
         .await?

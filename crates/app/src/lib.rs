@@ -4,6 +4,7 @@
 //! authorization index and its follower, the lifecycle worker, mail composition and delivery,
 //! sign-in throttling, bounded hashing and the caches. It knows nothing of HTTP.
 
+pub mod agreements;
 pub mod applications;
 pub mod assignments;
 pub mod audit;

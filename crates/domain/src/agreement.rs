@@ -84,11 +84,17 @@ pub fn check(
         ("lastName", c.last_name.as_str()),
         ("email", c.email.as_str()),
     ] {
-        if value.trim().is_empty() || value.chars().count() > 256 || value.chars().any(char::is_control) {
+        if value.trim().is_empty()
+            || value.chars().count() > 256
+            || value.chars().any(char::is_control)
+        {
             return Err(AttestationError::Contact(name));
         }
     }
-    if c.phone.as_ref().is_some_and(|p| p.chars().count() > 64 || p.chars().any(char::is_control)) {
+    if c.phone
+        .as_ref()
+        .is_some_and(|p| p.chars().count() > 64 || p.chars().any(char::is_control))
+    {
         return Err(AttestationError::Contact("phoneNumber"));
     }
     match c.email.split_once('@') {

@@ -4,6 +4,7 @@
 //!
 //! Nothing here reads a clock or does I/O: every operation takes `now` as a parameter.
 
+pub mod agreement;
 pub mod assignment;
 pub mod attention;
 pub mod audit;

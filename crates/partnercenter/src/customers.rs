@@ -131,7 +131,8 @@ fn customer_json(c: &Customer, with_access: bool) -> CustomerOut<'_> {
 }
 
 /// Reads an object's keys whatever their case (Partner Center's samples send PascalCase).
-fn field<'a>(o: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+/// A property of a body by name in any case, as Partner Center reads them.
+pub(crate) fn field<'a>(o: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     o.iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(name))
         .map(|(_, v)| v)

@@ -36,7 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/agreements", get(agreements::metadata))
         .route(
             "/v1/customers/{id}/agreements",
-            get(agreements::of_customer),
+            get(agreements::of_customer).post(agreements::attest),
         )
         .route(
             "/v1/customers/{id}/directSignedMicrosoftCustomerAgreementStatus",

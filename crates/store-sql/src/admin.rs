@@ -18,6 +18,7 @@ const RESET_ORDER: &[&str] = &[
     "familiar_sources",
     "activity",
     "refusals",
+    "attestations",
     "invoices",
     "subscriptions",
     "billing_notifications",

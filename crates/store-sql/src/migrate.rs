@@ -39,6 +39,10 @@ const SQLITE: &[(i64, &str)] = &[
         18,
         include_str!("../migrations/sqlite/0018_partner_link_types.sql"),
     ),
+    (
+        19,
+        include_str!("../migrations/sqlite/0019_attestations.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -79,6 +83,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (
         18,
         include_str!("../migrations/postgres/0018_partner_link_types.sql"),
+    ),
+    (
+        19,
+        include_str!("../migrations/postgres/0019_attestations.sql"),
     ),
 ];
 

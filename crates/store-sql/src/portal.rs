@@ -1,6 +1,7 @@
 //! `PortalStore` over SQL: sessions, agreements, partner ties and the activity record.
 
 use async_trait::async_trait;
+use gdap_domain::agreement::{Attestation, Contact};
 use gdap_domain::customer::{Activity, ActivityKind, AgreementAcceptance, PartnerLink, Refusal};
 use gdap_domain::directory::{PartnerProfile, Tenant};
 use gdap_domain::ids::{RelationshipId, TenantId, UserId};
@@ -145,6 +146,58 @@ fn refusal(r: &Row) -> Result<Refusal, StoreError> {
     })
 }
 
+/// Records a partner's attestation.
+pub(crate) fn attestation_step(a: &Attestation) -> Step {
+    let mut q = Sql::new("INSERT INTO attestations (id, customer_id, partner_id, user_id, agreement_type, template_id, first_name, last_name, email, phone, date_agreed, recorded_at) VALUES (");
+    q.text(a.id.to_string())
+        .push(", ")
+        .text(a.customer.to_string())
+        .push(", ")
+        .text(a.partner.to_string())
+        .push(", ");
+    q.text(a.user.to_string())
+        .push(", ")
+        .text(a.agreement_type.clone())
+        .push(", ")
+        .text(a.template_id.clone())
+        .push(", ");
+    q.text(a.contact.first_name.clone())
+        .push(", ")
+        .text(a.contact.last_name.clone())
+        .push(", ")
+        .text(a.contact.email.clone())
+        .push(", ")
+        .bind(Param::OptText(a.contact.phone.clone()));
+    q.push(", ")
+        .int(to_micros(a.date_agreed))
+        .push(", ")
+        .int(to_micros(a.recorded_at))
+        .push(")");
+    Step::plain(q)
+}
+
+fn attestation(r: &Row) -> Result<Attestation, StoreError> {
+    Ok(Attestation {
+        id: r
+            .text("id")?
+            .parse()
+            .map_err(|_| corrupt("attestation id"))?,
+        customer: tenant(r, "customer_id")?,
+        partner: tenant(r, "partner_id")?,
+        user: user(r, "user_id")?,
+        agreement_type: r.text("agreement_type")?,
+        template_id: r.text("template_id")?,
+        contact: Contact {
+            first_name: r.text("first_name")?,
+            last_name: r.text("last_name")?,
+            email: r.text("email")?,
+            phone: r.opt_text("phone")?,
+        },
+        date_agreed: from_micros(r.int("date_agreed")?),
+        recorded_at: from_micros(r.int("recorded_at")?),
+    })
+}
+
 fn session(r: &Row) -> Result<Session, StoreError> {
     Ok(Session {
         id_hash: r.text("id_hash")?,
@@ -265,6 +318,13 @@ impl PortalStore for SqlStore {
         let mut q = Sql::new("SELECT * FROM partner_links WHERE customer_id = ");
         q.text(customer.to_string()).push(" ORDER BY partner_id");
         self.fetch_all(q, link).await
+    }
+
+    async fn attestations_of(&self, customer: TenantId) -> Result<Vec<Attestation>, StoreError> {
+        let mut q = Sql::new("SELECT * FROM attestations WHERE customer_id = ");
+        q.text(customer.to_string())
+            .push(" ORDER BY recorded_at, id");
+        self.fetch_all(q, attestation).await
     }
 
     async fn activity_of(

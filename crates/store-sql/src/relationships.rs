@@ -405,6 +405,12 @@ impl RelationshipStore for SqlStore {
         steps.extend(changes.partner_links.iter().map(crate::portal::link_step));
         steps.extend(changes.activity.iter().map(crate::portal::activity_step));
         steps.extend(changes.refusals.iter().map(crate::portal::refusal_step));
+        steps.extend(
+            changes
+                .attestations
+                .iter()
+                .map(crate::portal::attestation_step),
+        );
         steps.extend(changes.billing.iter().flat_map(crate::billing::steps));
         steps.extend(
             changes

@@ -56,6 +56,8 @@ pub struct Changes {
     pub activity: Vec<gdap_domain::customer::Activity>,
     /// Invitations a customer declined (each relationship at most once).
     pub refusals: Vec<gdap_domain::customer::Refusal>,
+    /// Partners' attestations of a customer's acceptance of an agreement.
+    pub attestations: Vec<gdap_domain::agreement::Attestation>,
     /// Audit entries to append (sealed into the hash chain shortly after).
     pub audit: Vec<gdap_domain::audit::AuditEntry>,
     /// Purchases and billing settings to write.
@@ -267,6 +269,17 @@ impl Changes {
                     a.accepted_at,
                     format!("agreement.accept {}", a.version),
                     a.agreement.clone(),
+                )
+            });
+        }
+        for a in &self.attestations {
+            out.push(AuditEntry {
+                partner: Some(a.partner),
+                customer: Some(a.customer),
+                ..base(
+                    a.recorded_at,
+                    "agreement.attest".into(),
+                    a.agreement_type.clone(),
                 )
             });
         }

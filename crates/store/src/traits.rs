@@ -1,6 +1,7 @@
 //! The storage traits, split by capability.
 
 use async_trait::async_trait;
+use gdap_domain::agreement::Attestation;
 use gdap_domain::assignment::AccessAssignment;
 use gdap_domain::customer::{Activity, AgreementAcceptance, PartnerLink, Refusal};
 use gdap_domain::directory::{Application, Group, PartnerProfile, Tenant, User};
@@ -349,6 +350,8 @@ pub trait PortalStore: Send + Sync {
     ) -> Result<Option<AgreementAcceptance>, StoreError>;
     /// The reseller and DAP ties of a customer.
     async fn partner_links(&self, customer: TenantId) -> Result<Vec<PartnerLink>, StoreError>;
+    /// Partners' attestations of a customer's acceptance of agreements, oldest first.
+    async fn attestations_of(&self, customer: TenantId) -> Result<Vec<Attestation>, StoreError>;
     /// A partner's customers — ties that make the tenant one: reseller, indirect reseller or
     /// DAP — by customer id, after `after`, at most `limit`, those `filter` accepts, each with its
     /// tenant.

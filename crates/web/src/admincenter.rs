@@ -33,6 +33,10 @@ pub fn routes() -> Router<AppState> {
             "/admincenter/v1/gdapinvitations/{id}/decline",
             post(decline_invitation),
         )
+        .route(
+            "/admincenter/v1/customeragreement",
+            post(accept_customer_agreement),
+        )
         .route("/admincenter/v1/partners", get(list_partners))
         .route(
             "/admincenter/v1/partners/{partner_id}/removeroles",
@@ -124,6 +128,26 @@ pub async fn approve_invitation(
     let actor = Actor::of(&state, &caller).await?;
     let rel = approve(&state, &actor, &id, &if_match.precondition(), &base.origin).await?;
     Ok(Json(invitation_view(&state, &rel, caller.tenant).await?))
+}
+
+/// `POST /admincenter/v1/customerAgreement`: the tenant accepts the Microsoft Customer Agreement,
+/// which approving a partner relationship needs, as the approval pages' agreement step does (Global
+/// Administrator or Customer Delegated Admin Relationship Administrator; accepting again keeps the
+/// first acceptance).
+#[utoipa::path(post, path = "/admincenter/v1/customerAgreement", tag = "admincenter",
+    responses((status = 200, description = "The tenant's acceptance", body = CustomerAgreementJson), Refusals))]
+pub async fn accept_customer_agreement(
+    State(state): State<AppState>,
+    AdminCaller(caller): AdminCaller,
+) -> ApiResult<Json<CustomerAgreementJson>> {
+    let actor = Actor::of(&state, &caller).await?;
+    let a = gdap_app::agreements::accept_customer_agreement(&state, &actor, None).await?;
+    Ok(Json(CustomerAgreementJson {
+        agreement: a.agreement,
+        version: a.version,
+        accepted_by: a.accepted_by_upn,
+        accepted_date_time: format_graph(a.accepted_at),
+    }))
 }
 
 /// `POST /admincenter/v1/gdapInvitations/{id}/decline`: Cancel instead of approving (the same

@@ -6,12 +6,10 @@ use axum::extract::{Form, Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use gdap_domain::customer::{
-    invitation_state, Activity, ActivityKind, AgreementAcceptance, InvitationState, Refusal,
-    CUSTOMER_AGREEMENT, CUSTOMER_AGREEMENT_VERSION,
+    invitation_state, InvitationState, Refusal, CUSTOMER_AGREEMENT_VERSION,
 };
 use gdap_domain::ids::RelationshipId;
 use gdap_domain::relationship::Relationship;
-use gdap_store::Changes;
 use maud::{html, Markup};
 
 use super::context::{FormData, Page, SignedIn, Web};
@@ -77,11 +75,8 @@ async fn load(web: &Web, raw: &str) -> Result<Option<(Relationship, Option<Refus
 }
 
 async fn agreed(web: &Web, me: &SignedIn) -> Result<bool, Response> {
-    web.state
-        .store
-        .agreement(me.tenant.id, CUSTOMER_AGREEMENT)
+    gdap_app::agreements::customer_agreement_in_place(&web.state, me.tenant.id)
         .await
-        .map(|a| a.is_some())
         .map_err(|e| web.failure(&e))
 }
 
@@ -392,7 +387,7 @@ pub async fn accept_agreement(
     Form(form): Form<Vec<(String, String)>>,
 ) -> Page {
     let form = FormData(form);
-    let (me, rel) = open_invitation(&web, &id, &form).await?;
+    let (_, rel) = open_invitation(&web, &id, &form).await?;
     if form.get("agree") != Some("yes") {
         return Ok(open_step(
             &web,
@@ -404,30 +399,17 @@ pub async fn accept_agreement(
         )
         .await);
     }
-    let now = web.state.now();
-    let changes = Changes {
-        agreements: vec![AgreementAcceptance {
-            tenant: me.tenant.id,
-            agreement: CUSTOMER_AGREEMENT.to_owned(),
-            version: CUSTOMER_AGREEMENT_VERSION.to_owned(),
-            accepted_by: me.user.id,
-            accepted_by_upn: me.user.user_principal_name.clone(),
-            accepted_at: now,
-        }],
-        activity: vec![Activity {
-            id: uuid::Uuid::new_v4(),
-            customer: me.tenant.id,
-            partner: Some(rel.partner),
-            actor: me.user.id,
-            actor_upn: me.user.user_principal_name.clone(),
-            kind: ActivityKind::AgreementAccepted,
-            relationships: vec![rel.id],
-            at: now,
-        }],
-        ..Changes::default()
+    let Some(actor) = web.actor() else {
+        return Err(web.redirect(&link(&id, None)));
     };
-    web.or_failure(web.state.commit(changes, &web.who()).await)?;
-    tracing::info!(tenant = %me.tenant.id, user = %me.user.user_principal_name, "customer agreement accepted");
+    web.or_failure(
+        gdap_app::agreements::accept_customer_agreement(
+            &web.state,
+            &actor,
+            Some((rel.partner, rel.id)),
+        )
+        .await,
+    )?;
     Ok(web.redirect(&link(&id, Some("roles"))))
 }
 

@@ -223,3 +223,17 @@ pub struct NotificationsJson {
 
 /// The licenses of the tenant.
 pub type Licenses = Values<SubscribedSkuJson>;
+
+/// A tenant's acceptance of the Microsoft Customer Agreement.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerAgreementJson {
+    /// `MicrosoftCustomerAgreement`.
+    pub agreement: String,
+    /// The version accepted.
+    pub version: String,
+    /// Who accepted (user principal name).
+    pub accepted_by: String,
+    /// When.
+    pub accepted_date_time: String,
+}

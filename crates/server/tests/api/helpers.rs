@@ -464,7 +464,22 @@ impl TestApp {
         .await
     }
 
+    /// The customer's administrator accepts the Microsoft Customer Agreement (if not yet) and
+    /// approves the invitation, as the approval pages do.
     pub async fn approve(&self, customer_token: &str, id: &str) -> Res {
+        self.send(
+            Method::POST,
+            "/admincenter/v1/customerAgreement",
+            Some(customer_token),
+            None,
+            &[],
+        )
+        .await;
+        self.approve_only(customer_token, id).await
+    }
+
+    /// Approves an invitation without accepting the agreement first.
+    pub async fn approve_only(&self, customer_token: &str, id: &str) -> Res {
         self.send(
             Method::POST,
             &format!("/admincenter/v1/gdapInvitations/{id}/approve"),

@@ -5,6 +5,7 @@
     reason = "test code fails loudly on broken assumptions"
 )]
 
+mod agreements;
 mod applications;
 mod authz;
 mod bad_input;

@@ -285,6 +285,40 @@ async fn a_partners_customers_are_read_in_order_after_a_cursor_and_by_name(store
     );
 }
 
+async fn partner_attestations_are_kept_per_customer_oldest_first(store: SqlStore) {
+    use gdap_domain::agreement::{Attestation, Contact};
+    let w = world(&store).await;
+    let attest = |phone: Option<&str>, minutes: i64| Attestation {
+        id: uuid::Uuid::new_v4(),
+        customer: w.customer,
+        partner: w.partner,
+        user: UserId::new_random(),
+        agreement_type: "MicrosoftCustomerAgreement".into(),
+        template_id: "117a77b0-9360-443b-8795-c6dedc750cf9".into(),
+        contact: Contact {
+            first_name: "健".into(),
+            last_name: "佐藤".into(),
+            email: "ken@customer.example".into(),
+            phone: phone.map(str::to_owned),
+        },
+        date_agreed: now() - time::Duration::days(1),
+        recorded_at: now() + time::Duration::minutes(minutes),
+    };
+    let (later, earlier) = (attest(Some("+81 3 1234 5678"), 5), attest(None, 0));
+    store
+        .commit(Changes {
+            attestations: vec![later.clone(), earlier.clone()],
+            ..Changes::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store.attestations_of(w.customer).await.unwrap(),
+        vec![earlier, later]
+    );
+    assert!(store.attestations_of(w.partner).await.unwrap().is_empty());
+}
+
 async fn partner_profiles_and_preferred_languages_can_be_changed(store: SqlStore) {
     let w = world(&store).await;
     let profile = PartnerProfile {
@@ -327,6 +361,7 @@ async fn partner_profiles_and_preferred_languages_can_be_changed(store: SqlStore
 
 suite!(
     a_partners_customers_are_read_in_order_after_a_cursor_and_by_name,
+    partner_attestations_are_kept_per_customer_oldest_first,
     a_refusal_is_recorded_once_and_found_from_either_side,
     agreements_partner_ties_and_the_activity_record_round_trip,
     partner_profiles_and_preferred_languages_can_be_changed,
