@@ -4,7 +4,6 @@
 
 use gdap_domain::authz::operations::billing::{PURCHASE, UPDATE_NOTIFICATIONS};
 use gdap_domain::billing::{self, BillingError, BillingNotifications, Invoice, Subscription};
-use gdap_domain::customer::CUSTOMER_AGREEMENT;
 use gdap_domain::ids::TenantId;
 use gdap_store::{BillingWrite, Changes};
 use time::OffsetDateTime;
@@ -52,11 +51,8 @@ impl Purchase {
     ) -> AppResult<(Subscription, Invoice)> {
         authorize_any(app, caller, &[PURCHASE], &self.sku, &[]).await?;
         let tenant = caller.tenant;
-        let accepted = app
-            .store
-            .agreement(tenant, CUSTOMER_AGREEMENT)
-            .await?
-            .is_some();
+        // The customer's acceptance or a partner's attestation of it, as Partner Center takes either.
+        let accepted = crate::agreements::customer_agreement_in_place(app, tenant).await?;
         let (sub, invoice) = billing::purchase(
             tenant,
             &self.sku,

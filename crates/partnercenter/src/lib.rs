@@ -7,6 +7,7 @@
 mod agreements;
 mod customers;
 pub mod error;
+mod skus;
 
 use axum::extract::Request;
 use axum::http::request::Parts;
@@ -34,6 +35,10 @@ pub fn routes() -> Router<AppState> {
             get(customers::get_one).patch(customers::update),
         )
         .route("/v1/agreements", get(agreements::metadata))
+        .route(
+            "/v1/customers/{id}/subscribedskus",
+            get(skus::subscribed_skus),
+        )
         .route(
             "/v1/customers/{id}/agreements",
             get(agreements::of_customer).post(agreements::attest),

@@ -237,3 +237,55 @@ async fn an_indirect_reseller_cannot_attest_for_its_customer() {
         .unwrap()
         .contains("indirect provider"));
 }
+
+#[tokio::test]
+async fn an_attested_customer_buys_seats_and_its_partner_reads_them_as_subscribed_skus() {
+    let app = spawn_app().await;
+    tie(&app, CUSTOMER_B, true, Vec::new()).await;
+    let pc = app
+        .user_token("admin@partnerone.onmicrosoft.com", "Admin-Pass-1", PC_SCOPE)
+        .await;
+    let skus = format!("/v1/customers/{CUSTOMER_B}/subscribedskus");
+    let none = app.get(&skus, &pc).await;
+    assert_eq!(none.status, 200, "{}", none.text);
+    assert_eq!(none.body["totalCount"], 0);
+    // Without the agreement in place the purchase is refused; the partner's attestation suffices.
+    let b = app.customer_b_admin().await;
+    let offers = app.get("/admincenter/v1/billing/offers", &b).await;
+    let sku = offers.body["value"][0]["skuId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let buy = || async {
+        app.post(
+            "/admincenter/v1/billing/purchases",
+            &b,
+            json!({"skuId": sku, "quantity": 7}),
+        )
+        .await
+    };
+    assert_eq!(buy().await.status, 403);
+    let r = app
+        .send(
+            Method::POST,
+            &format!("/v1/customers/{CUSTOMER_B}/agreements"),
+            Some(&pc),
+            Some(attestation("Ken", None)),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let bought = buy().await;
+    assert_eq!(bought.status, 201, "{}", bought.text);
+    let listed = app.get(&skus, &pc).await;
+    let item = &listed.body["items"][0];
+    assert_eq!(item["productSku"]["id"], sku.to_lowercase());
+    assert_eq!(item["totalUnits"], 7);
+    assert_eq!(item["availableUnits"], 7);
+    assert_eq!(item["attributes"]["objectType"], "SubscribedSku");
+    // Another partner's customer is not found.
+    let other = app
+        .get(&format!("/v1/customers/{CUSTOMER_A}/subscribedskus"), &pc)
+        .await;
+    assert_eq!(other.status, 404);
+}
