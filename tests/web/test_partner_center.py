@@ -167,12 +167,12 @@ def test_the_reseller_invitation_with_and_without_dap_in_the_readers_language(gd
                    sign_in="サインイン", title="契約に同意してパートナーを承認する", yes="はい", accept="同意する",
                    done="パートナーを承認しました", permission="グローバル管理者の権限が必要です",
                    reseller="リセラー", relationships="パートナー関係", kinds="パートナーの種類について",
-                   ga="グローバル管理者", already="すでにお客様の組織のリセラーです", mca="Microsoft 顧客契約"),
+                   ga="グローバル管理者", advisor="アドバイザー (DAP)", already="すでにお客様の組織のリセラーです", mca="Microsoft 顧客契約"),
         "en": dict(customer=PROSEWARE, domain="proseware.onmicrosoft.com", password="Proseware-Pass-1",
                    sign_in="Sign in", title="Accept agreement & authorize partner", yes="Yes", accept="Accept",
                    done="Partner authorized", permission="needs the Global Administrator role",
                    reseller="Reseller", relationships="Partner relationships", kinds="About the kinds of partner",
-                   ga="Global Administrator", already="is already your organization's reseller",
+                   ga="Global Administrator", advisor="Advisor (DAP)", already="is already your organization's reseller",
                    mca="Microsoft Customer Agreement"),
     }[lang]
 
@@ -213,7 +213,7 @@ def test_the_reseller_invitation_with_and_without_dap_in_the_readers_language(gd
     b.open(gdap.base + "/adminportal/settings/partners")
     assert b.h1() == w["relationships"]
     contoso = b.d.find_element(By.CSS_SELECTOR, f"tr[data-partner='{PARTNER}']").text
-    assert w["reseller"] in contoso and "Advisor (DAP)" in contoso
+    assert w["reseller"] in contoso and w["advisor"] in contoso
     adatum = b.d.find_element(By.CSS_SELECTOR, f"tr[data-partner='{ADATUM}']").text
     assert "OEM" in adatum and "MPSA" in adatum and "GDAP" not in adatum
     b.d.find_element(By.CSS_SELECTOR, "details.types summary").click()

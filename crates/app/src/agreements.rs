@@ -131,11 +131,13 @@ pub async fn attest(
     a: Attest,
 ) -> Result<Attestation, AttestRefused> {
     let c = partner_center::customer(state, partner, customer).await?;
-    if !c.link.reseller && c.link.other_types.contains(&LinkType::IndirectReseller) {
-        return Err(AppError::Forbidden(
-            "an indirect reseller cannot attest its customer's acceptance; its indirect provider does".into(),
-        )
-        .into());
+    if !c.link.reseller {
+        let who = if c.link.other_types.contains(&LinkType::IndirectReseller) {
+            "an indirect reseller cannot attest its customer's acceptance; its indirect provider does"
+        } else {
+            "only the customer's reseller attests its acceptance"
+        };
+        return Err(AppError::Forbidden(who.into()).into());
     }
     let now = state.now();
     let attestation = Attestation {
@@ -175,7 +177,13 @@ pub async fn attest(
     state
         .commit(changes, &partner.who)
         .await
-        .map_err(AppError::from)?;
+        .map_err(|e| match e {
+            // Another request recorded the same contact meanwhile (the store's unique index).
+            gdap_store::StoreError::VersionConflict => {
+                AttestRefused::Attestation(AttestationError::Duplicate)
+            }
+            e => AttestRefused::App(e.into()),
+        })?;
     tracing::info!(customer = %customer, partner = %partner.partner.id, "agreement attested");
     Ok(attestation)
 }

@@ -73,8 +73,6 @@ pub async fn relationship_request_url(
     partner: &PartnerUser,
     provider: Option<TenantId>,
 ) -> AppResult<String> {
-    let of_kind =
-        |t: &Tenant, k: PartnerType| t.partner.as_ref().is_some_and(|p| p.types.contains(&k));
     let mpn = partner
         .partner
         .partner
@@ -88,18 +86,18 @@ pub async fn relationship_request_url(
             "{origin}/Adminportal/Home?invType=ResellerRelationship&partnerId={id}&msppId={mpn}&DAP=true#/BillingAccounts/partner-invitation"
         ));
     };
-    if !of_kind(&partner.partner, PartnerType::IndirectReseller) {
+    if !partner.partner.is_partner_of(PartnerType::IndirectReseller) {
         return Err(AppError::Invalid(
             "only an indirect reseller names an indirect provider".into(),
         ));
     }
-    if !state
+    let is_provider = state
         .tenant(provider)
         .await?
-        .is_some_and(|t| of_kind(&t, PartnerType::IndirectProvider))
-    {
+        .is_some_and(|t| t.is_partner_of(PartnerType::IndirectProvider));
+    if !is_provider || !partner.partner.resells_through(provider) {
         return Err(AppError::Invalid(format!(
-            "`indirectProviderId`: {provider} is not an indirect provider"
+            "`indirectProviderId`: {provider} is not an indirect provider you sell through"
         )));
     }
     Ok(format!(
@@ -114,7 +112,7 @@ pub use gdap_store::CustomerFilter;
 pub struct Customer {
     /// The customer tenant.
     pub tenant: Tenant,
-    /// The reseller/DAP tie.
+    /// The partner's tie with it.
     pub link: PartnerLink,
 }
 
@@ -206,6 +204,7 @@ pub async fn update_customer(
             ));
         }
         c.link.reseller = false;
+        c.link.associated_partner = None;
         c.link
             .other_types
             .retain(|k| *k != gdap_domain::customer::LinkType::IndirectReseller);

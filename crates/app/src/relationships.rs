@@ -105,21 +105,19 @@ async fn create_for_reseller(
     draft: RelationshipDraft,
     now: OffsetDateTime,
 ) -> AppResult<Relationship> {
-    let is = |t: Option<gdap_domain::directory::Tenant>, kind: PartnerType| {
-        t.and_then(|t| t.partner)
-            .is_some_and(|p| p.types.contains(&kind))
-    };
-    if !is(
-        app.tenant(caller.partner).await?,
-        PartnerType::IndirectProvider,
-    ) {
+    let provider = app.tenant(caller.partner).await?;
+    if !provider.is_some_and(|t| t.is_partner_of(PartnerType::IndirectProvider)) {
         return Err(AppError::Forbidden(
             "only an indirect provider creates relationships for indirect resellers".into(),
         ));
     }
-    if !is(app.tenant(reseller).await?, PartnerType::IndirectReseller) {
+    if !app
+        .tenant(reseller)
+        .await?
+        .is_some_and(|t| t.resells_through(caller.partner))
+    {
         return Err(AppError::Invalid(format!(
-            "`partner.tenantId`: tenant `{reseller}` is not an indirect reseller"
+            "`partner.tenantId`: tenant `{reseller}` is not an indirect reseller that sells through you"
         )));
     }
     let rel = Relationship::create_for_reseller(

@@ -65,11 +65,7 @@ async fn link_partner(
         .tenant(id)
         .await?
         .filter(|t| t.id != actor.tenant)
-        .filter(|t| {
-            t.partner
-                .as_ref()
-                .is_some_and(|p| kind.is_none_or(|k| p.types.contains(&k)))
-        })
+        .filter(|t| t.partner.is_some() && kind.is_none_or(|k| t.is_partner_of(k)))
         .ok_or_else(|| AppError::not_found("partner", &id.to_string()))
 }
 
@@ -85,7 +81,11 @@ pub async fn offer(
     let indirect = provider.map(|_| PartnerType::IndirectReseller);
     let partner = link_partner(state, actor, partner, indirect).await?;
     let provider = match provider {
-        Some(p) => Some(link_partner(state, actor, p, Some(PartnerType::IndirectProvider)).await?),
+        // The reseller sells through the provider it names; any other pair is no valid link.
+        Some(p) if partner.resells_through(p) => {
+            Some(link_partner(state, actor, p, Some(PartnerType::IndirectProvider)).await?)
+        }
+        Some(p) => return Err(AppError::not_found("partner", &p.to_string())),
         None => None,
     };
     let grants_dap = dap && state.config.reseller_links_grant_dap;

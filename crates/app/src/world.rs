@@ -82,6 +82,9 @@ struct PartnerFile {
     help_url: Option<String>,
     #[serde(default)]
     require_mfa: bool,
+    /// For an indirect reseller: the indirect providers it sells through, by domain.
+    #[serde(default)]
+    indirect_providers: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -137,6 +140,7 @@ pub fn parse_world(json: &str, now: OffsetDateTime) -> Result<DirectoryBatch, Wo
     let mut upns = HashSet::new();
     let catalogue = Catalogue::builtin();
     let mut ties: Vec<(TenantId, TieFile)> = Vec::new();
+    let mut providers: Vec<(TenantId, Vec<String>)> = Vec::new();
     for t in file.tenants {
         let id = t.id.unwrap_or_else(TenantId::new_random);
         let domain = t.domain.trim().to_lowercase();
@@ -151,13 +155,19 @@ pub fn parse_world(json: &str, now: OffsetDateTime) -> Result<DirectoryBatch, Wo
             id,
             display_name: t.display_name.clone(),
             domain: domain.clone(),
-            partner: t.partner.map(|p| PartnerProfile {
-                mpn_id: p.mpn_id,
-                types: p.types,
-                service_name: p.service_name,
-                contact: p.contact,
-                help_url: p.help_url,
-                require_mfa: p.require_mfa,
+            partner: t.partner.map(|p| {
+                if !p.indirect_providers.is_empty() {
+                    providers.push((id, p.indirect_providers));
+                }
+                PartnerProfile {
+                    mpn_id: p.mpn_id,
+                    types: p.types,
+                    service_name: p.service_name,
+                    contact: p.contact,
+                    help_url: p.help_url,
+                    require_mfa: p.require_mfa,
+                    indirect_providers: Vec::new(),
+                }
             }),
             created_at: now,
         });
@@ -258,6 +268,30 @@ pub fn parse_world(json: &str, now: OffsetDateTime) -> Result<DirectoryBatch, Wo
             });
         }
         ties.extend(t.partners.into_iter().map(|tie| (id, tie)));
+    }
+    for (reseller, domains) in providers {
+        let mut ids = Vec::new();
+        for d in domains {
+            let d = d.trim().to_lowercase();
+            let provider = batch
+                .tenants
+                .iter()
+                .find(|t| t.domain == d && t.is_partner_of(PartnerType::IndirectProvider))
+                .ok_or_else(|| {
+                    content(format!(
+                        "an indirect reseller names `{d}`, which is not an indirect provider of this world"
+                    ))
+                })?;
+            ids.push(provider.id);
+        }
+        if let Some(p) = batch
+            .tenants
+            .iter_mut()
+            .find(|t| t.id == reseller)
+            .and_then(|t| t.partner.as_mut())
+        {
+            p.indirect_providers = ids;
+        }
     }
     for (customer, tie) in ties {
         let domain = tie.domain.trim().to_lowercase();

@@ -38,6 +38,8 @@ pub struct PartnerProfile {
     /// The partner's users must sign in with a second factor to manage relationships (Microsoft
     /// requires it of every partner).
     pub require_mfa: bool,
+    /// For an indirect reseller: the indirect providers it sells through.
+    pub indirect_providers: Vec<TenantId>,
 }
 
 /// An Entra tenant.
@@ -53,6 +55,24 @@ pub struct Tenant {
     pub partner: Option<PartnerProfile>,
     /// Creation instant.
     pub created_at: OffsetDateTime,
+}
+
+impl Tenant {
+    /// Whether the tenant is a partner of the program `kind`.
+    pub fn is_partner_of(&self, kind: PartnerType) -> bool {
+        self.partner
+            .as_ref()
+            .is_some_and(|p| p.types.contains(&kind))
+    }
+
+    /// Whether the tenant is an indirect reseller selling through `provider`.
+    pub fn resells_through(&self, provider: TenantId) -> bool {
+        self.is_partner_of(PartnerType::IndirectReseller)
+            && self
+                .partner
+                .as_ref()
+                .is_some_and(|p| p.indirect_providers.contains(&provider))
+    }
 }
 
 /// A user of a tenant.

@@ -56,7 +56,9 @@ impl LinkType {
         Self::Partner,
     ];
 
-    /// The kinds only a world declares (gdap's own flows create the others).
+    /// The kinds a world may declare; of these, gdap's flows create only the indirect reseller's
+    /// tie (through an indirect reseller's link), and reseller, DAP and GDAP come from their own
+    /// flows.
     pub const DECLARED: [Self; 6] = [
         Self::IndirectReseller,
         Self::Isv,

@@ -134,6 +134,8 @@ pub async fn of_customer(
     items.extend(
         attested
             .iter()
+            // Each partner reads its own attestations; another partner's contact is not its business.
+            .filter(|a| a.partner == partner.partner.id)
             .filter(|a| wanted.iter().any(|w| w.0 == a.agreement_type))
             .map(attestation_json),
     );

@@ -326,9 +326,5 @@ pub async fn update(
     })?;
     let change = read_change(&body)?;
     let c = partner_center::update_customer(&state, &partner, id, change).await?;
-    let mut v = customer_json(&c, true);
-    if !c.link.reseller {
-        v.relationship_to_partner = "none";
-    }
-    Ok(Json(v).into_response())
+    Ok(Json(customer_json(&c, true)).into_response())
 }

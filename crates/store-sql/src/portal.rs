@@ -43,11 +43,10 @@ pub(crate) fn agreement_step(a: &AgreementAcceptance) -> Step {
     Step::plain(q)
 }
 
-/// A `LIKE` pattern for values starting with `prefix`, case folded as `lower()` folds, its own
-/// wildcards escaped with `\`.
+/// A `LIKE` pattern for values starting with `prefix`, its own wildcards escaped with `\`.
 fn like_prefix(prefix: &str) -> String {
     let mut out = String::with_capacity(prefix.len() + 1);
-    for c in prefix.to_lowercase().chars() {
+    for c in prefix.chars() {
         if matches!(c, '\\' | '%' | '_') {
             out.push('\\');
         }
@@ -173,7 +172,11 @@ pub(crate) fn attestation_step(a: &Attestation) -> Step {
         .push(", ")
         .int(to_micros(a.recorded_at))
         .push(")");
-    Step::plain(q)
+    Step {
+        sql: q,
+        checked: true,
+        on_unique: Some(StoreError::VersionConflict),
+    }
 }
 
 fn attestation(r: &Row) -> Result<Attestation, StoreError> {
@@ -365,9 +368,11 @@ impl PortalStore for SqlStore {
                 CustomerFilter::CompanyName(p) => ("t.display_name", p),
                 CustomerFilter::Domain(p) => ("t.domain", p),
             };
-            q.push(&format!(" AND lower({column}) LIKE "))
+            // Both sides folded by the database, so that SQLite (ASCII only) and PostgreSQL
+            // (Unicode) each compare what they fold alike.
+            q.push(&format!(" AND lower({column}) LIKE lower("))
                 .text(like_prefix(prefix))
-                .push(" ESCAPE '\\'");
+                .push(") ESCAPE '\\'");
         }
         q.push(" ORDER BY l.customer_id LIMIT ")
             .int(i64::from(limit));

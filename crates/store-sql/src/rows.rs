@@ -220,6 +220,8 @@ struct PartnerJson {
     help_url: Option<String>,
     #[serde(default)]
     require_mfa: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    indirect_providers: Vec<TenantId>,
 }
 
 pub(crate) fn partner_json(p: &Option<PartnerProfile>) -> Option<String> {
@@ -231,6 +233,7 @@ pub(crate) fn partner_json(p: &Option<PartnerProfile>) -> Option<String> {
             contact: p.contact.clone(),
             help_url: p.help_url.clone(),
             require_mfa: p.require_mfa,
+            indirect_providers: p.indirect_providers.clone(),
         })
         .ok()
     })
@@ -248,6 +251,7 @@ pub(crate) fn tenant(row: &Row) -> Result<Tenant, StoreError> {
                 contact: p.contact,
                 help_url: p.help_url,
                 require_mfa: p.require_mfa,
+                indirect_providers: p.indirect_providers,
             })
         }
         None => None,

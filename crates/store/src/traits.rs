@@ -14,6 +14,8 @@ use gdap_domain::request::{Operation, RelationshipRequest};
 use time::OffsetDateTime;
 
 use crate::changes::Changes;
+use crate::error::StoreError;
+use crate::feed::{ChangeFeed, ChangeObserver};
 
 /// How a partner finds its customers by name (Partner Center's `filter` with `starts_with`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,8 +25,6 @@ pub enum CustomerFilter {
     /// Default domains starting with this, case-insensitively.
     Domain(String),
 }
-use crate::error::StoreError;
-use crate::feed::{ChangeFeed, ChangeObserver};
 
 /// One page of a collection.
 #[derive(Debug, Clone)]
@@ -348,7 +348,7 @@ pub trait PortalStore: Send + Sync {
         tenant: TenantId,
         agreement: &str,
     ) -> Result<Option<AgreementAcceptance>, StoreError>;
-    /// The reseller and DAP ties of a customer.
+    /// A customer's ties with its partners (reseller, DAP and the other kinds).
     async fn partner_links(&self, customer: TenantId) -> Result<Vec<PartnerLink>, StoreError>;
     /// Partners' attestations of a customer's acceptance of agreements, oldest first.
     async fn attestations_of(&self, customer: TenantId) -> Result<Vec<Attestation>, StoreError>;

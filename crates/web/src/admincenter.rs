@@ -4,7 +4,7 @@
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use gdap_domain::customer::{partner_rows, PartnerFilter};
+use gdap_domain::customer::{partner_rows, LinkType, PartnerFilter};
 use gdap_domain::ids::{RoleDefinitionId, TenantId};
 use gdap_domain::relationship::Relationship;
 use gdap_domain::roles::Catalogue;
@@ -205,7 +205,16 @@ pub async fn partners_of(state: &AppState, customer: TenantId) -> ApiResult<Vec<
                     })
                 })
                 .collect();
-            let types: Vec<&str> = row.types.iter().map(|t| t.as_str()).collect();
+            // DAP and GDAP keep the names the relationships' own `type` uses.
+            let types: Vec<&str> = row
+                .types
+                .iter()
+                .map(|t| match t {
+                    LinkType::Advisor => "delegatedAdministrator",
+                    LinkType::Gdap => "granularDelegatedAdminPrivileges",
+                    other => other.as_str(),
+                })
+                .collect();
             out.push(json!({
                 "partnerTenantId": row.partner,
                 "displayName": t.as_ref().map(|t| t.display_name.clone()),

@@ -119,7 +119,7 @@ pub struct PartnerJson {
     pub domain: Option<String>,
     /// Whether this row holds ended relationships.
     pub expired: bool,
-    /// Reseller, DAP, GDAP.
+    /// The partner's kinds (`reseller`, `delegatedAdministrator`, `granularDelegatedAdminPrivileges`, `indirectReseller`, …).
     pub types: Vec<String>,
     /// Newest end date first.
     pub relationships: Vec<PartnerRelationshipJson>,

@@ -209,6 +209,44 @@ async fn a_partners_attestation_is_recorded_once_per_contact_and_puts_the_agreem
         listed.text
     );
 
+    // Another partner of the same customer does not read Partner One's attestations.
+    app.state
+        .store
+        .commit(Changes {
+            partner_links: vec![PartnerLink {
+                customer: TenantId::parse(CUSTOMER_B).unwrap(),
+                partner: TenantId::parse("55555555-5555-4555-8555-555555555555").unwrap(),
+                reseller: true,
+                dap: false,
+                since: time::OffsetDateTime::now_utc(),
+                dap_removed_at: None,
+                other_types: Vec::new(),
+                associated_partner: None,
+            }],
+            ..Changes::default()
+        })
+        .await
+        .unwrap();
+    let other = app
+        .user_token(
+            "admin@indirectprovider.onmicrosoft.com",
+            "Provider-Pass-1",
+            PC_SCOPE,
+        )
+        .await;
+    let theirs = app
+        .get(
+            &format!("{url}?agreementType=MicrosoftCustomerAgreement"),
+            &other,
+        )
+        .await;
+    assert_eq!(theirs.status, 200, "{}", theirs.text);
+    assert!(
+        theirs.body["items"].as_array().unwrap().is_empty(),
+        "{}",
+        theirs.text
+    );
+
     // The attestation stands for the customer's acceptance: B's administrator approves at once.
     let id = pending_for(&app, CUSTOMER_B, "attested").await;
     let b = app.customer_b_admin().await;
@@ -216,26 +254,55 @@ async fn a_partners_attestation_is_recorded_once_per_contact_and_puts_the_agreem
 }
 
 #[tokio::test]
-async fn an_indirect_reseller_cannot_attest_for_its_customer() {
+async fn only_the_customers_reseller_attests_not_an_indirect_reseller_or_a_dap_partner() {
     let app = spawn_app().await;
-    tie(&app, CUSTOMER_B, false, vec![LinkType::IndirectReseller]).await;
     let pc = app
         .user_token("admin@partnerone.onmicrosoft.com", "Admin-Pass-1", PC_SCOPE)
         .await;
-    let r = app
-        .send(
+    let attest = || async {
+        app.send(
             Method::POST,
             &format!("/v1/customers/{CUSTOMER_B}/agreements"),
             Some(&pc),
             Some(attestation("Ken", None)),
             &[],
         )
-        .await;
+        .await
+    };
+    tie(&app, CUSTOMER_B, false, vec![LinkType::IndirectReseller]).await;
+    let r = attest().await;
     assert_eq!(r.status, 403, "{}", r.text);
     assert!(r.body["description"]
         .as_str()
         .unwrap()
         .contains("indirect provider"));
+    // DAP alone is no reseller tie.
+    app.state
+        .store
+        .commit(Changes {
+            partner_links: vec![PartnerLink {
+                customer: TenantId::parse(CUSTOMER_B).unwrap(),
+                partner: TenantId::parse(PARTNER).unwrap(),
+                reseller: false,
+                dap: true,
+                since: time::OffsetDateTime::now_utc(),
+                dap_removed_at: None,
+                other_types: Vec::new(),
+                associated_partner: None,
+            }],
+            ..Changes::default()
+        })
+        .await
+        .unwrap();
+    let r = attest().await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    assert!(r.body["description"].as_str().unwrap().contains("reseller"));
+    let store = &app.state.store;
+    assert!(store
+        .attestations_of(TenantId::parse(CUSTOMER_B).unwrap())
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 //! rejected by the reseller alone, and only then sent to the customer, who approves it like any
 //! other.
 
+use gdap_domain::ids::TenantId;
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -332,6 +333,36 @@ async fn only_an_indirect_reseller_asks_for_a_link_through_an_indirect_provider(
             r.text
         );
     }
+    // A reseller that does not sell through the provider gets no link through it, and the
+    // provider cannot set up its relationships.
+    let one = TenantId::parse(PARTNER).unwrap();
+    let mut profile = app
+        .state
+        .tenant(one)
+        .await
+        .unwrap()
+        .unwrap()
+        .partner
+        .unwrap();
+    profile.indirect_providers.clear();
+    app.state
+        .store
+        .set_partner_profile(one, profile)
+        .await
+        .unwrap();
+    app.state.directory.changed(&[one], &[]);
+    let r = app
+        .get(
+            &format!("/v1/customers/relationshiprequests?indirectProviderId={PROVIDER}"),
+            &reseller,
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    let provider_app = provider(&app).await;
+    let r = app
+        .create(&provider_app, for_reseller("Not through me", PARTNER))
+        .await;
+    r.assert_error(400, "sells through you");
     // The provider itself is no indirect reseller.
     let provider = app
         .user_token(

@@ -40,7 +40,7 @@ async fn every_kind(app: &TestApp) {
 
 const JA_NAMES: [&str; 9] = [
     "リセラー",
-    "Advisor (DAP)",
+    "アドバイザー (DAP)",
     "GDAP アクセス権を持つパートナー",
     "間接リセラー",
     "独立系ソフトウェア ベンダー",
@@ -69,7 +69,10 @@ async fn the_list_names_all_nine_kinds_of_a_partner_in_order() {
         .expect("a kinds cell");
     let cell = &cell[..cell.find("</td>").unwrap()];
     // Listed as Japanese lists things, with 「、」.
-    assert!(cell.contains("リセラー、Advisor (DAP)、GDAP"), "{cell}");
+    assert!(
+        cell.contains("リセラー、アドバイザー (DAP)、GDAP"),
+        "{cell}"
+    );
     let mut at = 0;
     for name in JA_NAMES {
         let i = cell[at..]

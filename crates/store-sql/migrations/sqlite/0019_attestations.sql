@@ -15,3 +15,5 @@ CREATE TABLE attestations (
     recorded_at BIGINT NOT NULL
 );
 CREATE INDEX attestations_customer ON attestations(customer_id, recorded_at);
+-- The same contact attests an agreement for a customer once.
+CREATE UNIQUE INDEX attestations_contact ON attestations(customer_id, agreement_type, first_name, last_name, lower(email), coalesce(phone, ''));

@@ -323,11 +323,12 @@ async fn partner_profiles_and_preferred_languages_can_be_changed(store: SqlStore
     let w = world(&store).await;
     let profile = PartnerProfile {
         mpn_id: Some("1".into()),
-        types: vec![PartnerType::CspDirect],
+        types: vec![PartnerType::CspDirect, PartnerType::IndirectReseller],
         service_name: Some("損保クラウド".into()),
         contact: Some("support@example.jp".into()),
         help_url: Some("https://example.jp/help".into()),
         require_mfa: true,
+        indirect_providers: vec![TenantId::new_random()],
     };
     store
         .set_partner_profile(w.partner, profile.clone())

@@ -21,7 +21,7 @@ pub struct PartnerType {
 const JA: [PartnerType; 9] = [
     PartnerType {
         kind: LinkType::Advisor,
-        name: "Advisor (DAP)",
+        name: "アドバイザー (DAP)",
         description: "パスワードのリセットやサポート インシデントの対応を行えるパートナー。委任された管理者特権 (DAP) により、パートナーの Admin Agents グループにはグローバル管理者が、Helpdesk Agents グループにはヘルプデスク管理者が付与されます。",
         roles: "グローバル管理者、ヘルプデスク管理者",
     },
