@@ -83,21 +83,31 @@ impl CreateRelationship {
                 ..Changes::default()
             },
         };
-        let saved = app.commit(changes, &caller.who).await?;
-        app.scheduled();
-        let rel = saved
-            .relationships
-            .into_iter()
-            .next()
-            .map(Write::into_inner)
-            .ok_or_else(|| AppError::Internal("the new relationship was not saved".into()))?;
+        let rel = save_new(app, caller, changes).await?;
         tracing::info!(relationship = %rel.id, partner = %rel.partner, "relationship created");
         Ok(rel)
     }
 }
 
-/// An indirect provider's relationship for one of its indirect resellers: both tenants must be
-/// partners of those programs. Nothing is mailed until the reseller approves it.
+/// Commits the change that creates a relationship and returns it as stored.
+async fn save_new(
+    app: &AppState,
+    caller: &Authorized<GdapWrite>,
+    changes: Changes,
+) -> AppResult<Relationship> {
+    let saved = app.commit(changes, &caller.who).await?;
+    app.scheduled();
+    saved
+        .relationships
+        .into_iter()
+        .next()
+        .map(Write::into_inner)
+        .ok_or_else(|| AppError::Internal("the new relationship was not saved".into()))
+}
+
+/// An indirect provider's relationship for one of its indirect resellers: the caller must be an
+/// indirect provider and the reseller must sell through it. Nothing is mailed until the reseller
+/// approves it.
 async fn create_for_reseller(
     app: &AppState,
     caller: &Authorized<GdapWrite>,
@@ -128,22 +138,15 @@ async fn create_for_reseller(
         now,
         &app.config.timings,
     )?;
-    let saved = app
-        .commit(
-            Changes {
-                relationships: vec![Write::Insert(rel)],
-                ..Changes::default()
-            },
-            &caller.who,
-        )
-        .await?;
-    app.scheduled();
-    let rel = saved
-        .relationships
-        .into_iter()
-        .next()
-        .map(Write::into_inner)
-        .ok_or_else(|| AppError::Internal("the new relationship was not saved".into()))?;
+    let rel = save_new(
+        app,
+        caller,
+        Changes {
+            relationships: vec![Write::Insert(rel)],
+            ..Changes::default()
+        },
+    )
+    .await?;
     tracing::info!(relationship = %rel.id, provider = %caller.partner, reseller = %reseller, "relationship created for an indirect reseller");
     Ok(rel)
 }

@@ -11,11 +11,10 @@ use gdap_app::partner_center;
 use gdap_app::state::AppState;
 use gdap_domain::agreement::{Attestation, AttestationError, Contact};
 use gdap_domain::customer::CUSTOMER_AGREEMENT;
-use gdap_domain::ids::TenantId;
 use gdap_domain::timefmt::format_graph;
 use serde_json::{json, Value};
 
-use crate::customers::field;
+use crate::customers::{customer_id, field};
 use crate::error::{PcError, PcResult};
 use crate::PcCaller;
 
@@ -84,15 +83,6 @@ pub async fn metadata(
         })
         .collect();
     Ok(collection(items))
-}
-
-fn customer_id(raw: &str) -> PcResult<TenantId> {
-    TenantId::parse(raw).map_err(|_| {
-        PcError::not_found(format!(
-            "Customer {} was not found.",
-            raw.chars().take(80).collect::<String>()
-        ))
-    })
 }
 
 /// `GET /v1/customers/{id}/agreements[?agreementType=…]`: the customer's acceptances.

@@ -131,6 +131,16 @@ fn customer_json(c: &Customer, with_access: bool) -> CustomerOut<'_> {
 }
 
 /// Reads an object's keys whatever their case (Partner Center's samples send PascalCase).
+/// A customer id from a path; one that is no tenant id is a customer not found.
+pub(crate) fn customer_id(raw: &str) -> PcResult<TenantId> {
+    TenantId::parse(raw).map_err(|_| {
+        PcError::not_found(format!(
+            "Customer {} was not found.",
+            raw.chars().take(80).collect::<String>()
+        ))
+    })
+}
+
 /// A property of a body by name in any case, as Partner Center reads them.
 pub(crate) fn field<'a>(o: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     o.iter()
@@ -262,12 +272,7 @@ pub async fn get_one(
     PcCaller(partner): PcCaller,
     Path(id): Path<String>,
 ) -> PcResult<Response> {
-    let id = TenantId::parse(&id).map_err(|_| {
-        PcError::not_found(format!(
-            "Customer {} was not found.",
-            id.chars().take(80).collect::<String>()
-        ))
-    })?;
+    let id = customer_id(&id)?;
     let c = partner_center::customer(&state, &partner, id).await?;
     Ok(Json(customer_json(&c, true)).into_response())
 }
@@ -318,12 +323,7 @@ pub async fn update(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> PcResult<Response> {
-    let id = TenantId::parse(&id).map_err(|_| {
-        PcError::not_found(format!(
-            "Customer {} was not found.",
-            id.chars().take(80).collect::<String>()
-        ))
-    })?;
+    let id = customer_id(&id)?;
     let change = read_change(&body)?;
     let c = partner_center::update_customer(&state, &partner, id, change).await?;
     Ok(Json(customer_json(&c, true)).into_response())

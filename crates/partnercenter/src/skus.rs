@@ -6,10 +6,9 @@ use axum::Json;
 use gdap_app::error::AppError;
 use gdap_app::partner_center;
 use gdap_app::state::AppState;
-use gdap_domain::ids::TenantId;
 use serde_json::{json, Value};
 
-use crate::error::{PcError, PcResult};
+use crate::error::PcResult;
 use crate::PcCaller;
 
 /// The customer's subscribed SKUs: seats bought per product (no seat is assigned to users in gdap,
@@ -19,12 +18,7 @@ pub async fn subscribed_skus(
     PcCaller(partner): PcCaller,
     Path(id): Path<String>,
 ) -> PcResult<Json<Value>> {
-    let id = TenantId::parse(&id).map_err(|_| {
-        PcError::not_found(format!(
-            "Customer {} was not found.",
-            id.chars().take(80).collect::<String>()
-        ))
-    })?;
+    let id = crate::customers::customer_id(&id)?;
     partner_center::customer(&state, &partner, id).await?;
     let subscriptions = state
         .store

@@ -386,6 +386,13 @@ async fn gdap_check_explains_a_decision_from_the_database() {
         ],
     );
     let customer = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    // Approval needs the Microsoft Customer Agreement in place, as the pages do.
+    ok(http
+        .post(format!("{}/admincenter/v1/customerAgreement", server.base))
+        .bearer_auth(&customer)
+        .send()
+        .await
+        .unwrap());
     ok(http
         .post(format!(
             "{}/admincenter/v1/gdapInvitations/{id}/approve",

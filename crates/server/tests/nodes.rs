@@ -178,6 +178,7 @@ async fn a_relationship_created_on_one_node_is_locked_approved_and_seen_active_o
     assert_eq!(lock.status(), 201);
     let customer =
         customer_admin_token(&http, &two.base, "https://admin.microsoft.com/.default").await;
+    accept_agreement(&http, &one.base, &customer).await;
     let approve = http
         .post(format!(
             "{}/admincenter/v1/gdapInvitations/{id}/approve",
@@ -424,6 +425,7 @@ async fn with_two_nodes_every_mail_is_sent_once_and_every_expiry_happens_on_the_
                 .status(),
             201
         );
+        accept_agreement(&http, base, &customer).await;
         assert_eq!(
             http.post(format!(
                 "{base}/admincenter/v1/gdapInvitations/{id}/approve"
@@ -526,6 +528,11 @@ async fn technician_relationship(
             format!("{RELS}/{id}/requests"),
             partner,
             Some(json!({"action": "lockForApproval"})),
+        ),
+        (
+            "/admincenter/v1/customerAgreement".to_owned(),
+            customer,
+            None,
         ),
         (
             format!("/admincenter/v1/gdapInvitations/{id}/approve"),
@@ -882,4 +889,15 @@ async fn lockouts_and_revocations_hold_across_nodes_behind_one_balancer() {
     }
     drop((a, b));
     db.drop_now().await;
+}
+
+/// The customer's administrator accepts the Microsoft Customer Agreement, which approving needs.
+async fn accept_agreement(http: &reqwest::Client, base: &str, customer: &str) {
+    let r = http
+        .post(format!("{base}/admincenter/v1/customerAgreement"))
+        .bearer_auth(customer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
 }
