@@ -55,14 +55,7 @@ pub async fn accept_customer_agreement(
         return Ok(a);
     }
     let now = state.now();
-    let acceptance = AgreementAcceptance {
-        tenant: actor.tenant,
-        agreement: CUSTOMER_AGREEMENT.to_owned(),
-        version: CUSTOMER_AGREEMENT_VERSION.to_owned(),
-        accepted_by: user.id,
-        accepted_by_upn: user.user_principal_name.clone(),
-        accepted_at: now,
-    };
+    let acceptance = acceptance_by(actor.tenant, user, now);
     let changes = Changes {
         agreements: vec![acceptance.clone()],
         activity: vec![Activity {
@@ -80,6 +73,22 @@ pub async fn accept_customer_agreement(
     state.commit(changes, &actor.who).await?;
     tracing::info!(tenant = %actor.tenant, user = %user.user_principal_name, "customer agreement accepted");
     Ok(acceptance)
+}
+
+/// The record of `user` accepting the current Microsoft Customer Agreement for `tenant` at `now`.
+pub(crate) fn acceptance_by(
+    tenant: TenantId,
+    user: &gdap_domain::directory::User,
+    now: OffsetDateTime,
+) -> AgreementAcceptance {
+    AgreementAcceptance {
+        tenant,
+        agreement: CUSTOMER_AGREEMENT.to_owned(),
+        version: CUSTOMER_AGREEMENT_VERSION.to_owned(),
+        accepted_by: user.id,
+        accepted_by_upn: user.user_principal_name.clone(),
+        accepted_at: now,
+    }
 }
 
 /// Refuses approving a partner relationship until the Microsoft Customer Agreement is in place,

@@ -8,10 +8,7 @@
 //! DAP where granted), and the provider's tie names the reseller it came through.
 
 use gdap_domain::audit::AuditEntry;
-use gdap_domain::customer::{
-    Activity, ActivityKind, AgreementAcceptance, LinkType, PartnerLink, CUSTOMER_AGREEMENT,
-    CUSTOMER_AGREEMENT_VERSION,
-};
+use gdap_domain::customer::{Activity, ActivityKind, LinkType, PartnerLink, CUSTOMER_AGREEMENT};
 use gdap_domain::directory::{PartnerType, Tenant};
 use gdap_domain::ids::TenantId;
 use gdap_domain::roles::GLOBAL_ADMINISTRATOR;
@@ -177,14 +174,9 @@ pub async fn accept(
     }
     changes.partner_links.push(link.clone());
     if offer.needs_agreement {
-        changes.agreements.push(AgreementAcceptance {
-            tenant: actor.tenant,
-            agreement: CUSTOMER_AGREEMENT.to_owned(),
-            version: CUSTOMER_AGREEMENT_VERSION.to_owned(),
-            accepted_by: user.id,
-            accepted_by_upn: user.user_principal_name.clone(),
-            accepted_at: now,
-        });
+        changes
+            .agreements
+            .push(crate::agreements::acceptance_by(actor.tenant, user, now));
     }
     let partners = std::iter::once(partner).chain(offer.provider.as_ref().map(|(p, _)| p.id));
     for p in partners.clone() {

@@ -4,34 +4,12 @@
 
 use gdap_domain::customer::{LinkType, PartnerLink};
 use gdap_domain::ids::TenantId;
-use gdap_store::Changes;
 use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-const PC_SCOPE: &str = "https://api.partnercenter.microsoft.com/.default";
 const MCA_TEMPLATE: &str = "117a77b0-9360-443b-8795-c6dedc750cf9";
-
-async fn tie(app: &TestApp, customer: &str, reseller: bool, other: Vec<LinkType>) {
-    app.state
-        .store
-        .commit(Changes {
-            partner_links: vec![PartnerLink {
-                customer: TenantId::parse(customer).unwrap(),
-                partner: TenantId::parse(PARTNER).unwrap(),
-                reseller,
-                dap: false,
-                since: time::OffsetDateTime::now_utc(),
-                dap_removed_at: None,
-                other_types: other,
-                associated_partner: None,
-            }],
-            ..Changes::default()
-        })
-        .await
-        .unwrap();
-}
 
 fn attestation(first: &str, phone: Option<&str>) -> Value {
     let mut contact =
@@ -112,10 +90,12 @@ async fn the_admin_center_approval_needs_the_customer_agreement_as_the_pages_do(
 #[tokio::test]
 async fn a_partners_attestation_is_recorded_once_per_contact_and_puts_the_agreement_in_place() {
     let app = spawn_app().await;
-    tie(&app, CUSTOMER_B, true, Vec::new()).await;
-    let pc = app
-        .user_token("admin@partnerone.onmicrosoft.com", "Admin-Pass-1", PC_SCOPE)
-        .await;
+    app.tie(vec![PartnerLink {
+        reseller: true,
+        ..partner_link(CUSTOMER_B, PARTNER)
+    }])
+    .await;
+    let pc = app.partner_center().await;
     let url = format!("/v1/customers/{CUSTOMER_B}/agreements");
     let r = app
         .send(
@@ -210,23 +190,11 @@ async fn a_partners_attestation_is_recorded_once_per_contact_and_puts_the_agreem
     );
 
     // Another partner of the same customer does not read Partner One's attestations.
-    app.state
-        .store
-        .commit(Changes {
-            partner_links: vec![PartnerLink {
-                customer: TenantId::parse(CUSTOMER_B).unwrap(),
-                partner: TenantId::parse("55555555-5555-4555-8555-555555555555").unwrap(),
-                reseller: true,
-                dap: false,
-                since: time::OffsetDateTime::now_utc(),
-                dap_removed_at: None,
-                other_types: Vec::new(),
-                associated_partner: None,
-            }],
-            ..Changes::default()
-        })
-        .await
-        .unwrap();
+    app.tie(vec![PartnerLink {
+        reseller: true,
+        ..partner_link(CUSTOMER_B, "55555555-5555-4555-8555-555555555555")
+    }])
+    .await;
     let other = app
         .user_token(
             "admin@indirectprovider.onmicrosoft.com",
@@ -256,9 +224,7 @@ async fn a_partners_attestation_is_recorded_once_per_contact_and_puts_the_agreem
 #[tokio::test]
 async fn only_the_customers_reseller_attests_not_an_indirect_reseller_or_a_dap_partner() {
     let app = spawn_app().await;
-    let pc = app
-        .user_token("admin@partnerone.onmicrosoft.com", "Admin-Pass-1", PC_SCOPE)
-        .await;
+    let pc = app.partner_center().await;
     let attest = || async {
         app.send(
             Method::POST,
@@ -269,7 +235,11 @@ async fn only_the_customers_reseller_attests_not_an_indirect_reseller_or_a_dap_p
         )
         .await
     };
-    tie(&app, CUSTOMER_B, false, vec![LinkType::IndirectReseller]).await;
+    app.tie(vec![PartnerLink {
+        other_types: vec![LinkType::IndirectReseller],
+        ..partner_link(CUSTOMER_B, PARTNER)
+    }])
+    .await;
     let r = attest().await;
     assert_eq!(r.status, 403, "{}", r.text);
     assert!(r.body["description"]
@@ -277,23 +247,11 @@ async fn only_the_customers_reseller_attests_not_an_indirect_reseller_or_a_dap_p
         .unwrap()
         .contains("indirect provider"));
     // DAP alone is no reseller tie.
-    app.state
-        .store
-        .commit(Changes {
-            partner_links: vec![PartnerLink {
-                customer: TenantId::parse(CUSTOMER_B).unwrap(),
-                partner: TenantId::parse(PARTNER).unwrap(),
-                reseller: false,
-                dap: true,
-                since: time::OffsetDateTime::now_utc(),
-                dap_removed_at: None,
-                other_types: Vec::new(),
-                associated_partner: None,
-            }],
-            ..Changes::default()
-        })
-        .await
-        .unwrap();
+    app.tie(vec![PartnerLink {
+        dap: true,
+        ..partner_link(CUSTOMER_B, PARTNER)
+    }])
+    .await;
     let r = attest().await;
     assert_eq!(r.status, 403, "{}", r.text);
     assert!(r.body["description"].as_str().unwrap().contains("reseller"));
@@ -308,10 +266,12 @@ async fn only_the_customers_reseller_attests_not_an_indirect_reseller_or_a_dap_p
 #[tokio::test]
 async fn an_attested_customer_buys_seats_and_its_partner_reads_them_as_subscribed_skus() {
     let app = spawn_app().await;
-    tie(&app, CUSTOMER_B, true, Vec::new()).await;
-    let pc = app
-        .user_token("admin@partnerone.onmicrosoft.com", "Admin-Pass-1", PC_SCOPE)
-        .await;
+    app.tie(vec![PartnerLink {
+        reseller: true,
+        ..partner_link(CUSTOMER_B, PARTNER)
+    }])
+    .await;
+    let pc = app.partner_center().await;
     let skus = format!("/v1/customers/{CUSTOMER_B}/subscribedskus");
     let none = app.get(&skus, &pc).await;
     assert_eq!(none.status, 200, "{}", none.text);

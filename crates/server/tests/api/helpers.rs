@@ -4,6 +4,8 @@ use std::sync::Arc;
 
 use gdap_api::{ApiConfig, AppState};
 use gdap_app::clock::DevClock;
+use gdap_domain::customer::PartnerLink;
+use gdap_domain::ids::TenantId;
 use gdap_domain::Timings;
 use gdap_store::{AdminStore, DirectoryStore, Store, StoredKey};
 use gdap_store_sql::SqlStore;
@@ -25,6 +27,8 @@ pub const USER_ADMIN: &str = "fe930be7-5e62-47db-91af-98c3a49a38b1";
 pub const EXCHANGE: &str = "29232cdf-9323-42fd-ade2-1d097af3e4de";
 
 pub const RELS: &str = "/v1.0/tenantRelationships/delegatedAdminRelationships";
+/// The audience of Partner Center's tokens.
+pub const PC_SCOPE: &str = "https://api.partnercenter.microsoft.com/.default";
 
 pub struct TestApp {
     pub base: String,
@@ -374,6 +378,12 @@ impl TestApp {
         t.body["access_token"].as_str().map(str::to_owned)
     }
 
+    /// Partner One's Global Administrator, for Partner Center (App+User).
+    pub async fn partner_center(&self) -> String {
+        self.user_token("admin@partnerone.onmicrosoft.com", "Admin-Pass-1", PC_SCOPE)
+            .await
+    }
+
     /// Partner One's writer application.
     pub async fn partner(&self) -> String {
         self.app_token(
@@ -523,6 +533,34 @@ impl TestApp {
         let rel = self.relationship(token, &id).await;
         assert_eq!(rel["status"], "active");
         rel
+    }
+}
+
+/// A tie of `customer` with `partner` since now, of no kind yet (set the kinds on it).
+pub fn partner_link(customer: &str, partner: &str) -> PartnerLink {
+    PartnerLink {
+        customer: TenantId::parse(customer).unwrap(),
+        partner: TenantId::parse(partner).unwrap(),
+        reseller: false,
+        dap: false,
+        since: time::OffsetDateTime::now_utc(),
+        dap_removed_at: None,
+        other_types: Vec::new(),
+        associated_partner: None,
+    }
+}
+
+impl TestApp {
+    /// Writes customer ties straight into the store.
+    pub async fn tie(&self, links: Vec<PartnerLink>) {
+        self.state
+            .store
+            .commit(gdap_store::Changes {
+                partner_links: links,
+                ..gdap_store::Changes::default()
+            })
+            .await
+            .unwrap();
     }
 }
 

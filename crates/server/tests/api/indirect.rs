@@ -178,13 +178,9 @@ async fn only_an_indirect_provider_creates_for_a_reseller_and_bad_bodies_create_
     assert!(theirs.body["value"].as_array().unwrap().is_empty());
 }
 
-const PC_SCOPE: &str = "https://api.partnercenter.microsoft.com/.default";
-
 /// Partner One's indirect link through the indirect provider, as a path on this server.
 async fn indirect_link(app: &TestApp) -> String {
-    let token = app
-        .user_token("admin@partnerone.onmicrosoft.com", "Admin-Pass-1", PC_SCOPE)
-        .await;
+    let token = app.partner_center().await;
     let r = app
         .get(
             &format!("/v1/customers/relationshiprequests?indirectProviderId={PROVIDER}"),
@@ -249,9 +245,7 @@ async fn an_indirect_resellers_link_has_the_provider_bill_and_ties_the_reseller_
     assert_eq!(items[0]["relationshipToPartner"], "reseller");
     assert_eq!(items[0]["associatedPartnerId"], PARTNER);
     // The reseller has the customer too, without DAP (Microsoft's behaviour, the default).
-    let reseller = app
-        .user_token("admin@partnerone.onmicrosoft.com", "Admin-Pass-1", PC_SCOPE)
-        .await;
+    let reseller = app.partner_center().await;
     let c = app
         .get(&format!("/v1/customers/{CUSTOMER_B}"), &reseller)
         .await;
@@ -305,9 +299,7 @@ async fn an_indirect_resellers_link_has_the_provider_bill_and_ties_the_reseller_
 #[tokio::test]
 async fn only_an_indirect_reseller_asks_for_a_link_through_an_indirect_provider() {
     let app = spawn_app().await;
-    let reseller = app
-        .user_token("admin@partnerone.onmicrosoft.com", "Admin-Pass-1", PC_SCOPE)
-        .await;
+    let reseller = app.partner_center().await;
     for (token, query, needle) in [
         (
             &reseller,

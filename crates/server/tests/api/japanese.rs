@@ -110,13 +110,7 @@ async fn no_page_read_in_japanese_shows_an_english_sentence_of_the_translations(
     ];
     customer_pages.push(link(&pending, ""));
     // The reseller relationship link Partner Center gives the partner.
-    let pc = app
-        .user_token(
-            "admin@partnerone.onmicrosoft.com",
-            "Admin-Pass-1",
-            "https://api.partnercenter.microsoft.com/.default",
-        )
-        .await;
+    let pc = app.partner_center().await;
     let request = app.get("/v1/customers/relationshiprequests", &pc).await;
     let url = request.body["url"].as_str().unwrap();
     customer_pages.push(

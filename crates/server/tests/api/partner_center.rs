@@ -9,40 +9,26 @@ use reqwest::Method;
 
 use crate::helpers::*;
 
-const PC_SCOPE: &str = "https://api.partnercenter.microsoft.com/.default";
-
-async fn pc_token(app: &TestApp) -> String {
-    app.user_token("admin@partnerone.onmicrosoft.com", "Admin-Pass-1", PC_SCOPE)
-        .await
-}
-
 /// Ties customers A and B to Partner One: A as reseller with DAP, B as reseller only.
 async fn tie_customers(app: &TestApp) {
-    let partner = TenantId::parse(PARTNER).unwrap();
-    let link = |customer: &str, dap: bool| PartnerLink {
-        customer: TenantId::parse(customer).unwrap(),
-        partner,
-        reseller: true,
-        dap,
-        since: time::OffsetDateTime::now_utc(),
-        dap_removed_at: None,
-        other_types: Vec::new(),
-        associated_partner: None,
-    };
-    app.state
-        .store
-        .commit(Changes {
-            partner_links: vec![link(CUSTOMER_A, true), link(CUSTOMER_B, false)],
-            ..Changes::default()
-        })
-        .await
-        .unwrap();
+    app.tie(vec![
+        PartnerLink {
+            reseller: true,
+            dap: true,
+            ..partner_link(CUSTOMER_A, PARTNER)
+        },
+        PartnerLink {
+            reseller: true,
+            ..partner_link(CUSTOMER_B, PARTNER)
+        },
+    ])
+    .await;
 }
 
 #[tokio::test]
 async fn the_relationship_request_link_names_the_partner_and_its_mpn_id() {
     let app = spawn_app().await;
-    let token = pc_token(&app).await;
+    let token = app.partner_center().await;
     let r = app
         .send(
             Method::GET,
@@ -98,7 +84,7 @@ async fn only_a_partner_users_token_for_partner_center_is_accepted() {
 async fn the_partners_customers_come_a_page_at_a_time_and_by_name() {
     let app = spawn_app().await;
     tie_customers(&app).await;
-    let token = pc_token(&app).await;
+    let token = app.partner_center().await;
     let all = app.get("/v1/customers", &token).await;
     assert_eq!(all.status, 200, "{}", all.text);
     assert_eq!(all.body["attributes"]["objectType"], "Collection");
@@ -167,7 +153,7 @@ async fn the_partners_customers_come_a_page_at_a_time_and_by_name() {
 async fn a_customer_is_read_by_id_with_its_delegated_access_and_nothing_else_is_found() {
     let app = spawn_app().await;
     tie_customers(&app).await;
-    let token = pc_token(&app).await;
+    let token = app.partner_center().await;
     let a = app
         .get(&format!("/v1/customers/{CUSTOMER_A}"), &token)
         .await;
@@ -220,7 +206,7 @@ async fn removing_dap_by_patch_denies_the_technicians_next_directory_call() {
         )
         .await;
     assert_eq!(ok.status, 204, "{}", ok.text);
-    let token = pc_token(&app).await;
+    let token = app.partner_center().await;
     // Property names as Microsoft's samples write them.
     let r = patch(
         &app,
@@ -257,7 +243,7 @@ async fn removing_dap_by_patch_denies_the_technicians_next_directory_call() {
 async fn ending_the_reseller_relationship_removes_the_customer_and_bad_patches_change_nothing() {
     let app = spawn_app().await;
     tie_customers(&app).await;
-    let token = pc_token(&app).await;
+    let token = app.partner_center().await;
     for bad in [
         serde_json::json!({"companyProfile": {"companyName": "x"}}),
         serde_json::json!({"allowDelegatedAccess": true}),
@@ -348,7 +334,7 @@ async fn the_portals_customers_page_shows_each_tie_what_it_needs_and_its_service
 async fn agreements_are_listed_by_type_and_a_customers_acceptance_is_read_back() {
     let app = spawn_app().await;
     tie_customers(&app).await;
-    let token = pc_token(&app).await;
+    let token = app.partner_center().await;
     // The Microsoft Cloud Agreement when no type is named, as Partner Center answers.
     let default = app.get("/v1/agreements", &token).await;
     assert_eq!(default.status, 200, "{}", default.text);

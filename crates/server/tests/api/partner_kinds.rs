@@ -4,7 +4,6 @@
 
 use gdap_domain::customer::{LinkType, PartnerLink};
 use gdap_domain::ids::TenantId;
-use gdap_store::Changes;
 use reqwest::Method;
 
 use crate::helpers::*;
@@ -13,23 +12,13 @@ use crate::visitor::Visitor;
 /// Ties Customer A to Partner One as every kind of partner but GDAP, then gives it a GDAP
 /// relationship: all nine kinds.
 async fn every_kind(app: &TestApp) {
-    app.state
-        .store
-        .commit(Changes {
-            partner_links: vec![PartnerLink {
-                customer: TenantId::parse(CUSTOMER_A).unwrap(),
-                partner: TenantId::parse(PARTNER).unwrap(),
-                reseller: true,
-                dap: true,
-                since: time::OffsetDateTime::now_utc(),
-                dap_removed_at: None,
-                other_types: LinkType::DECLARED.to_vec(),
-                associated_partner: None,
-            }],
-            ..Changes::default()
-        })
-        .await
-        .unwrap();
+    app.tie(vec![PartnerLink {
+        reseller: true,
+        dap: true,
+        other_types: LinkType::DECLARED.to_vec(),
+        ..partner_link(CUSTOMER_A, PARTNER)
+    }])
+    .await;
     let partner = app.partner().await;
     app.active_relationship(
         &partner,

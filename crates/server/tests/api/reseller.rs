@@ -9,13 +9,9 @@ use gdap_domain::ids::TenantId;
 use crate::helpers::*;
 use crate::visitor::Visitor;
 
-const PC_SCOPE: &str = "https://api.partnercenter.microsoft.com/.default";
-
 /// The link Partner Center gives Partner One, as a path on this server.
 async fn link(app: &TestApp) -> String {
-    let token = app
-        .user_token("admin@partnerone.onmicrosoft.com", "Admin-Pass-1", PC_SCOPE)
-        .await;
+    let token = app.partner_center().await;
     let r = app.get("/v1/customers/relationshiprequests", &token).await;
     let url = r.body["url"].as_str().unwrap();
     let path = url.strip_prefix(&app.base).unwrap();
@@ -58,9 +54,7 @@ async fn yes_and_accept_make_the_partner_the_customers_reseller_without_dap_by_d
     let done = accept(&mut v, &link, true).await;
     assert_eq!(done.status, 200, "{}", done.body);
     // The customer is now in the partner's list; no DAP.
-    let token = app
-        .user_token("admin@partnerone.onmicrosoft.com", "Admin-Pass-1", PC_SCOPE)
-        .await;
+    let token = app.partner_center().await;
     let c = app
         .get(&format!("/v1/customers/{CUSTOMER_A}"), &token)
         .await;
@@ -105,9 +99,7 @@ async fn where_the_deployment_grants_dap_a_link_asking_for_it_grants_it() {
     assert!(page.body.contains("Admin Agents"), "{}", page.body);
     assert!(page.body.contains("グローバル管理者"));
     assert_eq!(accept(&mut v, &link, true).await.status, 200);
-    let token = app
-        .user_token("admin@partnerone.onmicrosoft.com", "Admin-Pass-1", PC_SCOPE)
-        .await;
+    let token = app.partner_center().await;
     let c = app
         .get(&format!("/v1/customers/{CUSTOMER_A}"), &token)
         .await;
