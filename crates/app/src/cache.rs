@@ -222,8 +222,14 @@ impl ChangeObserver for DirectoryCache {
             })
             .map(DirectoryWrite::tenant)
             .collect();
-        if !users_of.is_empty() {
-            self.changed(&[], &users_of);
+        let tenants: Vec<TenantId> = changes
+            .directory
+            .iter()
+            .filter(|w| matches!(w, DirectoryWrite::AddTenant(_)))
+            .map(DirectoryWrite::tenant)
+            .collect();
+        if !users_of.is_empty() || !tenants.is_empty() {
+            self.changed(&tenants, &users_of);
         }
     }
 

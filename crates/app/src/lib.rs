@@ -23,6 +23,7 @@ pub mod groups;
 pub mod hashing;
 pub mod mailer;
 pub mod mfa;
+pub mod new_customer;
 pub mod partner_center;
 pub mod relationships;
 pub mod reseller;

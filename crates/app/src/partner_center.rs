@@ -171,6 +171,18 @@ pub async fn customer(
     Ok(Customer { tenant, link })
 }
 
+/// Refuses `what` to a partner user who is no Global Administrator (admin agent) of its tenant.
+pub fn require_admin_agent(partner: &PartnerUser, what: &str) -> AppResult<()> {
+    let ga = gdap_domain::roles::GLOBAL_ADMINISTRATOR;
+    if partner.user.roles.iter().any(|r| r.to_string() == ga) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "{what} needs a Global Administrator (admin agent) of the partner"
+        )))
+    }
+}
+
 /// What a partner changes of a customer tie (`PATCH /v1/customers/{id}`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CustomerChange {
@@ -188,12 +200,7 @@ pub async fn update_customer(
     id: TenantId,
     change: CustomerChange,
 ) -> AppResult<Customer> {
-    let ga = gdap_domain::roles::GLOBAL_ADMINISTRATOR;
-    if !partner.user.roles.iter().any(|r| r.to_string() == ga) {
-        return Err(AppError::Forbidden(
-            "changing a customer relationship needs a Global Administrator (admin agent) of the partner".into(),
-        ));
-    }
+    require_admin_agent(partner, "changing a customer relationship")?;
     let mut c = customer(state, partner, id).await?;
     let now = state.now();
     let had_dap = c.link.dap;

@@ -1,7 +1,10 @@
 //! The delegated admin relationship and its state machine.
 
+mod default;
 mod patch;
 mod reseller;
+
+pub use default::default_roles;
 
 use time::{Duration, OffsetDateTime};
 

@@ -5,6 +5,7 @@
 //! attributes}` paged by `MS-ContinuationToken`, and its error body.
 
 mod agreements;
+mod create;
 mod customers;
 pub mod error;
 mod skus;
@@ -29,7 +30,7 @@ pub fn routes() -> Router<AppState> {
             "/v1/customers/relationshiprequests",
             get(customers::relationship_request),
         )
-        .route("/v1/customers", get(customers::list))
+        .route("/v1/customers", get(customers::list).post(create::create))
         .route(
             "/v1/customers/{id}",
             get(customers::get_one).patch(customers::update),

@@ -6,12 +6,11 @@ use async_trait::async_trait;
 use gdap_domain::directory::{Application, Group, Tenant, User};
 use gdap_domain::ids::{ClientId, GroupId, TenantId, UserId};
 use gdap_domain::query::{schemas, Dir, ListQuery};
-use gdap_domain::timefmt::to_micros;
 use gdap_store::{DirectoryBatch, DirectoryStore, Page, StoreError};
 
 use crate::db::Step;
 use crate::list::{list, Col, ColKind, Source};
-use crate::rows::{self, roles_json};
+use crate::rows;
 use crate::sql::{Param, Sql};
 use crate::SqlStore;
 
@@ -163,40 +162,16 @@ impl DirectoryStore for SqlStore {
     async fn insert_directory(&self, batch: DirectoryBatch) -> Result<(), StoreError> {
         let mut stmts: Vec<(Sql, String)> = Vec::new();
         for t in &batch.tenants {
-            let mut q = Sql::new(
-                "INSERT INTO tenants (id, display_name, domain, partner_json, created_at) VALUES (",
-            );
-            q.text(t.id.to_string())
-                .push(", ")
-                .text(t.display_name.clone())
-                .push(", ");
-            q.text(t.domain.to_lowercase())
-                .push(", ")
-                .bind(Param::OptText(rows::partner_json(&t.partner)));
-            q.push(", ").int(to_micros(t.created_at)).push(")");
-            stmts.push((q, format!("tenant {} / domain {}", t.id, t.domain)));
+            stmts.push((
+                writes::add_tenant(t),
+                format!("tenant {} / domain {}", t.id, t.domain),
+            ));
         }
         for u in &batch.users {
-            let mut q = Sql::new(
-                "INSERT INTO users (id, tenant_id, upn, display_name, password_hash, roles, preferred_language, account_enabled) VALUES (",
-            );
-            q.text(u.id.to_string())
-                .push(", ")
-                .text(u.tenant.to_string())
-                .push(", ");
-            q.text(u.user_principal_name.to_lowercase())
-                .push(", ")
-                .text(u.display_name.clone())
-                .push(", ");
-            q.bind(Param::OptText(u.password_hash.clone()))
-                .push(", ")
-                .text(roles_json(&u.roles))
-                .push(", ");
-            q.bind(Param::OptText(u.preferred_language.clone()))
-                .push(", ")
-                .int(i64::from(u.account_enabled))
-                .push(")");
-            stmts.push((q, format!("user {}", u.user_principal_name)));
+            stmts.push((
+                writes::add_user(u),
+                format!("user {}", u.user_principal_name),
+            ));
         }
         for g in &batch.groups {
             let mut q =

@@ -70,6 +70,9 @@ pub struct Changes {
 /// see it as it is afterwards (see [`DirectoryWrite::observed`]).
 #[derive(Debug, Clone)]
 pub enum DirectoryWrite {
+    /// A new tenant (`Duplicate` when its id or domain is taken); its users follow it in the same
+    /// change set.
+    AddTenant(gdap_domain::directory::Tenant),
     /// A new user (`Duplicate` when its principal name is taken).
     AddUser(User),
     /// A user's display name, password hash, directory roles and whether it may sign in, replaced
@@ -108,6 +111,7 @@ impl DirectoryWrite {
     /// The tenant written to.
     pub fn tenant(&self) -> TenantId {
         match self {
+            Self::AddTenant(t) => t.id,
             Self::AddUser(u) | Self::UpdateUser(u) | Self::DeleteUser(u) => u.tenant,
             Self::AddGroup(g) | Self::DeleteGroup(g) | Self::Membership { group: g, .. } => {
                 g.tenant
@@ -127,6 +131,7 @@ impl Changes {
         let mut batch = DirectoryBatch::default();
         for w in &self.directory {
             match w {
+                DirectoryWrite::AddTenant(t) => batch.tenants.push(t.clone()),
                 DirectoryWrite::AddUser(u) | DirectoryWrite::UpdateUser(u) => {
                     batch.users.push(u.clone())
                 }

@@ -91,6 +91,14 @@ impl ChangeRefs {
                     _ => None,
                 })
                 .collect(),
+            tenants: changes
+                .directory
+                .iter()
+                .filter_map(|w| match w {
+                    DirectoryWrite::AddTenant(t) => Some(t.id),
+                    _ => None,
+                })
+                .collect(),
             ..Self::default()
         }
     }

@@ -23,6 +23,7 @@ mod japanese;
 mod lifecycle;
 mod mail;
 mod mfa;
+mod new_customers;
 mod oauth;
 mod odata;
 mod pages;

@@ -1,7 +1,7 @@
 //! The statements that write users, groups and memberships: each directory write of a change set
 //! as steps of its transaction.
 
-use gdap_domain::directory::{Application, Group, User};
+use gdap_domain::directory::{Application, Group, Tenant, User};
 use gdap_store::{DirectoryWrite, StoreError};
 
 use crate::db::Step;
@@ -11,7 +11,22 @@ use crate::sql::{Param, Sql};
 /// The steps of one directory write.
 pub(crate) fn steps(w: &DirectoryWrite) -> Vec<Step> {
     match w {
-        DirectoryWrite::AddUser(u) => vec![add_user(u)],
+        DirectoryWrite::AddTenant(t) => vec![Step {
+            sql: add_tenant(t),
+            checked: false,
+            on_unique: Some(StoreError::Duplicate(format!(
+                "tenant {} / domain {}",
+                t.id, t.domain
+            ))),
+        }],
+        DirectoryWrite::AddUser(u) => vec![Step {
+            sql: add_user(u),
+            checked: false,
+            on_unique: Some(StoreError::Duplicate(format!(
+                "user {}",
+                u.user_principal_name
+            ))),
+        }],
         DirectoryWrite::UpdateUser(u) => update_user(u),
         DirectoryWrite::DeleteUser(u) => {
             let mut members = Sql::new("DELETE FROM group_members WHERE user_id = ");
@@ -127,7 +142,26 @@ fn checked(sql: Sql) -> Step {
     }
 }
 
-fn add_user(user: &User) -> Step {
+/// The insert of a tenant.
+pub(crate) fn add_tenant(t: &Tenant) -> Sql {
+    let mut q = Sql::new(
+        "INSERT INTO tenants (id, display_name, domain, partner_json, created_at) VALUES (",
+    );
+    q.text(t.id.to_string())
+        .push(", ")
+        .text(t.display_name.clone())
+        .push(", ");
+    q.text(t.domain.to_lowercase())
+        .push(", ")
+        .bind(Param::OptText(crate::rows::partner_json(&t.partner)));
+    q.push(", ")
+        .int(gdap_domain::timefmt::to_micros(t.created_at))
+        .push(")");
+    q
+}
+
+/// The insert of a user.
+pub(crate) fn add_user(user: &User) -> Sql {
     let mut q = Sql::new(
         "INSERT INTO users (id, tenant_id, upn, display_name, password_hash, roles, preferred_language, account_enabled) VALUES (",
     );
@@ -147,14 +181,7 @@ fn add_user(user: &User) -> Step {
         .push(", ")
         .int(i64::from(user.account_enabled))
         .push(")");
-    Step {
-        sql: q,
-        checked: false,
-        on_unique: Some(StoreError::Duplicate(format!(
-            "user {}",
-            user.user_principal_name
-        ))),
-    }
+    q
 }
 
 fn update_user(user: &User) -> Vec<Step> {
