@@ -237,7 +237,70 @@ async fn a_password_change_or_a_disabled_account_ends_the_users_sessions(store: 
     assert!(store.session("s2").await.unwrap().is_none());
 }
 
+async fn a_new_tenant_lands_with_its_first_user_and_a_taken_domain_writes_neither(store: SqlStore) {
+    let w = world(&store).await;
+    let taken = store.tenant(w.customer).await.unwrap().unwrap().domain;
+    let tenant = |domain: &str| Tenant {
+        id: TenantId::new_random(),
+        display_name: "Wingtip Toys".into(),
+        domain: domain.into(),
+        partner: None,
+        created_at: now(),
+    };
+    let admin = |t: &Tenant| User {
+        id: UserId::new_random(),
+        tenant: t.id,
+        user_principal_name: format!("admin@{}", t.domain),
+        display_name: "Administrator".into(),
+        password_hash: None,
+        roles: vec![],
+        preferred_language: Some("ja".into()),
+        account_enabled: true,
+    };
+    let both = |t: &Tenant, u: &User| Changes {
+        directory: vec![
+            DirectoryWrite::AddTenant(t.clone()),
+            DirectoryWrite::AddUser(u.clone()),
+        ],
+        ..Changes::default()
+    };
+    // The customer's domain is taken: neither the tenant nor its user is written.
+    let twin = tenant(&taken);
+    let twin_admin = User {
+        user_principal_name: "first@wingtip-twin.example".into(),
+        ..admin(&twin)
+    };
+    let refused = store.commit(both(&twin, &twin_admin)).await;
+    assert!(
+        matches!(refused, Err(StoreError::Duplicate(_))),
+        "{refused:?}"
+    );
+    assert_eq!(store.tenant(twin.id).await.unwrap(), None);
+    assert_eq!(
+        store
+            .user_by_upn(&twin_admin.user_principal_name)
+            .await
+            .unwrap(),
+        None
+    );
+    // A free domain: both land, found by id and by domain.
+    let fresh = tenant("wingtipnew.onmicrosoft.com");
+    let first = admin(&fresh);
+    store.commit(both(&fresh, &first)).await.unwrap();
+    assert_eq!(store.tenant(fresh.id).await.unwrap().as_ref(), Some(&fresh));
+    assert_eq!(
+        store
+            .tenant_by_domain("wingtipnew.onmicrosoft.com")
+            .await
+            .unwrap()
+            .map(|t| t.id),
+        Some(fresh.id)
+    );
+    assert_eq!(store.user(fresh.id, first.id).await.unwrap(), Some(first));
+}
+
 suite!(
+    a_new_tenant_lands_with_its_first_user_and_a_taken_domain_writes_neither,
     directory_writes_land_with_the_rest_of_their_change_set_or_not_at_all,
     application_registrations_are_added_changed_listed_and_deleted,
     a_password_change_or_a_disabled_account_ends_the_users_sessions,
