@@ -4,35 +4,40 @@
 
 use gdap_domain::consent::{self, DelegatedPermission};
 use gdap_domain::directory::{Application, User};
+use gdap_domain::ids::TenantId;
 use gdap_store::consent::{tenant_principal, user_principal};
 
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
-/// The delegated permissions `application` holds for `user`: its own, the organization's consent
-/// (the user's home tenant) and the user's.
+/// The delegated permissions `application` holds for `user` signing in to `tenant`: its own, the
+/// user's, its home organization's consent and, in a customer tenant a partner's user signs in to,
+/// that organization's consent (a partner's application consented there through Partner Center).
 pub async fn granted(
     app: &AppState,
     application: &Application,
     user: &User,
+    tenant: TenantId,
 ) -> AppResult<Vec<String>> {
     let mut all = application.permissions.clone();
+    let mut principals = vec![user_principal(user.id), tenant_principal(user.tenant)];
+    if tenant != user.tenant {
+        principals.push(tenant_principal(tenant));
+    }
     all.extend(
         app.store
-            .consented(
-                application.client_id,
-                &[user_principal(user.id), tenant_principal(user.tenant)],
-            )
+            .consented(application.client_id, &principals)
             .await?,
     );
     Ok(all)
 }
 
-/// What of `scope` the user would still have to consent to.
+/// What of `scope` the user, signing in to `tenant`, would still have to consent to.
 pub async fn missing(
     app: &AppState,
     application: &Application,
     user: &User,
+    tenant: TenantId,
     scope: &str,
 ) -> AppResult<Vec<&'static DelegatedPermission>> {
     let asked = consent::requested(scope);
@@ -41,7 +46,7 @@ pub async fn missing(
     }
     Ok(consent::missing(
         &asked,
-        &granted(app, application, user).await?,
+        &granted(app, application, user, tenant).await?,
     ))
 }
 
@@ -54,7 +59,7 @@ pub async fn grant(
     scope: &str,
     for_organization: bool,
 ) -> AppResult<()> {
-    let wanted = missing(app, application, user, scope).await?;
+    let wanted = missing(app, application, user, user.tenant, scope).await?;
     let admin = consent::may_consent_for_organization(&user.roles);
     if (for_organization || wanted.iter().any(|p| p.admin_only)) && !admin {
         return Err(AppError::Forbidden(

@@ -5,6 +5,7 @@
 //! sign-in throttling, bounded hashing and the caches. It knows nothing of HTTP.
 
 pub mod agreements;
+pub mod app_consent;
 pub mod applications;
 pub mod assignments;
 pub mod audit;

@@ -5,6 +5,7 @@
 //! attributes}` paged by `MS-ContinuationToken`, and its error body.
 
 mod agreements;
+mod consents;
 mod create;
 mod customers;
 pub mod error;
@@ -34,6 +35,14 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/v1/customers/{id}",
             get(customers::get_one).patch(customers::update),
+        )
+        .route(
+            "/v1/customers/{id}/applicationconsents",
+            axum::routing::post(consents::create),
+        )
+        .route(
+            "/v1/customers/{id}/applicationconsents/{app}",
+            axum::routing::delete(consents::delete),
         )
         .route("/v1/agreements", get(agreements::metadata))
         .route(

@@ -64,6 +64,31 @@ pub struct Changes {
     pub billing: Vec<BillingWrite>,
     /// Users, groups and memberships to write.
     pub directory: Vec<DirectoryWrite>,
+    /// Consents given to applications, or taken back.
+    pub consents: Vec<ConsentWrite>,
+}
+
+/// A consent given to an application, or taken back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConsentWrite {
+    /// `client` gets the delegated permissions `scopes` for `principal` (kept with those it had).
+    Grant {
+        /// The application.
+        client: gdap_domain::ids::ClientId,
+        /// A user or a tenant ([`crate::consent::user_principal`], [`crate::consent::tenant_principal`]).
+        principal: String,
+        /// The permissions.
+        scopes: Vec<String>,
+        /// When.
+        at: time::OffsetDateTime,
+    },
+    /// Every permission `client` holds for `principal` ends (`VersionConflict` when it held none).
+    Revoke {
+        /// The application.
+        client: gdap_domain::ids::ClientId,
+        /// Whose consent ends.
+        principal: String,
+    },
 }
 
 /// A write to a tenant's directory. Each names the object whole, so that observers of the commit

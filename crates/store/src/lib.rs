@@ -11,7 +11,7 @@ pub mod lifecycle;
 pub mod mfa;
 pub mod traits;
 
-pub use changes::{BillingWrite, Changes, DirectoryWrite, Write};
+pub use changes::{BillingWrite, Changes, ConsentWrite, DirectoryWrite, Write};
 pub use consent::ConsentStore;
 pub use error::StoreError;
 pub use feed::{ChangeFeed, ChangeObserver, ChangeRefs, ChangeWait};

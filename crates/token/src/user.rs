@@ -198,7 +198,7 @@ pub(crate) async fn user_token(
     let grantable: Vec<String> = match app {
         // Partner Center has one delegated permission, which every partner application has.
         _ if aud == PARTNER_CENTER_AUDIENCE => vec!["user_impersonation".to_owned()],
-        Some(a) => gdap_app::consent::granted(state, a, user)
+        Some(a) => gdap_app::consent::granted(state, a, user, foreign.unwrap_or(user.tenant))
             .await
             .map_err(internal)?,
         None => DELEGATED_PERMISSIONS

@@ -301,7 +301,7 @@ pub async fn authorize(
     // A registered application gets only the permissions it was granted: what is missing is asked.
     if let Some(application) = &application {
         let missing = web.or_failure(
-            gdap_app::consent::missing(&web.state, application, &me.user, scope).await,
+            gdap_app::consent::missing(&web.state, application, &me.user, target, scope).await,
         )?;
         if !missing.is_empty() {
             if get("consent") == Some("declined") {

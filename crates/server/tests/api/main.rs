@@ -6,6 +6,7 @@
 )]
 
 mod agreements;
+mod application_consents;
 mod applications;
 mod authz;
 mod bad_input;

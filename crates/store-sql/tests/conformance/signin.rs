@@ -242,7 +242,68 @@ async fn failures_count_per_key_within_their_window_and_familiar_sources_are_kep
     assert!(!store.is_familiar("other", "s3").await.unwrap());
 }
 
+async fn a_consent_given_in_a_change_set_is_taken_back_whole_and_once(store: SqlStore) {
+    use gdap_domain::ids::ClientId;
+    use gdap_store::{ConsentStore, ConsentWrite};
+    let client = ClientId::new_random();
+    let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
+    let write = |w: ConsentWrite| {
+        store.commit(Changes {
+            consents: vec![w],
+            ..Changes::default()
+        })
+    };
+    let grant = |scopes: &[&str]| ConsentWrite::Grant {
+        client,
+        principal: "tenant:c".into(),
+        scopes: s(scopes),
+        at: now(),
+    };
+    write(grant(&[
+        "User.Read.All",
+        "Directory.Read.All",
+        "Group.Read.All",
+    ]))
+    .await
+    .unwrap();
+    store
+        .add_consent(client, "tenant:other", &s(&["User.Read"]), now())
+        .await
+        .unwrap();
+    let revoke = || ConsentWrite::Revoke {
+        client,
+        principal: "tenant:c".into(),
+    };
+    write(revoke()).await.unwrap();
+    assert!(store
+        .consented(client, &s(&["tenant:c"]))
+        .await
+        .unwrap()
+        .is_empty());
+    // Another principal's consent stays; a second revoke finds nothing.
+    assert_eq!(
+        store
+            .consented(client, &s(&["tenant:other"]))
+            .await
+            .unwrap(),
+        s(&["User.Read"])
+    );
+    assert!(matches!(
+        write(revoke()).await,
+        Err(StoreError::VersionConflict)
+    ));
+    // One permission alone is taken back as well.
+    write(grant(&["User.Read.All"])).await.unwrap();
+    write(revoke()).await.unwrap();
+    assert!(store
+        .consented(client, &s(&["tenant:c"]))
+        .await
+        .unwrap()
+        .is_empty());
+}
+
 suite!(
+    a_consent_given_in_a_change_set_is_taken_back_whole_and_once,
     a_sign_in_grant_is_taken_once_of_its_kind_and_never_after_it_expires,
     a_grant_is_read_in_place_and_replaced_only_from_the_body_it_had,
     a_users_refresh_grants_are_revoked_by_session_or_all_together,
