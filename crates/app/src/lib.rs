@@ -4,6 +4,7 @@
 //! authorization index and its follower, the lifecycle worker, mail composition and delivery,
 //! sign-in throttling, bounded hashing and the caches. It knows nothing of HTTP.
 
+pub mod agreement_document;
 pub mod agreements;
 pub mod app_consent;
 pub mod applications;

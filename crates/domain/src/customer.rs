@@ -11,6 +11,8 @@ use crate::Timings;
 
 /// The agreement a customer accepts before its first partner relationship.
 pub const CUSTOMER_AGREEMENT: &str = "MicrosoftCustomerAgreement";
+/// The Microsoft Customer Agreement's template id in Partner Center.
+pub const CUSTOMER_AGREEMENT_TEMPLATE: &str = "117a77b0-9360-443b-8795-c6dedc750cf9";
 /// The version of the agreement gdap presents.
 pub const CUSTOMER_AGREEMENT_VERSION: &str = "2024-10";
 

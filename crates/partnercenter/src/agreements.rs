@@ -27,7 +27,7 @@ const AGREEMENTS: [(&str, &str, &str); 2] = [
     ),
     (
         "MicrosoftCustomerAgreement",
-        "117a77b0-9360-443b-8795-c6dedc750cf9",
+        gdap_domain::customer::CUSTOMER_AGREEMENT_TEMPLATE,
         "https://aka.ms/customeragreement",
     ),
 ];

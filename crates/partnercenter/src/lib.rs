@@ -8,6 +8,7 @@ mod agreements;
 mod consents;
 mod create;
 mod customers;
+mod document;
 pub mod error;
 mod skus;
 
@@ -45,6 +46,18 @@ pub fn routes() -> Router<AppState> {
             axum::routing::delete(consents::delete),
         )
         .route("/v1/agreements", get(agreements::metadata))
+        .route(
+            "/v1/agreementtemplates/{id}/document",
+            get(document::document),
+        )
+        .route(
+            "/v1/agreementtemplates/{id}/document/view",
+            get(document::view),
+        )
+        .route(
+            "/v1/agreementtemplates/{id}/document/download",
+            get(document::download),
+        )
         .route(
             "/v1/customers/{id}/subscribedskus",
             get(skus::subscribed_skus),

@@ -5,6 +5,7 @@
     reason = "test code fails loudly on broken assumptions"
 )]
 
+mod agreement_document;
 mod agreements;
 mod application_consents;
 mod applications;
