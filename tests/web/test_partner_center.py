@@ -292,3 +292,59 @@ def test_an_indirect_reseller_and_its_provider_are_authorized_then_the_provider_
     fourth = c.d.find_element(By.CSS_SELECTOR, f"tr[data-partner='{FOURTH_COFFEE}']").text
     assert "リセラー" in fourth and "間接" not in fourth
     c.shot("indirect-partners")
+
+
+FIELD_APP = "11111111-cccc-4ccc-8ccc-000000000002"
+
+
+def field_app_token(gdap, customer_domain):
+    """The Admin Agent signs in to the customer through the partner's own public client, asking
+    to read users: the token response."""
+    return gdap.http.post(f"{gdap.base}/{customer_domain}/oauth2/v2.0/token", data={
+        "grant_type": "password", "client_id": FIELD_APP,
+        "username": "agent@contosopartner.onmicrosoft.com", "password": "Agent-Pass-1",
+        "scope": "https://graph.microsoft.com/User.Read.All"})
+
+
+def test_a_partner_creates_a_customer_consents_its_application_and_the_new_administrator_sees_it(
+        gdap, browser_factory):
+    pc = PartnerCenter(gdap)
+    # The create-a-customer sample's body (PascalCase), with the default GDAP relationship.
+    r = pc.call("POST", "/v1/customers", {
+        "enableGDAPByDefault": True,
+        "CompanyProfile": {"Domain": "wingtiptoysjp.onmicrosoft.com"},
+        "BillingProfile": {
+            "Culture": "ja-JP", "Email": "tanaka@wingtiptoys.example", "Language": "ja",
+            "CompanyName": "ウイングティップ トイズ",
+            "DefaultAddress": {"FirstName": "太郎", "LastName": "田中", "AddressLine1": "港南 2-16-3",
+                               "City": "港区", "State": "東京都", "PostalCode": "108-0075",
+                               "Country": "JP", "PhoneNumber": "0312345678"}},
+        "Attributes": {"ObjectType": "Customer"}})
+    assert r.status_code == 201, r.text
+    created = r.json()
+    tenant, password = created["id"], created["userCredentials"]["password"]
+    assert created["userCredentials"]["userName"] == "admin"
+    assert pc.customers()[tenant]["relationshipToPartner"] == "reseller"
+    gdap.advance("PT2S")
+
+    # The partner's application has no consent in the new customer until the partner gives it.
+    refused = field_app_token(gdap, "wingtiptoysjp.onmicrosoft.com")
+    assert refused.status_code == 400 and "AADSTS65001" in refused.json()["error_description"], refused.text
+    r = pc.call("POST", f"/v1/customers/{tenant}/applicationconsents", {
+        "ApplicationId": FIELD_APP, "DisplayName": "Contoso Field App",
+        "ApplicationGrants": [{"EnterpriseApplicationId": "00000003-0000-0000-c000-000000000000",
+                               "Scope": "User.Read.All,Directory.Read.All"}]})
+    assert r.status_code == 201, r.text
+    t = field_app_token(gdap, "wingtiptoysjp.onmicrosoft.com")
+    assert t.status_code == 200, t.text
+    assert directory_call(gdap, t.json()["access_token"]) == 200
+
+    # The new administrator signs in with the password the partner handed on and finds the
+    # partner as its reseller with GDAP access.
+    b = browser_factory("ja")
+    b.open(gdap.base + "/adminportal/settings/partners")
+    b.sign_in("admin@wingtiptoysjp.onmicrosoft.com", password, "サインイン")
+    assert b.h1() == "パートナー関係"
+    contoso = b.d.find_element(By.CSS_SELECTOR, f"tr[data-partner='{PARTNER}']").text
+    assert "リセラー" in contoso and "GDAP アクセス権を持つパートナー" in contoso, contoso
+    b.shot("created-customer-partners")
