@@ -10,6 +10,7 @@ from conftest import HELPDESK, PARTNER, USER_ADMIN, approval_link
 
 WOODGROVE = "66666666-6666-4666-8666-666666666666"
 LITWARE = "77777777-7777-4777-8777-777777777777"
+FOURTH_COFFEE = "cccccccc-cccc-4ccc-8ccc-cccccccccccc"
 ADMIN_AGENTS = "11111111-aaaa-4aaa-8aaa-000000000001"
 HELPDESK_AGENTS = "11111111-aaaa-4aaa-8aaa-000000000002"
 
@@ -160,6 +161,9 @@ def test_every_screen_in_both_languages_and_on_a_phone_without_sideways_scroll(g
             f"/adminportal/partners/invitation/granularAdminRelationships/{rid}?step=roles",
             f"/adminportal/partners/invitation/granularAdminRelationships/{rid}?step=decline",
             f"/adminportal/partners/invitation/granularAdminRelationships/{elsewhere}",
+            f"/Adminportal/Home?invType=ResellerRelationship&partnerId={PARTNER}&msppId=1000001&DAP=true",
+            f"/Adminportal/Home?invType=IndirectResellerRelationship&partnerId={PARTNER}&msppId=1000001"
+            f"&indirectCSPId={FOURTH_COFFEE}&DAP=true",
         ]),
         "partner": ("apps@contosopartner.onmicrosoft.com", "Apps-Pass-1", [
             "/partner",
