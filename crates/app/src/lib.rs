@@ -28,6 +28,7 @@ pub mod mfa;
 pub mod new_customer;
 pub mod partner_center;
 pub mod relationships;
+pub mod renewals;
 pub mod reseller;
 pub mod roles;
 pub mod signin;

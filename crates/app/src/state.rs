@@ -259,6 +259,9 @@ impl AppState {
     ) -> Result<gdap_store::RunReport, gdap_store::StoreError> {
         let _guard = self.lifecycle_lock.lock().await;
         let until = until.unwrap_or_else(|| self.now());
-        self.lifecycle.run_until(until).await
+        let report = self.lifecycle.run_until(until).await?;
+        // Notices follow the steps: a relationship that just expired gets its expiry notice.
+        crate::renewals::send_due(self, until).await?;
+        Ok(report)
     }
 }

@@ -21,6 +21,7 @@ pub mod mail;
 pub mod oauth;
 pub mod query;
 pub mod relationship;
+pub mod renewal;
 pub mod request;
 pub mod roles;
 pub mod tasks;

@@ -111,7 +111,7 @@ pub fn one_line(s: &str, max: usize) -> String {
         .collect()
 }
 
-fn date(t: OffsetDateTime, lang: Language) -> String {
+pub(crate) fn date(t: OffsetDateTime, lang: Language) -> String {
     match lang {
         Language::Ja => format!("{}年{}月{}日", t.year(), u8::from(t.month()), t.day()),
         Language::En => format!("{} {} {}", t.day(), t.month(), t.year()),

@@ -10,6 +10,7 @@ use crate::SqlStore;
 
 /// Tables emptied by a reset, children first.
 const RESET_ORDER: &[&str] = &[
+    "notices",
     "sessions",
     "sign_in_grants",
     "mfa_methods",

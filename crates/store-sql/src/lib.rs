@@ -12,6 +12,7 @@ mod grants;
 mod list;
 mod mfa;
 mod migrate;
+mod notices;
 mod outbox;
 mod portal;
 mod relationships;

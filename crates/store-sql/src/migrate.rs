@@ -43,6 +43,7 @@ const SQLITE: &[(i64, &str)] = &[
         19,
         include_str!("../migrations/sqlite/0019_attestations.sql"),
     ),
+    (20, include_str!("../migrations/sqlite/0020_notices.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -88,6 +89,7 @@ const POSTGRES: &[(i64, &str)] = &[
         19,
         include_str!("../migrations/postgres/0019_attestations.sql"),
     ),
+    (20, include_str!("../migrations/postgres/0020_notices.sql")),
 ];
 
 /// Splits a migration file into statements (on `;` at the end of a line).

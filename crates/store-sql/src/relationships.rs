@@ -419,6 +419,7 @@ impl RelationshipStore for SqlStore {
                 .flat_map(crate::directory::writes::steps),
         );
         steps.extend(changes.consents.iter().flat_map(crate::consent::steps));
+        steps.extend(changes.notices.iter().map(crate::notices::mark_step));
         steps.extend(changes.audit.iter().map(crate::audit::insert_step));
         steps.extend(self.feed_steps(&gdap_store::ChangeRefs::of(&changes)));
         if steps.is_empty() {

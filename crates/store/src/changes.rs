@@ -66,6 +66,8 @@ pub struct Changes {
     pub directory: Vec<DirectoryWrite>,
     /// Consents given to applications, or taken back.
     pub consents: Vec<ConsentWrite>,
+    /// Renewal notices sent (or superseded) with this change set's mail.
+    pub notices: Vec<crate::notices::NoticeMark>,
 }
 
 /// A consent given to an application, or taken back.

@@ -9,6 +9,7 @@ pub mod feed;
 pub mod grants;
 pub mod lifecycle;
 pub mod mfa;
+pub mod notices;
 pub mod traits;
 
 pub use changes::{BillingWrite, Changes, ConsentWrite, DirectoryWrite, Write};
@@ -18,6 +19,7 @@ pub use feed::{ChangeFeed, ChangeObserver, ChangeRefs, ChangeWait};
 pub use grants::{GrantStore, NewGrant};
 pub use lifecycle::{Lifecycle, RunReport};
 pub use mfa::{MfaMethod, MfaStore};
+pub use notices::{NoticeDue, NoticeMark, NoticeQuery, NoticeStore};
 pub use traits::{
     AdminStore, AuditStore, AuthzSnapshot, AuthzSource, BillingStore, CustomerFilter,
     CustomerSummary, Delivery, DirectoryBatch, DirectoryStore, OutboxMail, OutboxStore, Page,

@@ -516,6 +516,7 @@ pub trait Store:
     + crate::grants::GrantStore
     + crate::mfa::MfaStore
     + crate::consent::ConsentStore
+    + crate::notices::NoticeStore
 {
 }
 
@@ -533,5 +534,6 @@ impl<T> Store for T where
         + crate::grants::GrantStore
         + crate::mfa::MfaStore
         + crate::consent::ConsentStore
+        + crate::notices::NoticeStore
 {
 }

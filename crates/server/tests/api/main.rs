@@ -34,6 +34,7 @@ mod partner_kinds;
 mod portal_access;
 mod privilege;
 mod refresh;
+mod renewals;
 mod reseller;
 mod revocation;
 mod rules;

@@ -36,6 +36,7 @@ mod concurrency;
 mod directory;
 mod feed;
 mod nodes;
+mod notices;
 mod portal;
 mod relationships;
 mod signin;
