@@ -5,6 +5,7 @@
 
 pub mod dev;
 pub mod openapi;
+pub mod ops;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue, Uri};
@@ -29,18 +30,24 @@ pub fn app(state: AppState) -> front::Front {
         .merge(gdap_check::routes())
         .merge(gdap_partnercenter::routes())
         .route("/openapi.json", get(openapi_json))
-        .route("/healthz", get(|| async { "ok" }));
+        .merge(ops::routes(
+            state.config.dev || state.config.metrics_token.is_some(),
+        ));
     if state.config.dev {
         routes = routes.merge(dev::routes());
     }
     let hosts = state.config.hosts();
+    let metrics = state.metrics.clone();
     front::Front::new(
         hosts,
         routes
+            // The metrics count requests by the route they matched.
+            .route_layer(axum::middleware::map_response(ops::keep_route))
             .fallback(not_found)
             .method_not_allowed_fallback(method_not_allowed)
             .layer(DefaultBodyLimit::max(MAX_BODY))
             .with_state(state),
+        metrics,
     )
 }
 

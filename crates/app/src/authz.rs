@@ -149,6 +149,14 @@ impl Authz {
         Ok(())
     }
 
+    /// An estimate of the heap the index holds, in bytes.
+    pub fn heap_bytes(&self) -> usize {
+        self.index
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .heap_bytes()
+    }
+
     /// The home tenant of a user the index knows.
     pub fn home_of(&self, user: UserId) -> Option<TenantId> {
         self.index

@@ -24,6 +24,7 @@ pub mod error;
 pub mod groups;
 pub mod hashing;
 pub mod mailer;
+pub mod metrics;
 pub mod mfa;
 pub mod new_customer;
 pub mod partner_center;

@@ -153,6 +153,7 @@ pub async fn send_due(state: &AppState, now: OffsetDateTime) -> Result<u32, Stor
             }
         }
     }
+    state.metrics.notices_sent(sent);
     Ok(sent)
 }
 

@@ -40,6 +40,8 @@ pub struct ApiConfig {
     /// Whether a reseller relationship link that asks for DAP grants it (the providers' manuals)
     /// or not (Microsoft since 9 October 2023, the default).
     pub reseller_links_grant_dap: bool,
+    /// The bearer token that opens `/metrics` on the main address outside development mode.
+    pub metrics_token: Option<crate::metrics::MetricsToken>,
 }
 
 /// How the pages present the product, as the operator configures it. The pages never claim to
@@ -100,6 +102,7 @@ impl Default for ApiConfig {
             hardened: false,
             look: Look::default(),
             reseller_links_grant_dap: false,
+            metrics_token: None,
         }
     }
 }
@@ -148,6 +151,8 @@ pub struct Shared {
     pub directory: Arc<crate::cache::DirectoryCache>,
     /// The authorization index of this node (kept current by observing the store).
     pub authz: Arc<crate::authz::Authz>,
+    /// What operators scrape.
+    pub metrics: Arc<crate::metrics::Metrics>,
     /// Settings.
     pub config: Arc<ApiConfig>,
 }
@@ -188,6 +193,7 @@ impl AppState {
             verified: Arc::new(crate::caller::VerifiedTokens::default()),
             directory,
             mailer: None,
+            metrics: Arc::new(crate::metrics::Metrics::default()),
             config: Arc::new(config),
         }))
     }

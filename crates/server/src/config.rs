@@ -37,6 +37,13 @@ pub struct Config {
     pub step_seconds: f64,
     /// Log filter (`info`, `gdap=debug` …).
     pub log: String,
+    /// Log lines as `text` (for people) or `json` (one object per line, for collectors).
+    pub log_format: String,
+    /// A separate address serving `/metrics`, `/livez` and `/readyz` only (kept private).
+    pub metrics_listen: Option<String>,
+    /// A bearer token (16 characters or more) that opens `/metrics` on the main address outside
+    /// development mode. Set it in the file or `GDAP_METRICS_TOKEN`, not on the command line.
+    pub metrics_token: Option<String>,
     /// SMTP relay for the outbox (`smtp://host:port`); without one, mails wait in the outbox.
     pub smtp: Option<String>,
     /// Sender address of outgoing mail (a no-reply address).
@@ -70,6 +77,9 @@ impl Default for Config {
             tls_ca_out: "./gdap-ca.pem".into(),
             step_seconds: 1.0,
             log: "info".into(),
+            log_format: "text".into(),
+            metrics_listen: None,
+            metrics_token: None,
             smtp: None,
             mail_from: "gdap <no-reply@gdap.invalid>".into(),
             hardened: false,
@@ -132,6 +142,14 @@ pub struct Overrides {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log: Option<String>,
+    /// Log format: `text` or `json`.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<String>,
+    /// A separate address for `/metrics`, `/livez` and `/readyz`, e.g. `127.0.0.1:9090`.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics_listen: Option<String>,
     /// SMTP relay for outgoing mail, e.g. `smtp://127.0.0.1:25`.
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -170,6 +188,9 @@ pub fn load(file: Option<&PathBuf>, overrides: &Overrides) -> anyhow::Result<Con
             "tls_ca_out",
             "step_seconds",
             "log",
+            "log_format",
+            "metrics_listen",
+            "metrics_token",
             "smtp",
             "mail_from",
             "hardened",
@@ -203,6 +224,17 @@ pub fn load(file: Option<&PathBuf>, overrides: &Overrides) -> anyhow::Result<Con
             c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|x| x.is_ascii_hexdigit())
         }),
         "brand_color must be #rrggbb"
+    );
+    anyhow::ensure!(
+        matches!(config.log_format.as_str(), "text" | "json"),
+        "log_format must be `text` or `json`"
+    );
+    anyhow::ensure!(
+        config
+            .metrics_token
+            .as_ref()
+            .is_none_or(|t| gdap_app::metrics::MetricsToken::new(t.clone()).is_some()),
+        "metrics_token must be 16 characters or more"
     );
     Ok(config)
 }

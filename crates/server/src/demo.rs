@@ -27,7 +27,7 @@ pub struct DemoArgs {
 
 /// Starts the demo.
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
-    crate::init_logging("warn");
+    crate::init_logging("warn", false);
     let config = Config {
         db: args.db,
         listen: args.listen,

@@ -45,14 +45,18 @@ enum Command {
     Openapi,
 }
 
-fn init_logging(filter: &str) {
+fn init_logging(filter: &str, json: bool) {
     let filter =
         EnvFilter::try_from_env("GDAP_LOG_FILTER").unwrap_or_else(|_| EnvFilter::new(filter));
-    let _ = tracing_subscriber::fmt()
+    let fmt = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        fmt.json().flatten_event(true).try_init()
+    } else {
+        fmt.try_init()
+    };
 }
 
 /// Most threads of the blocking pool: SQLite readers and password hashing run there, each
@@ -73,7 +77,7 @@ async fn run() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { config, overrides } => {
             let config = config::load(config.as_ref(), &overrides)?;
-            init_logging(&config.log);
+            init_logging(&config.log, config.log_format == "json");
             let seed = match &config.seed {
                 Some(path) => {
                     let json = std::fs::read_to_string(path)

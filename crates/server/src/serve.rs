@@ -175,6 +175,10 @@ pub async fn run(
             brand_color: config.brand_color.clone(),
         },
         reseller_links_grant_dap: config.reseller_links_grant_dap,
+        metrics_token: config
+            .metrics_token
+            .clone()
+            .and_then(gdap_app::metrics::MetricsToken::new),
         ..ApiConfig::default()
     };
     let store: Arc<dyn Store> = Arc::new(store);
@@ -193,6 +197,20 @@ pub async fn run(
         .await
         .context("building the authorization index")?;
     let app = gdap_api::app(state.clone());
+    let metrics = match &config.metrics_listen {
+        Some(a) => {
+            let l = tokio::net::TcpListener::bind(a)
+                .await
+                .with_context(|| format!("listening for metrics on {a}"))?;
+            let ops = gdap_api::ops::metrics_app(state.clone());
+            Some(tokio::spawn(async move {
+                axum::serve(l, ops)
+                    .with_graceful_shutdown(shutdown_signal())
+                    .await
+            }))
+        }
+        None => None,
+    };
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let worker = {
@@ -246,6 +264,9 @@ pub async fn run(
         serve_on(listener, also, None, app).await?;
     }
     let _ = stop_tx.send(true);
+    if let Some(m) = metrics {
+        m.abort();
+    }
     let _ = worker.await;
     let _ = follower.await;
     tracing::info!("stopped");

@@ -125,4 +125,15 @@ impl OutboxStore for SqlStore {
         q.int(i64::from(limit));
         self.fetch_all(q, mail).await
     }
+
+    async fn outbox_depth(&self) -> Result<u64, StoreError> {
+        let n = self
+            .fetch_optional(
+                Sql::new("SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NULL"),
+                |r| r.int("n"),
+            )
+            .await?
+            .unwrap_or(0);
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
 }

@@ -117,6 +117,8 @@ pub trait OutboxStore: Send + Sync {
     async fn record_delivery(&self, id: uuid::Uuid, outcome: Delivery) -> Result<(), StoreError>;
     /// The newest mails, sent or not.
     async fn outbox(&self, limit: u32) -> Result<Vec<OutboxMail>, StoreError>;
+    /// How many mails wait for the relay to accept them.
+    async fn outbox_depth(&self) -> Result<u64, StoreError>;
 }
 
 /// A directory write for seeding and tests.
