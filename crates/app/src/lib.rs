@@ -28,6 +28,7 @@ pub mod metrics;
 pub mod mfa;
 pub mod new_customer;
 pub mod partner_center;
+pub mod rate;
 pub mod relationships;
 pub mod renewals;
 pub mod reseller;

@@ -42,6 +42,8 @@ pub struct ApiConfig {
     pub reseller_links_grant_dap: bool,
     /// The bearer token that opens `/metrics` on the main address outside development mode.
     pub metrics_token: Option<crate::metrics::MetricsToken>,
+    /// Requests allowed per ten seconds to each application and each tenant.
+    pub rate_limits: crate::rate::RateLimits,
 }
 
 /// How the pages present the product, as the operator configures it. The pages never claim to
@@ -103,6 +105,7 @@ impl Default for ApiConfig {
             look: Look::default(),
             reseller_links_grant_dap: false,
             metrics_token: None,
+            rate_limits: crate::rate::RateLimits::default(),
         }
     }
 }
@@ -151,6 +154,8 @@ pub struct Shared {
     pub directory: Arc<crate::cache::DirectoryCache>,
     /// The authorization index of this node (kept current by observing the store).
     pub authz: Arc<crate::authz::Authz>,
+    /// Requests allowed to each application and tenant.
+    pub rate: Arc<crate::rate::RequestRate>,
     /// What operators scrape.
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Settings.
@@ -194,6 +199,7 @@ impl AppState {
             directory,
             mailer: None,
             metrics: Arc::new(crate::metrics::Metrics::default()),
+            rate: Arc::new(crate::rate::RequestRate::new(config.rate_limits)),
             config: Arc::new(config),
         }))
     }

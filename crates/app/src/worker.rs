@@ -66,10 +66,14 @@ pub async fn run(state: AppState, shutdown: impl Future<Output = ()>) {
                 Err(e) => tracing::warn!(error = %e, "sealing the audit record failed; retrying"),
             }
         }
-        // Counts of failed sign-ins whose window has passed are of no use.
-        if holder && purged.elapsed() >= Duration::from_secs(60) {
+        // Counts of failed sign-ins whose window has passed are of no use, nor are the request
+        // allowances of callers that have been quiet.
+        if purged.elapsed() >= Duration::from_secs(60) {
             purged = std::time::Instant::now();
-            state.throttle.purge(time::OffsetDateTime::now_utc()).await;
+            state.rate.retain_recent();
+            if holder {
+                state.throttle.purge(time::OffsetDateTime::now_utc()).await;
+            }
         }
         if let Some(mailer) = &state.mailer {
             if let Err(e) = crate::mailer::deliver_due(&state, mailer.as_ref()).await {

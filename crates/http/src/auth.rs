@@ -36,7 +36,13 @@ impl FromRequestParts<AppState> for GraphCaller {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let token = bearer(parts)?;
-        Ok(Self(Principal::from_token(state, token, GRAPH_AUDIENCES)?))
+        let principal = Principal::from_token(state, token, GRAPH_AUDIENCES)?;
+        // Graph counts each application's and each tenant's requests, once they are known.
+        state
+            .rate
+            .check(&principal.claims.azp, &principal.tenant.to_string())
+            .map_err(|wait| ApiError::TooManyRequests(gdap_app::rate::retry_after_seconds(wait)))?;
+        Ok(Self(principal))
     }
 }
 

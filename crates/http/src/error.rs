@@ -61,6 +61,9 @@ pub enum ApiError {
     /// 503: the database is unreachable, or the server is at capacity.
     #[error("{0}")]
     Unavailable(String),
+    /// Too many requests from one application or for one tenant; retry after this many seconds.
+    #[error("Too many requests: this application or tenant has made more requests than allowed in a short time. Retry after {0} seconds.")]
+    TooManyRequests(u64),
     /// 500: a defect; details are logged, never sent.
     #[error("{0}")]
     Internal(String),
@@ -88,6 +91,7 @@ impl ApiError {
                 (StatusCode::PRECONDITION_REQUIRED, "preconditionRequired")
             }
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "serviceUnavailable"),
+            Self::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "TooManyRequests"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "unexpectedError"),
         }
     }
@@ -153,6 +157,10 @@ impl ApiError {
         if matches!(self, Self::Unavailable(_)) {
             res.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        if let Self::TooManyRequests(seconds) = self {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*seconds));
         }
         res
     }

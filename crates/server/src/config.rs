@@ -44,6 +44,10 @@ pub struct Config {
     /// A bearer token (16 characters or more) that opens `/metrics` on the main address outside
     /// development mode. Set it in the file or `GDAP_METRICS_TOKEN`, not on the command line.
     pub metrics_token: Option<String>,
+    /// Graph requests allowed per ten seconds to one application across tenants (`0`: no limit).
+    pub rate_limit_app: u32,
+    /// Graph requests allowed per ten seconds to one application in one tenant (`0`: no limit).
+    pub rate_limit_app_tenant: u32,
     /// SMTP relay for the outbox (`smtp://host:port`); without one, mails wait in the outbox.
     pub smtp: Option<String>,
     /// Sender address of outgoing mail (a no-reply address).
@@ -80,6 +84,8 @@ impl Default for Config {
             log_format: "text".into(),
             metrics_listen: None,
             metrics_token: None,
+            rate_limit_app: gdap_app::rate::RateLimits::default().per_app,
+            rate_limit_app_tenant: gdap_app::rate::RateLimits::default().per_app_tenant,
             smtp: None,
             mail_from: "gdap <no-reply@gdap.invalid>".into(),
             hardened: false,
@@ -150,6 +156,10 @@ pub struct Overrides {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metrics_listen: Option<String>,
+    /// Graph requests per ten seconds for one application in one tenant (`0`: no limit).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_limit_app_tenant: Option<u32>,
     /// SMTP relay for outgoing mail, e.g. `smtp://127.0.0.1:25`.
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -191,6 +201,8 @@ pub fn load(file: Option<&PathBuf>, overrides: &Overrides) -> anyhow::Result<Con
             "log_format",
             "metrics_listen",
             "metrics_token",
+            "rate_limit_app",
+            "rate_limit_app_tenant",
             "smtp",
             "mail_from",
             "hardened",

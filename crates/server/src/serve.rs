@@ -179,6 +179,10 @@ pub async fn run(
             .metrics_token
             .clone()
             .and_then(gdap_app::metrics::MetricsToken::new),
+        rate_limits: gdap_app::rate::RateLimits {
+            per_app: config.rate_limit_app,
+            per_app_tenant: config.rate_limit_app_tenant,
+        },
         ..ApiConfig::default()
     };
     let store: Arc<dyn Store> = Arc::new(store);

@@ -62,6 +62,7 @@ pub struct Options {
     pub hardened: bool,
     pub look: gdap_app::state::Look,
     pub reseller_links_grant_dap: bool,
+    pub rate_limits: gdap_app::rate::RateLimits,
 }
 
 impl Default for Options {
@@ -72,6 +73,7 @@ impl Default for Options {
             hardened: false,
             look: gdap_app::state::Look::default(),
             reseller_links_grant_dap: false,
+            rate_limits: gdap_app::rate::RateLimits::default(),
         }
     }
 }
@@ -107,6 +109,7 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         hardened: opts.hardened,
         look: opts.look,
         reseller_links_grant_dap: opts.reseller_links_grant_dap,
+        rate_limits: opts.rate_limits,
         timings: Timings {
             step: time::Duration::seconds(opts.step_seconds),
             ..Timings::default()

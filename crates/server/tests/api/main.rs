@@ -41,5 +41,6 @@ mod rules;
 mod security;
 mod sign_in;
 mod surface;
+mod throttling;
 mod views;
 mod visitor;
