@@ -37,6 +37,9 @@ pub enum AppError {
     /// A defect: what should not happen did (500; details are logged, never sent).
     #[error("{0}")]
     Internal(String),
+    /// The caller asked too often; retry after this many seconds (429).
+    #[error("Too many requests; retry after {0} seconds.")]
+    TooManyRequests(u64),
     /// The server is at its bound for password hashing; retry later (503).
     #[error(transparent)]
     Busy(#[from] Busy),

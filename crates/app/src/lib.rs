@@ -37,6 +37,9 @@ pub mod signin;
 pub mod state;
 pub mod throttle;
 pub mod users;
+pub mod webhook_delivery;
+pub mod webhook_signer;
+pub mod webhooks;
 pub mod worker;
 pub mod world;
 

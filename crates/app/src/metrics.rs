@@ -42,6 +42,7 @@ pub struct Metrics {
     latency: Latency,
     notices: Counter,
     outbox: Gauge,
+    webhooks: Gauge,
     index: Gauge,
 }
 
@@ -51,6 +52,7 @@ impl Default for Metrics {
         let latency: Latency = Family::new_with_constructor(latency_histogram);
         let notices = Counter::default();
         let outbox = Gauge::default();
+        let webhooks = Gauge::default();
         let index = Gauge::default();
         let mut registry = Registry::with_prefix("gdap");
         registry.register(
@@ -74,6 +76,11 @@ impl Default for Metrics {
             outbox.clone(),
         );
         registry.register(
+            "webhook_queue_depth",
+            "Webhook deliveries waiting (not delivered, not offline)",
+            webhooks.clone(),
+        );
+        registry.register(
             "authz_index_bytes",
             "Estimated heap held by this node's authorization index",
             index.clone(),
@@ -84,6 +91,7 @@ impl Default for Metrics {
             latency,
             notices,
             outbox,
+            webhooks,
             index,
         }
     }
@@ -128,6 +136,9 @@ impl Metrics {
     pub async fn render(&self, state: &AppState) -> Result<String, gdap_store::StoreError> {
         let depth = state.store.outbox_depth().await?;
         self.outbox.set(i64::try_from(depth).unwrap_or(i64::MAX));
+        let waiting = state.store.webhook_queue_depth().await?;
+        self.webhooks
+            .set(i64::try_from(waiting).unwrap_or(i64::MAX));
         self.index
             .set(i64::try_from(state.authz.heap_bytes()).unwrap_or(i64::MAX));
         let mut out = String::new();

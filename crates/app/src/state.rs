@@ -44,6 +44,8 @@ pub struct ApiConfig {
     pub metrics_token: Option<crate::metrics::MetricsToken>,
     /// Requests allowed per ten seconds to each application and each tenant.
     pub rate_limits: crate::rate::RateLimits,
+    /// The first wait before a failed webhook delivery is retried (doubling after each attempt).
+    pub webhook_retry: time::Duration,
 }
 
 /// How the pages present the product, as the operator configures it. The pages never claim to
@@ -106,6 +108,7 @@ impl Default for ApiConfig {
             reseller_links_grant_dap: false,
             metrics_token: None,
             rate_limits: crate::rate::RateLimits::default(),
+            webhook_retry: time::Duration::seconds(30),
         }
     }
 }
@@ -156,6 +159,10 @@ pub struct Shared {
     pub authz: Arc<crate::authz::Authz>,
     /// Requests allowed to each application and tenant.
     pub rate: Arc<crate::rate::RequestRate>,
+    /// Wakes the webhook delivery loop when an event is queued.
+    pub webhooks_wake: Arc<Notify>,
+    /// Validation events asked for, per partner.
+    pub webhook_validations: Arc<crate::webhooks::ValidationRate>,
     /// What operators scrape.
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Settings.
@@ -199,6 +206,8 @@ impl AppState {
             directory,
             mailer: None,
             metrics: Arc::new(crate::metrics::Metrics::default()),
+            webhooks_wake: Arc::new(Notify::new()),
+            webhook_validations: Arc::new(crate::webhooks::ValidationRate::default()),
             rate: Arc::new(crate::rate::RequestRate::new(config.rate_limits)),
             config: Arc::new(config),
         }))

@@ -27,6 +27,7 @@ pub mod roles;
 pub mod tasks;
 pub mod ties;
 pub mod timefmt;
+pub mod webhook;
 
 pub use error::DomainError;
 

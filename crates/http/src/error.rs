@@ -194,6 +194,7 @@ impl From<gdap_app::AppError> for ApiError {
             E::PreconditionFailed(m) => Self::PreconditionFailed(m),
             E::PreconditionRequired(m) => Self::PreconditionRequired(m),
             E::Busy(b) => b.into(),
+            E::TooManyRequests(seconds) => Self::TooManyRequests(seconds),
             E::Domain(d) => d.into(),
             E::Store(s) => s.into(),
             other => Self::Internal(other.to_string()),

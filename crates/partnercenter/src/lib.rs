@@ -11,6 +11,7 @@ mod customers;
 mod document;
 pub mod error;
 mod skus;
+mod webhooks;
 
 use axum::extract::Request;
 use axum::http::request::Parts;
@@ -25,7 +26,7 @@ use gdap_app::state::AppState;
 
 use error::{PcError, PcResult};
 
-/// Routes under `/v1`.
+/// Routes under `/v1` and `/webhooks/v1`.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
@@ -70,6 +71,7 @@ pub fn routes() -> Router<AppState> {
             "/v1/customers/{id}/directSignedMicrosoftCustomerAgreementStatus",
             get(agreements::direct_signed),
         )
+        .merge(webhooks::routes())
         .layer(axum::middleware::from_fn(echo_ids))
 }
 

@@ -48,6 +48,11 @@ pub struct Config {
     pub rate_limit_app: u32,
     /// Graph requests allowed per ten seconds to one application in one tenant (`0`: no limit).
     pub rate_limit_app_tenant: u32,
+    /// Seconds before a failed webhook delivery is retried the first time (doubling after each of
+    /// its ten attempts, at most an hour).
+    pub webhook_retry_seconds: f64,
+    /// A CA certificate (PEM) trusted for webhook receivers beside the system's.
+    pub webhook_ca_file: Option<PathBuf>,
     /// SMTP relay for the outbox (`smtp://host:port`); without one, mails wait in the outbox.
     pub smtp: Option<String>,
     /// Sender address of outgoing mail (a no-reply address).
@@ -86,6 +91,8 @@ impl Default for Config {
             metrics_token: None,
             rate_limit_app: gdap_app::rate::RateLimits::default().per_app,
             rate_limit_app_tenant: gdap_app::rate::RateLimits::default().per_app_tenant,
+            webhook_retry_seconds: 30.0,
+            webhook_ca_file: None,
             smtp: None,
             mail_from: "gdap <no-reply@gdap.invalid>".into(),
             hardened: false,
@@ -160,6 +167,10 @@ pub struct Overrides {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rate_limit_app_tenant: Option<u32>,
+    /// Seconds before a failed webhook delivery is first retried.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook_retry_seconds: Option<f64>,
     /// SMTP relay for outgoing mail, e.g. `smtp://127.0.0.1:25`.
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -203,6 +214,8 @@ pub fn load(file: Option<&PathBuf>, overrides: &Overrides) -> anyhow::Result<Con
             "metrics_token",
             "rate_limit_app",
             "rate_limit_app_tenant",
+            "webhook_retry_seconds",
+            "webhook_ca_file",
             "smtp",
             "mail_from",
             "hardened",
@@ -236,6 +249,11 @@ pub fn load(file: Option<&PathBuf>, overrides: &Overrides) -> anyhow::Result<Con
             c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|x| x.is_ascii_hexdigit())
         }),
         "brand_color must be #rrggbb"
+    );
+    anyhow::ensure!(
+        config.webhook_retry_seconds.is_finite()
+            && (0.1..=3600.0).contains(&config.webhook_retry_seconds),
+        "webhook_retry_seconds must be between 0.1 and 3600"
     );
     anyhow::ensure!(
         matches!(config.log_format.as_str(), "text" | "json"),

@@ -179,6 +179,7 @@ pub async fn run(
             .metrics_token
             .clone()
             .and_then(gdap_app::metrics::MetricsToken::new),
+        webhook_retry: time::Duration::seconds_f64(config.webhook_retry_seconds),
         rate_limits: gdap_app::rate::RateLimits {
             per_app: config.rate_limit_app,
             per_app_tenant: config.rate_limit_app_tenant,
@@ -223,6 +224,25 @@ pub async fn run(
         tokio::spawn(gdap_app::worker::run(state, async move {
             let _ = rx.wait_for(|s| *s).await;
         }))
+    };
+    let extra_ca = match &config.webhook_ca_file {
+        Some(f) => Some(
+            std::fs::read(f).with_context(|| format!("reading webhook_ca_file {}", f.display()))?,
+        ),
+        None => None,
+    };
+    let transport = gdap_app::webhook_delivery::HttpTransport::new(extra_ca.as_deref())
+        .map_err(|e| anyhow::anyhow!("webhook client: {e}"))?;
+    let hooks = {
+        let state = state.clone();
+        let mut rx = stop_rx.clone();
+        tokio::spawn(gdap_app::webhook_delivery::run(
+            state,
+            Arc::new(transport),
+            async move {
+                let _ = rx.wait_for(|s| *s).await;
+            },
+        ))
     };
     let follower = {
         let state = state.clone();
@@ -272,6 +292,7 @@ pub async fn run(
         m.abort();
     }
     let _ = worker.await;
+    let _ = hooks.await;
     let _ = follower.await;
     tracing::info!("stopped");
     Ok(())

@@ -10,6 +10,9 @@ use crate::SqlStore;
 
 /// Tables emptied by a reset, children first.
 const RESET_ORDER: &[&str] = &[
+    "webhook_attempts",
+    "webhook_events",
+    "webhook_registrations",
     "notices",
     "sessions",
     "sign_in_grants",

@@ -20,6 +20,7 @@ mod rows;
 mod snapshot;
 mod sql;
 mod throttle;
+mod webhooks;
 
 use std::sync::Arc;
 

@@ -44,6 +44,7 @@ const SQLITE: &[(i64, &str)] = &[
         include_str!("../migrations/sqlite/0019_attestations.sql"),
     ),
     (20, include_str!("../migrations/sqlite/0020_notices.sql")),
+    (21, include_str!("../migrations/sqlite/0021_webhooks.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -90,6 +91,7 @@ const POSTGRES: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0019_attestations.sql"),
     ),
     (20, include_str!("../migrations/postgres/0020_notices.sql")),
+    (21, include_str!("../migrations/postgres/0021_webhooks.sql")),
 ];
 
 /// Splits a migration file into statements (on `;` at the end of a line).

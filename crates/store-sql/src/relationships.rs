@@ -384,7 +384,8 @@ impl RelationshipStore for SqlStore {
     }
 
     async fn commit(&self, mut changes: Changes) -> Result<Changes, StoreError> {
-        let mut steps: Vec<Step> = Vec::new();
+        // The events a change raises are queued first, against the rows as they stand.
+        let mut steps: Vec<Step> = crate::webhooks::capture::steps(&changes);
         for (id, version) in &changes.deleted_relationships {
             let mut q = Sql::new("DELETE FROM relationships WHERE id = ");
             q.text(id.to_string())

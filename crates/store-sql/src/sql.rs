@@ -54,4 +54,27 @@ impl Sql {
     pub fn int(&mut self, n: i64) -> &mut Self {
         self.bind(Param::Int(n))
     }
+
+    /// Appends another statement's text and parameters, its placeholders numbered after these.
+    pub fn append(&mut self, other: Sql) -> &mut Self {
+        let offset = self.params.len();
+        let mut chars = other.text.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c != '$' {
+                self.text.push(c);
+                continue;
+            }
+            let mut n = String::new();
+            while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                n.push(*d);
+                chars.next();
+            }
+            match n.parse::<usize>() {
+                Ok(i) => self.text.push_str(&format!("${}", i + offset)),
+                Err(_) => self.text.push('$'),
+            }
+        }
+        self.params.extend(other.params);
+        self
+    }
 }

@@ -11,6 +11,7 @@ pub mod lifecycle;
 pub mod mfa;
 pub mod notices;
 pub mod traits;
+pub mod webhooks;
 
 pub use changes::{BillingWrite, Changes, ConsentWrite, DirectoryWrite, Write};
 pub use consent::ConsentStore;
@@ -25,3 +26,4 @@ pub use traits::{
     CustomerSummary, Delivery, DirectoryBatch, DirectoryStore, OutboxMail, OutboxStore, Page,
     PortalStore, RelationshipStore, Session, Store, StoredKey, ThrottleStore,
 };
+pub use webhooks::{AttemptOutcome, EventState, WebhookAttempt, WebhookEvent, WebhookStore};

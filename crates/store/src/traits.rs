@@ -519,6 +519,7 @@ pub trait Store:
     + crate::mfa::MfaStore
     + crate::consent::ConsentStore
     + crate::notices::NoticeStore
+    + crate::webhooks::WebhookStore
 {
 }
 
@@ -537,5 +538,6 @@ impl<T> Store for T where
         + crate::mfa::MfaStore
         + crate::consent::ConsentStore
         + crate::notices::NoticeStore
+        + crate::webhooks::WebhookStore
 {
 }

@@ -63,6 +63,9 @@ pub struct Options {
     pub look: gdap_app::state::Look,
     pub reseller_links_grant_dap: bool,
     pub rate_limits: gdap_app::rate::RateLimits,
+    pub webhook_retry: time::Duration,
+    /// Links (and webhook certificate URLs) name the address listened on.
+    pub public_url: bool,
 }
 
 impl Default for Options {
@@ -74,6 +77,8 @@ impl Default for Options {
             look: gdap_app::state::Look::default(),
             reseller_links_grant_dap: false,
             rate_limits: gdap_app::rate::RateLimits::default(),
+            webhook_retry: time::Duration::seconds(30),
+            public_url: false,
         }
     }
 }
@@ -104,12 +109,18 @@ pub async fn spawn_with(opts: Options) -> TestApp {
     let world =
         gdap_app::world::parse_world(WORLD, time::OffsetDateTime::now_utc()).expect("world");
     store.insert_directory(world.clone()).await.expect("seed");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
     let config = ApiConfig {
+        public_url: opts.public_url.then(|| format!("http://{addr}")),
         dev: opts.dev,
         hardened: opts.hardened,
         look: opts.look,
         reseller_links_grant_dap: opts.reseller_links_grant_dap,
         rate_limits: opts.rate_limits,
+        webhook_retry: opts.webhook_retry,
         timings: Timings {
             step: time::Duration::seconds(opts.step_seconds),
             ..Timings::default()
@@ -125,10 +136,12 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         .await
         .expect("authorization index");
     let app = gdap_api::app(state.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
+    let transport = gdap_app::webhook_delivery::HttpTransport::new(None).expect("webhook client");
+    tokio::spawn(gdap_app::webhook_delivery::run(
+        state.clone(),
+        Arc::new(transport),
+        std::future::pending::<()>(),
+    ));
     tokio::spawn(async move {
         axum::serve(listener, app).await.expect("serve");
     });

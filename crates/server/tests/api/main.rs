@@ -44,3 +44,4 @@ mod surface;
 mod throttling;
 mod views;
 mod visitor;
+mod webhooks;

@@ -41,3 +41,4 @@ mod portal;
 mod relationships;
 mod signin;
 mod support;
+mod webhooks;
