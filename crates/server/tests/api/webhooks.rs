@@ -1,7 +1,7 @@
 //! Partner Center webhooks: registration, signed deliveries of a full lifecycle in order, the
 //! validation event, retries past a receiver that was down, and the offline queue's replay.
 
-use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -30,19 +30,31 @@ struct Receiver {
 
 impl Receiver {
     async fn start(port: u16, got: Arc<Mutex<Vec<Got>>>, answer: Arc<AtomicU16>) -> Self {
+        Self::slow(port, got, answer, Arc::new(AtomicU64::new(0))).await
+    }
+
+    /// A receiver that takes `delay_ms` to answer each delivery.
+    async fn slow(
+        port: u16,
+        got: Arc<Mutex<Vec<Got>>>,
+        answer: Arc<AtomicU16>,
+        delay_ms: Arc<AtomicU64>,
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
             .unwrap();
         let port = listener.local_addr().unwrap().port();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let (g, a) = (got.clone(), answer.clone());
+        let (g, a, d) = (got.clone(), answer.clone(), delay_ms);
         let app = axum::Router::new().route(
             "/hook",
             axum::routing::post(
                 move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
-                    let (g, a) = (g.clone(), a.clone());
+                    let (g, a, d) = (g.clone(), a.clone(), d.clone());
                     async move {
                         verify(&headers, &body).await;
+                        let delay = Duration::from_millis(d.load(Ordering::SeqCst));
+                        tokio::time::sleep(delay).await;
                         let status = a.load(Ordering::SeqCst);
                         if status == 200 {
                             g.lock().unwrap().push(Got {
@@ -530,4 +542,57 @@ async fn bad_registrations_are_refused_with_the_field_named() {
     let gone = app.send(Method::DELETE, HOOKS, Some(&pc), None, &[]).await;
     assert_eq!(gone.status, StatusCode::NO_CONTENT);
     assert_eq!(app.get(HOOKS, &pc).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_receiver_that_answers_slowly_holds_up_no_other_partner() {
+    let app = spawn_with(Options {
+        public_url: true,
+        ..Options::default()
+    })
+    .await;
+    let one = app.partner_center().await;
+    let two = app
+        .user_token("admin@partnertwo.onmicrosoft.com", "Admin-Two-1", PC_SCOPE)
+        .await;
+    let slow = Receiver::slow(
+        0,
+        Arc::default(),
+        Arc::new(AtomicU16::new(200)),
+        Arc::new(AtomicU64::new(5_000)),
+    )
+    .await;
+    let fast = Receiver::start(0, Arc::default(), Arc::new(AtomicU16::new(200))).await;
+    for (pc, r) in [(&one, &slow), (&two, &fast)] {
+        let made = register(&app, pc, &r.url(), json!(["test-created"])).await;
+        assert_eq!(made.status, StatusCode::OK, "{}", made.text);
+    }
+    for pc in [&one, &one, &two] {
+        let v = app
+            .send(
+                Method::POST,
+                "/webhooks/v1/registration/validationEvents",
+                Some(pc),
+                None,
+                &[],
+            )
+            .await;
+        assert_eq!(v.status, StatusCode::OK, "{}", v.text);
+    }
+    let started = Instant::now();
+    wait_for(&fast, 1, 10).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "the other partner's event came after {:?}",
+        started.elapsed()
+    );
+    assert!(
+        slow.events().is_empty(),
+        "the slow receiver is still answering"
+    );
+    // The API answers meanwhile.
+    let asked = Instant::now();
+    assert_eq!(app.get(HOOKS, &one).await.status, StatusCode::OK);
+    assert!(asked.elapsed() < Duration::from_secs(1));
+    wait_for(&slow, 2, 15).await;
 }
