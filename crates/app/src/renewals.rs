@@ -25,6 +25,33 @@ use crate::state::AppState;
 /// How many relationships one query of the sweep reads.
 const BATCH: u32 = 500;
 
+/// How many notices one transaction records (with their mails).
+const COMMIT_SET: usize = 100;
+
+/// How often the worker sweeps for notices.
+pub const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// When the worker last swept.
+#[derive(Debug, Default)]
+pub struct Sweep(std::sync::Mutex<Option<std::time::Instant>>);
+
+impl Sweep {
+    /// Whether a sweep is due (none yet, or the last one [`SWEEP_EVERY`] ago); marks it done.
+    pub fn due(&self) -> bool {
+        let mut last = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match *last {
+            Some(t) if t.elapsed() < SWEEP_EVERY => false,
+            _ => {
+                *last = Some(std::time::Instant::now());
+                true
+            }
+        }
+    }
+}
+
 /// The searches of one sweep at `now`, nearest deadline first: each threshold's window ends at
 /// its own distance and starts at the next nearer one's, so that a relationship is found only for
 /// the notice it is due now.
@@ -129,31 +156,54 @@ pub async fn send_due(state: &AppState, now: OffsetDateTime) -> Result<u32, Stor
         loop {
             let due = state.store.due_for_notice(&query, BATCH).await?;
             let full = due.len() == BATCH as usize;
+            let mut each = Vec::with_capacity(due.len());
             for rel in &due {
-                let mail = mails(state, &mut readers, rel, kind, &origin, now).await?;
-                let notices = vec![NoticeMark {
-                    subject: rel.id,
-                    kind: kind.key(),
-                    at: now,
-                }];
-                let changes = Changes {
-                    mail,
-                    notices,
+                each.push(Changes {
+                    mail: mails(state, &mut readers, rel, kind, &origin, now).await?,
+                    notices: vec![NoticeMark {
+                        subject: rel.id,
+                        kind: kind.key(),
+                        at: now,
+                    }],
                     ..Changes::default()
-                };
-                match state.commit(changes, &Who::system()).await {
-                    Ok(_) => sent += 1,
-                    // Another node sent it first.
-                    Err(StoreError::Duplicate(_)) => {}
-                    Err(e) => return Err(e),
-                }
+                });
             }
+            sent += commit_all(state, each).await?;
             if !full {
                 break;
             }
         }
     }
     state.metrics.notices_sent(sent);
+    Ok(sent)
+}
+
+/// Commits the notices `each` in sets of [`COMMIT_SET`], one transaction per set; a set that
+/// another node partly sent already (`Duplicate`) is committed notice by notice, so each is sent
+/// once. Returns how many this node sent.
+async fn commit_all(state: &AppState, each: Vec<Changes>) -> Result<u32, StoreError> {
+    let mut sent = 0;
+    for set in each.chunks(COMMIT_SET) {
+        let mut whole = Changes::default();
+        for c in set {
+            whole.mail.extend(c.mail.iter().cloned());
+            whole.notices.extend(c.notices.iter().cloned());
+        }
+        match state.commit(whole, &Who::system()).await {
+            Ok(_) => sent += u32::try_from(set.len()).unwrap_or(u32::MAX),
+            Err(StoreError::Duplicate(_)) => {
+                for c in set {
+                    match state.commit(c.clone(), &Who::system()).await {
+                        Ok(_) => sent += 1,
+                        // Another node sent it first.
+                        Err(StoreError::Duplicate(_)) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
     Ok(sent)
 }
 
@@ -232,6 +282,45 @@ async fn mails(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn mark(rel: gdap_domain::ids::RelationshipId) -> Changes {
+        Changes {
+            notices: vec![NoticeMark {
+                subject: rel,
+                kind: "end-7".into(),
+                at: time::macros::datetime!(2027-01-01 0:00 UTC),
+            }],
+            ..Changes::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_set_another_node_partly_sent_is_committed_notice_by_notice() {
+        let store = gdap_store_sql::SqlStore::in_memory().await.unwrap();
+        let (key, _) = gdap_auth::SigningKey::generate().unwrap();
+        let state = AppState::new(
+            std::sync::Arc::new(store),
+            gdap_auth::KeySet::new(vec![key]),
+            None,
+            None,
+            crate::ApiConfig::default(),
+        );
+        let rels: Vec<_> = (0..3)
+            .map(|_| {
+                gdap_domain::ids::RelationshipId::new_for(gdap_domain::ids::TenantId::new_random())
+            })
+            .collect();
+        // Another node sent the second one between this node's query and its commit.
+        state.store.commit(mark(rels[1])).await.unwrap();
+        let sent = commit_all(&state, rels.iter().map(|r| mark(*r)).collect())
+            .await
+            .unwrap();
+        assert_eq!(sent, 2);
+        let again = commit_all(&state, rels.iter().map(|r| mark(*r)).collect())
+            .await
+            .unwrap();
+        assert_eq!(again, 0, "each is recorded once");
+    }
     use time::macros::datetime;
 
     #[test]

@@ -25,6 +25,7 @@ mod authz_data;
 mod http_authz;
 mod pages;
 mod partner_center;
+mod renewals;
 mod server;
 mod side_by_side;
 mod soak;
@@ -270,6 +271,8 @@ modes (one at a time; without one: paging, writes, memory and demo start-up on S
                            per empty request, this build beside another
   --soak [--before PATH]   an unrelated request's latency while anonymous clients flood the
                            server, beside another build
+  --renewals [--relationships N]  the renewal-notice sweep in process over N relationships
+                           (1,000,000 unless given)
   --gdap PATH              the gdap binary to measure (default target/release/gdap)
   -h, --help               this text
 ";
@@ -308,6 +311,13 @@ async fn main() -> anyhow::Result<()> {
         let result = partner_center::run(&gdap, &dir).await;
         let _ = std::fs::remove_dir_all(&dir);
         return result;
+    }
+    if args.iter().any(|a| a == "--renewals") {
+        let n: usize = arg("--relationships").map_or(Ok(1_000_000), |v| v.parse())?;
+        let result = renewals::run(&dir, n).await;
+        let _ = std::fs::remove_dir_all(&dir);
+        println!("{}", result?);
+        return Ok(());
     }
     if args.iter().any(|a| a == "--pages") {
         let result = pages::run(&gdap, &dir).await;
@@ -350,10 +360,11 @@ fn check_args(args: &[String]) -> anyhow::Result<()> {
         "--gdap",
         "--before",
     ];
-    const FLAGS: [&str; 7] = [
+    const FLAGS: [&str; 8] = [
         "--only-paging",
         "--only-writes",
         "--pages",
+        "--renewals",
         "--partner-center",
         "--authz",
         "--authz-http",

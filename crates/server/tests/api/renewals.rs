@@ -198,3 +198,28 @@ async fn an_invitation_nearing_its_limit_reminds_the_customer_with_its_link_and_
         "nothing once it has lapsed"
     );
 }
+
+#[tokio::test]
+async fn a_notice_already_recorded_is_not_sent_again_and_the_others_still_go() {
+    let app = spawn_app().await;
+    let p = app.partner().await;
+    let body = |name: &str| relationship_body(name, Some(CUSTOMER_A), &[HELPDESK], "P40D", None);
+    let taken = id(&app.active_relationship(&p, body("Taken")).await);
+    let free = id(&app.active_relationship(&p, body("Free")).await);
+    // As if another node had sent the 30-day notice of one of them before.
+    app.state
+        .store
+        .commit(gdap_store::Changes {
+            notices: vec![gdap_store::NoticeMark {
+                subject: gdap_domain::ids::RelationshipId::parse(&taken).unwrap(),
+                kind: "end-30".into(),
+                at: time::OffsetDateTime::now_utc(),
+            }],
+            ..gdap_store::Changes::default()
+        })
+        .await
+        .unwrap();
+    app.advance("P15D").await;
+    assert!(notices(&app, &taken).await.is_empty());
+    assert_eq!(notices(&app, &free).await.len(), 3);
+}
