@@ -29,6 +29,7 @@ mod renewals;
 mod server;
 mod side_by_side;
 mod soak;
+mod webhooks;
 mod writes;
 
 /// The server's allocator, so that the in-process measurement of the application allocates as
@@ -273,6 +274,7 @@ modes (one at a time; without one: paging, writes, memory and demo start-up on S
                            server, beside another build
   --renewals [--relationships N]  the renewal-notice sweep in process over N relationships
                            (1,000,000 unless given)
+  --webhooks               webhook deliveries at 200 events/s while one receiver is slow
   --gdap PATH              the gdap binary to measure (default target/release/gdap)
   -h, --help               this text
 ";
@@ -311,6 +313,12 @@ async fn main() -> anyhow::Result<()> {
         let result = partner_center::run(&gdap, &dir).await;
         let _ = std::fs::remove_dir_all(&dir);
         return result;
+    }
+    if args.iter().any(|a| a == "--webhooks") {
+        let result = webhooks::run(&dir).await;
+        let _ = std::fs::remove_dir_all(&dir);
+        println!("{}", result?);
+        return Ok(());
     }
     if args.iter().any(|a| a == "--renewals") {
         let n: usize = arg("--relationships").map_or(Ok(1_000_000), |v| v.parse())?;
@@ -360,11 +368,12 @@ fn check_args(args: &[String]) -> anyhow::Result<()> {
         "--gdap",
         "--before",
     ];
-    const FLAGS: [&str; 8] = [
+    const FLAGS: [&str; 9] = [
         "--only-paging",
         "--only-writes",
         "--pages",
         "--renewals",
+        "--webhooks",
         "--partner-center",
         "--authz",
         "--authz-http",
