@@ -34,26 +34,10 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub state: AppState,
-    _dir: tempfile_dir::TempDir,
+    _dir: TempDir,
 }
 
-/// A tiny temporary directory, removed on drop.
-pub mod tempfile_dir {
-    pub struct TempDir(pub std::path::PathBuf);
-    impl TempDir {
-        pub fn new() -> Self {
-            let p =
-                std::env::temp_dir().join(format!("gdap-test-{}", uuid::Uuid::new_v4().simple()));
-            std::fs::create_dir_all(&p).expect("temp dir");
-            Self(p)
-        }
-    }
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-}
+use crate::tempdir::TempDir;
 
 /// Options for [`spawn_with`].
 pub struct Options {
@@ -88,7 +72,7 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_with(opts: Options) -> TestApp {
-    let dir = tempfile_dir::TempDir::new();
+    let dir = TempDir::new();
     let db = dir.0.join("gdap.db");
     let store = SqlStore::connect(db.to_str().expect("utf-8 path"))
         .await

@@ -41,6 +41,7 @@ mod rules;
 mod security;
 mod sign_in;
 mod surface;
+mod tempdir;
 mod throttling;
 mod views;
 mod visitor;
