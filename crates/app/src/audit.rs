@@ -50,7 +50,16 @@ impl AppState {
             }
         }
         changes.audit.append(&mut audit);
-        self.store.commit(changes).await
+        let raises = !(changes.relationships.is_empty()
+            && changes.assignments.is_empty()
+            && changes.partner_links.is_empty());
+        let done = self.store.commit(changes).await?;
+        if raises {
+            // The change may have queued webhook events: deliver them now rather than at the
+            // delivery loop's next look.
+            self.webhooks_wake.notify_one();
+        }
+        Ok(done)
     }
 }
 

@@ -161,6 +161,8 @@ pub struct Shared {
     pub rate: Arc<crate::rate::RequestRate>,
     /// Wakes the webhook delivery loop when an event is queued.
     pub webhooks_wake: Arc<Notify>,
+    /// The webhook signing key and certificates, read or made once.
+    pub webhook_signer: Arc<tokio::sync::OnceCell<Arc<crate::webhook_signer::Signer>>>,
     /// Validation events asked for, per partner.
     pub webhook_validations: Arc<crate::webhooks::ValidationRate>,
     /// When the renewal notices were last swept for.
@@ -210,6 +212,7 @@ impl AppState {
             metrics: Arc::new(crate::metrics::Metrics::default()),
             renewal_sweep: Arc::new(crate::renewals::Sweep::default()),
             webhooks_wake: Arc::new(Notify::new()),
+            webhook_signer: Arc::new(tokio::sync::OnceCell::new()),
             webhook_validations: Arc::new(crate::webhooks::ValidationRate::default()),
             rate: Arc::new(crate::rate::RequestRate::new(config.rate_limits)),
             config: Arc::new(config),
@@ -288,6 +291,10 @@ impl AppState {
         let sweep = until.is_some() || self.renewal_sweep.due();
         let until = until.unwrap_or_else(|| self.now());
         let report = self.lifecycle.run_until(until).await?;
+        if report.total() > 0 {
+            // Steps raise webhook events too.
+            self.webhooks_wake.notify_one();
+        }
         if sweep {
             // Notices follow the steps: a relationship that just expired is told so.
             crate::renewals::send_due(self, until).await?;

@@ -17,7 +17,6 @@ use gdap_domain::ids::TenantId;
 use gdap_domain::webhook::{backoff, payload, MAX_ATTEMPTS};
 use gdap_store::{AttemptOutcome, StoreError, WebhookAttempt, WebhookEvent};
 use time::OffsetDateTime;
-use tokio::sync::OnceCell;
 
 use crate::state::AppState;
 use crate::webhook_signer::Signer;
@@ -116,7 +115,6 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) {
     tokio::pin!(shutdown);
-    let signer: Arc<OnceCell<Arc<Signer>>> = Arc::new(OnceCell::new());
     let mut workers: HashMap<TenantId, tokio::task::JoinHandle<()>> = HashMap::new();
     loop {
         tokio::select! {
@@ -140,11 +138,11 @@ pub async fn run(
             if workers.contains_key(&partner) {
                 continue;
             }
-            let (state, transport, signer) = (state.clone(), transport.clone(), signer.clone());
+            let (state, transport) = (state.clone(), transport.clone());
             workers.insert(
                 partner,
                 tokio::spawn(async move {
-                    if let Err(e) = drain(&state, &transport, &signer, partner).await {
+                    if let Err(e) = drain(&state, &transport, partner).await {
                         tracing::warn!(error = %e, %partner, "webhook delivery failed; retrying");
                     }
                 }),
@@ -160,7 +158,6 @@ pub async fn run(
 async fn drain(
     state: &AppState,
     transport: &Arc<dyn WebhookTransport>,
-    signer: &OnceCell<Arc<Signer>>,
     partner: TenantId,
 ) -> Result<(), StoreError> {
     loop {
@@ -175,13 +172,7 @@ async fn drain(
         let Some(reg) = state.store.registration(partner).await? else {
             return Ok(());
         };
-        let signer = signer
-            .get_or_try_init(|| async {
-                crate::webhook_signer::load(state.store.as_ref())
-                    .await
-                    .map(Arc::new)
-            })
-            .await?;
+        let signer = crate::webhook_signer::shared(state).await?;
         let mut set = tokio::task::JoinSet::new();
         for e in events {
             let (state, transport, signer, url) = (

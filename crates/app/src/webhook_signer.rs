@@ -110,6 +110,17 @@ impl Signer {
     }
 }
 
+/// This node's signer: read from the store (or made and stored) once, whoever asks first — the
+/// delivery loop or a client fetching the certificate — while the others wait for it, so at most
+/// one key is ever generated at a time.
+pub async fn shared(state: &crate::state::AppState) -> Result<std::sync::Arc<Signer>, StoreError> {
+    state
+        .webhook_signer
+        .get_or_try_init(|| async { load(state.store.as_ref()).await.map(std::sync::Arc::new) })
+        .await
+        .cloned()
+}
+
 /// The signer of this deployment, made and stored on first use.
 pub async fn load(store: &dyn gdap_store::Store) -> Result<Signer, StoreError> {
     if let Some(pem) = store.webhook_signer().await? {

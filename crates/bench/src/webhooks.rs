@@ -118,7 +118,7 @@ pub async fn run(dir: &std::path::Path) -> anyhow::Result<String> {
         },
     ));
     // The signing material is made before the clock starts.
-    gdap_app::webhook_signer::load(state.store.as_ref()).await?;
+    gdap_app::webhook_signer::shared(&state).await?;
     let started = Instant::now();
     let total = RATE * SECONDS;
     let mut queued_fast = 0usize;

@@ -201,10 +201,14 @@ async fn replay(State(state): State<AppState>, PcCaller(partner): PcCaller) -> P
 }
 
 async fn der(state: &AppState, ca: bool) -> PcResult<Response> {
-    let signer = gdap_app::webhook_signer::load(state.store.as_ref())
+    let signer = gdap_app::webhook_signer::shared(state)
         .await
         .map_err(gdap_app::AppError::from)?;
-    let body = if ca { signer.ca } else { signer.certificate };
+    let body = if ca {
+        signer.ca.clone()
+    } else {
+        signer.certificate.clone()
+    };
     Ok(([(header::CONTENT_TYPE, "application/pkix-cert")], body).into_response())
 }
 
