@@ -25,6 +25,7 @@ pub mod renewal;
 pub mod request;
 pub mod roles;
 pub mod tasks;
+pub mod template;
 pub mod ties;
 pub mod timefmt;
 pub mod webhook;
