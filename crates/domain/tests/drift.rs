@@ -89,7 +89,9 @@ fn every_drift_case_plans_as_expected() {
     for c in &cases {
         let name = c["case"].as_str().unwrap();
         let mut template = c["template"].clone();
-        let listed = template.get_mut("assignments").and_then(Value::as_array_mut);
+        let listed = template
+            .get_mut("assignments")
+            .and_then(Value::as_array_mut);
         for a in listed.into_iter().flatten() {
             a["group"] = Value::String(group(a["group"].as_str().unwrap()).to_string());
         }
