@@ -6,7 +6,7 @@ use gdap_domain::customer::{Activity, ActivityKind, Refusal};
 use gdap_domain::directory::User;
 use gdap_domain::enums::RelationshipStatus;
 use gdap_domain::ids::{RelationshipId, RoleDefinitionId, TenantId};
-use gdap_domain::mail::{notice_mail, Language, Notice, NoticeKind};
+use gdap_domain::mail::{notice_mail, Notice, NoticeKind};
 use gdap_domain::relationship::{CustomerParticipant, Relationship};
 use gdap_domain::roles::{
     CUSTOMER_DELEGATED_ADMIN_RELATIONSHIP_ADMINISTRATOR, GLOBAL_ADMINISTRATOR,
@@ -160,11 +160,7 @@ async fn notices(
             continue;
         }
         for u in notice_recipients(state, tenant).await? {
-            let lang = u
-                .preferred_language
-                .as_deref()
-                .and_then(Language::parse)
-                .unwrap_or(Language::En);
+            let lang = crate::mailer::language_of(&u);
             let m = notice_mail(
                 &Notice {
                     kind,

@@ -22,6 +22,14 @@ pub fn approval_url(origin: &str, rel: &Relationship) -> String {
     )
 }
 
+/// The language a user reads mail in: the one they chose, English otherwise.
+pub fn language_of(u: &User) -> Language {
+    u.preferred_language
+        .as_deref()
+        .and_then(Language::parse)
+        .unwrap_or(Language::En)
+}
+
 /// Whether a user can approve invitations for its tenant.
 pub fn is_approver(u: &User) -> bool {
     u.account_enabled
@@ -89,11 +97,7 @@ pub async fn invitation_mails(
     let mut out = Vec::new();
     if let Some(tenant) = &customer {
         for admin in state.approvers(tenant.id).await?.iter() {
-            let lang = admin
-                .preferred_language
-                .as_deref()
-                .and_then(Language::parse)
-                .unwrap_or(Language::En);
+            let lang = language_of(admin);
             out.push(compose(
                 &admin.user_principal_name,
                 &admin.user_principal_name,

@@ -11,7 +11,6 @@ use std::collections::HashMap;
 
 use gdap_domain::directory::{User, ADMIN_AGENTS};
 use gdap_domain::ids::TenantId;
-use gdap_domain::mail::Language;
 use gdap_domain::relationship::Relationship;
 use gdap_domain::renewal::{
     renewal_mail, Audience, RenewalKind, RenewalNotice, ENDING_DAYS, EXPIRED_GRACE, INVITATION_DAYS,
@@ -143,13 +142,7 @@ async fn load_readers(
 /// Queues every renewal notice due at `now`; returns how many notices (one per relationship and
 /// kind) were sent.
 pub async fn send_due(state: &AppState, now: OffsetDateTime) -> Result<u32, StoreError> {
-    let origin = state
-        .config
-        .public_url
-        .as_deref()
-        .unwrap_or("http://localhost")
-        .trim_end_matches('/')
-        .to_owned();
+    let origin = state.config.origin();
     let mut readers = Readers::default();
     let mut sent = 0;
     for (query, kind) in searches(now, state.config.timings.invitation_ttl) {
@@ -159,7 +152,7 @@ pub async fn send_due(state: &AppState, now: OffsetDateTime) -> Result<u32, Stor
             let mut each = Vec::with_capacity(due.len());
             for rel in &due {
                 each.push(Changes {
-                    mail: mails(state, &mut readers, rel, kind, &origin, now).await?,
+                    mail: mails(state, &mut readers, rel, kind, origin, now).await?,
                     notices: vec![NoticeMark {
                         subject: rel.id,
                         kind: kind.key(),
@@ -242,11 +235,7 @@ async fn mails(
             .of(state, tenant, audience == Audience::Partner)
             .await?
         {
-            let lang = u
-                .preferred_language
-                .as_deref()
-                .and_then(Language::parse)
-                .unwrap_or(Language::En);
+            let lang = crate::mailer::language_of(u);
             let url = if matches!(
                 (audience, kind),
                 (Audience::Customer, RenewalKind::InvitationEnding(_))
@@ -282,13 +271,14 @@ async fn mails(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use time::macros::datetime;
 
     fn mark(rel: gdap_domain::ids::RelationshipId) -> Changes {
         Changes {
             notices: vec![NoticeMark {
                 subject: rel,
                 kind: "end-7".into(),
-                at: time::macros::datetime!(2027-01-01 0:00 UTC),
+                at: datetime!(2027-01-01 0:00 UTC),
             }],
             ..Changes::default()
         }
@@ -321,7 +311,6 @@ mod tests {
             .unwrap();
         assert_eq!(again, 0, "each is recorded once");
     }
-    use time::macros::datetime;
 
     #[test]
     fn the_windows_of_one_series_follow_each_other_without_overlap() {

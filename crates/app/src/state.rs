@@ -71,6 +71,14 @@ impl Default for Look {
 }
 
 impl ApiConfig {
+    /// The origin links built outside a request name (mails and webhooks sent by the worker): the
+    /// public URL without its trailing slash, or `http://localhost` for an embedding without one.
+    pub fn origin(&self) -> &str {
+        self.public_url
+            .as_deref()
+            .map_or("http://localhost", |u| u.trim_end_matches('/'))
+    }
+
     /// Every host name a request may name: the public URL's and [`ApiConfig::allowed_hosts`].
     pub fn hosts(&self) -> Vec<String> {
         let mut hosts: Vec<String> = self

@@ -197,12 +197,8 @@ async fn attempt(
     url: &str,
     e: &WebhookEvent,
 ) -> Result<(), StoreError> {
-    let base = state
-        .config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| "http://localhost".into());
-    let body = payload(&e.event, &base, e.path.as_deref(), e.change_at);
+    let base = state.config.origin();
+    let body = payload(&e.event, base, e.path.as_deref(), e.change_at);
     let headers = [
         ("Content-Type", "application/json".to_owned()),
         (
@@ -211,7 +207,7 @@ async fn attempt(
         ),
         (
             "X-MS-Certificate-Url",
-            format!("{}/webhooks/v1/certificate", base.trim_end_matches('/')),
+            format!("{base}/webhooks/v1/certificate"),
         ),
         ("X-MS-Signature-Algorithm", "rsa-sha256".to_owned()),
         (DELIVERY_ID_HEADER, e.id.to_string()),

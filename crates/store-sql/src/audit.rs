@@ -195,14 +195,10 @@ impl AuditStore for SqlStore {
     }
 
     async fn audit_unsealed(&self) -> Result<u64, StoreError> {
-        let n = self
-            .fetch_optional(
-                Sql::new("SELECT COUNT(*) AS n FROM audit_log WHERE position IS NULL"),
-                |r| r.int("n"),
-            )
-            .await?
-            .unwrap_or(0);
-        Ok(u64::try_from(n).unwrap_or(0))
+        self.count(Sql::new(
+            "SELECT COUNT(*) AS n FROM audit_log WHERE position IS NULL",
+        ))
+        .await
     }
 
     async fn audit_of(

@@ -110,7 +110,6 @@ impl GrantStore for SqlStore {
     async fn live_grants(&self, kind: &str, now: OffsetDateTime) -> Result<u64, StoreError> {
         let mut q = Sql::new("SELECT COUNT(*) AS n FROM sign_in_grants WHERE kind = ");
         q.text(kind).push(" AND expires_at > ").int(to_micros(now));
-        let n = self.fetch_optional(q, |r| r.int("n")).await?.unwrap_or(0);
-        Ok(u64::try_from(n).unwrap_or(0))
+        self.count(q).await
     }
 }

@@ -118,6 +118,12 @@ impl SqlStore {
         self.db.query(sql).await?.first().map(map).transpose()
     }
 
+    /// The `n` of a `SELECT COUNT(*) AS n …`.
+    pub(crate) async fn count(&self, sql: sql::Sql) -> Result<u64, StoreError> {
+        let n = self.fetch_optional(sql, |r| r.int("n")).await?.unwrap_or(0);
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     pub(crate) async fn fetch_all<T>(
         &self,
         sql: sql::Sql,

@@ -252,7 +252,7 @@ pub async fn list<T>(
         sql.push(&format!(", {e} AS k{n}"));
     }
     sql.push(" FROM ");
-    append(&mut sql, &src.from);
+    sql.append(&src.from);
     where_clause(&src, q, &mut sql)?;
 
     if let Some(token) = &q.skip_token {
@@ -338,7 +338,7 @@ pub async fn list<T>(
     };
     let count = if q.count {
         let mut c = Sql::new("SELECT COUNT(*) AS n FROM ");
-        append(&mut c, &src.from);
+        c.append(&src.from);
         where_clause(&src, q, &mut c)?;
         let rows = db.query(c).await?;
         let n = rows.first().map(|r| r.int("n")).transpose()?.unwrap_or(0);
@@ -347,36 +347,6 @@ pub async fn list<T>(
         None
     };
     Ok((items, next, count))
-}
-
-/// Appends another statement's text and parameters, renumbering its placeholders.
-fn append(sql: &mut Sql, other: &Sql) {
-    let offset = sql.params.len();
-    let text = &other.text;
-    let mut last = 0;
-    let mut i = 0;
-    let b = text.as_bytes();
-    while i < b.len() {
-        if b[i] == b'$' {
-            let start = i + 1;
-            let mut j = start;
-            while j < b.len() && b[j].is_ascii_digit() {
-                j += 1;
-            }
-            if j > start {
-                let n: usize = text[start..j].parse().unwrap_or(0);
-                sql.text.push_str(&text[last..i]);
-                sql.text.push('$');
-                sql.text.push_str(&(n + offset).to_string());
-                last = j;
-            }
-            i = j.max(i + 1);
-        } else {
-            i += 1;
-        }
-    }
-    sql.text.push_str(&text[last..]);
-    sql.params.extend(other.params.iter().cloned());
 }
 
 fn encode(c: &Cursor) -> String {

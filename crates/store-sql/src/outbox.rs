@@ -127,13 +127,9 @@ impl OutboxStore for SqlStore {
     }
 
     async fn outbox_depth(&self) -> Result<u64, StoreError> {
-        let n = self
-            .fetch_optional(
-                Sql::new("SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NULL"),
-                |r| r.int("n"),
-            )
-            .await?
-            .unwrap_or(0);
-        Ok(u64::try_from(n).unwrap_or(0))
+        self.count(Sql::new(
+            "SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NULL",
+        ))
+        .await
     }
 }

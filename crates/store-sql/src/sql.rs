@@ -56,25 +56,34 @@ impl Sql {
     }
 
     /// Appends another statement's text and parameters, its placeholders numbered after these.
-    pub fn append(&mut self, other: Sql) -> &mut Self {
-        let offset = self.params.len();
-        let mut chars = other.text.chars().peekable();
-        while let Some(c) = chars.next() {
-            if c != '$' {
-                self.text.push(c);
-                continue;
-            }
-            let mut n = String::new();
-            while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
-                n.push(*d);
-                chars.next();
-            }
-            match n.parse::<usize>() {
-                Ok(i) => self.text.push_str(&format!("${}", i + offset)),
-                Err(_) => self.text.push('$'),
-            }
-        }
-        self.params.extend(other.params);
+    pub fn append(&mut self, other: &Sql) -> &mut Self {
+        renumbered(&mut self.text, &other.text, self.params.len());
+        self.params.extend(other.params.iter().cloned());
         self
+    }
+}
+
+/// Appends `text` to `out` with every `$n` placeholder outside string literals moved up by
+/// `offset`.
+pub(crate) fn renumbered(out: &mut String, text: &str, offset: usize) {
+    let mut in_literal = false;
+    let mut chars = text.char_indices().peekable();
+    while let Some((_, c)) = chars.next() {
+        out.push(c);
+        match c {
+            '\'' => in_literal = !in_literal,
+            '$' if !in_literal => {
+                let mut n = String::new();
+                while let Some(&(_, d)) = chars.peek().filter(|(_, d)| d.is_ascii_digit()) {
+                    n.push(d);
+                    chars.next();
+                }
+                match n.parse::<usize>() {
+                    Ok(n) => out.push_str(&(n + offset).to_string()),
+                    Err(_) => out.push_str(&n),
+                }
+            }
+            _ => {}
+        }
     }
 }

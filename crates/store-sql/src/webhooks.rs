@@ -56,11 +56,6 @@ fn registration(r: &Row) -> Result<Registration, StoreError> {
     })
 }
 
-async fn count(store: &SqlStore, q: Sql) -> Result<u64, StoreError> {
-    let n = store.fetch_optional(q, |r| r.int("n")).await?.unwrap_or(0);
-    Ok(u64::try_from(n).unwrap_or(0))
-}
-
 #[async_trait]
 impl WebhookStore for SqlStore {
     async fn registration(&self, partner: TenantId) -> Result<Option<Registration>, StoreError> {
@@ -302,7 +297,7 @@ impl WebhookStore for SqlStore {
             "SELECT COUNT(*) AS n FROM webhook_events WHERE offline_at IS NOT NULL AND partner_id = ",
         );
         n.text(partner.to_string());
-        let n = count(self, n).await?;
+        let n = self.count(n).await?;
         let mut q = Sql::new(
             "UPDATE webhook_events SET offline_at = NULL, attempts = 0, next_attempt_at = ",
         );
@@ -314,12 +309,9 @@ impl WebhookStore for SqlStore {
     }
 
     async fn webhook_queue_depth(&self) -> Result<u64, StoreError> {
-        count(
-            self,
-            Sql::new(
-                "SELECT COUNT(*) AS n FROM webhook_events WHERE delivered_at IS NULL AND offline_at IS NULL",
-            ),
-        )
+        self.count(Sql::new(
+            "SELECT COUNT(*) AS n FROM webhook_events WHERE delivered_at IS NULL AND offline_at IS NULL",
+        ))
         .await
     }
 

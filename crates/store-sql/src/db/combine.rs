@@ -16,7 +16,7 @@
 use std::collections::HashMap;
 
 use super::Step;
-use crate::sql::Sql;
+use crate::sql::{renumbered, Sql};
 
 /// The SQLSTATE `gdap_expect_one` raises when a checked clause did not affect exactly one row.
 pub const CONFLICT_CODE: &str = "GD409";
@@ -55,31 +55,6 @@ pub fn target_table(sql: &str) -> Option<&str> {
         .or_else(|| sql.strip_prefix("UPDATE "))
         .or_else(|| sql.strip_prefix("DELETE FROM "))?;
     Some(identifier(rest))
-}
-
-/// Appends `text` to `out` with every `$n` placeholder outside string literals moved up by
-/// `offset`.
-fn renumbered(out: &mut String, text: &str, offset: usize) {
-    let mut in_literal = false;
-    let mut chars = text.char_indices().peekable();
-    while let Some((_, c)) = chars.next() {
-        out.push(c);
-        match c {
-            '\'' => in_literal = !in_literal,
-            '$' if !in_literal => {
-                let mut n = String::new();
-                while let Some(&(_, d)) = chars.peek().filter(|(_, d)| d.is_ascii_digit()) {
-                    n.push(d);
-                    chars.next();
-                }
-                match n.parse::<usize>() {
-                    Ok(n) => out.push_str(&(n + offset).to_string()),
-                    Err(_) => out.push_str(&n),
-                }
-            }
-            _ => {}
-        }
-    }
 }
 
 /// The tables a statement reads (`… FROM t`), besides the one it writes.

@@ -50,7 +50,7 @@ fn select(r: &Raised<'_>, condition: Option<Sql>, now: OffsetDateTime) -> Sql {
         .push(" AND events LIKE ")
         .text(format!("%\"{}\"%", r.event));
     if let Some(c) = condition {
-        q.push(" AND ").append(c);
+        q.push(" AND ").append(&c);
     }
     q
 }
@@ -62,7 +62,7 @@ fn queue(selects: Vec<Sql>) -> Step {
         if i > 0 {
             q.push(" UNION ALL ");
         }
-        q.append(s);
+        q.append(&s);
     }
     Step::plain(q)
 }
@@ -160,7 +160,7 @@ fn link_steps(l: &PartnerLink, now: OffsetDateTime) -> Step {
     };
     let not = |c: Sql| {
         let mut n = Sql::new("NOT ");
-        n.append(c);
+        n.append(&c);
         n
     };
     let raised = |event, path| Raised {
