@@ -25,6 +25,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &["gdap-domain", "gdap-auth", "gdap-store"],
     ),
     ("gdap-app", &["gdap-domain", "gdap-auth", "gdap-store"]),
+    // A client of the Graph API: it knows the domain's rules, nothing of the server.
+    ("gdap-bulk", &["gdap-domain"]),
     (
         "gdap-http",
         &["gdap-domain", "gdap-auth", "gdap-store", "gdap-app"],

@@ -2,6 +2,7 @@
 
 mod allocator;
 mod audit_cmd;
+mod bulk_cmd;
 mod check_cmd;
 mod config;
 mod demo;
@@ -41,6 +42,9 @@ enum Command {
     Check(check_cmd::CheckArgs),
     /// Verify or export the tamper-evident audit record.
     Audit(audit_cmd::AuditArgs),
+    /// Onboard many customers from a file: create, lock, invite and assign from a role template,
+    /// resumably, against gdap or Microsoft Graph.
+    Bulk(Box<bulk_cmd::BulkArgs>),
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -119,6 +123,13 @@ async fn run() -> anyhow::Result<()> {
                 Ok(())
             } else {
                 std::process::exit(1)
+            }
+        }
+        Command::Bulk(args) => {
+            init_logging("warn", false);
+            match bulk_cmd::run(*args).await? {
+                0 => Ok(()),
+                code => std::process::exit(code),
             }
         }
         Command::Openapi => {

@@ -99,3 +99,41 @@ pub async fn outbox(http: &reqwest::Client, base: &str) -> serde_json::Value {
         .await
         .unwrap()
 }
+
+/// A token from the token endpoint of `tenant` at `base` for the form given.
+pub async fn token(
+    http: &reqwest::Client,
+    base: &str,
+    tenant: &str,
+    form: &[(&str, &str)],
+) -> String {
+    let v: serde_json::Value = http
+        .post(format!("{base}/{tenant}/oauth2/v2.0/token"))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["access_token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no token: {v}"))
+        .to_owned()
+}
+
+/// A token of Partner One's writer application (Graph).
+pub async fn partner_token(http: &reqwest::Client, base: &str) -> String {
+    token(
+        http,
+        base,
+        "11111111-1111-4111-8111-111111111111",
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", "11111111-cccc-4ccc-8ccc-000000000001"),
+            ("client_secret", "writer-secret"),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ],
+    )
+    .await
+}

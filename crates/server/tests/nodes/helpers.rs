@@ -8,7 +8,6 @@ use serde_json::{json, Value};
 use crate::common;
 
 pub(crate) const WORLD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/api/world.json");
-pub(crate) const PARTNER: &str = "11111111-1111-4111-8111-111111111111";
 pub(crate) const RELS: &str = "/v1.0/tenantRelationships/delegatedAdminRelationships";
 
 pub(crate) struct Node {
@@ -82,41 +81,7 @@ impl Database {
     }
 }
 
-pub(crate) async fn token(
-    http: &reqwest::Client,
-    base: &str,
-    tenant: &str,
-    form: &[(&str, &str)],
-) -> String {
-    let v: Value = http
-        .post(format!("{base}/{tenant}/oauth2/v2.0/token"))
-        .form(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    v["access_token"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no token: {v}"))
-        .to_owned()
-}
-
-pub(crate) async fn partner_token(http: &reqwest::Client, base: &str) -> String {
-    token(
-        http,
-        base,
-        PARTNER,
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_id", "11111111-cccc-4ccc-8ccc-000000000001"),
-            ("client_secret", "writer-secret"),
-            ("scope", "https://graph.microsoft.com/.default"),
-        ],
-    )
-    .await
-}
+pub(crate) use crate::common::{partner_token, token};
 
 /// A token of customer A's Global Administrator for `scope`.
 pub(crate) async fn customer_admin_token(
