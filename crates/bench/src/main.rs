@@ -22,6 +22,7 @@
 mod app_cost;
 mod authz;
 mod authz_data;
+mod bulk;
 mod http_authz;
 mod pages;
 mod partner_center;
@@ -275,6 +276,7 @@ modes (one at a time; without one: paging, writes, memory and demo start-up on S
   --renewals [--relationships N]  the renewal-notice sweep in process over N relationships
                            (1,000,000 unless given)
   --webhooks               webhook deliveries at 200 events/s while one receiver is slow
+  --bulk [--customers N]   `gdap bulk` onboarding N customers (default 10000) against gdap serve
   --gdap PATH              the gdap binary to measure (default target/release/gdap)
   -h, --help               this text
 ";
@@ -313,6 +315,13 @@ async fn main() -> anyhow::Result<()> {
         let result = partner_center::run(&gdap, &dir).await;
         let _ = std::fs::remove_dir_all(&dir);
         return result;
+    }
+    if args.iter().any(|a| a == "--bulk") {
+        let n: usize = arg("--customers").map_or(Ok(10_000), |v| v.parse())?;
+        let result = bulk::run(&gdap, &dir, n).await;
+        let _ = std::fs::remove_dir_all(&dir);
+        println!("{}", result?);
+        return Ok(());
     }
     if args.iter().any(|a| a == "--webhooks") {
         let result = webhooks::run(&dir).await;
@@ -360,20 +369,22 @@ async fn main() -> anyhow::Result<()> {
 /// The value given after `--name` on the command line.
 /// Refuses an option the bench does not know (instead of running the whole default benchmark).
 fn check_args(args: &[String]) -> anyhow::Result<()> {
-    const WITH_VALUE: [&str; 6] = [
+    const WITH_VALUE: [&str; 7] = [
         "--relationships",
+        "--customers",
         "--db",
         "--postgres",
         "--nodes",
         "--gdap",
         "--before",
     ];
-    const FLAGS: [&str; 9] = [
+    const FLAGS: [&str; 10] = [
         "--only-paging",
         "--only-writes",
         "--pages",
         "--renewals",
         "--webhooks",
+        "--bulk",
         "--partner-center",
         "--authz",
         "--authz-http",
@@ -446,19 +457,7 @@ async fn measure(
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(64)
         .build()?;
-    let tok: Value = client
-        .post(format!("{}/{PARTNER}/oauth2/v2.0/token", server.base))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", CLIENT_ID),
-            ("client_secret", SECRET),
-            ("scope", "https://graph.microsoft.com/.default"),
-        ])
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = tok["access_token"].as_str().context("token")?.to_owned();
+    let token = partner_token(&client, &server.base).await?;
     let mut report = String::new();
     if !only_writes {
         paging(&client, &token, &server.base, n, engine, &mut report).await?;

@@ -176,3 +176,23 @@ pub(crate) fn rss_mb(pid: u32) -> (f64, f64) {
     };
     (field("VmRSS:"), field("VmHWM:"))
 }
+
+/// The bench partner application's Graph token.
+pub(crate) async fn partner_token(http: &reqwest::Client, base: &str) -> anyhow::Result<String> {
+    let v: Value = http
+        .post(format!("{base}/{PARTNER}/oauth2/v2.0/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", CLIENT_ID),
+            ("client_secret", SECRET),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ])
+        .send()
+        .await?
+        .json()
+        .await?;
+    v["access_token"]
+        .as_str()
+        .map(str::to_owned)
+        .with_context(|| format!("partner token: {v}"))
+}

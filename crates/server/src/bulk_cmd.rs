@@ -40,7 +40,7 @@ pub struct BulkArgs {
     /// The role templates: one template (JSON), or an array of them.
     #[arg(long)]
     templates: PathBuf,
-    /// The template of rows that name none.
+    /// The template of rows that name none (needless when the file holds one).
     #[arg(long)]
     template: Option<String>,
     /// The result file (a JSON line per step of each row); a run resumes from it.
@@ -264,7 +264,7 @@ fn print_summary(s: &Summary) {
         if s.interrupted { " (interrupted)" } else { "" }
     );
     println!(
-        "this run: {} relationships created, {} invitations, {} access assignments; {} requests, {} throttled",
+        "this run: relationships created: {}, invitations: {}, access assignments: {}; requests: {}, throttled: {}",
         s.created, s.invited, s.assignments, s.requests, s.throttled
     );
 }
@@ -351,10 +351,18 @@ pub async fn run(a: BulkArgs) -> anyhow::Result<i32> {
             shown.set_message("waiting for approvals");
         }
     };
+    // A file of one template needs no --template.
+    let default_template = a.template.clone().or_else(|| {
+        let mut names = checked.keys().chain(broken.keys());
+        match (names.next(), names.next()) {
+            (Some(only), None) => Some(only.clone()),
+            _ => None,
+        }
+    });
     let opts = Options {
         templates: checked,
         broken_templates: broken,
-        default_template: a.template.clone(),
+        default_template,
         link_base,
         concurrency: a.concurrency,
         wait: a.wait.map(Duration::from_secs),

@@ -97,7 +97,7 @@ fn the_shell_walk_through_runs_as_written_against_a_fresh_demo() {
         "<!-- the README test runs this block against a fresh demo -->",
         "sh",
     );
-    assert_eq!(blocks.len(), 3, "the walk-through has three blocks");
+    assert_eq!(blocks.len(), 4, "the walk-through has four blocks");
     let root = Root::new();
     let _demo = demo(&root.0, &[], 8080);
     let out = Command::new("bash")
@@ -119,6 +119,12 @@ fn the_shell_walk_through_runs_as_written_against_a_fresh_demo() {
     assert!(
         text.contains("\"status\":\"expired\""),
         "two years later the relationship has ended: {text}"
+    );
+    assert!(
+        text.contains("3 customers: 0 done, 3 awaiting approval, 0 failed")
+            && text.contains("3 customers: 1 done, 2 awaiting approval, 0 failed")
+            && text.contains("access assignments: 1;"),
+        "gdap bulk invites three, and assigns the one that approved: {text}"
     );
 }
 
