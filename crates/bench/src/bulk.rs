@@ -118,23 +118,15 @@ fn timed_bulk(gdap: &str, args: &[String]) -> anyhow::Result<(f64, f64, Value)> 
 }
 
 async fn token(http: &reqwest::Client, base: &str, i: usize) -> anyhow::Result<String> {
-    let v: Value = http
-        .post(format!("{base}/bulk{i}.onmicrosoft.com/oauth2/v2.0/token"))
-        .form(&[
-            ("grant_type", "password"),
-            ("client_id", "04b07795-8ddb-461a-bbee-02f9e1bf7b46"),
-            ("username", &format!("ga@bulk{i}.onmicrosoft.com")),
-            ("password", "Bench-Pass-1"),
-            ("scope", "https://admin.microsoft.com/.default"),
-        ])
-        .send()
-        .await?
-        .json()
-        .await?;
-    v["access_token"]
-        .as_str()
-        .map(str::to_owned)
-        .with_context(|| format!("token of customer {i}: {v}"))
+    let user = format!("ga@bulk{i}.onmicrosoft.com");
+    let form = [
+        ("grant_type", "password"),
+        ("client_id", "04b07795-8ddb-461a-bbee-02f9e1bf7b46"),
+        ("username", user.as_str()),
+        ("password", "Bench-Pass-1"),
+        ("scope", "https://admin.microsoft.com/.default"),
+    ];
+    token_for(http, base, &format!("bulk{i}.onmicrosoft.com"), &form).await
 }
 
 /// Each customer approves its invitation (16 at a time).

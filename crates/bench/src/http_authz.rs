@@ -279,19 +279,7 @@ pub(crate) async fn setup(gdap: &str, dir: &std::path::Path) -> anyhow::Result<S
         })
         .await?;
     let http = reqwest::Client::new();
-    let token: Value = http
-        .post(format!("{}/{PARTNER}/oauth2/v2.0/token", server.base))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", CLIENT_ID),
-            ("client_secret", SECRET),
-            ("scope", "https://graph.microsoft.com/.default"),
-        ])
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = token["access_token"].as_str().context("no token")?;
+    let token = &crate::partner_token(&http, &server.base).await?;
     // A rotation of 1,000 checks: half a technician of the group holding Helpdesk Administrator in
     // that customer resetting a password, half random technicians, customers and actions.
     let mut bodies = Vec::new();

@@ -177,16 +177,16 @@ pub(crate) fn rss_mb(pid: u32) -> (f64, f64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
-/// The bench partner application's Graph token.
-pub(crate) async fn partner_token(http: &reqwest::Client, base: &str) -> anyhow::Result<String> {
+/// A token from the token endpoint of `tenant` for `form`.
+pub(crate) async fn token_for(
+    http: &reqwest::Client,
+    base: &str,
+    tenant: &str,
+    form: &[(&str, &str)],
+) -> anyhow::Result<String> {
     let v: Value = http
-        .post(format!("{base}/{PARTNER}/oauth2/v2.0/token"))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", CLIENT_ID),
-            ("client_secret", SECRET),
-            ("scope", "https://graph.microsoft.com/.default"),
-        ])
+        .post(format!("{base}/{tenant}/oauth2/v2.0/token"))
+        .form(form)
         .send()
         .await?
         .json()
@@ -194,5 +194,16 @@ pub(crate) async fn partner_token(http: &reqwest::Client, base: &str) -> anyhow:
     v["access_token"]
         .as_str()
         .map(str::to_owned)
-        .with_context(|| format!("partner token: {v}"))
+        .with_context(|| format!("a token in {tenant}: {v}"))
+}
+
+/// The bench partner application's Graph token.
+pub(crate) async fn partner_token(http: &reqwest::Client, base: &str) -> anyhow::Result<String> {
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", CLIENT_ID),
+        ("client_secret", SECRET),
+        ("scope", "https://graph.microsoft.com/.default"),
+    ];
+    token_for(http, base, PARTNER, &form).await
 }
