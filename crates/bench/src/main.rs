@@ -30,6 +30,7 @@ mod renewals;
 mod server;
 mod side_by_side;
 mod soak;
+mod startup;
 mod webhooks;
 mod writes;
 
@@ -277,6 +278,8 @@ modes (one at a time; without one: paging, writes, memory and demo start-up on S
                            (1,000,000 unless given)
   --webhooks               webhook deliveries at 200 events/s while one receiver is slow
   --bulk [--customers N]   `gdap bulk` onboarding N customers (default 10000) against gdap serve
+  --startup [--relationships N] [--db FILE]  start-up time and resident memory of gdap serve
+                           holding N relationships (default 1000000; --db keeps the filled file)
   --gdap PATH              the gdap binary to measure (default target/release/gdap)
   -h, --help               this text
 ";
@@ -315,6 +318,13 @@ async fn main() -> anyhow::Result<()> {
         let result = partner_center::run(&gdap, &dir).await;
         let _ = std::fs::remove_dir_all(&dir);
         return result;
+    }
+    if args.iter().any(|a| a == "--startup") {
+        let n: usize = arg("--relationships").map_or(Ok(1_000_000), |v| v.parse())?;
+        let result = startup::run(&gdap, &dir, n, arg("--db").as_deref()).await;
+        let _ = std::fs::remove_dir_all(&dir);
+        println!("{}", result?);
+        return Ok(());
     }
     if args.iter().any(|a| a == "--bulk") {
         let n: usize = arg("--customers").map_or(Ok(10_000), |v| v.parse())?;
@@ -378,13 +388,14 @@ fn check_args(args: &[String]) -> anyhow::Result<()> {
         "--gdap",
         "--before",
     ];
-    const FLAGS: [&str; 10] = [
+    const FLAGS: [&str; 11] = [
         "--only-paging",
         "--only-writes",
         "--pages",
         "--renewals",
         "--webhooks",
         "--bulk",
+        "--startup",
         "--partner-center",
         "--authz",
         "--authz-http",

@@ -258,13 +258,23 @@ impl GraphClient {
         }
     }
 
-    /// One call, retried on throttling, server errors and broken connections; the answer's
-    /// status and body, or the error of a client mistake.
     async fn call(
         &self,
         method: reqwest::Method,
         url: url::Url,
         body: Option<&Value>,
+    ) -> Result<(u16, Value), GraphError> {
+        self.call_if_match(method, url, body, None).await
+    }
+
+    /// One call, retried on throttling, server errors and broken connections; the answer's
+    /// status and body, or the error of a client mistake.
+    async fn call_if_match(
+        &self,
+        method: reqwest::Method,
+        url: url::Url,
+        body: Option<&Value>,
+        if_match: Option<&str>,
     ) -> Result<(u16, Value), GraphError> {
         let mut renewed = false;
         let mut last = String::new();
@@ -278,6 +288,9 @@ impl GraphClient {
                 .timeout(CALL_TIMEOUT);
             if let Some(b) = body {
                 req = req.json(b);
+            }
+            if let Some(etag) = if_match {
+                req = req.header("If-Match", etag);
             }
             self.counters.requests.fetch_add(1, Ordering::Relaxed);
             let res = match req.send().await {
@@ -325,19 +338,14 @@ impl GraphClient {
         Ok(url)
     }
 
-    /// Every relationship a filter selects, page after page.
-    async fn relationships_where(&self, filter: &str) -> Result<Vec<Relationship>, GraphError> {
-        let mut url = self.url(RELATIONSHIPS, &[("$filter", filter)])?;
+    /// Every item of a collection, page after page.
+    async fn pages(&self, mut url: url::Url) -> Result<Vec<Value>, GraphError> {
         let mut out = Vec::new();
         loop {
-            let (_, page) = self.call(reqwest::Method::GET, url, None).await?;
-            out.extend(
-                page["value"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Relationship::from_json),
-            );
+            let (_, mut page) = self.call(reqwest::Method::GET, url, None).await?;
+            if let Some(items) = page.get_mut("value").and_then(Value::as_array_mut) {
+                out.append(items);
+            }
             match page["@odata.nextLink"].as_str() {
                 Some(next) => {
                     url = url::Url::parse(next)
@@ -346,6 +354,21 @@ impl GraphClient {
                 None => return Ok(out),
             }
         }
+    }
+
+    /// Every relationship a filter selects, as Graph represents it.
+    pub async fn relationships_json(&self, filter: &str) -> Result<Vec<Value>, GraphError> {
+        self.pages(self.url(RELATIONSHIPS, &[("$filter", filter)])?)
+            .await
+    }
+
+    async fn relationships_where(&self, filter: &str) -> Result<Vec<Relationship>, GraphError> {
+        Ok(self
+            .relationships_json(filter)
+            .await?
+            .iter()
+            .filter_map(Relationship::from_json)
+            .collect())
     }
 
     /// The customer's relationships (`$filter=customer/tenantId eq …`).
@@ -406,25 +429,77 @@ impl GraphClient {
             .map(|_| ())
     }
 
+    /// A relationship's access assignments, as Graph represents them (with `@odata.etag`).
+    pub async fn assignments_json(&self, id: &str) -> Result<Vec<Value>, GraphError> {
+        self.pages(self.url(&format!("{RELATIONSHIPS}/{id}/accessAssignments"), &[])?)
+            .await
+    }
+
     /// The groups that hold a live (not deleted) assignment in a relationship.
     pub async fn assigned_groups(&self, id: &str) -> Result<Vec<String>, GraphError> {
-        let mut url = self.url(&format!("{RELATIONSHIPS}/{id}/accessAssignments"), &[])?;
-        let mut out = Vec::new();
-        loop {
-            let (_, page) = self.call(reqwest::Method::GET, url, None).await?;
-            for a in page["value"].as_array().into_iter().flatten() {
-                let live = !matches!(a["status"].as_str(), Some("deleted" | "deleting" | "error"));
-                if let (true, Some(g)) = (live, a.pointer("/accessContainer/accessContainerId")) {
-                    out.extend(g.as_str().map(str::to_owned));
-                }
-            }
-            match page["@odata.nextLink"].as_str() {
-                Some(next) => {
-                    url = url::Url::parse(next)
-                        .map_err(|e| GraphError::Transport(format!("nextLink {next}: {e}")))?;
-                }
-                None => return Ok(out),
-            }
+        Ok(self
+            .assignments_json(id)
+            .await?
+            .iter()
+            .filter(|a| !matches!(a["status"].as_str(), Some("deleted" | "deleting" | "error")))
+            .filter_map(|a| a.pointer("/accessContainer/accessContainerId")?.as_str())
+            .map(str::to_owned)
+            .collect())
+    }
+
+    /// Gives an assignment other roles (`PATCH` with `If-Match`).
+    pub async fn update_assignment(
+        &self,
+        id: &str,
+        assignment: &str,
+        etag: &str,
+        roles: &[String],
+    ) -> Result<(), GraphError> {
+        let url = self.url(
+            &format!("{RELATIONSHIPS}/{id}/accessAssignments/{assignment}"),
+            &[],
+        )?;
+        let body = json!({"accessDetails": {"unifiedRoles": roles.iter().map(|r| json!({"roleDefinitionId": r})).collect::<Vec<_>>()}});
+        self.call_if_match(reqwest::Method::PATCH, url, Some(&body), Some(etag))
+            .await
+            .map(|_| ())
+    }
+
+    /// Deletes an assignment (`DELETE` with `If-Match`).
+    pub async fn delete_assignment(
+        &self,
+        id: &str,
+        assignment: &str,
+        etag: &str,
+    ) -> Result<(), GraphError> {
+        let url = self.url(
+            &format!("{RELATIONSHIPS}/{id}/accessAssignments/{assignment}"),
+            &[],
+        )?;
+        self.call_if_match(reqwest::Method::DELETE, url, None, Some(etag))
+            .await
+            .map(|_| ())
+    }
+
+    /// Ends an active relationship (`POST …/requests` with `terminate`).
+    pub async fn terminate(&self, id: &str) -> Result<(), GraphError> {
+        let url = self.url(&format!("{RELATIONSHIPS}/{id}/requests"), &[])?;
+        self.call(
+            reqwest::Method::POST,
+            url,
+            Some(&json!({"action": "terminate"})),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Whether a security group exists in the partner's directory (`GET /v1.0/groups/{id}`).
+    pub async fn group_exists(&self, id: &str) -> Result<bool, GraphError> {
+        let url = self.url(&format!("/v1.0/groups/{id}"), &[])?;
+        match self.call(reqwest::Method::GET, url, None).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.status() == Some(404) => Ok(false),
+            Err(e) => Err(e),
         }
     }
 }

@@ -30,6 +30,9 @@ pub enum Step {
     Assigned,
     /// The row could not be done (see `error`); a later run tries it again.
     Failed,
+    /// A renewal is done: the new relationship is active with its assignments, and the one it
+    /// replaces was ended.
+    Replaced,
 }
 
 /// One line of the result file.
@@ -46,6 +49,15 @@ pub struct Record {
     /// The relationship.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relationship_id: Option<String>,
+    /// The name of a renewal's relationship (kept: it names the day the renewal began).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// For a renewal, the relationship it replaces once active (none for a customer without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<String>,
+    /// Whether the record belongs to a renewal.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub renewal: bool,
     /// The field at fault, for a failure of the row itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
@@ -57,6 +69,11 @@ pub struct Record {
 }
 
 impl Record {
+    /// Whether it belongs to a renewal not yet finished.
+    pub fn renewing(&self) -> bool {
+        self.renewal && self.step != Step::Replaced
+    }
+
     /// A record of `step` now.
     pub fn new(row: usize, tenant: &str, step: Step, relationship: Option<&str>) -> Self {
         Self {
@@ -64,6 +81,9 @@ impl Record {
             tenant_id: Some(tenant.to_owned()),
             step,
             relationship_id: relationship.map(str::to_owned),
+            name: None,
+            replaces: None,
+            renewal: false,
             field: None,
             error: None,
             at: now(),

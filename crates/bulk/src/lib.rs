@@ -10,6 +10,8 @@
 //! (`$filter=customer/tenantId eq …`, then the unique display name's `409`). Throttling is
 //! honoured: a `429` pauses every request of the run until its `Retry-After` has passed.
 
+mod advance;
+pub mod apply;
 pub mod graph;
 pub mod input;
 pub mod invite;
@@ -18,4 +20,4 @@ pub mod run;
 
 pub use graph::{Auth, GraphClient, GraphError};
 pub use input::{Customer, InputError, RowError};
-pub use run::{Options, Outcome, Run, Summary};
+pub use run::{Mode, Options, Outcome, Run, Summary};

@@ -6,26 +6,38 @@
 //! approval (a later run, or `--wait`, finishes them) and failed rows, each failure naming the row
 //! and, where it is the row's fault, the field.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use gdap_domain::ids::GroupId;
 use gdap_domain::template::Template;
 use serde::Serialize;
-use serde_json::json;
 use tokio::sync::Semaphore;
 
-use crate::graph::{GraphClient, GraphError, Relationship};
+use crate::advance::{advance, Ctx};
+use crate::apply::apply;
+use crate::graph::GraphClient;
 use crate::input::{Customer, RowError};
-use crate::invite::{Invitation, Inviter};
+use crate::invite::Inviter;
 use crate::journal::{Journal, Progress, Record, Step};
 
-/// How long an invitation link works.
-const INVITATION_DAYS: i64 = 90;
+pub use crate::advance::relationship_name;
+
+/// What a run does to each customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Onboard: a relationship from the template, sent for approval, its groups assigned.
+    Onboard,
+    /// Compare with the template and mend: assignments at once, a renewal for what needs approval.
+    Apply,
+}
 
 /// What a run does.
 pub struct Options {
+    /// Onboarding or plan/apply.
+    pub mode: Mode,
     /// The role templates, by name.
     pub templates: HashMap<String, Template>,
     /// Templates of the file that do not check, by name, with why: only their rows fail.
@@ -120,255 +132,6 @@ pub struct Summary {
     pub would_do: Vec<RowReport>,
 }
 
-/// Why a row stopped.
-struct Failure {
-    field: Option<String>,
-    error: String,
-}
-
-impl From<GraphError> for Failure {
-    fn from(e: GraphError) -> Self {
-        Self {
-            field: None,
-            error: e.to_string(),
-        }
-    }
-}
-
-/// The display name of a customer's relationship from a template: unique per customer and
-/// template, at most 50 characters, the same on every run.
-pub fn relationship_name(template: &str, tenant: &str) -> String {
-    let prefix: String = template.trim().chars().take(13).collect();
-    format!("{prefix}_{tenant}")
-}
-
-struct Ctx {
-    client: Arc<GraphClient>,
-    journal: Arc<Journal>,
-    inviter: Arc<dyn Inviter>,
-    opts: Options,
-    stop: Arc<AtomicBool>,
-    progress: std::sync::Mutex<Progress>,
-    created: AtomicU64,
-    invited: AtomicU64,
-    assignments: AtomicU64,
-}
-
-impl Ctx {
-    async fn record(&self, c: &Customer, step: Step, rel: Option<&str>) -> Result<(), Failure> {
-        let r = Record::new(c.row, &c.tenant_id, step, rel);
-        if self.opts.dry_run {
-            return Ok(());
-        }
-        self.journal.write(&r).await.map_err(|e| {
-            // Without its record a run cannot be resumed safely: stop here.
-            self.stop.store(true, Ordering::SeqCst);
-            Failure {
-                field: None,
-                error: format!("writing the result file: {e}"),
-            }
-        })?;
-        if let Ok(mut p) = self.progress.lock() {
-            p.insert(c.tenant_id.clone(), r);
-        }
-        Ok(())
-    }
-
-    fn last(&self, tenant: &str) -> Option<Record> {
-        self.progress.lock().ok()?.get(tenant).cloned()
-    }
-
-    fn stopped(&self) -> bool {
-        self.stop.load(Ordering::SeqCst)
-    }
-}
-
-fn would(steps: &str) -> Result<Outcome, Failure> {
-    Ok(Outcome::WouldDo {
-        steps: steps.to_owned(),
-    })
-}
-
-/// Advances one customer as far as it can go now.
-async fn advance(ctx: &Ctx, c: &Customer, t: &Template) -> Result<Outcome, Failure> {
-    let name = relationship_name(&t.name, &c.tenant_id);
-    let last = ctx.last(&c.tenant_id);
-    let mut rel: Option<Relationship> = None;
-    if let Some(id) = last
-        .as_ref()
-        .filter(|r| !matches!(r.step, Step::Creating | Step::Failed))
-        .and_then(|r| r.relationship_id.as_deref())
-    {
-        rel = ctx.client.relationship(id).await?.filter(|r| !r.ended());
-    }
-    let mut rel = match rel {
-        Some(r) => r,
-        None => {
-            // Graph has no idempotency key: an earlier run may have created it unrecorded.
-            let found = ctx
-                .client
-                .relationships_of(&c.tenant_id)
-                .await?
-                .into_iter()
-                .find(|r| r.display_name == name && !r.ended());
-            match found {
-                Some(r) => r,
-                None if ctx.opts.dry_run => return would("create, lock, invite, assign"),
-                None => create(ctx, c, t, &name).await?,
-            }
-        }
-    };
-    let recorded = last
-        .filter(|r| r.relationship_id.as_deref() == Some(rel.id.as_str()))
-        .map(|r| r.step);
-    if recorded.is_none() || recorded == Some(Step::Failed) {
-        ctx.record(c, Step::Created, Some(&rel.id)).await?;
-    }
-    let invited = matches!(recorded, Some(Step::Invited | Step::Assigned));
-    loop {
-        if ctx.stopped() {
-            return Ok(Outcome::Interrupted);
-        }
-        let id = rel.id.clone();
-        match rel.status.as_str() {
-            "created" => {
-                if ctx.opts.dry_run {
-                    return would("lock, invite, assign");
-                }
-                if let Err(e) = ctx.client.lock(&id).await {
-                    // Locked meanwhile (by an earlier, interrupted call)?
-                    match ctx.client.relationship(&id).await? {
-                        Some(now) if now.status != "created" => rel = now,
-                        _ => return Err(e.into()),
-                    }
-                    continue;
-                }
-                ctx.record(c, Step::Locked, Some(&id)).await?;
-                rel.status = "approvalPending".into();
-            }
-            "approvalPending" => {
-                if !invited {
-                    if ctx.opts.dry_run {
-                        return would("invite, assign");
-                    }
-                    let link = format!("{}{id}", ctx.opts.link_base);
-                    let expires_at =
-                        time::OffsetDateTime::now_utc() + time::Duration::days(INVITATION_DAYS);
-                    ctx.inviter
-                        .invite(&Invitation {
-                            customer: c,
-                            relationship_id: &id,
-                            link: &link,
-                            expires_at,
-                        })
-                        .await
-                        .map_err(|e| Failure {
-                            field: None,
-                            error: format!("the invitation: {e}"),
-                        })?;
-                    ctx.invited.fetch_add(1, Ordering::Relaxed);
-                    ctx.record(c, Step::Invited, Some(&id)).await?;
-                }
-                return Ok(Outcome::AwaitingApproval {
-                    relationship_id: id,
-                });
-            }
-            "approved" | "activating" => {
-                return Ok(Outcome::AwaitingApproval {
-                    relationship_id: id,
-                })
-            }
-            "active" => {
-                if recorded != Some(Step::Assigned) {
-                    if ctx.opts.dry_run {
-                        return would("assign");
-                    }
-                    assign(ctx, t, &id).await?;
-                    ctx.record(c, Step::Assigned, Some(&id)).await?;
-                }
-                return Ok(Outcome::Done {
-                    relationship_id: id,
-                });
-            }
-            other => {
-                return Err(Failure {
-                    field: None,
-                    error: format!("the relationship {id} is {other}"),
-                })
-            }
-        }
-    }
-}
-
-/// Creates the relationship, recording the intent first; a `409` on the name means an earlier
-/// attempt got through, and that relationship is taken.
-async fn create(
-    ctx: &Ctx,
-    c: &Customer,
-    t: &Template,
-    name: &str,
-) -> Result<Relationship, Failure> {
-    ctx.record(c, Step::Creating, None).await?;
-    let body = json!({
-        "displayName": name,
-        "duration": t.duration,
-        "customer": {"tenantId": c.tenant_id},
-        "accessDetails": {"unifiedRoles": t.roles.iter().map(|r| json!({"roleDefinitionId": r.to_string()})).collect::<Vec<_>>()},
-        "autoExtendDuration": t.auto_extend.as_str(),
-    });
-    match ctx.client.create(&body).await {
-        Ok(r) => {
-            ctx.created.fetch_add(1, Ordering::Relaxed);
-            Ok(r)
-        }
-        Err(e) if e.status() == Some(409) => {
-            match ctx.client.relationship_named(name).await? {
-                Some(r) if !r.ended() && r.customer.as_deref() == Some(c.tenant_id.as_str()) => {
-                    Ok(r)
-                }
-                Some(r) => Err(Failure {
-                    field: None,
-                    error: format!(
-                        "the name `{name}` belongs to relationship {} ({}): rename the template to start anew",
-                        r.id, r.status
-                    ),
-                }),
-                None => Err(e.into()),
-            }
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// Gives each group of the template its roles, unless it has a live assignment already (looked
-/// up first; a `409` means one was just made).
-async fn assign(ctx: &Ctx, t: &Template, id: &str) -> Result<(), Failure> {
-    if t.assignments.is_empty() {
-        return Ok(());
-    }
-    let held = ctx.client.assigned_groups(id).await?;
-    for g in &t.assignments {
-        let group = g.group.to_string();
-        if held.iter().any(|h| h.eq_ignore_ascii_case(&group)) {
-            continue;
-        }
-        let roles: Vec<String> = g.roles.iter().map(ToString::to_string).collect();
-        match ctx.client.assign(id, &group, &roles).await {
-            Ok(()) => {
-                ctx.assignments.fetch_add(1, Ordering::Relaxed);
-            }
-            Err(e) if e.status() == Some(409) => {}
-            Err(e) => {
-                return Err(Failure {
-                    field: None,
-                    error: format!("assigning group {group}: {e}"),
-                })
-            }
-        }
-    }
-    Ok(())
-}
-
 /// A row ready to advance, or why it is not.
 fn prepare(
     opts: &Options,
@@ -454,7 +217,14 @@ async fn pass(
         let ctx = ctx.clone();
         tasks.spawn(async move {
             let _permit = permit;
-            let outcome = match advance(&ctx, &c, &t).await {
+            let work = match ctx.opts.mode {
+                Mode::Onboard => {
+                    let name = relationship_name(&t.name, &c.tenant_id);
+                    advance(&ctx, &c, &t, &name).await
+                }
+                Mode::Apply => apply(&ctx, &c, &t, &ctx.groups).await,
+            };
+            let outcome = match work {
                 Ok(o) => o,
                 Err(f) => {
                     let mut r = Record::new(c.row, &c.tenant_id, Step::Failed, None);
@@ -481,6 +251,25 @@ async fn pass(
         }
     }
     out
+}
+
+/// The groups the templates name that exist in the partner's directory.
+async fn existing_groups(
+    client: &GraphClient,
+    opts: &Options,
+) -> Result<HashSet<GroupId>, crate::GraphError> {
+    let named: HashSet<GroupId> = opts
+        .templates
+        .values()
+        .flat_map(|t| t.assignments.iter().map(|a| a.group))
+        .collect();
+    let mut out = HashSet::new();
+    for g in named {
+        if client.group_exists(&g.to_string()).await? {
+            out.insert(g);
+        }
+    }
+    Ok(out)
 }
 
 /// What a run works with.
@@ -539,7 +328,31 @@ pub async fn run(
     }
     let wait = opts.wait;
     let poll = opts.poll;
+    let groups = match opts.mode {
+        Mode::Onboard => HashSet::new(),
+        Mode::Apply => match existing_groups(&client, &opts).await {
+            Ok(g) => g,
+            Err(e) => {
+                // Without the partner's groups no plan can be made: every row says why.
+                let error = format!("checking the templates' groups: {e}");
+                for (c, _) in ready.drain(..) {
+                    let failed = RowReport {
+                        row: c.row,
+                        tenant_id: Some(c.tenant_id),
+                        outcome: Outcome::Failed {
+                            field: None,
+                            error: error.clone(),
+                        },
+                    };
+                    report(&failed);
+                    reports.push(failed);
+                }
+                HashSet::new()
+            }
+        },
+    };
     let ctx = Arc::new(Ctx {
+        groups,
         client,
         journal,
         inviter,
@@ -596,19 +409,4 @@ pub async fn run(
     summary.requests = ctx.client.counters.requests.load(Ordering::Relaxed);
     summary.throttled = ctx.client.counters.throttled.load(Ordering::Relaxed);
     summary
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_relationship_name_fits_graphs_fifty_characters_and_is_stable() {
-        let t = "4b827261-d21f-4aa9-b7db-7fa1f56fb163";
-        let n = relationship_name("A very long template name indeed", t);
-        assert_eq!(n, format!("A very long t_{t}"));
-        assert_eq!(n.chars().count(), 50);
-        assert_eq!(n, relationship_name("A very long template name indeed", t));
-        assert_eq!(relationship_name("std", t), format!("std_{t}"));
-    }
 }

@@ -11,7 +11,7 @@ use crate::ids::{GroupId, RoleDefinitionId};
 use crate::relationship::AutoExtend;
 use crate::roles::{Catalogue, GLOBAL_ADMINISTRATOR};
 
-pub use drift::{plan, Drift};
+pub use drift::{plan, under_way, AssignmentFacts, Drift, RelationshipFacts};
 
 /// Why a template file is refused; each names the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

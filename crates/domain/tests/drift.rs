@@ -13,7 +13,7 @@ use gdap_domain::enums::{AssignmentStatus, GraphEnum, RelationshipStatus};
 use gdap_domain::ids::{AssignmentId, GroupId, RoleDefinitionId, TenantId};
 use gdap_domain::relationship::{AutoExtend, CustomerParticipant, Relationship, RelationshipDraft};
 use gdap_domain::roles::Catalogue;
-use gdap_domain::template::{plan, Drift, Template};
+use gdap_domain::template::{plan, AssignmentFacts, Drift, RelationshipFacts, Template};
 use serde_json::Value;
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
@@ -154,6 +154,8 @@ fn every_drift_case_plans_as_expected() {
                 version: 1,
             })
             .collect();
+        let rels: Vec<RelationshipFacts> = rels.iter().map(Into::into).collect();
+        let assignments: Vec<AssignmentFacts> = assignments.iter().map(Into::into).collect();
         let got: Vec<String> = plan(&t, &rels, &assignments, &groups, NOW)
             .iter()
             .map(|d| describe(d, &names, &aliases))

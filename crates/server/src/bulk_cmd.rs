@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::Context;
 use gdap_bulk::invite::{Inviter, LinksFile, MailSender, Mailer, ServiceMails};
 use gdap_bulk::journal::Journal;
-use gdap_bulk::run::{Options, Outcome, RowReport, Summary};
+use gdap_bulk::run::{Mode, Options, Outcome, RowReport, Summary};
 use gdap_bulk::{Auth, GraphClient};
 use gdap_domain::mail::{Branding, Composed, Language};
 use gdap_domain::template::Template;
@@ -243,7 +243,7 @@ fn describe(r: &RowReport) -> String {
             error,
         } => format!("row {} ({tenant}): `{f}`: {error}", r.row),
         Outcome::Failed { field: None, error } => format!("row {} ({tenant}): {error}", r.row),
-        Outcome::WouldDo { steps } => format!("row {} ({tenant}): would {steps}", r.row),
+        Outcome::WouldDo { steps } => format!("row {} ({tenant}): {steps}", r.row),
         other => format!("row {} ({tenant}): {other:?}", r.row),
     }
 }
@@ -269,8 +269,19 @@ fn print_summary(s: &Summary) {
     );
 }
 
-/// Runs the command; the exit status: 0 when no row failed, 2 when some did, 130 when stopped.
-pub async fn run(a: BulkArgs) -> anyhow::Result<i32> {
+/// Runs `bulk`, `plan` (`apply` that only reads) or `apply`, and exits with its status.
+pub async fn command(mut a: BulkArgs, mode: Mode, plan_only: bool) -> anyhow::Result<()> {
+    crate::init_logging("warn", false);
+    a.dry_run |= plan_only;
+    match run(a, mode).await? {
+        0 => Ok(()),
+        code => std::process::exit(code),
+    }
+}
+
+/// Runs the command; the exit status: 0 when no row failed (nor, for a plan, drifted), 2 when
+/// some did, 130 when stopped.
+async fn run(a: BulkArgs, mode: Mode) -> anyhow::Result<i32> {
     let server = a
         .server
         .as_deref()
@@ -368,6 +379,7 @@ pub async fn run(a: BulkArgs) -> anyhow::Result<i32> {
         wait: a.wait.map(Duration::from_secs),
         poll: Duration::from_secs(a.poll.max(1)),
         dry_run: a.dry_run,
+        mode,
     };
     let setup = gdap_bulk::Run {
         client,
@@ -386,7 +398,8 @@ pub async fn run(a: BulkArgs) -> anyhow::Result<i32> {
     }
     Ok(if summary.interrupted {
         130
-    } else if summary.failed > 0 {
+    } else if summary.failed > 0 || (mode == Mode::Apply && !summary.would_do.is_empty()) {
+        // A plan that finds drift exits as a run with failed rows does.
         2
     } else {
         0

@@ -45,11 +45,17 @@ enum Command {
     /// Onboard many customers from a file: create, lock, invite and assign from a role template,
     /// resumably, against gdap or Microsoft Graph.
     Bulk(Box<bulk_cmd::BulkArgs>),
+    /// Compare each customer's relationships and access assignments with its role template
+    /// (exit status 2 when any differs); the same arguments as `bulk`.
+    Plan(Box<bulk_cmd::BulkArgs>),
+    /// Mend what `plan` finds: access assignments at once, and a renewal (new relationship,
+    /// invitation, assignments, then the old one ended) for what needs the customer's approval.
+    Apply(Box<bulk_cmd::BulkArgs>),
     /// Print the OpenAPI document.
     Openapi,
 }
 
-fn init_logging(filter: &str, json: bool) {
+pub(crate) fn init_logging(filter: &str, json: bool) {
     let filter =
         EnvFilter::try_from_env("GDAP_LOG_FILTER").unwrap_or_else(|_| EnvFilter::new(filter));
     let fmt = tracing_subscriber::fmt()
@@ -125,13 +131,9 @@ async fn run() -> anyhow::Result<()> {
                 std::process::exit(1)
             }
         }
-        Command::Bulk(args) => {
-            init_logging("warn", false);
-            match bulk_cmd::run(*args).await? {
-                0 => Ok(()),
-                code => std::process::exit(code),
-            }
-        }
+        Command::Bulk(args) => bulk_cmd::command(*args, gdap_bulk::Mode::Onboard, false).await,
+        Command::Plan(args) => bulk_cmd::command(*args, gdap_bulk::Mode::Apply, true).await,
+        Command::Apply(args) => bulk_cmd::command(*args, gdap_bulk::Mode::Apply, false).await,
         Command::Openapi => {
             print!("{}", gdap_api::openapi::document());
             Ok(())

@@ -8,6 +8,8 @@
 
 mod common;
 
+use common::{ADMIN_AGENTS, CUSTOMER_A, CUSTOMER_B, GA, HELPDESK_AGENTS, PARTNER, RELS, WRITER};
+
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -15,18 +17,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-const PARTNER: &str = "11111111-1111-4111-8111-111111111111";
-const WRITER: &str = "11111111-cccc-4ccc-8ccc-000000000001";
-const ADMIN_AGENTS: &str = "11111111-aaaa-4aaa-8aaa-000000000001";
-const HELPDESK_AGENTS: &str = "11111111-aaaa-4aaa-8aaa-000000000002";
-const GA: &str = "62e90394-69f5-4237-9190-012177145e10";
-const RELS: &str = "/v1.0/tenantRelationships/delegatedAdminRelationships";
 /// Customers onboarded per test.
 const N: usize = 300;
-/// Customer A of the test world.
-const CUSTOMER_A: &str = "33333333-3333-4333-8333-333333333333";
-/// Customer B of the test world.
-const CUSTOMER_B: &str = "44444444-4444-4444-8444-444444444444";
 
 fn tenant(i: usize) -> String {
     format!("a9e00000-0000-4000-8000-{i:012x}")

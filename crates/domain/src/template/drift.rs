@@ -11,7 +11,7 @@ use std::fmt;
 use time::OffsetDateTime;
 
 use crate::assignment::AccessAssignment;
-use crate::enums::RelationshipStatus;
+use crate::enums::{AssignmentStatus, RelationshipStatus};
 use crate::ids::{AssignmentId, GroupId, RelationshipId, RoleDefinitionId};
 use crate::relationship::{AutoExtend, Relationship};
 use crate::roles::GLOBAL_ADMINISTRATOR;
@@ -92,8 +92,62 @@ impl fmt::Display for Drift {
     }
 }
 
+/// What a plan reads of a relationship (from the store, or from Graph's representation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelationshipFacts {
+    /// Its id.
+    pub id: RelationshipId,
+    /// Its status.
+    pub status: RelationshipStatus,
+    /// Its roles.
+    pub roles: Vec<RoleDefinitionId>,
+    /// When it ends, once active.
+    pub end_at: Option<OffsetDateTime>,
+    /// Whether it extends itself.
+    pub auto_extend: AutoExtend,
+}
+
+impl From<&Relationship> for RelationshipFacts {
+    fn from(r: &Relationship) -> Self {
+        Self {
+            id: r.id,
+            status: r.status,
+            roles: r.roles.clone(),
+            end_at: r.end_at,
+            auto_extend: r.auto_extend,
+        }
+    }
+}
+
+/// What a plan reads of an access assignment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssignmentFacts {
+    /// Its id.
+    pub id: AssignmentId,
+    /// Its relationship.
+    pub relationship_id: RelationshipId,
+    /// The group it gives roles to.
+    pub group: GroupId,
+    /// The roles.
+    pub roles: Vec<RoleDefinitionId>,
+    /// Its status.
+    pub status: AssignmentStatus,
+}
+
+impl From<&AccessAssignment> for AssignmentFacts {
+    fn from(a: &AccessAssignment) -> Self {
+        Self {
+            id: a.id,
+            relationship_id: a.relationship_id,
+            group: a.group,
+            roles: a.roles.clone(),
+            status: a.status,
+        }
+    }
+}
+
 /// Whether a relationship is a renewal under way (made, sent or approved, not yet active).
-fn under_way(r: &Relationship) -> bool {
+pub fn under_way(r: &RelationshipFacts) -> bool {
     matches!(
         r.status,
         RelationshipStatus::Created
@@ -107,8 +161,8 @@ fn under_way(r: &Relationship) -> bool {
 /// `assignments` theirs, `groups` the partner's security groups that exist, all as of `now`.
 pub fn plan(
     t: &Template,
-    relationships: &[Relationship],
-    assignments: &[AccessAssignment],
+    relationships: &[RelationshipFacts],
+    assignments: &[AssignmentFacts],
     groups: &HashSet<GroupId>,
     now: OffsetDateTime,
 ) -> Vec<Drift> {
@@ -161,7 +215,7 @@ pub fn plan(
             out.push(Drift::RolesBeyond(rel.id, beyond));
         }
     }
-    let live: Vec<&AccessAssignment> = assignments
+    let live: Vec<&AssignmentFacts> = assignments
         .iter()
         .filter(|a| a.relationship_id == rel.id && a.status.is_live())
         .collect();

@@ -6,6 +6,23 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// Partner One of the test world.
+pub const PARTNER: &str = "11111111-1111-4111-8111-111111111111";
+/// Partner One's writer application.
+pub const WRITER: &str = "11111111-cccc-4ccc-8ccc-000000000001";
+/// Partner One's Admin Agents group.
+pub const ADMIN_AGENTS: &str = "11111111-aaaa-4aaa-8aaa-000000000001";
+/// Partner One's Helpdesk Agents group.
+pub const HELPDESK_AGENTS: &str = "11111111-aaaa-4aaa-8aaa-000000000002";
+/// Customer A of the test world.
+pub const CUSTOMER_A: &str = "33333333-3333-4333-8333-333333333333";
+/// Customer B of the test world.
+pub const CUSTOMER_B: &str = "44444444-4444-4444-8444-444444444444";
+/// Global Administrator.
+pub const GA: &str = "62e90394-69f5-4237-9190-012177145e10";
+/// The relationships collection.
+pub const RELS: &str = "/v1.0/tenantRelationships/delegatedAdminRelationships";
+
 /// A child process killed when dropped.
 pub struct Proc(pub Child);
 

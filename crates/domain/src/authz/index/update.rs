@@ -111,11 +111,12 @@ impl AuthzIndex {
         match pair.rels.iter().position(|r| r.id == id) {
             Some(i) => pair.rels[i] = hot,
             None => {
+                // The pair's relationships are kept in id order: a binary search, not a scan
+                // with a look-up per element (a pair of many relationships made start-up
+                // quadratic).
                 let at = pair
                     .rels
-                    .iter()
-                    .position(|r| cold.get(&r.id).is_some_and(|x| x.id_text > id_text))
-                    .unwrap_or(pair.rels.len());
+                    .partition_point(|r| cold.get(&r.id).is_none_or(|x| x.id_text <= id_text));
                 pair.rels.insert(at, hot);
             }
         }
