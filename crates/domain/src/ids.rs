@@ -220,6 +220,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn relationship_ids_order_as_their_text_does() {
+        let partners = [TenantId::new_random(), TenantId::new_random()];
+        let mut ids: Vec<RelationshipId> = (0..500)
+            .map(|i| RelationshipId::new_for(partners[i % 2]))
+            .collect();
+        let mut texts: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        ids.sort();
+        texts.sort();
+        let sorted: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        assert_eq!(sorted, texts);
+    }
+
+    #[test]
     fn a_relationship_id_round_trips_and_names_its_partner() {
         let s = "5d027261-d21f-4aa9-b7db-7fa1f56fb163-8777b240-c6f0-4469-9e98-a3205431b836";
         let id = RelationshipId::parse(s).unwrap();

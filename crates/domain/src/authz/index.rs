@@ -285,7 +285,10 @@ impl AuthzIndex {
         for g in f.groups {
             self.put_group(g);
         }
-        for r in f.relationships {
+        // In id order, each lands at the end of its pair's list.
+        let mut rels: Vec<&Relationship> = f.relationships.iter().collect();
+        rels.sort_by_key(|r| r.id);
+        for r in rels {
             self.put_relationship(r);
         }
         for a in f.assignments {

@@ -80,7 +80,6 @@ impl AuthzIndex {
             return;
         };
         let pair_key = (c.rel.partner, customer);
-        let id_text = c.id_text.clone();
         let cold_assignments = c.assignments.clone();
         let rel_roles = c.roles;
         let active = c.rel.status == S::Active;
@@ -106,19 +105,15 @@ impl AuthzIndex {
             id,
             assignments,
         };
-        let cold = &self.cold;
         let pair = self.pairs.entry(pair_key).or_default();
-        match pair.rels.iter().position(|r| r.id == id) {
+        // The pair's relationships are kept in id order: its place is found by binary search (a
+        // scan of the pair per change made start-up quadratic in a pair's size); a relationship
+        // held already is just before it.
+        // An id's order is its text's: both GUIDs compare byte by byte as their lowercase hex.
+        let at = pair.rels.partition_point(|r| r.id <= id);
+        match at.checked_sub(1).filter(|&i| pair.rels[i].id == id) {
             Some(i) => pair.rels[i] = hot,
-            None => {
-                // The pair's relationships are kept in id order: a binary search, not a scan
-                // with a look-up per element (a pair of many relationships made start-up
-                // quadratic).
-                let at = pair
-                    .rels
-                    .partition_point(|r| cold.get(&r.id).is_none_or(|x| x.id_text <= id_text));
-                pair.rels.insert(at, hot);
-            }
+            None => pair.rels.insert(at, hot),
         }
     }
 
