@@ -63,23 +63,31 @@ impl HttpTransport {
             .timeout(ATTEMPT_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
             .user_agent("gdap-webhooks");
-        let bundle = std::env::var_os("SSL_CERT_FILE")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| "/etc/ssl/certs/ca-certificates.crt".into());
-        let mut pems: Vec<Vec<u8>> = Vec::new();
-        if let Ok(b) = std::fs::read(&bundle) {
-            pems.push(b);
-        }
-        if let Some(extra) = extra_ca {
-            pems.push(extra.to_vec());
-        }
-        for pem in pems {
-            for cert in reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| e.to_string())? {
-                b = b.add_root_certificate(cert);
-            }
+        for cert in trusted_roots(extra_ca)? {
+            b = b.add_root_certificate(cert);
         }
         b.build().map(Self).map_err(|e| e.to_string())
     }
+}
+
+/// The certificates an outgoing HTTPS client trusts: the CA bundle at `SSL_CERT_FILE` (or the
+/// system's) and `extra_ca` (PEM).
+pub fn trusted_roots(extra_ca: Option<&[u8]>) -> Result<Vec<reqwest::Certificate>, String> {
+    let bundle = std::env::var_os("SSL_CERT_FILE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| "/etc/ssl/certs/ca-certificates.crt".into());
+    let mut pems: Vec<Vec<u8>> = Vec::new();
+    if let Ok(b) = std::fs::read(&bundle) {
+        pems.push(b);
+    }
+    if let Some(extra) = extra_ca {
+        pems.push(extra.to_vec());
+    }
+    let mut out = Vec::new();
+    for pem in pems {
+        out.extend(reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| e.to_string())?);
+    }
+    Ok(out)
 }
 
 #[async_trait]

@@ -5,15 +5,14 @@
 //! the customer's administrator) with its mark. The worker sweeps once a minute; the target is at
 //! most a second a pass.
 
-use std::sync::Arc;
 use std::time::Instant;
 
-use gdap_api::{ApiConfig, AppState};
+use gdap_api::ApiConfig;
 use gdap_domain::enums::RelationshipStatus;
 use gdap_domain::ids::{RoleDefinitionId, TenantId};
 use gdap_domain::relationship::{AutoExtend, CustomerParticipant, Relationship, RelationshipDraft};
 use gdap_domain::roles::Catalogue;
-use gdap_store::{Changes, DirectoryStore, RelationshipStore, Store, Write};
+use gdap_store::{Changes, DirectoryStore, RelationshipStore, Write};
 use gdap_store_sql::SqlStore;
 
 /// Relationships written per commit while filling.
@@ -125,15 +124,7 @@ pub async fn run(dir: &std::path::Path, n: usize) -> anyhow::Result<String> {
         "filled {n} relationships in {:.1} s",
         t.elapsed().as_secs_f64()
     );
-    let (key, _) = gdap_auth::SigningKey::generate().map_err(|e| anyhow::anyhow!("{e}"))?;
-    let store: Arc<dyn Store> = Arc::new(store);
-    let state = AppState::new(
-        store,
-        gdap_auth::KeySet::new(vec![key]),
-        None,
-        None,
-        ApiConfig::default(),
-    );
+    let state = crate::server::in_process(store, ApiConfig::default())?;
     let mut report = format!(
         "### Renewal-notice sweep over {n} relationships (SQLite, in process)\n\n| sweep | notices | time |\n|---|---|---|\n"
     );

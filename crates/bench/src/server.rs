@@ -207,3 +207,19 @@ pub(crate) async fn partner_token(http: &reqwest::Client, base: &str) -> anyhow:
     ];
     token_for(http, base, PARTNER, &form).await
 }
+
+/// The application over `store` in the bench's own process, with a fresh signing key.
+pub(crate) fn in_process(
+    store: SqlStore,
+    config: gdap_api::ApiConfig,
+) -> anyhow::Result<gdap_api::AppState> {
+    let (key, _) = gdap_auth::SigningKey::generate().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let store: Arc<dyn gdap_store::Store> = Arc::new(store);
+    Ok(gdap_api::AppState::new(
+        store,
+        gdap_auth::KeySet::new(vec![key]),
+        None,
+        None,
+        config,
+    ))
+}

@@ -6,11 +6,11 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use gdap_api::{ApiConfig, AppState};
+use gdap_api::ApiConfig;
 use gdap_domain::directory::{PartnerProfile, Tenant};
 use gdap_domain::ids::TenantId;
 use gdap_domain::webhook::Registration;
-use gdap_store::{DirectoryStore, Store, WebhookStore};
+use gdap_store::{DirectoryStore, WebhookStore};
 use gdap_store_sql::SqlStore;
 
 /// Events queued per second, over all partners.
@@ -94,19 +94,14 @@ pub async fn run(dir: &std::path::Path) -> anyhow::Result<String> {
             )?)
             .await?;
     }
-    let (key, _) = gdap_auth::SigningKey::generate().map_err(|e| anyhow::anyhow!("{e}"))?;
-    let store: Arc<dyn Store> = Arc::new(store);
-    let state = AppState::new(
+    let state = crate::server::in_process(
         store,
-        gdap_auth::KeySet::new(vec![key]),
-        None,
-        None,
         ApiConfig {
             dev: true,
             public_url: Some("http://127.0.0.1".into()),
             ..ApiConfig::default()
         },
-    );
+    )?;
     let transport =
         gdap_app::webhook_delivery::HttpTransport::new(None).map_err(|e| anyhow::anyhow!("{e}"))?;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();

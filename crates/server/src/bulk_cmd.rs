@@ -214,23 +214,17 @@ fn auth(a: &BulkArgs, login: &str) -> anyhow::Result<Auth> {
 }
 
 fn http_client(ca: Option<&PathBuf>) -> anyhow::Result<reqwest::Client> {
-    let mut pems = Vec::new();
-    let bundle = std::env::var_os("SSL_CERT_FILE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| "/etc/ssl/certs/ca-certificates.crt".into());
-    if let Ok(b) = std::fs::read(&bundle) {
-        pems.push(b);
-    }
-    if let Some(ca) = ca {
-        pems.push(std::fs::read(ca).with_context(|| format!("reading {}", ca.display()))?);
-    }
+    let extra = match ca {
+        Some(ca) => Some(std::fs::read(ca).with_context(|| format!("reading {}", ca.display()))?),
+        None => None,
+    };
     let mut builder = reqwest::Client::builder()
         .user_agent(concat!("gdap-bulk/", env!("CARGO_PKG_VERSION")))
         .pool_max_idle_per_host(64);
-    for pem in pems {
-        for cert in reqwest::Certificate::from_pem_bundle(&pem)? {
-            builder = builder.add_root_certificate(cert);
-        }
+    for cert in gdap_app::webhook_delivery::trusted_roots(extra.as_deref())
+        .map_err(|e| anyhow::anyhow!("the trusted certificates: {e}"))?
+    {
+        builder = builder.add_root_certificate(cert);
     }
     Ok(builder.build()?)
 }

@@ -88,21 +88,7 @@ fn scene() -> Scene {
 
 fn gdap_serve(s: &Scene, extra: &[&str]) -> (common::Proc, String) {
     let db = s.dir.join("gdap.db");
-    let mut args = vec![
-        "--dev",
-        "--seed",
-        s.world.to_str().unwrap(),
-        "--listen",
-        "127.0.0.1:0",
-        "--db",
-        db.to_str().unwrap(),
-        "--step-seconds",
-        "0.2",
-        "--log",
-        "error",
-    ];
-    args.extend_from_slice(extra);
-    let (child, base) = common::serve(&args);
+    let (child, base) = common::serve_dev(s.world.to_str().unwrap(), db.to_str().unwrap(), extra);
     (common::Proc(child), base)
 }
 

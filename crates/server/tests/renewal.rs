@@ -197,19 +197,7 @@ async fn apply_mends_a_drifted_world_and_renews_until_plan_is_empty() {
     )
     .unwrap();
     let db = dir.0.join("gdap.db");
-    let (child, base) = common::serve(&[
-        "--dev",
-        "--seed",
-        world_path.to_str().unwrap(),
-        "--listen",
-        "127.0.0.1:0",
-        "--db",
-        db.to_str().unwrap(),
-        "--step-seconds",
-        "0.2",
-        "--log",
-        "error",
-    ]);
+    let (child, base) = common::serve_dev(world_path.to_str().unwrap(), db.to_str().unwrap(), &[]);
     let _gdap = common::Proc(child);
     let http = reqwest::Client::new();
     let api = Api {

@@ -106,6 +106,26 @@ pub fn serve(args: &[&str]) -> (Child, String) {
     (child, base)
 }
 
+/// Starts `gdap serve` in development mode on `db`, seeded with `world`, a lifecycle step every
+/// 0.2 s, with `extra` arguments; returns the process and the base URL.
+pub fn serve_dev(world: &str, db: &str, extra: &[&str]) -> (Child, String) {
+    let mut args = vec![
+        "--dev",
+        "--seed",
+        world,
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        db,
+        "--step-seconds",
+        "0.2",
+        "--log",
+        "error",
+    ];
+    args.extend_from_slice(extra);
+    serve(&args)
+}
+
 /// The development outbox of the node at `base` (`GET /_gdap/outbox`).
 pub async fn outbox(http: &reqwest::Client, base: &str) -> serde_json::Value {
     http.get(format!("{base}/_gdap/outbox"))

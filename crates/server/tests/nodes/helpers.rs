@@ -27,21 +27,7 @@ pub(crate) fn node(db: &str) -> Node {
 }
 
 pub(crate) fn node_with(db: &str, extra: &[&str]) -> Node {
-    let mut args = vec![
-        "--dev",
-        "--seed",
-        WORLD,
-        "--listen",
-        "127.0.0.1:0",
-        "--db",
-        db,
-        "--step-seconds",
-        "0.2",
-        "--log",
-        "error",
-    ];
-    args.extend_from_slice(extra);
-    let (child, base) = common::serve(&args);
+    let (child, base) = common::serve_dev(WORLD, db, extra);
     Node { child, base }
 }
 
