@@ -28,6 +28,7 @@ pub fn app(state: AppState) -> front::Front {
         .merge(gdap_token::routes())
         .merge(gdap_web::routes(state.config.dev))
         .merge(gdap_check::routes())
+        .merge(gdap_graph::bulk_jobs::routes())
         .merge(gdap_partnercenter::routes())
         .route("/openapi.json", get(openapi_json))
         .merge(ops::routes(

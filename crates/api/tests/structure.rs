@@ -24,9 +24,13 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "gdap-store-sql",
         &["gdap-domain", "gdap-auth", "gdap-store"],
     ),
-    ("gdap-app", &["gdap-domain", "gdap-auth", "gdap-store"]),
     // A client of the Graph API: it knows the domain's rules, nothing of the server.
     ("gdap-bulk", &["gdap-domain"]),
+    // Bulk jobs run the bulk engine against the server's own Graph API.
+    (
+        "gdap-app",
+        &["gdap-domain", "gdap-auth", "gdap-store", "gdap-bulk"],
+    ),
     (
         "gdap-http",
         &["gdap-domain", "gdap-auth", "gdap-store", "gdap-app"],

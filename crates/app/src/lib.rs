@@ -12,6 +12,8 @@ pub mod assignments;
 pub mod audit;
 pub mod authz;
 pub mod billing;
+pub mod bulk_jobs;
+pub mod bulk_runner;
 pub mod cache;
 pub mod caller;
 pub mod clock;

@@ -13,8 +13,83 @@ use gdap_store::NewGrant;
 use ring::rand::{SecureRandom, SystemRandom};
 use time::OffsetDateTime;
 
+use gdap_auth::Claims;
+use gdap_domain::ids::{ClientId, TenantId};
+
+use crate::caller::GRAPH_AUDIENCES;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+
+/// The claims every access token starts from: issued now, lasting the configured lifetime.
+pub fn access_claims(
+    state: &AppState,
+    aud: &str,
+    tid: String,
+    oid: String,
+    azp: String,
+    idtyp: &str,
+) -> Claims {
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    Claims {
+        aud: aud.to_owned(),
+        iss: String::new(),
+        iat: now,
+        nbf: now,
+        exp: now + state.config.token_lifetime_secs,
+        tid,
+        sub: oid.clone(),
+        oid,
+        azp,
+        idtyp: idtyp.to_owned(),
+        roles: Vec::new(),
+        scp: None,
+        upn: None,
+        name: None,
+        idp: None,
+        home_tid: None,
+        amr: Vec::new(),
+        ver: "2.0".into(),
+        uti: uuid::Uuid::new_v4().simple().to_string(),
+    }
+}
+
+/// An application token for Microsoft Graph, issued by the server itself to one of a tenant's
+/// applications, as the client credentials grant would issue it: for work the application asked
+/// the server to carry out (a bulk job). Refused once the application is gone from the tenant.
+pub async fn application_token(
+    state: &AppState,
+    tenant: TenantId,
+    client_id: ClientId,
+) -> AppResult<(String, std::time::Duration)> {
+    let app = state
+        .store
+        .application(client_id)
+        .await?
+        .filter(|a| a.tenant == tenant)
+        .ok_or_else(|| {
+            AppError::Unauthenticated(format!(
+                "Application with identifier '{client_id}' was not found in the directory '{tenant}'."
+            ))
+        })?;
+    let id = client_id.to_string();
+    let mut claims = access_claims(
+        state,
+        GRAPH_AUDIENCES[0],
+        tenant.to_string(),
+        id.clone(),
+        id,
+        "app",
+    );
+    claims.roles.clone_from(&app.permissions);
+    claims.name = Some(app.display_name.clone());
+    claims.iss = format!("{}/{tenant}/v2.0", state.config.origin());
+    let token = state
+        .keys
+        .sign(&claims)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let life = u64::try_from(state.config.token_lifetime_secs).unwrap_or(0);
+    Ok((token, std::time::Duration::from_secs(life)))
+}
 
 /// First-party public clients that may sign users in without a registration (Azure CLI, Microsoft
 /// Graph PowerShell, Graph Explorer), as in Entra.

@@ -25,6 +25,8 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 pub enum Auth {
     /// A token obtained beforehand (`gdap token`, `az account get-access-token` …).
     Token(String),
+    /// Tokens issued by a source, renewed as client credentials' are.
+    Source(std::sync::Arc<dyn TokenSource>),
     /// An application's client credentials, exchanged at `{login}/{tenant}/oauth2/v2.0/token`.
     ClientCredentials {
         /// The token service (`https://login.microsoftonline.com`, or gdap's URL).
@@ -38,11 +40,19 @@ pub enum Auth {
     },
 }
 
+/// Tokens from elsewhere: the server that runs a bulk job issues its own.
+#[async_trait::async_trait]
+pub trait TokenSource: Send + Sync {
+    /// A token and how long it lasts.
+    async fn token(&self) -> Result<(String, Duration), String>;
+}
+
 impl std::fmt::Debug for Auth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never the secret or the token.
         match self {
             Self::Token(_) => f.write_str("Token(…)"),
+            Self::Source(_) => f.write_str("Source(…)"),
             Self::ClientCredentials {
                 tenant, client_id, ..
             } => write!(f, "ClientCredentials({client_id} in {tenant})"),
@@ -192,8 +202,23 @@ impl GraphClient {
     }
 
     async fn token(&self, renew: bool) -> Result<String, GraphError> {
+        if let Auth::Token(t) = &self.auth {
+            return Ok(t.clone());
+        }
+        let mut cached = self.token.lock().await;
+        if let Some((t, until)) = cached.as_ref() {
+            if !renew && Instant::now() < *until {
+                return Ok(t.clone());
+            }
+        }
         let (login, tenant, client_id, secret) = match &self.auth {
             Auth::Token(t) => return Ok(t.clone()),
+            Auth::Source(source) => {
+                let (t, life) = source.token().await.map_err(GraphError::Auth)?;
+                // Renewed a little before it lapses.
+                *cached = Some((t.clone(), Instant::now() + life.mul_f64(0.9)));
+                return Ok(t);
+            }
             Auth::ClientCredentials {
                 login,
                 tenant,
@@ -201,12 +226,6 @@ impl GraphClient {
                 secret,
             } => (login, tenant, client_id, secret),
         };
-        let mut cached = self.token.lock().await;
-        if let Some((t, until)) = cached.as_ref() {
-            if !renew && Instant::now() < *until {
-                return Ok(t.clone());
-            }
-        }
         let url = format!("{}/{tenant}/oauth2/v2.0/token", login.trim_end_matches('/'));
         let form = [
             ("grant_type", "client_credentials"),
@@ -313,7 +332,7 @@ impl GraphClient {
                         .await;
                     last = error_of(status, &value, &text).to_string();
                 }
-                401 if !renewed && matches!(self.auth, Auth::ClientCredentials { .. }) => {
+                401 if !renewed && !matches!(self.auth, Auth::Token(_)) => {
                     renewed = true;
                     self.token(true).await?;
                 }

@@ -260,6 +260,57 @@ fn json_rows(text: &str) -> Result<RawRows, InputError> {
         .collect())
 }
 
+/// The role templates of a file, by name.
+#[derive(Debug, Default)]
+pub struct Templates {
+    /// Those that check.
+    pub checked: HashMap<String, gdap_domain::template::Template>,
+    /// Those that do not, with why: only their rows fail.
+    pub broken: HashMap<String, String>,
+}
+
+impl Templates {
+    /// The name of the file's only template, which rows naming none use.
+    pub fn only(&self) -> Option<String> {
+        let mut names = self.checked.keys().chain(self.broken.keys());
+        match (names.next(), names.next()) {
+            (Some(only), None) => Some(only.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// Reads a templates file: one template (JSON), or an array of them. A template that does not
+/// check is kept as its error; a file that is not JSON, an item without a name or a name used
+/// twice is an error of the whole file.
+pub fn templates(text: &str) -> Result<Templates, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let items = match value {
+        serde_json::Value::Array(items) => items,
+        one => vec![one],
+    };
+    let mut out = Templates::default();
+    for (i, item) in items.iter().enumerate() {
+        let name = item["name"]
+            .as_str()
+            .map(|n| n.trim().to_owned())
+            .ok_or_else(|| format!("templates[{i}]: no `name`"))?;
+        if out.checked.contains_key(&name) || out.broken.contains_key(&name) {
+            return Err(format!("templates[{i}]: the name `{name}` is used twice"));
+        }
+        match gdap_domain::template::Template::parse(&item.to_string()) {
+            Ok(t) => {
+                out.checked.insert(name, t);
+            }
+            Err(e) => {
+                out.broken.insert(name, e.to_string());
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Reads a customers file (JSON when it starts with `[`, CSV otherwise): each row checked, a
 /// tenant listed twice refused at its second row.
 pub fn parse(text: &str) -> Result<Vec<Result<Customer, RowError>>, InputError> {

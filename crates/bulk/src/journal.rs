@@ -97,9 +97,23 @@ fn now() -> String {
         .unwrap_or_default()
 }
 
-/// The open result file.
+/// Where records go besides a file: a job's records kept by the server, for instance.
+#[async_trait::async_trait]
+pub trait RecordSink: Send + Sync {
+    /// Appends one line (a record as JSON, without its newline); kept when this returns.
+    async fn append(&self, line: String) -> std::io::Result<()>;
+}
+
+enum Target {
+    /// `--dry-run`: nothing is recorded.
+    Nowhere,
+    File(Mutex<std::fs::File>),
+    Sink(std::sync::Arc<dyn RecordSink>),
+}
+
+/// The open result file (or another place records are kept).
 pub struct Journal {
-    file: Option<Mutex<std::fs::File>>,
+    target: Target,
 }
 
 /// Where earlier runs left each customer: its last record that is not a failure.
@@ -117,16 +131,23 @@ impl Journal {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             Err(e) => return Err(e),
         };
+        let progress = Self::progress(bytes.split(|b| *b == b'\n'));
+        Ok((bytes.last().is_some_and(|b| *b != b'\n'), progress))
+    }
+
+    /// Where the records given (lines of JSON, in the order written) leave each customer; a line
+    /// that is not a record (cut short by a crash) is skipped.
+    pub fn progress<L: AsRef<[u8]>>(lines: impl IntoIterator<Item = L>) -> Progress {
         let mut progress = Progress::new();
-        for line in bytes.split(|b| *b == b'\n') {
-            if let Ok(r) = serde_json::from_slice::<Record>(line) {
+        for line in lines {
+            if let Ok(r) = serde_json::from_slice::<Record>(line.as_ref()) {
                 // A failure is a result, not a place to resume from.
                 if let (Some(t), false) = (r.tenant_id.clone(), r.step == Step::Failed) {
                     progress.insert(t, r);
                 }
             }
         }
-        Ok((bytes.last().is_some_and(|b| *b != b'\n'), progress))
+        progress
     }
 
     /// Opens (or creates) the result file and reads what earlier runs recorded.
@@ -142,7 +163,7 @@ impl Journal {
         }
         Ok((
             Self {
-                file: Some(Mutex::new(file)),
+                target: Target::File(Mutex::new(file)),
             },
             progress,
         ))
@@ -150,13 +171,28 @@ impl Journal {
 
     /// A journal that records nothing (for `--dry-run`).
     pub fn none() -> Self {
-        Self { file: None }
+        Self {
+            target: Target::Nowhere,
+        }
     }
 
-    /// Appends a record; it is in the file (the operating system's) when this returns.
+    /// A journal whose records go to `sink`.
+    pub fn to_sink(sink: std::sync::Arc<dyn RecordSink>) -> Self {
+        Self {
+            target: Target::Sink(sink),
+        }
+    }
+
+    /// Appends a record; it is in the file (the operating system's), or kept by the sink, when
+    /// this returns.
     pub async fn write(&self, record: &Record) -> std::io::Result<()> {
-        let Some(file) = &self.file else {
-            return Ok(());
+        let file = match &self.target {
+            Target::Nowhere => return Ok(()),
+            Target::Sink(sink) => {
+                let line = serde_json::to_string(record).map_err(std::io::Error::other)?;
+                return sink.append(line).await;
+            }
+            Target::File(file) => file,
         };
         let mut line = serde_json::to_vec(record).map_err(std::io::Error::other)?;
         line.push(b'\n');

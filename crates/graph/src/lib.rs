@@ -1,6 +1,7 @@
 //! The Graph GDAP API under `/v1.0` and `/beta` (`tenantRelationships/...`).
 
 pub mod assignments;
+pub mod bulk_jobs;
 pub mod customers;
 pub mod directory;
 pub mod input;

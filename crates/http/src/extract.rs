@@ -40,6 +40,28 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        json_bytes(req, MAX_BODY).await.map(Self)
+    }
+}
+
+/// Largest body of the few requests that carry a file's worth of data (a bulk job's customers).
+pub const MAX_LARGE_BODY: usize = 16 * 1024 * 1024;
+
+/// A JSON body of up to [`MAX_LARGE_BODY`] bytes, as [`JsonBody`] otherwise. Only for callers
+/// already authenticated: take it after the caller's extractor.
+#[derive(Debug)]
+pub struct LargeJsonBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for LargeJsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        json_bytes(req, MAX_LARGE_BODY).await.map(Self)
+    }
+}
+
+async fn json_bytes(req: Request, limit: usize) -> ApiResult<Bytes> {
+    {
         if let Some(ct) = req.headers().get(header::CONTENT_TYPE) {
             if !is_json(ct.as_bytes()) {
                 let ct = String::from_utf8_lossy(ct.as_bytes()).to_ascii_lowercase();
@@ -49,27 +71,32 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
                 )));
             }
         }
-        let bytes = read_body(req).await?;
+        let bytes = read_body_up_to(req, limit).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(ApiError::BadRequest(
                 "the request body is empty; send a JSON object".into(),
             ));
         }
-        Ok(Self(bytes))
+        Ok(bytes)
     }
 }
 
-/// Reads a whole request body of at most [`MAX_BODY`] bytes. A body that arrives in one piece (the
-/// usual case) is kept as it came, without copying or the buffering of the general extractor.
+/// Reads a whole request body of at most [`MAX_BODY`] bytes.
+#[cfg(test)]
 async fn read_body(req: Request) -> ApiResult<Bytes> {
-    let too_large =
-        || ApiError::TooLarge(format!("the request body is larger than {MAX_BODY} bytes"));
+    read_body_up_to(req, MAX_BODY).await
+}
+
+/// Reads a whole request body of at most `limit` bytes. A body that arrives in one piece (the
+/// usual case) is kept as it came, without copying or the buffering of the general extractor.
+async fn read_body_up_to(req: Request, limit: usize) -> ApiResult<Bytes> {
+    let too_large = || ApiError::TooLarge(format!("the request body is larger than {limit} bytes"));
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+    if declared.is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }
     let mut body = req.into_body();
@@ -83,7 +110,7 @@ async fn read_body(req: Request) -> ApiResult<Bytes> {
         let Ok(data) = frame.into_data() else {
             continue; // trailers
         };
-        if whole.as_ref().map_or(0, Bytes::len) + joined.len() + data.len() > MAX_BODY {
+        if whole.as_ref().map_or(0, Bytes::len) + joined.len() + data.len() > limit {
             return Err(too_large());
         }
         match whole.take() {

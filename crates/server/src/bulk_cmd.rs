@@ -1,7 +1,6 @@
 //! `gdap bulk`: onboards many customers from a file through the Graph GDAP API, against gdap or
 //! Microsoft Graph alike.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -13,7 +12,6 @@ use gdap_bulk::journal::Journal;
 use gdap_bulk::run::{Mode, Options, Outcome, RowReport, Summary};
 use gdap_bulk::{Auth, GraphClient};
 use gdap_domain::mail::{Branding, Composed, Language};
-use gdap_domain::template::Template;
 
 /// Microsoft's approval page; the relationship id follows.
 const MICROSOFT_LINK: &str =
@@ -129,29 +127,6 @@ impl MailSender for Relay {
             gdap_app::mailer::queued(to, mail.clone(), None, time::OffsetDateTime::now_utc());
         self.0.send(&queued).await
     }
-}
-
-/// The templates of the file by name; a template that does not check is kept as its error, so
-/// that only its rows fail.
-fn templates(text: &str) -> anyhow::Result<HashMap<String, Result<Template, String>>> {
-    let value: serde_json::Value =
-        serde_json::from_str(text).context("the templates file is not JSON")?;
-    let items = match value {
-        serde_json::Value::Array(items) => items,
-        one => vec![one],
-    };
-    let mut out = HashMap::new();
-    for (i, item) in items.iter().enumerate() {
-        let name = item["name"]
-            .as_str()
-            .map(|n| n.trim().to_owned())
-            .with_context(|| format!("templates[{i}]: no `name`"))?;
-        let parsed = Template::parse(&item.to_string()).map_err(|e| e.to_string());
-        if out.insert(name.clone(), parsed).is_some() {
-            anyhow::bail!("templates[{i}]: the name `{name}` is used twice");
-        }
-    }
-    Ok(out)
 }
 
 fn inviter(a: &BulkArgs) -> anyhow::Result<Arc<dyn Inviter>> {
@@ -300,18 +275,13 @@ async fn run(a: BulkArgs, mode: Mode) -> anyhow::Result<i32> {
         .map_err(|e| anyhow::anyhow!("{}: {e}", a.customers.display()))?;
     let text = std::fs::read_to_string(&a.templates)
         .with_context(|| format!("reading {}", a.templates.display()))?;
-    let mut checked = HashMap::new();
-    let mut broken = HashMap::new();
-    for (name, t) in templates(&text).with_context(|| a.templates.display().to_string())? {
-        match t {
-            Ok(t) => {
-                checked.insert(name, t);
-            }
-            Err(e) => {
-                eprintln!("template `{name}`: {e}");
-                broken.insert(name, e);
-            }
-        }
+    let templates = gdap_bulk::input::templates(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", a.templates.display()))?;
+    // A file of one template needs no --template.
+    let default_template = a.template.clone().or_else(|| templates.only());
+    let gdap_bulk::input::Templates { checked, broken } = templates;
+    for (name, e) in &broken {
+        eprintln!("template `{name}`: {e}");
     }
     let inviter = inviter(&a)?;
     let client = Arc::new(GraphClient::new(
@@ -356,14 +326,6 @@ async fn run(a: BulkArgs, mode: Mode) -> anyhow::Result<i32> {
             shown.set_message("waiting for approvals");
         }
     };
-    // A file of one template needs no --template.
-    let default_template = a.template.clone().or_else(|| {
-        let mut names = checked.keys().chain(broken.keys());
-        match (names.next(), names.next()) {
-            (Some(only), None) => Some(only.clone()),
-            _ => None,
-        }
-    });
     let opts = Options {
         templates: checked,
         broken_templates: broken,

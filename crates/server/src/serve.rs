@@ -252,6 +252,7 @@ pub async fn run(
         }))
     };
 
+    let bulk;
     if config.tls {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let (material, ca_file) = match (&config.tls_cert, &config.tls_key) {
@@ -273,6 +274,11 @@ pub async fn run(
         };
         let tls = crate::listen::tls_config(&material.cert_pem, &material.key_pem)
             .context("loading the TLS certificate")?;
+        let own_ca = match &ca_file {
+            Some(f) => Some(std::fs::read(f).with_context(|| format!("reading {}", f.display()))?),
+            None => None,
+        };
+        bulk = Some(spawn_bulk_jobs(&state, own_ca.as_deref(), stop_rx.clone())?);
         on_ready(&Ready {
             base_url,
             local_url,
@@ -280,6 +286,7 @@ pub async fn run(
         });
         serve_on(listener, also, Some(tls), app).await?;
     } else {
+        bulk = Some(spawn_bulk_jobs(&state, None, stop_rx.clone())?);
         on_ready(&Ready {
             base_url,
             local_url,
@@ -294,8 +301,35 @@ pub async fn run(
     let _ = worker.await;
     let _ = hooks.await;
     let _ = follower.await;
+    if let Some(b) = bulk {
+        let _ = b.await;
+    }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Starts carrying out bulk jobs, through this server's public URL (its own CA trusted).
+fn spawn_bulk_jobs(
+    state: &AppState,
+    own_ca: Option<&[u8]>,
+    mut stop: watch::Receiver<bool>,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let mut b = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("gdap-bulk-jobs/", env!("CARGO_PKG_VERSION")));
+    for cert in gdap_app::webhook_delivery::trusted_roots(own_ca)
+        .map_err(|e| anyhow::anyhow!("bulk jobs' client: {e}"))?
+    {
+        b = b.add_root_certificate(cert);
+    }
+    let http = b.build().context("bulk jobs' client")?;
+    Ok(tokio::spawn(gdap_app::bulk_runner::run(
+        state.clone(),
+        http,
+        async move {
+            let _ = stop.wait_for(|s| *s).await;
+        },
+    )))
 }
 
 /// Serves `app` on `listener`, and on `also` when given, until the shutdown signal.

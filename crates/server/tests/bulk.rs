@@ -7,11 +7,13 @@
 )]
 
 mod common;
+mod onboarding;
 
-use common::{ADMIN_AGENTS, CUSTOMER_A, CUSTOMER_B, GA, HELPDESK_AGENTS, PARTNER, RELS, WRITER};
+use common::{CUSTOMER_A, CUSTOMER_B, PARTNER, WRITER};
+use onboarding::{admin, approve_all, assert_onboarded, gdap_serve, scene, tenant, Scene};
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -19,78 +21,6 @@ use serde_json::{json, Value};
 
 /// Customers onboarded per test.
 const N: usize = 300;
-
-fn tenant(i: usize) -> String {
-    format!("a9e00000-0000-4000-8000-{i:012x}")
-}
-
-fn admin(i: usize) -> String {
-    format!("ga@agency{i:03}.onmicrosoft.com")
-}
-
-struct Scene {
-    dir: PathBuf,
-    world: PathBuf,
-    customers: PathBuf,
-    templates: PathBuf,
-    results: PathBuf,
-}
-
-impl Drop for Scene {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// The test world plus `N` insurance agencies (each with a Global Administrator), the customers
-/// file listing them and a template giving two groups their roles.
-fn scene() -> Scene {
-    let dir = std::env::temp_dir().join(format!("gdap-bulk-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut world: Value = serde_json::from_str(include_str!("api/world.json")).unwrap();
-    let mut csv = String::from("tenantId,customerName,adminEmail,language\n");
-    for i in 0..N {
-        world["tenants"].as_array_mut().unwrap().push(json!({
-            "id": tenant(i),
-            "displayName": format!("Agency {i:03}"),
-            "domain": format!("agency{i:03}.onmicrosoft.com"),
-            "customerAgreementAccepted": true,
-            "users": [{"userPrincipalName": admin(i), "displayName": "GA",
-                       "password": "Agency-Pass-1", "roles": [GA]}],
-        }));
-        let lang = if i % 2 == 0 { "ja" } else { "en" };
-        csv.push_str(&format!(
-            "{},\"Agency {i:03}, Ltd.\",{},{lang}\n",
-            tenant(i),
-            admin(i)
-        ));
-    }
-    let s = Scene {
-        world: dir.join("world.json"),
-        customers: dir.join("customers.csv"),
-        templates: dir.join("templates.json"),
-        results: dir.join("results.jsonl"),
-        dir,
-    };
-    std::fs::write(&s.world, world.to_string()).unwrap();
-    std::fs::write(&s.customers, csv).unwrap();
-    let templates = json!([{
-        "name": "agencies", "duration": "P730D",
-        "roles": ["Helpdesk Administrator", "User Administrator"],
-        "assignments": [
-            {"group": HELPDESK_AGENTS, "roles": ["Helpdesk Administrator"]},
-            {"group": ADMIN_AGENTS, "roles": ["User Administrator", "Helpdesk Administrator"]}
-        ]
-    }]);
-    std::fs::write(&s.templates, templates.to_string()).unwrap();
-    s
-}
-
-fn gdap_serve(s: &Scene, extra: &[&str]) -> (common::Proc, String) {
-    let db = s.dir.join("gdap.db");
-    let (child, base) = common::serve_dev(s.world.to_str().unwrap(), db.to_str().unwrap(), extra);
-    (common::Proc(child), base)
-}
 
 fn bulk(s: &Scene, base: &str, extra: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_gdap"));
@@ -179,106 +109,6 @@ fn relationship_ids(results: &Path) -> HashMap<String, String> {
     out
 }
 
-/// Each agency's Global Administrator approves its invitation, as the approval page does.
-async fn approve_all(base: &str, ids: &HashMap<String, String>) {
-    let http = reqwest::Client::new();
-    let mut tasks = tokio::task::JoinSet::new();
-    for i in 0..N {
-        let id = ids[&tenant(i)].clone();
-        let (http, base) = (http.clone(), base.to_owned());
-        tasks.spawn(async move {
-            let upn = admin(i);
-            let t = common::token(
-                &http,
-                &base,
-                upn.split('@').nth(1).unwrap(),
-                &[
-                    ("grant_type", "password"),
-                    ("client_id", "04b07795-8ddb-461a-bbee-02f9e1bf7b46"),
-                    ("username", &upn),
-                    ("password", "Agency-Pass-1"),
-                    ("scope", "https://admin.microsoft.com/.default"),
-                ],
-            )
-            .await;
-            let r = http
-                .post(format!(
-                    "{base}/admincenter/v1/gdapInvitations/{id}/approve"
-                ))
-                .bearer_auth(&t)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-        });
-        if tasks.len() >= 4 {
-            tasks.join_next().await.unwrap().unwrap();
-        }
-    }
-    while let Some(t) = tasks.join_next().await {
-        t.unwrap();
-    }
-}
-
-/// A Graph read, waiting out throttling as Graph asks.
-async fn get(http: &reqwest::Client, url: &str, t: &str) -> Value {
-    loop {
-        let r = http.get(url).bearer_auth(t).send().await.unwrap();
-        if r.status() == 429 {
-            let wait: u64 = r.headers()["retry-after"]
-                .to_str()
-                .unwrap()
-                .parse()
-                .unwrap();
-            tokio::time::sleep(Duration::from_secs(wait)).await;
-            continue;
-        }
-        assert_eq!(r.status(), 200, "{url}");
-        return r.json().await.unwrap();
-    }
-}
-
-/// Every agency has exactly one relationship, active, and exactly the template's two groups
-/// hold live assignments in it.
-async fn assert_onboarded(base: &str) {
-    let http = reqwest::Client::new();
-    let t = common::partner_token(&http, base).await;
-    let mut per_customer: HashMap<String, Vec<Value>> = HashMap::new();
-    let mut url = format!("{base}{RELS}?$top=300");
-    loop {
-        let page = get(&http, &url, &t).await;
-        for r in page["value"].as_array().unwrap() {
-            if let Some(c) = r["customer"]["tenantId"].as_str() {
-                per_customer
-                    .entry(c.to_owned())
-                    .or_default()
-                    .push(r.clone());
-            }
-        }
-        match page["@odata.nextLink"].as_str() {
-            Some(next) => url = next.to_owned(),
-            None => break,
-        }
-    }
-    for i in 0..N {
-        let rels = &per_customer[&tenant(i)];
-        assert_eq!(rels.len(), 1, "agency {i}: {rels:?}");
-        assert_eq!(rels[0]["status"], "active", "agency {i}");
-        let id = rels[0]["id"].as_str().unwrap();
-        let assignments = get(&http, &format!("{base}{RELS}/{id}/accessAssignments"), &t).await;
-        let groups: Vec<&str> = assignments["value"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|a| a["status"] != "deleted")
-            .map(|a| a["accessContainer"]["accessContainerId"].as_str().unwrap())
-            .collect();
-        let set: HashSet<&str> = groups.iter().copied().collect();
-        assert_eq!(groups.len(), 2, "agency {i}: {groups:?}");
-        assert_eq!(set, HashSet::from([HELPDESK_AGENTS, ADMIN_AGENTS]));
-    }
-}
-
 /// The invitation mails in the Maildir, by recipient.
 fn invitations(maildir: &Path) -> HashMap<String, usize> {
     let mut out = HashMap::new();
@@ -338,7 +168,7 @@ fn wait_for(child: Child) -> Output {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bulk_run_killed_halfway_resumes_without_creating_anything_twice() {
-    let s = scene();
+    let s = scene(N);
     let port = common::free_port();
     let maildir = s.dir.join("Maildir");
     let _relay = common::smtp_server(port, &maildir);
@@ -411,7 +241,7 @@ async fn a_bulk_run_killed_halfway_resumes_without_creating_anything_twice() {
     }
 
     // The customers approve; the next run waits for activation and assigns the groups.
-    approve_all(&base, &relationship_ids(&s.results)).await;
+    approve_all(&base, &relationship_ids(&s.results), N).await;
     let out = wait_for(
         bulk(&s, &base, &["--wait", "180", "--poll", "1"])
             .spawn()
@@ -421,7 +251,7 @@ async fn a_bulk_run_killed_halfway_resumes_without_creating_anything_twice() {
     assert_eq!(sum["done"], N, "{sum}");
     assert_eq!(sum["created"], 0, "{sum}");
     assert_eq!(sum["assignments"], 2 * N, "{sum}");
-    assert_onboarded(&base).await;
+    assert_onboarded(&base, N).await;
 
     // Once more: nothing left to do.
     let sum = summary(&wait_for(bulk(&s, &base, &[]).spawn().unwrap()));
@@ -433,13 +263,13 @@ async fn a_bulk_run_killed_halfway_resumes_without_creating_anything_twice() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bulk_run_against_a_throttling_gdap_still_completes() {
-    let s = scene();
+    let s = scene(N);
     // 200 requests per ten seconds for the partner's application in its tenant.
     let (_gdap, base) = gdap_serve(&s, &["--rate-limit-app-tenant", "200"]);
     let out = wait_for(bulk(&s, &base, &["--concurrency", "40"]).spawn().unwrap());
     let first = summary(&out);
     assert_eq!(first["awaitingApproval"], N, "{first}");
-    approve_all(&base, &relationship_ids(&s.results)).await;
+    approve_all(&base, &relationship_ids(&s.results), N).await;
     let out = wait_for(
         bulk(
             &s,
@@ -460,12 +290,12 @@ async fn a_bulk_run_against_a_throttling_gdap_still_completes() {
         throttled * 10 >= requests * 3,
         "{throttled} of {requests} throttled"
     );
-    assert_onboarded(&base).await;
+    assert_onboarded(&base, N).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_rows_and_bad_templates_fail_alone_naming_the_row_or_field() {
-    let s = scene();
+    let s = scene(N);
     let (_gdap, base) = gdap_serve(&s, &[]);
     std::fs::write(
         &s.customers,

@@ -97,7 +97,7 @@ fn the_shell_walk_through_runs_as_written_against_a_fresh_demo() {
         "<!-- the README test runs this block against a fresh demo -->",
         "sh",
     );
-    assert_eq!(blocks.len(), 4, "the walk-through has four blocks");
+    assert_eq!(blocks.len(), 5, "the walk-through has five blocks");
     let root = Root::new();
     let _demo = demo(&root.0, &[], 8080);
     let out = Command::new("bash")
@@ -125,6 +125,10 @@ fn the_shell_walk_through_runs_as_written_against_a_fresh_demo() {
             && text.contains("3 customers: 1 done, 2 awaiting approval, 0 failed")
             && text.contains("access assignments: 1;"),
         "gdap bulk invites three, and assigns the one that approved: {text}"
+    );
+    assert!(
+        text.contains(r#""rows":2,"steps":{"assigned":1,"invited":1}"#),
+        "the bulk job takes the command's customers over and assigns the one that approved: {text}"
     );
 }
 

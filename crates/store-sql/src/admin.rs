@@ -10,6 +10,8 @@ use crate::SqlStore;
 
 /// Tables emptied by a reset, children first.
 const RESET_ORDER: &[&str] = &[
+    "bulk_job_records",
+    "bulk_jobs",
     "webhook_attempts",
     "webhook_events",
     "webhook_registrations",

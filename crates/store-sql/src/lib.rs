@@ -4,6 +4,7 @@
 mod admin;
 mod audit;
 mod billing;
+mod bulk_jobs;
 mod consent;
 mod db;
 mod directory;

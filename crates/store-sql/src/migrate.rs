@@ -45,6 +45,7 @@ const SQLITE: &[(i64, &str)] = &[
     ),
     (20, include_str!("../migrations/sqlite/0020_notices.sql")),
     (21, include_str!("../migrations/sqlite/0021_webhooks.sql")),
+    (22, include_str!("../migrations/sqlite/0022_bulk_jobs.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -92,6 +93,10 @@ const POSTGRES: &[(i64, &str)] = &[
     ),
     (20, include_str!("../migrations/postgres/0020_notices.sql")),
     (21, include_str!("../migrations/postgres/0021_webhooks.sql")),
+    (
+        22,
+        include_str!("../migrations/postgres/0022_bulk_jobs.sql"),
+    ),
 ];
 
 /// Splits a migration file into statements (on `;` at the end of a line).

@@ -2,6 +2,7 @@
 //! engine that moves relationships, assignments, requests and operations through their automatic
 //! steps over any backend.
 
+pub mod bulk_jobs;
 pub mod changes;
 pub mod consent;
 pub mod error;
@@ -13,6 +14,7 @@ pub mod notices;
 pub mod traits;
 pub mod webhooks;
 
+pub use bulk_jobs::{BulkJob, BulkJobStore, JobStatus};
 pub use changes::{BillingWrite, Changes, ConsentWrite, DirectoryWrite, Write};
 pub use consent::ConsentStore;
 pub use error::StoreError;

@@ -520,6 +520,7 @@ pub trait Store:
     + crate::consent::ConsentStore
     + crate::notices::NoticeStore
     + crate::webhooks::WebhookStore
+    + crate::bulk_jobs::BulkJobStore
 {
 }
 
@@ -539,5 +540,6 @@ impl<T> Store for T where
         + crate::consent::ConsentStore
         + crate::notices::NoticeStore
         + crate::webhooks::WebhookStore
+        + crate::bulk_jobs::BulkJobStore
 {
 }

@@ -337,28 +337,7 @@ fn base_claims(
     azp: String,
     idtyp: &str,
 ) -> Claims {
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    Claims {
-        aud: aud.to_owned(),
-        iss: String::new(),
-        iat: now,
-        nbf: now,
-        exp: now + state.config.token_lifetime_secs,
-        tid,
-        sub: oid.clone(),
-        oid,
-        azp,
-        idtyp: idtyp.to_owned(),
-        roles: Vec::new(),
-        scp: None,
-        upn: None,
-        name: None,
-        idp: None,
-        home_tid: None,
-        amr: Vec::new(),
-        ver: "2.0".into(),
-        uti: uuid::Uuid::new_v4().simple().to_string(),
-    }
+    gdap_app::signin::access_claims(state, aud, tid, oid, azp, idtyp)
 }
 
 fn sign(
