@@ -11,6 +11,7 @@ use gdap_domain::ids::{TenantId, UserId};
 use gdap_domain::roles::Catalogue;
 use gdap_store::{
     AuthzSnapshot, ChangeObserver, ChangeRefs, Changes, DirectoryBatch, Store, StoreError, Write,
+    AUTHZ_PAGE,
 };
 use time::OffsetDateTime;
 
@@ -94,6 +95,42 @@ pub fn index_of(s: &AuthzSnapshot) -> AuthzIndex {
     ix
 }
 
+/// The index built from the store, the relationships read page by page into it, so that only a
+/// page of them is ever held besides the index (at a million relationships, the list of all of
+/// them would outweigh the index itself).
+async fn build_streamed(store: &dyn Store) -> Result<AuthzIndex, StoreError> {
+    let d = store.authz_directory().await?;
+    let mut ix = empty_index();
+    ix.load(&Facts {
+        users: &d.users,
+        groups: &d.groups,
+        relationships: &[],
+        assignments: &[],
+        links: &[],
+    });
+    ix.begin_load();
+    let mut after = None;
+    loop {
+        let page = store.authz_relationships(after, AUTHZ_PAGE).await?;
+        for r in &page {
+            ix.put_relationship(r);
+        }
+        after = page.last().map(|r| r.id);
+        if page.len() < AUTHZ_PAGE as usize {
+            break;
+        }
+    }
+    ix.finish_load();
+    ix.load(&Facts {
+        users: &[],
+        groups: &[],
+        relationships: &[],
+        assignments: &d.assignments,
+        links: &d.links,
+    });
+    Ok(ix)
+}
+
 impl Default for Authz {
     fn default() -> Self {
         Self {
@@ -127,14 +164,14 @@ impl Authz {
             .replay
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Vec::new());
-        let snapshot = store.authz_snapshot().await;
+        let built = build_streamed(store).await;
         let seen = self
             .replay
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .take()
             .unwrap_or_default();
-        let mut fresh = index_of(&snapshot?);
+        let mut fresh = built?;
         for e in &seen {
             apply(&mut fresh, e);
         }

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use gdap_domain::ids::TenantId;
-use gdap_domain::webhook::{backoff, payload, MAX_ATTEMPTS};
+use gdap_domain::webhook::{backoff, payload, Registration, MAX_ATTEMPTS};
 use gdap_store::{AttemptOutcome, StoreError, WebhookAttempt, WebhookEvent};
 use time::OffsetDateTime;
 
@@ -183,13 +183,13 @@ async fn drain(
         let signer = crate::webhook_signer::shared(state).await?;
         let mut set = tokio::task::JoinSet::new();
         for e in events {
-            let (state, transport, signer, url) = (
+            let (state, transport, signer, reg) = (
                 state.clone(),
                 transport.clone(),
                 signer.clone(),
-                reg.url.clone(),
+                reg.clone(),
             );
-            set.spawn(async move { attempt(&state, transport.as_ref(), &signer, &url, &e).await });
+            set.spawn(async move { attempt(&state, transport.as_ref(), &signer, &reg, &e).await });
         }
         while let Some(done) = set.join_next().await {
             done.map_err(|e| StoreError::Internal(format!("webhook attempt: {e}")))??;
@@ -197,20 +197,31 @@ async fn drain(
     }
 }
 
-/// One signed attempt to deliver `e` to `url`, and its outcome recorded.
+/// The header that carries a delivery's signature: `Authorization`, or `MS-Signature` when the
+/// registration asks for it (`SignatureTokenToMsSignatureHeader`).
+pub fn signature_header(reg: &Registration) -> &'static str {
+    if reg.ms_signature_header {
+        "MS-Signature"
+    } else {
+        "Authorization"
+    }
+}
+
+/// One signed attempt to deliver `e` to the registration's receiver, and its outcome recorded.
 async fn attempt(
     state: &AppState,
     transport: &dyn WebhookTransport,
     signer: &Signer,
-    url: &str,
+    reg: &Registration,
     e: &WebhookEvent,
 ) -> Result<(), StoreError> {
+    let url = reg.url.as_str();
     let base = state.config.origin();
     let body = payload(&e.event, base, e.path.as_deref(), e.change_at);
     let headers = [
         ("Content-Type", "application/json".to_owned()),
         (
-            "Authorization",
+            signature_header(reg),
             format!("Signature {}", signer.sign(body.as_bytes())?),
         ),
         (

@@ -54,6 +54,7 @@ pub async fn register(
     partner: &PartnerUser,
     url: &str,
     events: &[String],
+    ms_signature_header: bool,
     create: bool,
 ) -> AppResult<Registration> {
     require_admin_agent(partner, "registering webhooks")?;
@@ -68,7 +69,7 @@ pub async fn register(
         _ => {}
     }
     let dev = state.config.dev;
-    let reg = Registration::checked(
+    let mut reg = Registration::checked(
         partner.partner.id,
         existing
             .as_ref()
@@ -78,6 +79,7 @@ pub async fn register(
         dev,
         state.now(),
     )?;
+    reg.ms_signature_header = ms_signature_header;
     if !dev && private_host(&reg.url) {
         return Err(AppError::Invalid(
             "`WebhookUrl` must name a public host: this machine and private addresses are refused"

@@ -61,6 +61,10 @@ pub struct Registration {
     pub url: String,
     /// The events it receives.
     pub events: Vec<String>,
+    /// Partner Center's `SignatureTokenToMsSignatureHeader`: the signature goes in an
+    /// `MS-Signature` header instead of `Authorization` (for receivers behind a gateway that
+    /// takes `Authorization` for itself).
+    pub ms_signature_header: bool,
     /// Last written.
     pub updated_at: OffsetDateTime,
 }
@@ -105,6 +109,7 @@ impl Registration {
             subscriber_id,
             url: url.to_owned(),
             events: named,
+            ms_signature_header: false,
             updated_at: now,
         })
     }

@@ -45,11 +45,12 @@ fn registration_json(r: &Registration) -> Value {
         "SubscriberId": r.subscriber_id,
         "WebhookUrl": r.url,
         "WebhookEvents": r.events,
+        "SignatureTokenToMsSignatureHeader": r.ms_signature_header,
     })
 }
 
-/// Reads `{WebhookUrl, WebhookEvents}` in any case.
-fn body(raw: &[u8]) -> PcResult<(String, Vec<String>)> {
+/// Reads `{WebhookUrl, WebhookEvents, SignatureTokenToMsSignatureHeader?}` in any case.
+fn body(raw: &[u8]) -> PcResult<(String, Vec<String>, bool)> {
     let bad = || {
         PcError::bad_request(
             "the body must be {\"WebhookUrl\": \"https://…\", \"WebhookEvents\": [\"…\"]}",
@@ -67,7 +68,16 @@ fn body(raw: &[u8]) -> PcResult<(String, Vec<String>)> {
         .iter()
         .map(|e| e.as_str().map(str::to_owned).ok_or_else(bad))
         .collect::<PcResult<Vec<String>>>()?;
-    Ok((url, events))
+    let ms_signature = match field(o, "SignatureTokenToMsSignatureHeader") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            return Err(PcError::bad_request(
+                "`SignatureTokenToMsSignatureHeader` must be true or false",
+            ))
+        }
+    };
+    Ok((url, events, ms_signature))
 }
 
 async fn events(_: PcCaller) -> Json<Value> {
@@ -84,8 +94,8 @@ async fn create(
     PcCaller(partner): PcCaller,
     raw: axum::body::Bytes,
 ) -> PcResult<Response> {
-    let (url, events) = body(&raw)?;
-    let reg = webhooks::register(&state, &partner, &url, &events, true).await?;
+    let (url, events, ms_signature) = body(&raw)?;
+    let reg = webhooks::register(&state, &partner, &url, &events, ms_signature, true).await?;
     Ok(Json(registration_json(&reg)).into_response())
 }
 
@@ -94,8 +104,8 @@ async fn update(
     PcCaller(partner): PcCaller,
     raw: axum::body::Bytes,
 ) -> PcResult<Response> {
-    let (url, events) = body(&raw)?;
-    let reg = webhooks::register(&state, &partner, &url, &events, false).await?;
+    let (url, events, ms_signature) = body(&raw)?;
+    let reg = webhooks::register(&state, &partner, &url, &events, ms_signature, false).await?;
     Ok(Json(registration_json(&reg)).into_response())
 }
 

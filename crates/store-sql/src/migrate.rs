@@ -46,6 +46,10 @@ const SQLITE: &[(i64, &str)] = &[
     (20, include_str!("../migrations/sqlite/0020_notices.sql")),
     (21, include_str!("../migrations/sqlite/0021_webhooks.sql")),
     (22, include_str!("../migrations/sqlite/0022_bulk_jobs.sql")),
+    (
+        23,
+        include_str!("../migrations/sqlite/0023_ms_signature_header.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -96,6 +100,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (
         22,
         include_str!("../migrations/postgres/0022_bulk_jobs.sql"),
+    ),
+    (
+        23,
+        include_str!("../migrations/postgres/0023_ms_signature_header.sql"),
     ),
 ];
 

@@ -1,9 +1,11 @@
-//! `AuthzSource` over SQL: every fact of the authorization index in five queries.
+//! `AuthzSource` over SQL: the directory's facts in four queries, the relationships by pages of their
+//! primary key.
 
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use gdap_domain::ids::{GroupId, UserId};
+use gdap_domain::ids::{GroupId, RelationshipId, UserId};
+use gdap_domain::relationship::Relationship;
 use gdap_store::{AuthzSnapshot, AuthzSource, PortalStore, StoreError};
 
 use crate::rows::{self, ASG_COLS, REL_COLS};
@@ -16,7 +18,23 @@ fn corrupt(what: &str) -> StoreError {
 
 #[async_trait]
 impl AuthzSource for SqlStore {
-    async fn authz_snapshot(&self) -> Result<AuthzSnapshot, StoreError> {
+    async fn authz_relationships(
+        &self,
+        after: Option<RelationshipId>,
+        limit: u32,
+    ) -> Result<Vec<Relationship>, StoreError> {
+        // By the primary key: each page a range of its index, whatever the database's collation.
+        let mut q = Sql::new(&format!(
+            "SELECT {REL_COLS} FROM relationships WHERE customer_id IS NOT NULL"
+        ));
+        if let Some(a) = after {
+            q.push(" AND id > ").text(a.to_string());
+        }
+        q.push(" ORDER BY id LIMIT ").int(i64::from(limit));
+        self.fetch_all(q, rows::relationship).await
+    }
+
+    async fn authz_directory(&self) -> Result<AuthzSnapshot, StoreError> {
         let users = self
             .fetch_all(Sql::new("SELECT * FROM users"), rows::user)
             .await?;
@@ -49,14 +67,6 @@ impl AuthzSource for SqlStore {
             let id: GroupId = row.text("id")?.parse().map_err(|_| corrupt("group id"))?;
             groups.push(rows::group(&row, members.remove(&id).unwrap_or_default())?);
         }
-        let relationships = self
-            .fetch_all(
-                Sql::new(&format!(
-                    "SELECT {REL_COLS} FROM relationships WHERE customer_id IS NOT NULL"
-                )),
-                rows::relationship,
-            )
-            .await?;
         let assignments = self
             .fetch_all(
                 Sql::new(&format!(
@@ -80,7 +90,7 @@ impl AuthzSource for SqlStore {
         Ok(AuthzSnapshot {
             users,
             groups,
-            relationships,
+            relationships: Vec::new(),
             assignments,
             links,
         })

@@ -52,6 +52,7 @@ fn registration(r: &Row) -> Result<Registration, StoreError> {
             .map_err(|_| corrupt("subscriber"))?,
         url: r.text("url")?,
         events: serde_json::from_str(&r.text("events")?).map_err(|_| corrupt("events"))?,
+        ms_signature_header: r.int("ms_signature_header")? != 0,
         updated_at: from_micros(r.int("updated_at")?),
     })
 }
@@ -60,7 +61,7 @@ fn registration(r: &Row) -> Result<Registration, StoreError> {
 impl WebhookStore for SqlStore {
     async fn registration(&self, partner: TenantId) -> Result<Option<Registration>, StoreError> {
         let mut q = Sql::new(
-            "SELECT partner_id, subscriber_id, url, events, updated_at FROM webhook_registrations WHERE partner_id = ",
+            "SELECT partner_id, subscriber_id, url, events, ms_signature_header, updated_at FROM webhook_registrations WHERE partner_id = ",
         );
         q.text(partner.to_string());
         self.fetch_optional(q, registration).await
@@ -69,7 +70,7 @@ impl WebhookStore for SqlStore {
     async fn put_registration(&self, reg: &Registration) -> Result<(), StoreError> {
         let events = serde_json::to_string(&reg.events).map_err(|e| corrupt(&e.to_string()))?;
         let mut q = Sql::new(
-            "INSERT INTO webhook_registrations (partner_id, subscriber_id, url, events, updated_at) VALUES (",
+            "INSERT INTO webhook_registrations (partner_id, subscriber_id, url, events, ms_signature_header, updated_at) VALUES (",
         );
         q.text(reg.partner.to_string())
             .push(", ")
@@ -79,9 +80,12 @@ impl WebhookStore for SqlStore {
             .push(", ")
             .text(events)
             .push(", ")
+            .int(i64::from(reg.ms_signature_header))
+            .push(", ")
             .int(to_micros(reg.updated_at))
             .push(
-                ") ON CONFLICT (partner_id) DO UPDATE SET url = excluded.url, events = excluded.events, updated_at = excluded.updated_at",
+                ") ON CONFLICT (partner_id) DO UPDATE SET url = excluded.url, events = excluded.events, \
+                 ms_signature_header = excluded.ms_signature_header, updated_at = excluded.updated_at",
             );
         self.transaction(vec![Step::plain(q)]).await
     }

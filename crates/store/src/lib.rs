@@ -26,6 +26,6 @@ pub use notices::{NoticeDue, NoticeMark, NoticeQuery, NoticeStore};
 pub use traits::{
     AdminStore, AuditStore, AuthzSnapshot, AuthzSource, BillingStore, CustomerFilter,
     CustomerSummary, Delivery, DirectoryBatch, DirectoryStore, OutboxMail, OutboxStore, Page,
-    PortalStore, RelationshipStore, Session, Store, StoredKey, ThrottleStore,
+    PortalStore, RelationshipStore, Session, Store, StoredKey, ThrottleStore, AUTHZ_PAGE,
 };
 pub use webhooks::{AttemptOutcome, EventState, WebhookAttempt, WebhookEvent, WebhookStore};

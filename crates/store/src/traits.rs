@@ -425,11 +425,38 @@ pub struct AuthzSnapshot {
     pub links: Vec<PartnerLink>,
 }
 
+/// Relationships read per page when the authorization index is built.
+pub const AUTHZ_PAGE: u32 = 10_000;
+
 /// The facts the authorization index is built from.
 #[async_trait]
 pub trait AuthzSource: Send + Sync {
-    /// Reads every fact the authorization index needs.
-    async fn authz_snapshot(&self) -> Result<AuthzSnapshot, StoreError>;
+    /// Every fact the authorization index needs but the relationships (`relationships` is
+    /// empty): read those page by page with [`AuthzSource::authz_relationships`].
+    async fn authz_directory(&self) -> Result<AuthzSnapshot, StoreError>;
+
+    /// Up to `limit` relationships that name a customer, in the store's order of their ids,
+    /// after `after` (from the first when `None`).
+    async fn authz_relationships(
+        &self,
+        after: Option<RelationshipId>,
+        limit: u32,
+    ) -> Result<Vec<Relationship>, StoreError>;
+
+    /// Every fact the authorization index needs, in one snapshot.
+    async fn authz_snapshot(&self) -> Result<AuthzSnapshot, StoreError> {
+        let mut snapshot = self.authz_directory().await?;
+        let mut after = None;
+        loop {
+            let page = self.authz_relationships(after, AUTHZ_PAGE).await?;
+            after = page.last().map(|r| r.id);
+            let last = page.len() < AUTHZ_PAGE as usize;
+            snapshot.relationships.extend(page);
+            if last {
+                return Ok(snapshot);
+            }
+        }
+    }
 }
 
 /// The audit record: appended with changes (see [`Changes::audit`]), then sealed into a hash chain.

@@ -172,7 +172,6 @@ impl RelFacts {
 #[derive(Debug, Clone)]
 struct ColdRel {
     rel: RelFacts,
-    id_text: String,
     roles: RoleMask,
     role_list: Vec<RoleIx>,
     /// Sorted by id text.
@@ -202,6 +201,9 @@ pub struct AuthzIndex {
     /// Assignments whose relationship has not arrived (or names no customer yet).
     waiting: FxHashMap<RelationshipId, Vec<ColdAssignment>>,
     assignment_rel: FxHashMap<AssignmentId, RelationshipId>,
+    /// Between [`AuthzIndex::begin_load`] and [`AuthzIndex::finish_load`]: relationships are
+    /// appended to their pair's list, which is put in order once at the end.
+    loading: bool,
 }
 
 impl AuthzIndex {
@@ -274,6 +276,7 @@ impl AuthzIndex {
             cold: FxHashMap::default(),
             waiting: FxHashMap::default(),
             assignment_rel: FxHashMap::default(),
+            loading: false,
         }
     }
 
@@ -285,17 +288,32 @@ impl AuthzIndex {
         for g in f.groups {
             self.put_group(g);
         }
-        // In id order, each lands at the end of its pair's list.
-        let mut rels: Vec<&Relationship> = f.relationships.iter().collect();
-        rels.sort_by_key(|r| r.id);
-        for r in rels {
+        self.begin_load();
+        for r in f.relationships {
             self.put_relationship(r);
         }
+        self.finish_load();
         for a in f.assignments {
             self.put_assignment(a);
         }
         for l in f.links {
             self.put_link(l);
+        }
+    }
+
+    /// Starts loading many relationships at once (in any order, each once, before their access
+    /// assignments): each is appended to its pair's list, and [`AuthzIndex::finish_load`] puts
+    /// every list in order. Checks in between may miss relationships.
+    pub fn begin_load(&mut self) {
+        self.loading = true;
+    }
+
+    /// Ends a load: every pair's relationships in id order, as changes keep them.
+    pub fn finish_load(&mut self) {
+        self.loading = false;
+        for pair in self.pairs.values_mut() {
+            // Already in order when the store gave them so: then a single pass.
+            pair.rels.sort_by_key(|r| r.id);
         }
     }
 
@@ -428,7 +446,6 @@ impl AuthzIndex {
                 .map(|c| {
                     std::mem::size_of::<ColdRel>()
                         + c.role_list.capacity() * 2
-                        + c.id_text.capacity()
                         + c.assignments.capacity() * std::mem::size_of::<ColdAssignment>()
                         + c.assignments
                             .iter()

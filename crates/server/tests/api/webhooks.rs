@@ -18,6 +18,8 @@ const HOOKS: &str = "/webhooks/v1/registration";
 struct Got {
     id: String,
     body: Value,
+    /// The header the signature came in.
+    signed_in: &'static str,
 }
 
 /// A real HTTP receiver on a fixed port that can go down and come back, verifying every
@@ -60,6 +62,11 @@ impl Receiver {
                             g.lock().unwrap().push(Got {
                                 id: headers["x-gdap-delivery-id"].to_str().unwrap().to_owned(),
                                 body: serde_json::from_slice(&body).unwrap(),
+                                signed_in: if headers.contains_key("ms-signature") {
+                                    "MS-Signature"
+                                } else {
+                                    "Authorization"
+                                },
                             });
                         }
                         axum::http::StatusCode::from_u16(status).unwrap()
@@ -102,7 +109,17 @@ impl Receiver {
 async fn verify(headers: &axum::http::HeaderMap, body: &[u8]) {
     let h = |n: &str| headers[n].to_str().unwrap().to_owned();
     assert_eq!(h("x-ms-signature-algorithm"), "rsa-sha256");
-    let auth = h("authorization");
+    // In `Authorization`, or alone in `MS-Signature` when the registration asked for it.
+    let auth = match headers.get("ms-signature") {
+        Some(_) => {
+            assert!(
+                !headers.contains_key("authorization"),
+                "one signature header"
+            );
+            h("ms-signature")
+        }
+        None => h("authorization"),
+    };
     let sig = auth.strip_prefix("Signature ").expect("Signature scheme");
     let sig = base64::engine::general_purpose::STANDARD
         .decode(sig)
@@ -595,4 +612,58 @@ async fn a_receiver_that_answers_slowly_holds_up_no_other_partner() {
     assert_eq!(app.get(HOOKS, &one).await.status, StatusCode::OK);
     assert!(asked.elapsed() < Duration::from_secs(1));
     wait_for(&slow, 2, 15).await;
+}
+
+#[tokio::test]
+async fn a_registration_may_ask_for_the_signature_in_ms_signature_instead_of_authorization() {
+    let app = spawn_with(Options {
+        public_url: true,
+        ..Options::default()
+    })
+    .await;
+    let pc = app.partner_center().await;
+    let r = Receiver::start(0, Arc::default(), Arc::new(AtomicU16::new(200))).await;
+    let body = |flag: Value| {
+        json!({"WebhookUrl": r.url(), "WebhookEvents": ["test-created"],
+               "SignatureTokenToMsSignatureHeader": flag})
+    };
+    let made = app
+        .send(Method::POST, HOOKS, Some(&pc), Some(body(json!(true))), &[])
+        .await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.text);
+    assert_eq!(made.body["SignatureTokenToMsSignatureHeader"], true);
+    assert_eq!(
+        app.get(HOOKS, &pc).await.body["SignatureTokenToMsSignatureHeader"],
+        true
+    );
+    let validate = || {
+        app.send(
+            Method::POST,
+            "/webhooks/v1/registration/validationEvents",
+            Some(&pc),
+            None,
+            &[],
+        )
+    };
+    assert_eq!(validate().await.status, StatusCode::OK);
+    let got = wait_for(&r, 1, 10).await;
+    assert_eq!(got[0].signed_in, "MS-Signature");
+
+    // Turned off again: back in `Authorization`. Not a boolean: refused, naming the field.
+    let bad = app
+        .send(Method::PUT, HOOKS, Some(&pc), Some(body(json!("yes"))), &[])
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.text);
+    assert!(
+        bad.text.contains("SignatureTokenToMsSignatureHeader"),
+        "{}",
+        bad.text
+    );
+    let put = app
+        .send(Method::PUT, HOOKS, Some(&pc), Some(body(json!(false))), &[])
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.text);
+    assert_eq!(validate().await.status, StatusCode::OK);
+    let got = wait_for(&r, 2, 10).await;
+    assert_eq!(got[1].signed_in, "Authorization");
 }

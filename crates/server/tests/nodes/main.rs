@@ -14,3 +14,4 @@ mod consistency;
 mod helpers;
 mod renewals;
 mod sessions;
+mod webhooks;

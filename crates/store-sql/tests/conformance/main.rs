@@ -32,6 +32,7 @@ macro_rules! suite {
     };
 }
 
+mod authz_source;
 mod bulk_jobs;
 mod concurrency;
 mod directory;

@@ -56,13 +56,21 @@ async fn a_status_change_queues_its_event_for_a_registered_partner_once(store: S
         .await
         .unwrap()
         .is_empty());
-    store
-        .put_registration(&registration(
-            w.partner,
-            &["granular-admin-relationship-activated"],
-        ))
-        .await
-        .unwrap();
+    let mut reg = registration(w.partner, &["granular-admin-relationship-activated"]);
+    reg.ms_signature_header = true;
+    store.put_registration(&reg).await.unwrap();
+    let header = |r: Option<gdap_domain::webhook::Registration>| r.map(|r| r.ms_signature_header);
+    assert_eq!(
+        header(store.registration(w.partner).await.unwrap()),
+        Some(true)
+    );
+    // Replaced: the header choice with the rest.
+    reg.ms_signature_header = false;
+    store.put_registration(&reg).await.unwrap();
+    assert_eq!(
+        header(store.registration(w.partner).await.unwrap()),
+        Some(false)
+    );
     let rel = update_status(&store, &rel, RelationshipStatus::Active).await;
     // A write that keeps the status raises nothing more.
     let rel = update_status(&store, &rel, RelationshipStatus::Active).await;

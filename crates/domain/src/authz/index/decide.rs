@@ -249,7 +249,7 @@ impl AuthzIndex {
             .iter()
             .filter(|c| matches!(c.rel.status, S::Active | S::Expiring | S::Expired))
             .filter_map(|c| c.rel.end_at.filter(|end| *end <= now).map(|end| (end, *c)))
-            .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.id_text.cmp(&a.1.id_text)));
+            .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.rel.id.cmp(&a.1.rel.id)));
         if let Some((at, c)) = ended {
             return Decision::Deny(DenyReason::Expired {
                 relationship: c.rel.id,
@@ -262,7 +262,7 @@ impl AuthzIndex {
                 (a.rel.end_at, a.rel.created_at),
                 (b.rel.end_at, b.rel.created_at),
             )
-            .then_with(|| a.id_text.cmp(&b.id_text))
+            .then_with(|| a.rel.id.cmp(&b.rel.id))
         };
         match rels.iter().min_by(|a, b| newest_end_first(a, b)) {
             Some(c) => Decision::Deny(DenyReason::RelationshipNotActive {

@@ -106,6 +106,10 @@ impl AuthzIndex {
             assignments,
         };
         let pair = self.pairs.entry(pair_key).or_default();
+        if self.loading {
+            pair.rels.push(hot);
+            return;
+        }
         // The pair's relationships are kept in id order: its place is found by binary search (a
         // scan of the pair per change made start-up quadratic in a pair's size); a relationship
         // held already is just before it.
@@ -141,7 +145,6 @@ impl AuthzIndex {
             r.id,
             Box::new(ColdRel {
                 rel: RelFacts::of(r),
-                id_text: r.id.to_string(),
                 roles: Self::mask(&role_list),
                 role_list,
                 assignments,
