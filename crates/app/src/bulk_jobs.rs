@@ -26,6 +26,8 @@ pub const RECORDS_PAGE: u32 = 1000;
 pub const JOBS_LISTED: u32 = 100;
 /// How long a job watches for approvals when the request does not say: the life of an invitation.
 pub const DEFAULT_WAIT_DAYS: u32 = 90;
+/// Jobs of one partner running at once.
+pub const MAX_RUNNING: usize = 5;
 
 /// What a job does.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,8 +136,8 @@ pub struct JobView {
     pub id: uuid::Uuid,
     /// `running`, `completed` or `cancelled`.
     pub status: &'static str,
-    /// Onboarding or applying templates.
-    pub mode: JobMode,
+    /// `onboard` or `apply`.
+    pub mode: String,
     /// The application it acts as.
     pub client_id: String,
     /// When it was asked for.
@@ -145,10 +147,11 @@ pub struct JobView {
     #[serde(with = "time::serde::rfc3339")]
     pub last_modified_date_time: time::OffsetDateTime,
     /// Customers in it.
-    pub rows: usize,
+    pub rows: u64,
     /// Rows by the last step each reached (`created`, `locked`, `invited`, `assigned`,
-    /// `failed` …): the job's progress while it runs.
-    pub steps: std::collections::BTreeMap<String, usize>,
+    /// `failed` …): the job's progress while it runs. Given for a job read by its id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub steps: Option<std::collections::BTreeMap<String, usize>>,
     /// The summary of its last pass, once it ended (as `gdap bulk --json` prints it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<Value>,
@@ -176,22 +179,42 @@ pub async fn submit(
         ));
     };
     let caller = Authorized::<GdapWrite>::of(state, principal).await?;
-    request.check()?;
+    let rows = request.check()?;
+    let running = state
+        .store
+        .bulk_jobs(caller.partner, JOBS_LISTED)
+        .await?
+        .iter()
+        .filter(|j| j.status == JobStatus::Running)
+        .count();
+    if running >= MAX_RUNNING {
+        return Err(AppError::Conflict(format!(
+            "{running} bulk jobs of this partner are running, the most at once: wait for one to end, or cancel one"
+        )));
+    }
     let text = serde_json::to_string(&request).map_err(|e| AppError::Internal(e.to_string()))?;
     let now = time::OffsetDateTime::now_utc();
     let job = BulkJob {
         id: uuid::Uuid::new_v4(),
         partner: caller.partner,
         client_id: client_id.to_string(),
-        request: text,
+        mode: mode_name(request.mode).to_owned(),
+        rows: rows as u64,
         status: JobStatus::Running,
         summary: None,
         created_at: now,
         updated_at: now,
     };
-    state.store.create_bulk_job(&job).await?;
+    state.store.create_bulk_job(&job, &text).await?;
     tracing::info!(job = %job.id, partner = %job.partner, "bulk job started");
-    view(state, &job).await
+    Ok(view(&job, None))
+}
+
+fn mode_name(mode: JobMode) -> &'static str {
+    match mode {
+        JobMode::Onboard => "onboard",
+        JobMode::Apply => "apply",
+    }
 }
 
 async fn find(state: &AppState, partner: TenantId, id: &str) -> AppResult<BulkJob> {
@@ -209,18 +232,15 @@ async fn find(state: &AppState, partner: TenantId, id: &str) -> AppResult<BulkJo
 pub async fn get(state: &AppState, principal: &Principal, id: &str) -> AppResult<JobView> {
     let caller = Authorized::<GdapRead>::of(state, principal).await?;
     let job = find(state, caller.partner, id).await?;
-    view(state, &job).await
+    let steps = steps(state, job.id).await?;
+    Ok(view(&job, Some(steps)))
 }
 
 /// The caller's partner's jobs, newest first.
 pub async fn list(state: &AppState, principal: &Principal) -> AppResult<Vec<JobView>> {
     let caller = Authorized::<GdapRead>::of(state, principal).await?;
     let jobs = state.store.bulk_jobs(caller.partner, JOBS_LISTED).await?;
-    let mut out = Vec::with_capacity(jobs.len());
-    for j in &jobs {
-        out.push(view(state, j).await?);
-    }
-    Ok(out)
+    Ok(jobs.iter().map(|j| view(j, None)).collect())
 }
 
 /// Stops a running job: rows keep the step they reached; a new job with the same customers
@@ -240,7 +260,8 @@ pub async fn cancel(state: &AppState, principal: &Principal, id: &str) -> AppRes
         )));
     }
     let job = find(state, caller.partner, &job.id.to_string()).await?;
-    view(state, &job).await
+    let steps = steps(state, job.id).await?;
+    Ok(view(&job, Some(steps)))
 }
 
 /// A page of a job's result records, from position `after`.
@@ -280,39 +301,45 @@ pub(crate) async fn all_records(state: &AppState, id: uuid::Uuid) -> AppResult<V
     }
 }
 
-async fn view(state: &AppState, job: &BulkJob) -> AppResult<JobView> {
-    let request: JobRequest =
-        serde_json::from_str(&job.request).map_err(|e| AppError::Internal(e.to_string()))?;
-    let rows = gdap_bulk::input::parse(&request.customers_text()?).map_or(0, |r| r.len());
-    // The last record of each row is where it is.
+/// Rows by the last step each reached, from the job's records.
+async fn steps(
+    state: &AppState,
+    id: uuid::Uuid,
+) -> AppResult<std::collections::BTreeMap<String, usize>> {
+    /// What counting needs of a record.
+    #[derive(Deserialize)]
+    struct Step {
+        row: usize,
+        step: String,
+    }
     let mut last = std::collections::HashMap::new();
-    for line in all_records(state, job.id).await? {
-        if let Ok(r) = serde_json::from_str::<gdap_bulk::journal::Record>(&line) {
+    for line in all_records(state, id).await? {
+        if let Ok(r) = serde_json::from_str::<Step>(&line) {
             last.insert(r.row, r.step);
         }
     }
     let mut steps = std::collections::BTreeMap::new();
-    for step in last.values() {
-        let name = serde_json::to_value(step)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        *steps.entry(name).or_insert(0) += 1;
+    for step in last.into_values() {
+        *steps.entry(step).or_insert(0) += 1;
     }
-    Ok(JobView {
+    Ok(steps)
+}
+
+fn view(job: &BulkJob, steps: Option<std::collections::BTreeMap<String, usize>>) -> JobView {
+    JobView {
         id: job.id,
         status: job.status.as_str(),
-        mode: request.mode,
+        mode: job.mode.clone(),
         client_id: job.client_id.clone(),
         created_date_time: job.created_at,
         last_modified_date_time: job.updated_at,
-        rows,
+        rows: job.rows,
         steps,
         summary: job
             .summary
             .as_deref()
             .and_then(|s| serde_json::from_str(s).ok()),
-    })
+    }
 }
 
 /// The summary kept when a job ends.

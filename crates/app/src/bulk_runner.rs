@@ -119,10 +119,21 @@ async fn give_up(state: &AppState, job: &BulkJob, why: &str) {
 }
 
 async fn run_job(state: AppState, http: reqwest::Client, job: BulkJob, shutdown: Arc<AtomicBool>) {
-    let request: JobRequest = match serde_json::from_str(&job.request) {
+    let text = match state.store.bulk_job_request(job.id).await {
+        Ok(Some(t)) => t,
+        // Gone with a reset of the development world.
+        Ok(None) => return,
+        Err(e) => {
+            // Not a reason to end the job: another tick tries again.
+            tracing::warn!(job = %job.id, error = %e, "reading a bulk job's request failed");
+            return;
+        }
+    };
+    let request: JobRequest = match serde_json::from_str(&text) {
         Ok(r) => r,
         Err(e) => return give_up(&state, &job, &format!("unreadable request: {e}")).await,
     };
+    drop(text);
     let Ok(client_id) = job.client_id.parse::<ClientId>() else {
         return give_up(&state, &job, "unreadable application id").await;
     };

@@ -261,6 +261,20 @@ async fn bulk_jobs_are_for_the_partners_own_applications_and_bad_input_is_refuse
     .await;
     assert_eq!(j["rows"], 4);
 
+    // At most five of a partner's jobs run at once.
+    for _ in 0..4 {
+        assert_eq!(post(request(&s), t.clone()).await.0, 202);
+    }
+    let (status, body) = post(request(&s), t.clone()).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("running"));
+    let listed = job(&http, &format!("{base}{JOBS}"), &t).await;
+    assert_eq!(listed["value"].as_array().unwrap().len(), 5);
+    assert!(listed["value"][0].get("steps").is_none(), "read by id only");
+
     // Another partner's application does not see it.
     let other = app_token(
         &http,

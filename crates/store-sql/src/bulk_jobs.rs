@@ -11,7 +11,7 @@ use crate::sql::{Param, Sql};
 use crate::SqlStore;
 
 const JOB_COLS: &str =
-    "id, partner_id, client_id, request, status, summary, created_at, updated_at";
+    "id, partner_id, client_id, mode, row_count, status, summary, created_at, updated_at";
 
 fn corrupt(what: &str) -> StoreError {
     StoreError::Internal(format!("corrupt bulk job {what}"))
@@ -22,7 +22,8 @@ fn job(r: &Row) -> Result<BulkJob, StoreError> {
         id: r.text("id")?.parse().map_err(|_| corrupt("id"))?,
         partner: TenantId::parse(&r.text("partner_id")?).map_err(|_| corrupt("partner"))?,
         client_id: r.text("client_id")?,
-        request: r.text("request")?,
+        mode: r.text("mode")?,
+        rows: u64::try_from(r.int("row_count")?).unwrap_or(0),
         status: JobStatus::parse(&r.text("status")?).ok_or_else(|| corrupt("status"))?,
         summary: r.opt_text("summary")?,
         created_at: from_micros(r.int("created_at")?),
@@ -32,15 +33,19 @@ fn job(r: &Row) -> Result<BulkJob, StoreError> {
 
 #[async_trait]
 impl BulkJobStore for SqlStore {
-    async fn create_bulk_job(&self, j: &BulkJob) -> Result<(), StoreError> {
-        let mut q = Sql::new(&format!("INSERT INTO bulk_jobs ({JOB_COLS}) VALUES ("));
+    async fn create_bulk_job(&self, j: &BulkJob, request: &str) -> Result<(), StoreError> {
+        let mut q = Sql::new(&format!(
+            "INSERT INTO bulk_jobs ({JOB_COLS}, request) VALUES ("
+        ));
         q.text(j.id.to_string())
             .push(", ")
             .text(j.partner.to_string())
             .push(", ")
             .text(j.client_id.clone())
             .push(", ")
-            .text(j.request.clone())
+            .text(j.mode.clone())
+            .push(", ")
+            .int(i64::try_from(j.rows).unwrap_or(i64::MAX))
             .push(", ")
             .text(j.status.as_str())
             .push(", ")
@@ -49,8 +54,16 @@ impl BulkJobStore for SqlStore {
             .int(to_micros(j.created_at))
             .push(", ")
             .int(to_micros(j.updated_at))
+            .push(", ")
+            .text(request)
             .push(")");
         self.transaction(vec![Step::plain(q)]).await
+    }
+
+    async fn bulk_job_request(&self, id: uuid::Uuid) -> Result<Option<String>, StoreError> {
+        let mut q = Sql::new("SELECT request FROM bulk_jobs WHERE id = ");
+        q.text(id.to_string());
+        self.fetch_optional(q, |r| r.text("request")).await
     }
 
     async fn bulk_job(

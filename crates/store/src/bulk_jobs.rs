@@ -48,8 +48,10 @@ pub struct BulkJob {
     pub partner: TenantId,
     /// The application that asked for it, and that it acts as.
     pub client_id: String,
-    /// What it was asked (the request as JSON, kept to resume it after a restart).
-    pub request: String,
+    /// What it does (`onboard`, `apply`).
+    pub mode: String,
+    /// Customers in it.
+    pub rows: u64,
     /// Where it is.
     pub status: JobStatus,
     /// Its latest summary (JSON), when a pass has ended.
@@ -63,8 +65,11 @@ pub struct BulkJob {
 /// Where bulk jobs and their result records are kept.
 #[async_trait]
 pub trait BulkJobStore: Send + Sync {
-    /// Stores a new job.
-    async fn create_bulk_job(&self, job: &BulkJob) -> Result<(), StoreError>;
+    /// Stores a new job with what it was asked (the request as JSON, kept to resume it after a
+    /// restart, and read only then: it may be large).
+    async fn create_bulk_job(&self, job: &BulkJob, request: &str) -> Result<(), StoreError>;
+    /// What a job was asked.
+    async fn bulk_job_request(&self, id: uuid::Uuid) -> Result<Option<String>, StoreError>;
     /// A partner's job (none for another partner's).
     async fn bulk_job(
         &self,

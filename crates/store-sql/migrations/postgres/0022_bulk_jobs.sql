@@ -3,6 +3,8 @@ CREATE TABLE bulk_jobs (
     id TEXT PRIMARY KEY,
     partner_id TEXT NOT NULL,
     client_id TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    row_count BIGINT NOT NULL,
     request TEXT NOT NULL,
     status TEXT NOT NULL,
     summary TEXT,

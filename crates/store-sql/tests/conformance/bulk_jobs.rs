@@ -11,7 +11,8 @@ fn job(partner: TenantId, minutes_ago: i64) -> BulkJob {
         id: uuid::Uuid::new_v4(),
         partner,
         client_id: "11111111-cccc-4ccc-8ccc-000000000001".into(),
-        request: r#"{"customers":[],"templates":[]}"#.into(),
+        mode: "onboard".into(),
+        rows: 3,
         status: JobStatus::Running,
         summary: None,
         created_at: now() - Duration::minutes(minutes_ago),
@@ -23,13 +24,17 @@ async fn a_partner_sees_only_its_own_jobs_and_only_running_ones_change(store: Sq
     let (mine, theirs) = (TenantId::new_random(), TenantId::new_random());
     let (old, new, other) = (job(mine, 10), job(mine, 1), job(theirs, 5));
     for j in [&old, &new, &other] {
-        store.create_bulk_job(j).await.unwrap();
+        store.create_bulk_job(j, "{\"old\":true}").await.unwrap();
     }
     assert_eq!(
         store.bulk_job(mine, old.id).await.unwrap().as_ref(),
         Some(&old)
     );
     assert_eq!(store.bulk_job(mine, other.id).await.unwrap(), None);
+    assert_eq!(
+        store.bulk_job_request(old.id).await.unwrap().as_deref(),
+        Some("{\"old\":true}")
+    );
     let listed: Vec<_> = store
         .bulk_jobs(mine, 10)
         .await
@@ -78,8 +83,8 @@ async fn a_jobs_records_come_back_in_order_page_after_page(store: SqlStore) {
         job(TenantId::new_random(), 1),
         job(TenantId::new_random(), 1),
     );
-    store.create_bulk_job(&a).await.unwrap();
-    store.create_bulk_job(&b).await.unwrap();
+    store.create_bulk_job(&a, "{}").await.unwrap();
+    store.create_bulk_job(&b, "{}").await.unwrap();
     let lines: Vec<String> = (0..25).map(|i| format!(r#"{{"row":{i}}}"#)).collect();
     store.append_bulk_records(a.id, &lines[..10]).await.unwrap();
     store
