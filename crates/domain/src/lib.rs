@@ -9,6 +9,7 @@ pub mod assignment;
 pub mod attention;
 pub mod audit;
 pub mod authz;
+pub mod autopilot;
 pub mod billing;
 pub mod consent;
 pub mod customer;

@@ -68,9 +68,9 @@ struct JobSchema {
     last_modified_date_time: String,
     /// Customers in it.
     rows: u64,
-    /// Rows by the last step each reached.
+    /// Rows by the last step each reached (on a job read by its id).
     #[schema(value_type = Object)]
-    steps: Value,
+    steps: Option<Value>,
     /// The summary of its last pass, once it ended.
     #[schema(value_type = Object)]
     summary: Option<Value>,
