@@ -21,8 +21,10 @@ use crate::state::AppState;
 
 /// How often running jobs are looked for.
 const TICK: Duration = Duration::from_secs(1);
-/// How long a node holds a job without renewing; renewed every third of it.
+/// How long a node holds a job without renewing it (it renews every second).
 const LEASE: Duration = Duration::from_secs(30);
+/// How long a stopping node lets each job reach its next step.
+const STOP_GRACE: Duration = Duration::from_secs(2);
 
 /// Runs the jobs of every partner until `shutdown` completes; `http` reaches this server's public
 /// URL (trusting its certificate).
@@ -60,10 +62,14 @@ pub async fn run(state: AppState, http: reqwest::Client, shutdown: impl Future<O
             running.insert(id, task);
         }
     }
-    // Each job stops at the next step of each row; its records say where.
+    // Each job stops at the next step of each row; one still waiting (a call under way, or a
+    // pause between looks for approvals) is dropped after a moment, as a crash would drop it:
+    // its records say where it is, and the next node to take it resumes from there.
     stop.store(true, Ordering::SeqCst);
-    for (_, task) in running {
-        let _ = task.await;
+    for (_, mut task) in running {
+        if tokio::time::timeout(STOP_GRACE, &mut task).await.is_err() {
+            task.abort();
+        }
     }
 }
 

@@ -306,3 +306,52 @@ async fn bulk_jobs_are_for_the_partners_own_applications_and_bad_input_is_refuse
     let j = job(&http, &url, &t).await;
     assert_eq!(j["status"], "cancelled", "{j}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_told_to_stop_while_a_job_waits_for_approvals_stops_at_once_and_keeps_the_job() {
+    let s = scene(3);
+    let http = reqwest::Client::new();
+    let (mut gdap, base) = gdap_serve(&s, &[]);
+    let t = common::partner_token(&http, &base).await;
+    let mut req = request(&s);
+    // Between two looks for approvals it waits ten minutes.
+    req["pollSeconds"] = json!(600);
+    let r = http
+        .post(format!("{base}{JOBS}"))
+        .bearer_auth(&t)
+        .json(&req)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let url = format!("{base}{JOBS}/{id}");
+    wait_for(&http, &url, &t, "every customer invited", |j| {
+        steps(j, "invited") == 3
+    })
+    .await;
+    let pid = gdap.0.id().to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while gdap.0.try_wait().unwrap().is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "gdap serve did not stop while a job waited"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    drop(gdap);
+    // The job is kept for the next start, where it was.
+    let (_gdap, base) = gdap_serve(&s, &[]);
+    let t = common::partner_token(&http, &base).await;
+    let j = job(&http, &format!("{base}{JOBS}/{id}"), &t).await;
+    assert_eq!(j["status"], "running", "{j}");
+    assert_eq!(steps(&j, "invited"), 3, "{j}");
+}
