@@ -113,10 +113,6 @@ fn job_json(base: &str, j: &JobView) -> Value {
     v
 }
 
-fn base_of(state: &AppState, parts: &axum::http::request::Parts) -> String {
-    origin(state, parts)
-}
-
 /// `POST /bulk/v1/jobs`: starts a job (an application with `DelegatedAdminRelationship.ReadWrite.All`).
 /// `202 Accepted`, its `Location`, and the job.
 #[utoipa::path(post, path = "/bulk/v1/jobs", tag = "bulk",
@@ -135,7 +131,7 @@ pub async fn create_job(
         ))
     })?;
     let job = bulk_jobs::submit(&state, &principal, request).await?;
-    let base = base_of(&state, &parts);
+    let base = origin(&state, &parts);
     let location = format!("{base}/bulk/v1/jobs/{}", job.id);
     Ok((
         StatusCode::ACCEPTED,
@@ -154,7 +150,7 @@ pub async fn list_jobs(
     parts: axum::http::request::Parts,
 ) -> ApiResult<Response> {
     let jobs = bulk_jobs::list(&state, &principal).await?;
-    let base = base_of(&state, &parts);
+    let base = origin(&state, &parts);
     let value: Vec<Value> = jobs.iter().map(|j| job_json(&base, j)).collect();
     Ok(Json(json!({
         "@odata.context": format!("{base}/bulk/v1/$metadata#jobs"),
@@ -174,7 +170,7 @@ pub async fn get_job(
     parts: axum::http::request::Parts,
 ) -> ApiResult<Response> {
     let job = bulk_jobs::get(&state, &principal, &id).await?;
-    Ok(Json(job_json(&base_of(&state, &parts), &job)).into_response())
+    Ok(Json(job_json(&origin(&state, &parts), &job)).into_response())
 }
 
 /// `DELETE /bulk/v1/jobs/{id}`: stops a running job (`409` once it ended).
@@ -188,7 +184,7 @@ pub async fn cancel_job(
     parts: axum::http::request::Parts,
 ) -> ApiResult<Response> {
     let job = bulk_jobs::cancel(&state, &principal, &id).await?;
-    Ok(Json(job_json(&base_of(&state, &parts), &job)).into_response())
+    Ok(Json(job_json(&origin(&state, &parts), &job)).into_response())
 }
 
 /// Where a page of records starts.
@@ -219,7 +215,7 @@ pub async fn job_records(
             .ok_or_else(|| ApiError::BadRequest("`$skiptoken` is not valid".into()))?,
     };
     let page = bulk_jobs::records(&state, &principal, &id, after).await?;
-    let base = base_of(&state, &parts);
+    let base = origin(&state, &parts);
     let mut out = json!({
         "@odata.context": format!("{base}/bulk/v1/$metadata#records"),
         "value": page.records,

@@ -277,7 +277,7 @@ async fn client_credentials(
             ),
         )
     })?;
-    let mut claims = base_claims(
+    let mut claims = gdap_app::signin::access_claims(
         state,
         aud,
         tenant.id.to_string(),
@@ -329,17 +329,6 @@ pub(crate) async fn verify_secret(
 }
 
 /// The claims every token carries; the issuer is filled in when signing.
-fn base_claims(
-    state: &AppState,
-    aud: &str,
-    tid: String,
-    oid: String,
-    azp: String,
-    idtyp: &str,
-) -> Claims {
-    gdap_app::signin::access_claims(state, aud, tid, oid, azp, idtyp)
-}
-
 fn sign(
     state: &AppState,
     issuer: &str,

@@ -13,9 +13,7 @@ use gdap_app::caller::{ADMIN_AUDIENCE, PARTNER_CENTER_AUDIENCE};
 use gdap_app::state::AppState;
 
 use super::error::{OAuthError, OAuthResult};
-use super::{
-    audience_of, base_claims, internal, sign, split_scope, DELEGATED_PERMISSIONS, OIDC_SCOPES,
-};
+use super::{audience_of, internal, sign, split_scope, DELEGATED_PERMISSIONS, OIDC_SCOPES};
 
 /// What an OpenID Connect sign-in adds to the token answer.
 #[derive(Debug, Clone, Default)]
@@ -218,7 +216,7 @@ pub(crate) async fn user_token(
     }
     granted.sort();
     granted.dedup();
-    let mut claims = base_claims(
+    let mut claims = gdap_app::signin::access_claims(
         state,
         aud,
         foreign.unwrap_or(user.tenant).to_string(),
