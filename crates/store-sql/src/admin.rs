@@ -10,6 +10,11 @@ use crate::SqlStore;
 
 /// Tables emptied by a reset, children first.
 const RESET_ORDER: &[&str] = &[
+    "autopilot_device_keys",
+    "autopilot_devices",
+    "autopilot_batches",
+    "autopilot_jobs",
+    "autopilot_profiles",
     "bulk_job_records",
     "bulk_jobs",
     "webhook_attempts",

@@ -7,6 +7,7 @@ mod billing;
 mod bulk_jobs;
 mod consent;
 mod db;
+mod devices;
 mod directory;
 mod feed;
 mod grants;

@@ -50,6 +50,7 @@ const SQLITE: &[(i64, &str)] = &[
         23,
         include_str!("../migrations/sqlite/0023_ms_signature_header.sql"),
     ),
+    (24, include_str!("../migrations/sqlite/0024_autopilot.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -104,6 +105,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (
         23,
         include_str!("../migrations/postgres/0023_ms_signature_header.sql"),
+    ),
+    (
+        24,
+        include_str!("../migrations/postgres/0024_autopilot.sql"),
     ),
 ];
 

@@ -20,6 +20,9 @@ pub enum StoreError {
     /// Some other unique key taken (user principal name, domain …).
     #[error("`{0}` already exists")]
     Duplicate(String),
+    /// An Autopilot device key (hash, product key, tuple) was registered meanwhile.
+    #[error("a device was registered meanwhile under one of the same hardware hash, product key or tuple")]
+    DeviceKeyTaken,
     /// The object to change does not exist (any more).
     #[error("the object does not exist")]
     NotFound,

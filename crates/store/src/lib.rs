@@ -5,6 +5,7 @@
 pub mod bulk_jobs;
 pub mod changes;
 pub mod consent;
+pub mod devices;
 pub mod error;
 pub mod feed;
 pub mod grants;
@@ -17,6 +18,7 @@ pub mod webhooks;
 pub use bulk_jobs::{BulkJob, BulkJobStore, JobStatus};
 pub use changes::{BillingWrite, Changes, ConsentWrite, DirectoryWrite, Write};
 pub use consent::ConsentStore;
+pub use devices::DeviceStore;
 pub use error::StoreError;
 pub use feed::{ChangeFeed, ChangeObserver, ChangeRefs, ChangeWait};
 pub use grants::{GrantStore, NewGrant};

@@ -548,6 +548,7 @@ pub trait Store:
     + crate::notices::NoticeStore
     + crate::webhooks::WebhookStore
     + crate::bulk_jobs::BulkJobStore
+    + crate::devices::DeviceStore
 {
 }
 
@@ -568,5 +569,6 @@ impl<T> Store for T where
         + crate::notices::NoticeStore
         + crate::webhooks::WebhookStore
         + crate::bulk_jobs::BulkJobStore
+        + crate::devices::DeviceStore
 {
 }

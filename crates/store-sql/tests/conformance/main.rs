@@ -35,6 +35,7 @@ macro_rules! suite {
 mod authz_source;
 mod bulk_jobs;
 mod concurrency;
+mod devices;
 mod directory;
 mod feed;
 mod nodes;

@@ -3,6 +3,10 @@
 //! under which a device is known in the one Autopilot database of the whole system (a device
 //! belongs to one tenant at most).
 
+pub mod csv;
+pub mod manage;
+pub mod profile;
+
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use sha2::{Digest, Sha256};
@@ -14,6 +18,8 @@ pub const MIN_HASH_BYTES: usize = 2048;
 pub const MAX_HASH_BYTES: usize = 8192;
 /// The longest serial number, manufacturer or model.
 pub const MAX_TEXT: usize = 256;
+/// The most devices one batch (an API call or an uploaded list) holds.
+pub const MAX_BATCH_DEVICES: usize = 10_000;
 
 /// A device as a partner sends it (Partner Center's `Device`, or a row of the CSV upload).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
