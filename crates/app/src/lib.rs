@@ -11,6 +11,7 @@ pub mod applications;
 pub mod assignments;
 pub mod audit;
 pub mod authz;
+pub mod autopilot;
 pub mod billing;
 pub mod bulk_jobs;
 pub mod bulk_runner;

@@ -48,7 +48,14 @@ impl From<AppError> for PcError {
     /// The status the application layer's refusal stands for (the mapping every face shares),
     /// in Partner Center's body.
     fn from(e: AppError) -> Self {
-        let api = ApiError::from(e);
+        Self::from(ApiError::from(e))
+    }
+}
+
+impl From<ApiError> for PcError {
+    /// A refusal of the steps every face shares (body limits, media types), in Partner Center's
+    /// body.
+    fn from(api: ApiError) -> Self {
         let (status, _) = api.status_and_code();
         if status.is_server_error() {
             tracing::error!(error = %api, "partner center request failed");

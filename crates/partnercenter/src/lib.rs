@@ -8,8 +8,10 @@ mod agreements;
 mod consents;
 mod create;
 mod customers;
+mod devices;
 mod document;
 pub mod error;
+mod policies;
 mod skus;
 mod webhooks;
 
@@ -70,6 +72,41 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/v1/customers/{id}/directSignedMicrosoftCustomerAgreementStatus",
             get(agreements::direct_signed),
+        )
+        .route(
+            "/v1/customers/{id}/deviceBatches",
+            get(devices::list_batches).post(devices::create_batch),
+        )
+        .route(
+            "/v1/customers/{id}/deviceBatches/{batch}/devices",
+            get(devices::list_devices).post(devices::add_devices),
+        )
+        .route(
+            "/v1/customers/{id}/deviceBatches/{batch}/devices/{device}",
+            axum::routing::delete(devices::delete_device),
+        )
+        .route(
+            "/v1/customers/{id}/batchJobStatus/{tracking}",
+            get(devices::job_status),
+        )
+        .route(
+            "/v1/customers/{id}/DevicePolicyUpdates",
+            axum::routing::patch(policies::update_devices),
+        )
+        .route(
+            "/v1/customers/{id}/devicePolicyUpdates",
+            axum::routing::patch(policies::update_devices),
+        )
+        .route(
+            "/v1/customers/{id}/policies",
+            get(policies::list).post(policies::create),
+        )
+        .route(
+            "/v1/customers/{id}/policies/{policy}",
+            get(policies::get_one)
+                .put(policies::replace)
+                .patch(policies::replace)
+                .delete(policies::delete),
         )
         .merge(webhooks::routes())
         .layer(axum::middleware::from_fn(echo_ids))

@@ -2,6 +2,7 @@
 //! that keeps a device in one tenant), batches, jobs and profiles.
 
 use async_trait::async_trait;
+use gdap_domain::audit::AuditEntry;
 use gdap_domain::ids::TenantId;
 use gdap_domain::timefmt::{from_micros, to_micros};
 use gdap_store::devices::{Device, DeviceBatch, DeviceJob, DeviceProfile, DeviceStore, NewDevice};
@@ -222,6 +223,7 @@ impl DeviceStore for SqlStore {
         new_batch: Option<&DeviceBatch>,
         devices: &[NewDevice],
         job: &DeviceJob,
+        audit: &AuditEntry,
     ) -> Result<(), StoreError> {
         let mut steps = Vec::new();
         if let Some(b) = new_batch {
@@ -245,6 +247,7 @@ impl DeviceStore for SqlStore {
         steps.extend(device_rows(devices));
         steps.extend(key_rows(devices));
         steps.push(job_step(job));
+        steps.push(crate::audit::insert_step(audit));
         self.transaction(steps).await
     }
 
@@ -304,7 +307,12 @@ impl DeviceStore for SqlStore {
         Ok(out)
     }
 
-    async fn delete_device(&self, customer: TenantId, id: uuid::Uuid) -> Result<bool, StoreError> {
+    async fn delete_device(
+        &self,
+        customer: TenantId,
+        id: uuid::Uuid,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
         let mut keys = Sql::new("DELETE FROM autopilot_device_keys WHERE device_id = ");
         keys.text(id.to_string())
             .push(" AND customer_id = ")
@@ -321,6 +329,7 @@ impl DeviceStore for SqlStore {
                     checked: true,
                     on_unique: None,
                 },
+                crate::audit::insert_step(audit),
             ])
             .await
         {
@@ -335,6 +344,7 @@ impl DeviceStore for SqlStore {
         customer: TenantId,
         changes: &[(uuid::Uuid, Option<uuid::Uuid>)],
         job: &DeviceJob,
+        audit: &AuditEntry,
     ) -> Result<(), StoreError> {
         let mut steps: Vec<Step> = changes
             .iter()
@@ -349,6 +359,7 @@ impl DeviceStore for SqlStore {
             })
             .collect();
         steps.push(job_step(job));
+        steps.push(crate::audit::insert_step(audit));
         self.transaction(steps).await
     }
 
@@ -386,7 +397,11 @@ impl DeviceStore for SqlStore {
         self.fetch_optional(q, profile).await
     }
 
-    async fn put_device_profile(&self, p: &DeviceProfile) -> Result<(), StoreError> {
+    async fn put_device_profile(
+        &self,
+        p: &DeviceProfile,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
         let settings =
             serde_json::to_string(&p.settings).map_err(|e| StoreError::Internal(e.to_string()))?;
         let mut del = Sql::new("DELETE FROM autopilot_profiles WHERE id = ");
@@ -411,14 +426,19 @@ impl DeviceStore for SqlStore {
             .push(", ")
             .int(to_micros(p.modified_at))
             .push(")");
-        self.transaction(vec![Step::plain(del), Step::plain(q)])
-            .await
+        self.transaction(vec![
+            Step::plain(del),
+            Step::plain(q),
+            crate::audit::insert_step(audit),
+        ])
+        .await
     }
 
     async fn delete_device_profile(
         &self,
         customer: TenantId,
         id: uuid::Uuid,
+        audit: &AuditEntry,
     ) -> Result<bool, StoreError> {
         let mut off =
             Sql::new("UPDATE autopilot_devices SET profile_id = NULL WHERE customer_id = ");
@@ -437,6 +457,7 @@ impl DeviceStore for SqlStore {
                     checked: true,
                     on_unique: None,
                 },
+                crate::audit::insert_step(audit),
             ])
             .await
         {

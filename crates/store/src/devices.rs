@@ -3,6 +3,7 @@
 //! name them; the status of each upload; and the customers' Autopilot profiles.
 
 use async_trait::async_trait;
+use gdap_domain::audit::AuditEntry;
 use gdap_domain::ids::TenantId;
 use time::OffsetDateTime;
 
@@ -99,7 +100,8 @@ pub struct DeviceProfile {
     pub devices_assigned: u64,
 }
 
-/// Where Autopilot devices, batches, jobs and profiles are kept.
+/// Where Autopilot devices, batches, jobs and profiles are kept. Each write appends its audit
+/// entry in the same transaction.
 #[async_trait]
 pub trait DeviceStore: Send + Sync {
     /// The tenant each of `keys` already belongs to (keys that belong to none are absent).
@@ -115,6 +117,7 @@ pub trait DeviceStore: Send + Sync {
         batch: Option<&DeviceBatch>,
         devices: &[NewDevice],
         job: &DeviceJob,
+        audit: &AuditEntry,
     ) -> Result<(), StoreError>;
     /// A customer's batch.
     async fn device_batch(
@@ -140,13 +143,19 @@ pub trait DeviceStore: Send + Sync {
         ids: &[uuid::Uuid],
     ) -> Result<Vec<Device>, StoreError>;
     /// Deregisters a device (its keys are free again); `false` when it was not there.
-    async fn delete_device(&self, customer: TenantId, id: uuid::Uuid) -> Result<bool, StoreError>;
+    async fn delete_device(
+        &self,
+        customer: TenantId,
+        id: uuid::Uuid,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError>;
     /// Records a job (a profile change) with the devices' new profiles, in one transaction.
     async fn assign_profiles(
         &self,
         customer: TenantId,
         changes: &[(uuid::Uuid, Option<uuid::Uuid>)],
         job: &DeviceJob,
+        audit: &AuditEntry,
     ) -> Result<(), StoreError>;
     /// A customer's job.
     async fn device_job(
@@ -163,11 +172,16 @@ pub trait DeviceStore: Send + Sync {
         id: uuid::Uuid,
     ) -> Result<Option<DeviceProfile>, StoreError>;
     /// Creates or replaces a profile.
-    async fn put_device_profile(&self, profile: &DeviceProfile) -> Result<(), StoreError>;
+    async fn put_device_profile(
+        &self,
+        profile: &DeviceProfile,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
     /// Deletes a profile and takes it off its devices; `false` when it was not there.
     async fn delete_device_profile(
         &self,
         customer: TenantId,
         id: uuid::Uuid,
+        audit: &AuditEntry,
     ) -> Result<bool, StoreError>;
 }

@@ -59,7 +59,7 @@ pub struct ProfileInput {
     pub name: String,
     /// `description`.
     pub description: Option<String>,
-    /// `category` (only `o_o_b_e`).
+    /// `category` (`o_o_b_e`, or `none` which stands for it).
     pub category: Option<String>,
     /// `policySettings`.
     pub settings: Vec<String>,
@@ -82,7 +82,7 @@ pub fn check_profile(p: &ProfileInput) -> Result<Profile, String> {
     if name.is_empty() || name.len() > MAX_TEXT || name.chars().any(char::is_control) {
         return Err("`name` is required: 1 to 256 characters".into());
     }
-    if let Some(c) = p.category.as_deref().filter(|c| *c != OOBE) {
+    if let Some(c) = p.category.as_deref().filter(|c| *c != OOBE && *c != "none") {
         return Err(format!("`category` `{c}` is not supported: use `{OOBE}`"));
     }
     let description = p

@@ -10,6 +10,7 @@ mod agreements;
 mod application_consents;
 mod applications;
 mod authz;
+mod autopilot;
 mod bad_input;
 mod billing;
 mod consent;

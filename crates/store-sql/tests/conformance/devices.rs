@@ -37,6 +37,22 @@ fn job(customer: TenantId, partner: TenantId) -> DeviceJob {
     }
 }
 
+fn audit() -> gdap_domain::audit::AuditEntry {
+    gdap_domain::audit::AuditEntry {
+        at: now(),
+        actor: "agent@partner.example".into(),
+        actor_tenant: None,
+        partner: None,
+        customer: None,
+        relationship: None,
+        assignment: None,
+        role: None,
+        action: "autopilot-test".into(),
+        target: "device".into(),
+        result: "success".into(),
+    }
+}
+
 fn batch(customer: TenantId, partner: TenantId, id: &str) -> DeviceBatch {
     DeviceBatch {
         customer,
@@ -58,7 +74,7 @@ async fn a_device_key_belongs_to_one_tenant_and_a_racing_batch_fails_whole(store
         .collect();
     let j = job(a, p);
     store
-        .register_devices(Some(&batch(a, p, "one")), &first, &j)
+        .register_devices(Some(&batch(a, p, "one")), &first, &j, &audit())
         .await
         .unwrap();
     assert_eq!(store.device_job(a, j.id).await.unwrap().as_ref(), Some(&j));
@@ -75,7 +91,7 @@ async fn a_device_key_belongs_to_one_tenant_and_a_racing_batch_fails_whole(store
     ];
     assert_eq!(
         store
-            .register_devices(Some(&batch(b, p, "two")), &racing, &job(b, p))
+            .register_devices(Some(&batch(b, p, "two")), &racing, &job(b, p), &audit())
             .await,
         Err(StoreError::DeviceKeyTaken)
     );
@@ -89,16 +105,16 @@ async fn a_device_key_belongs_to_one_tenant_and_a_racing_batch_fails_whole(store
     // A batch name is the customer's once.
     assert!(matches!(
         store
-            .register_devices(Some(&batch(a, p, "one")), &[], &job(a, p))
+            .register_devices(Some(&batch(a, p, "one")), &[], &job(a, p), &audit())
             .await,
         Err(StoreError::Duplicate(_))
     ));
     // Deleting frees the device's keys for any tenant.
     let gone = first[2].device.id;
-    assert!(store.delete_device(a, gone).await.unwrap());
-    assert!(!store.delete_device(a, gone).await.unwrap());
+    assert!(store.delete_device(a, gone, &audit()).await.unwrap());
+    assert!(!store.delete_device(a, gone, &audit()).await.unwrap());
     store
-        .register_devices(None, &[new_device(b, p, "two", "k2")], &job(b, p))
+        .register_devices(None, &[new_device(b, p, "two", "k2")], &job(b, p), &audit())
         .await
         .unwrap();
     assert_eq!(
@@ -116,11 +132,11 @@ async fn devices_page_by_id_within_a_customer_and_a_batch(store: SqlStore) {
         .map(|i| new_device(a, p, "y", &format!("y{i}")))
         .collect();
     store
-        .register_devices(Some(&batch(a, p, "x")), &x, &job(a, p))
+        .register_devices(Some(&batch(a, p, "x")), &x, &job(a, p), &audit())
         .await
         .unwrap();
     store
-        .register_devices(Some(&batch(a, p, "y")), &y, &job(a, p))
+        .register_devices(Some(&batch(a, p, "y")), &y, &job(a, p), &audit())
         .await
         .unwrap();
     let mut seen = Vec::new();
@@ -160,7 +176,7 @@ async fn profiles_count_their_devices_and_deleting_one_unassigns_them(store: Sql
         .map(|i| new_device(a, p, "b", &format!("p{i}")))
         .collect();
     store
-        .register_devices(Some(&batch(a, p, "b")), &devices, &job(a, p))
+        .register_devices(Some(&batch(a, p, "b")), &devices, &job(a, p), &audit())
         .await
         .unwrap();
     let mut profile = DeviceProfile {
@@ -173,11 +189,16 @@ async fn profiles_count_their_devices_and_deleting_one_unassigns_them(store: Sql
         modified_at: now(),
         devices_assigned: 0,
     };
-    store.put_device_profile(&profile).await.unwrap();
+    store.put_device_profile(&profile, &audit()).await.unwrap();
     profile.name = "Kiosk 2".into();
-    store.put_device_profile(&profile).await.unwrap();
+    store.put_device_profile(&profile, &audit()).await.unwrap();
     store
-        .assign_profiles(a, &[(devices[0].device.id, Some(profile.id))], &job(a, p))
+        .assign_profiles(
+            a,
+            &[(devices[0].device.id, Some(profile.id))],
+            &job(a, p),
+            &audit(),
+        )
         .await
         .unwrap();
     let read = store.device_profile(a, profile.id).await.unwrap().unwrap();
@@ -190,8 +211,14 @@ async fn profiles_count_their_devices_and_deleting_one_unassigns_them(store: Sql
             .unwrap(),
         None
     );
-    assert!(store.delete_device_profile(a, profile.id).await.unwrap());
-    assert!(!store.delete_device_profile(a, profile.id).await.unwrap());
+    assert!(store
+        .delete_device_profile(a, profile.id, &audit())
+        .await
+        .unwrap());
+    assert!(!store
+        .delete_device_profile(a, profile.id, &audit())
+        .await
+        .unwrap());
     let d = store
         .devices_by_ids(a, &[devices[0].device.id])
         .await
