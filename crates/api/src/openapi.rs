@@ -61,6 +61,8 @@ use gdap_web::{admincenter, authorize, billing};
         token::jwks,
         token::instance_discovery,
         token::user_realm,
+        graph::directory::autopilot::import_device,
+        graph::directory::autopilot::list_devices,
         graph::directory::users::list_users,
         graph::directory::users::create_user,
         graph::directory::users::get_user,

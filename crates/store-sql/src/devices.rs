@@ -222,7 +222,7 @@ impl DeviceStore for SqlStore {
         &self,
         new_batch: Option<&DeviceBatch>,
         devices: &[NewDevice],
-        job: &DeviceJob,
+        job: Option<&DeviceJob>,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
         let mut steps = Vec::new();
@@ -246,7 +246,7 @@ impl DeviceStore for SqlStore {
         }
         steps.extend(device_rows(devices));
         steps.extend(key_rows(devices));
-        steps.push(job_step(job));
+        steps.extend(job.map(job_step));
         steps.push(crate::audit::insert_step(audit));
         self.transaction(steps).await
     }

@@ -109,14 +109,14 @@ pub trait DeviceStore: Send + Sync {
         &self,
         keys: &[String],
     ) -> Result<Vec<(String, TenantId)>, StoreError>;
-    /// Registers devices in one transaction with the job that reports them, creating the batch
-    /// when `batch` is given. Fails with `Duplicate` when one of the keys was taken meanwhile
+    /// Registers devices in one transaction with the job that reports them (if any), creating
+    /// the batch when `batch` is given. Fails with `Duplicate` when one of the keys was taken meanwhile
     /// (the caller looks again and retries): a device never lands in two tenants.
     async fn register_devices(
         &self,
         batch: Option<&DeviceBatch>,
         devices: &[NewDevice],
-        job: &DeviceJob,
+        job: Option<&DeviceJob>,
         audit: &AuditEntry,
     ) -> Result<(), StoreError>;
     /// A customer's batch.

@@ -4,6 +4,7 @@
 //! rule: the partner's consent in that customer (which rides on the reseller relationship, or an
 //! OEM's own link, and outlives DAP and GDAP), its agents' roles, and who added the device.
 
+pub mod customer;
 pub mod profiles;
 mod register;
 

@@ -223,7 +223,7 @@ pub async fn register(
         );
         match state
             .store
-            .register_devices(batch.as_ref(), &new, &job, &audit)
+            .register_devices(batch.as_ref(), &new, Some(&job), &audit)
             .await
         {
             Ok(()) => {

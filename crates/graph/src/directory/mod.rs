@@ -5,6 +5,7 @@
 //! each delegated call is recorded in the audit record with the path that allowed it.
 
 pub mod applications;
+pub mod autopilot;
 pub mod bodies;
 pub mod error;
 pub mod groups;
@@ -69,6 +70,14 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/rolemanagement/directory/roleassignments/{id}",
             get(roles::get_role_assignment).delete(roles::delete_role_assignment),
+        )
+        .route(
+            "/devicemanagement/importedwindowsautopilotdeviceidentities",
+            post(autopilot::import_device),
+        )
+        .route(
+            "/devicemanagement/windowsautopilotdeviceidentities",
+            get(autopilot::list_devices),
         )
         .route("/groups/{id}/members", get(groups::list_members))
         .route("/groups/{id}/members/$ref", post(groups::add_member))

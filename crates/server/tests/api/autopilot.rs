@@ -576,3 +576,128 @@ async fn an_indirect_reseller_registers_only_by_upload_and_its_provider_by_the_a
     .await;
     assert_eq!(job["status"], "finished", "{job}");
 }
+
+#[tokio::test]
+async fn a_device_the_customer_imports_itself_is_never_a_partners_to_manage() {
+    let app = spawn_app().await;
+    app.tie(vec![
+        tie_reseller(CUSTOMER_A, PARTNER),
+        tie_reseller(CUSTOMER_B, PARTNER),
+    ])
+    .await;
+    let token = agent(&app).await;
+    let ga = app.customer_a_admin_graph().await;
+    let import = |hash: String| json!({ "serialNumber": "OWN-1", "hardwareIdentifier": hash });
+    let own = app
+        .post(
+            "/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities",
+            &ga,
+            import(hash(40)),
+        )
+        .await;
+    assert_eq!(own.status, 201, "{}", own.text);
+    assert_eq!(
+        own.body["state"]["deviceImportStatus"], "complete",
+        "{}",
+        own.text
+    );
+    let own_id = own.body["state"]["deviceRegistrationId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The same device again: Intune's import reports it as already assigned.
+    let again = app
+        .post(
+            "/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities",
+            &ga,
+            import(hash(40)),
+        )
+        .await;
+    assert_eq!(
+        again.body["state"]["deviceImportStatus"], "error",
+        "{}",
+        again.text
+    );
+    assert_eq!(again.body["state"]["deviceErrorCode"], 806);
+    // A partner cannot register it for another tenant, nor assign it a profile, nor delete it.
+    let job = batch(
+        &app,
+        &token,
+        CUSTOMER_B,
+        "theirs",
+        json!([{ "hardwareHash": hash(40) }]),
+    )
+    .await;
+    assert_eq!(job["devicesStatus"][0]["errorCode"], "808", "{job}");
+    batch(
+        &app,
+        &token,
+        CUSTOMER_A,
+        "partner",
+        json!([{ "productKey": pkid(40) }]),
+    )
+    .await;
+    let policy = send(
+        &app,
+        Method::POST,
+        &format!("/v1/customers/{CUSTOMER_A}/policies"),
+        &token,
+        Some(json!({ "name": "Std" })),
+    )
+    .await;
+    let update = send(
+        &app,
+        Method::PATCH,
+        &format!("/v1/customers/{CUSTOMER_A}/DevicePolicyUpdates"),
+        &token,
+        Some(json!({ "devices": [{ "id": own_id, "policies": [{ "key": "o_o_b_e", "value": policy.body["id"] }] }] })),
+    )
+    .await;
+    assert_eq!(update.status, 202, "{}", update.text);
+    let job = app
+        .get(
+            &format!("/v1{}", update.header("location").unwrap()),
+            &token,
+        )
+        .await;
+    assert_eq!(job.body["status"], "finished_with_errors", "{}", job.text);
+    assert_eq!(
+        job.body["devicesStatus"][0]["errorDescription"],
+        "DeviceNotManagedByPartner"
+    );
+    let del = send(
+        &app,
+        Method::DELETE,
+        &format!("/v1/customers/{CUSTOMER_A}/deviceBatches/partner/devices/{own_id}"),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(del.status, 404, "{}", del.text);
+    // The customer sees both, its own and its partner's.
+    let list = app
+        .get(
+            "/v1.0/deviceManagement/windowsAutopilotDeviceIdentities",
+            &ga,
+        )
+        .await;
+    assert_eq!(list.status, 200, "{}", list.text);
+    assert_eq!(
+        list.body["value"].as_array().unwrap().len(),
+        2,
+        "{}",
+        list.text
+    );
+    // A user without an Intune role imports nothing.
+    let user = app
+        .user_token("user@customera.onmicrosoft.com", "User-Pass-1", GRAPH_SCOPE)
+        .await;
+    let r = app
+        .post(
+            "/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities",
+            &user,
+            import(hash(41)),
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.text);
+}

@@ -74,7 +74,7 @@ async fn a_device_key_belongs_to_one_tenant_and_a_racing_batch_fails_whole(store
         .collect();
     let j = job(a, p);
     store
-        .register_devices(Some(&batch(a, p, "one")), &first, &j, &audit())
+        .register_devices(Some(&batch(a, p, "one")), &first, Some(&j), &audit())
         .await
         .unwrap();
     assert_eq!(store.device_job(a, j.id).await.unwrap().as_ref(), Some(&j));
@@ -91,7 +91,12 @@ async fn a_device_key_belongs_to_one_tenant_and_a_racing_batch_fails_whole(store
     ];
     assert_eq!(
         store
-            .register_devices(Some(&batch(b, p, "two")), &racing, &job(b, p), &audit())
+            .register_devices(
+                Some(&batch(b, p, "two")),
+                &racing,
+                Some(&job(b, p)),
+                &audit()
+            )
             .await,
         Err(StoreError::DeviceKeyTaken)
     );
@@ -105,7 +110,7 @@ async fn a_device_key_belongs_to_one_tenant_and_a_racing_batch_fails_whole(store
     // A batch name is the customer's once.
     assert!(matches!(
         store
-            .register_devices(Some(&batch(a, p, "one")), &[], &job(a, p), &audit())
+            .register_devices(Some(&batch(a, p, "one")), &[], Some(&job(a, p)), &audit())
             .await,
         Err(StoreError::Duplicate(_))
     ));
@@ -114,7 +119,12 @@ async fn a_device_key_belongs_to_one_tenant_and_a_racing_batch_fails_whole(store
     assert!(store.delete_device(a, gone, &audit()).await.unwrap());
     assert!(!store.delete_device(a, gone, &audit()).await.unwrap());
     store
-        .register_devices(None, &[new_device(b, p, "two", "k2")], &job(b, p), &audit())
+        .register_devices(
+            None,
+            &[new_device(b, p, "two", "k2")],
+            Some(&job(b, p)),
+            &audit(),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -132,11 +142,11 @@ async fn devices_page_by_id_within_a_customer_and_a_batch(store: SqlStore) {
         .map(|i| new_device(a, p, "y", &format!("y{i}")))
         .collect();
     store
-        .register_devices(Some(&batch(a, p, "x")), &x, &job(a, p), &audit())
+        .register_devices(Some(&batch(a, p, "x")), &x, Some(&job(a, p)), &audit())
         .await
         .unwrap();
     store
-        .register_devices(Some(&batch(a, p, "y")), &y, &job(a, p), &audit())
+        .register_devices(Some(&batch(a, p, "y")), &y, Some(&job(a, p)), &audit())
         .await
         .unwrap();
     let mut seen = Vec::new();
@@ -176,7 +186,12 @@ async fn profiles_count_their_devices_and_deleting_one_unassigns_them(store: Sql
         .map(|i| new_device(a, p, "b", &format!("p{i}")))
         .collect();
     store
-        .register_devices(Some(&batch(a, p, "b")), &devices, &job(a, p), &audit())
+        .register_devices(
+            Some(&batch(a, p, "b")),
+            &devices,
+            Some(&job(a, p)),
+            &audit(),
+        )
         .await
         .unwrap();
     let mut profile = DeviceProfile {
