@@ -7,6 +7,8 @@ use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::Router;
 use gdap_domain::authz::{CheckRequest, Decision, DenyReason, Via};
+use gdap_domain::autopilot::manage::{Allowed, DeviceAction, Refusal};
+use gdap_domain::autopilot::Channel;
 use gdap_domain::ids::{AssignmentId, GroupId, RelationshipId, RoleDefinitionId, TenantId, UserId};
 use gdap_domain::roles::Catalogue;
 use gdap_domain::timefmt::{format_graph, parse_rfc3339};
@@ -44,6 +46,10 @@ pub struct CheckQuestion {
     pub target_user_id: Option<String>,
     /// The user acted on, by sign-in name.
     pub target_user_principal_name: Option<String>,
+    /// For an Autopilot action (`autopilot/devices/delete` …): the customer's device acted on.
+    pub device_id: Option<String>,
+    /// For an Autopilot action: `api` (the default) or `csvUpload`.
+    pub channel: Option<String>,
 }
 
 /// Up to 1,000 questions at once.
@@ -58,7 +64,7 @@ pub struct CheckBatch {
 #[serde(untagged)]
 pub enum CheckInput {
     /// One question.
-    One(CheckQuestion),
+    One(Box<CheckQuestion>),
     /// A batch.
     Batch(CheckBatch),
 }
@@ -209,9 +215,13 @@ struct CheckFields<'a> {
     target_user_id: Option<&'a str>,
     #[serde(borrow, default)]
     target_user_principal_name: Option<&'a str>,
+    #[serde(borrow, default)]
+    device_id: Option<&'a str>,
+    #[serde(borrow, default)]
+    channel: Option<&'a str>,
 }
 
-const CHECK_PROPERTIES: [&str; 8] = [
+const CHECK_PROPERTIES: [&str; 10] = [
     "userId",
     "userPrincipalName",
     "tenantId",
@@ -220,6 +230,8 @@ const CHECK_PROPERTIES: [&str; 8] = [
     "at",
     "targetUserId",
     "targetUserPrincipalName",
+    "deviceId",
+    "channel",
 ];
 
 /// The fields of one check of a JSON object, with a message for an unknown property or one that
@@ -247,6 +259,8 @@ fn fields_of(o: &Map<String, Value>) -> ApiResult<CheckFields<'_>> {
         at: text("at")?,
         target_user_id: text("targetUserId")?,
         target_user_principal_name: text("targetUserPrincipalName")?,
+        device_id: text("deviceId")?,
+        channel: text("channel")?,
     })
 }
 
@@ -361,17 +375,98 @@ async fn read_check(
     ))
 }
 
+/// A decision: on an Entra resource action, or on a customer's Autopilot devices.
+enum Outcome {
+    Entra(Decision),
+    Autopilot(Result<Allowed, Refusal>),
+}
+
 /// Decides one check the caller may ask about.
 async fn decide(
     state: &AppState,
     caller: &Principal,
     f: &CheckFields<'_>,
     now: OffsetDateTime,
-) -> ApiResult<(CheckRequest, OffsetDateTime, Decision)> {
+) -> ApiResult<(CheckRequest, OffsetDateTime, Outcome)> {
     let (req, at) = read_check(state, caller, f).await?;
     let at = at.unwrap_or(now);
+    if let Some(action) = DeviceAction::parse(&req.action) {
+        let outcome = autopilot(state, &req, action, f).await?;
+        return Ok((req, at, outcome));
+    }
     let d = state.authz.check(&req, at);
-    Ok((req, at, d))
+    Ok((req, at, Outcome::Entra(d)))
+}
+
+/// Decides an Autopilot action: the user's partner's consent in the tenant, its agent roles and,
+/// with `deviceId`, who added the device.
+async fn autopilot(
+    state: &AppState,
+    req: &CheckRequest,
+    action: DeviceAction,
+    f: &CheckFields<'_>,
+) -> ApiResult<Outcome> {
+    let channel = match f.channel {
+        None | Some("api") => Channel::Api,
+        Some("csvUpload") => Channel::CsvUpload,
+        Some(_) => {
+            return Err(ApiError::BadRequest(
+                "`channel` is `api` or `csvUpload`".into(),
+            ))
+        }
+    };
+    let device = f
+        .device_id
+        .map(|d| {
+            d.parse::<uuid::Uuid>()
+                .map_err(|_| ApiError::not_found("device", d))
+        })
+        .transpose()?;
+    let home = state
+        .authz
+        .home_of(req.user)
+        .ok_or_else(|| ApiError::not_found("user", &req.user.to_string()))?;
+    let decision = gdap_app::autopilot::decision_for_user(
+        state, req.user, home, req.tenant, action, channel, device,
+    )
+    .await?
+    .ok_or_else(|| match f.device_id {
+        Some(d) => ApiError::not_found("device", d),
+        None => ApiError::not_found("tenant", &req.tenant.to_string()),
+    })?;
+    Ok(Outcome::Autopilot(decision))
+}
+
+/// Renders a decision on a customer's Autopilot devices: allowed with the consent it rides on,
+/// or denied with the reason.
+fn autopilot_answer<'a>(
+    d: &Result<Allowed, Refusal>,
+    req: &'a CheckRequest,
+    at: OffsetDateTime,
+) -> CheckAnswer<'a> {
+    let (decision, reason, message) = match d {
+        Ok(a) => ("allow", None, a.reason.clone()),
+        Err(r) => ("deny", Some(r.code()), r.reason()),
+    };
+    CheckAnswer {
+        user_id: req.user,
+        tenant_id: req.tenant,
+        action: &req.action,
+        target_user_id: None,
+        at: format_graph(at),
+        decision,
+        path: None,
+        reason,
+        message: Some(message),
+        relationship_id: None,
+    }
+}
+
+fn render<'a>(o: &Outcome, req: &'a CheckRequest, at: OffsetDateTime) -> CheckAnswer<'a> {
+    match o {
+        Outcome::Entra(d) => answer(d, req, at),
+        Outcome::Autopilot(d) => autopilot_answer(d, req, at),
+    }
 }
 
 /// `POST /authz/v1/check`: the decision for one check (`{userId|userPrincipalName, tenantId|domain,
@@ -392,7 +487,7 @@ pub async fn check(
         let (req, at, d) = decide(&state, &caller, &f, now).await?;
         // One allocation: an answer is about 450 bytes.
         let mut out = Vec::with_capacity(640);
-        json::write_answer(&mut out, &answer(&d, &req, at));
+        json::write_answer(&mut out, &render(&d, &req, at));
         return respond(Ok(out));
     }
     let JsonObject(body) = JsonObject::parse(&bytes)?;
@@ -423,7 +518,7 @@ pub async fn check(
     for o in items {
         checks.push(decide(&state, &caller, &fields_of(o)?, now).await?);
     }
-    let answers: Vec<CheckAnswer<'_>> = checks.iter().map(|(r, at, d)| answer(d, r, *at)).collect();
+    let answers: Vec<CheckAnswer<'_>> = checks.iter().map(|(r, at, d)| render(d, r, *at)).collect();
     if batch {
         respond(serde_json::to_vec(&serde_json::json!({ "value": answers })))
     } else {

@@ -138,6 +138,34 @@ pub async fn decision(
     )))
 }
 
+/// The decision for a user (of a partner tenant) acting in `customer`, as the check API asks
+/// it: the user's agent roles from its groups, the device's adder when `device` names one of the
+/// customer's devices. `None` when the customer is no tenant or the device is not the customer's.
+pub async fn decision_for_user(
+    state: &AppState,
+    user: gdap_domain::ids::UserId,
+    home: TenantId,
+    customer: TenantId,
+    action: DeviceAction,
+    channel: Channel,
+    device: Option<uuid::Uuid>,
+) -> AppResult<Option<Result<Allowed, gdap_domain::autopilot::manage::Refusal>>> {
+    let groups = state.store.groups_of_user(home, user).await?;
+    let member = |name: &str| groups.iter().any(|g| g.display_name == name);
+    let roles = AgentRoles {
+        admin_agent: member(ADMIN_AGENTS),
+        sales_agent: member(SALES_AGENTS),
+    };
+    let added = match device {
+        None => None,
+        Some(id) => match state.store.devices_by_ids(customer, &[id]).await?.first() {
+            Some(d) => Some(added_by(d)),
+            None => return Ok(None),
+        },
+    };
+    decision(state, home, roles, customer, action, channel, added).await
+}
+
 /// Decides as [`decision`], refusing with the reason (403), or 404 for a customer that is no
 /// tenant.
 pub async fn authorize(

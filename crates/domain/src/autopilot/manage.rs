@@ -106,6 +106,17 @@ pub enum Refusal {
 }
 
 impl Refusal {
+    /// The check API's reason code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Role { .. } => "autopilotRoleMissing",
+            Self::Consent(ConsentRefusal::NoConsent) => "autopilotNoConsent",
+            Self::Consent(ConsentRefusal::CsvUploadOnly) => "autopilotCsvUploadOnly",
+            Self::OemProfiles => "autopilotOemProfiles",
+            Self::CustomerDevice => "autopilotCustomerDevice",
+        }
+    }
+
     /// Why, in a sentence.
     pub fn reason(self) -> String {
         match self {
@@ -307,6 +318,7 @@ mod tests {
             Refusal::CustomerDevice,
         ] {
             assert!(r.reason().len() > 40, "{r:?}");
+            assert!(r.code().starts_with("autopilot"), "{r:?}");
         }
     }
 }

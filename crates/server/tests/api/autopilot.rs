@@ -701,3 +701,101 @@ async fn a_device_the_customer_imports_itself_is_never_a_partners_to_manage() {
         .await;
     assert_eq!(r.status, 403, "{}", r.text);
 }
+
+#[tokio::test]
+async fn the_check_api_explains_autopilot_decisions_with_their_reason() {
+    let app = spawn_app().await;
+    app.tie(vec![tie_reseller(CUSTOMER_A, PARTNER)]).await;
+    let admin = app
+        .user_token(
+            "admin@partnerone.onmicrosoft.com",
+            "Admin-Pass-1",
+            "https://admin.microsoft.com/.default",
+        )
+        .await;
+    let job = batch(
+        &app,
+        &agent(&app).await,
+        CUSTOMER_A,
+        "b",
+        json!([{ "productKey": pkid(5) }]),
+    )
+    .await;
+    let device = job["devicesStatus"][0]["deviceId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ga = app.customer_a_admin_graph().await;
+    let own = app
+        .post(
+            "/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities",
+            &ga,
+            json!({ "productKey": pkid(6) }),
+        )
+        .await;
+    let own = own.body["state"]["deviceRegistrationId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ask = |body: Value| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            app.send(
+                Method::POST,
+                "/authz/v1/check",
+                Some(admin),
+                Some(body),
+                &[],
+            )
+            .await
+        }
+    };
+    let agent_upn = "agent@partnerone.onmicrosoft.com";
+    let r = ask(json!({ "userPrincipalName": agent_upn, "tenantId": CUSTOMER_A, "action": "autopilot/devices/delete", "deviceId": device })).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["decision"], "allow", "{}", r.text);
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("reseller relationship"),
+        "{}",
+        r.text
+    );
+    let cases = [
+        (
+            json!({ "userPrincipalName": agent_upn, "tenantId": CUSTOMER_A, "action": "autopilot/devices/delete", "deviceId": own }),
+            "autopilotCustomerDevice",
+        ),
+        (
+            json!({ "userPrincipalName": "tech@partnerone.onmicrosoft.com", "tenantId": CUSTOMER_A, "action": "autopilot/devices/create" }),
+            "autopilotRoleMissing",
+        ),
+        (
+            json!({ "userPrincipalName": agent_upn, "tenantId": CUSTOMER_B, "action": "autopilot/devices/read" }),
+            "autopilotNoConsent",
+        ),
+    ];
+    for (body, reason) in cases {
+        let r = ask(body.clone()).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(
+            (r.body["decision"].as_str(), r.body["reason"].as_str()),
+            (Some("deny"), Some(reason)),
+            "{body}: {}",
+            r.text
+        );
+        assert!(r.body["message"].as_str().is_some_and(|m| m.len() > 40));
+    }
+    // In a batch, beside an Entra action.
+    let r = ask(json!({ "requests": [
+        { "userPrincipalName": agent_upn, "tenantId": CUSTOMER_A, "action": "autopilot/profiles/update" },
+        { "userPrincipalName": agent_upn, "tenantId": CUSTOMER_A, "action": "autopilot/devices/create", "channel": "csvUpload" },
+    ] }))
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["value"][0]["decision"], "allow", "{}", r.text);
+    assert_eq!(r.body["value"][1]["decision"], "allow", "{}", r.text);
+    let r = ask(json!({ "userPrincipalName": agent_upn, "tenantId": CUSTOMER_A, "action": "autopilot/devices/read", "channel": "fax" })).await;
+    assert_eq!(r.status, 400, "{}", r.text);
+}
