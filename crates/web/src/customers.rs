@@ -111,7 +111,11 @@ pub async fn page(web: Web) -> Page {
                 tbody {
                     @for (tenant, row) in &named {
                         tr data-customer=(tenant.id.to_string()) {
-                            th scope="row" { (tenant.display_name) }
+                            th scope="row" {
+                                (tenant.display_name)
+                                br;
+                                a.devices href=(format!("/partner/customers/{}/devices", tenant.id)) { (super::text::devices::text(web.lang).devices_link) }
+                            }
                             td data-label=(c.domain) { (tenant.domain) }
                             td data-label=(c.ties) { (ties(&web, row)) }
                             td data-label=(c.needs) {

@@ -12,6 +12,7 @@ pub mod admincenter;
 mod approval;
 mod auditlog;
 pub mod authorize;
+mod autopilot;
 pub mod billing;
 mod consent;
 mod context;
@@ -107,6 +108,20 @@ pub fn routes(dev: bool) -> Router<AppState> {
         )
         .route("/partner", get(portal::list))
         .route("/partner/customers", get(customers::page))
+        .route(
+            "/partner/customers/{id}/devices",
+            get(autopilot::page)
+                .post(autopilot::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(autopilot::MAX_UPLOAD)),
+        )
+        .route(
+            "/partner/customers/{id}/devices/jobs/{job}",
+            get(autopilot::job),
+        )
+        .route(
+            "/partner/customers/{id}/devices/lists/{name}",
+            get(autopilot::list),
+        )
         .route(
             "/partner/relationships/new",
             get(portal::new_form).post(portal::search_roles),

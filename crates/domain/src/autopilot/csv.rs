@@ -23,15 +23,26 @@ pub struct CsvDevice {
     pub device: DeviceInput,
 }
 
+/// What is wrong with a line of a device list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineProblem {
+    /// It has this many columns, not five.
+    Columns(usize),
+    /// It is not UTF-8 text.
+    NotText,
+    /// It is not a CSV line (an unclosed quote …).
+    NotCsv,
+}
+
 /// Why a file is not a device list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CsvError {
     /// The file is empty.
     Empty,
-    /// The first line is not the documented header.
+    /// The first line is not the documented header (what it holds, cut short).
     Header(String),
-    /// A line has another number of columns than the header, or is not text.
-    Line(u64, String),
+    /// A line that is not a row of the list.
+    Line(u64, LineProblem),
     /// More devices than one list may hold.
     TooMany,
 }
@@ -45,7 +56,11 @@ impl std::fmt::Display for CsvError {
                 "the first line must be the header `{}`; found `{found}`",
                 HEADER.join(",")
             ),
-            Self::Line(n, why) => write!(f, "line {n}: {why}"),
+            Self::Line(n, LineProblem::Columns(c)) => {
+                write!(f, "line {n}: {c} columns where the header has 5")
+            }
+            Self::Line(n, LineProblem::NotText) => write!(f, "line {n}: not UTF-8 text"),
+            Self::Line(n, LineProblem::NotCsv) => write!(f, "line {n}: not a CSV line"),
             Self::TooMany => write!(f, "a device list holds at most {MAX_BATCH_DEVICES} devices"),
         }
     }
@@ -70,7 +85,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<CsvDevice>, CsvError> {
     let mut header = ::csv::ByteRecord::new();
     match reader.read_byte_record(&mut header) {
         Ok(false) => return Err(CsvError::Empty),
-        Err(e) => return Err(CsvError::Line(1, e.to_string())),
+        Err(_) => return Err(CsvError::Line(1, LineProblem::NotCsv)),
         Ok(true) => {}
     }
     let names: Vec<String> = header
@@ -117,7 +132,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<CsvDevice>, CsvError> {
             Ok(false) => break,
             Err(e) => {
                 let line = line_at(e.position().map_or(0, |p| p.byte()));
-                return Err(CsvError::Line(line, "not a CSV line".into()));
+                return Err(CsvError::Line(line, LineProblem::NotCsv));
             }
         }
         let line = line_at(record.position().map_or(0, |p| p.byte()));
@@ -125,13 +140,10 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<CsvDevice>, CsvError> {
             continue;
         }
         if record.len() != HEADER.len() {
-            return Err(CsvError::Line(
-                line,
-                format!("{} columns where the header has 5", record.len()),
-            ));
+            return Err(CsvError::Line(line, LineProblem::Columns(record.len())));
         }
         if record.iter().any(|f| std::str::from_utf8(f).is_err()) {
-            return Err(CsvError::Line(line, "not UTF-8 text".into()));
+            return Err(CsvError::Line(line, LineProblem::NotText));
         }
         if out.len() == MAX_BATCH_DEVICES {
             return Err(CsvError::TooMany);
@@ -182,10 +194,10 @@ mod tests {
         let short = format!("{}\nSN-1,,\n", HEADER.join(","));
         assert_eq!(
             parse(short.as_bytes()),
-            Err(CsvError::Line(2, "3 columns where the header has 5".into()))
+            Err(CsvError::Line(2, LineProblem::Columns(3)))
         );
         let binary = [HEADER.join(",").as_bytes(), b"\n\xff\xfe,,,,\n"].concat();
-        assert!(matches!(parse(&binary), Err(CsvError::Line(2, _))));
+        assert_eq!(parse(&binary), Err(CsvError::Line(2, LineProblem::NotText)));
     }
 
     #[test]

@@ -799,3 +799,166 @@ async fn the_check_api_explains_autopilot_decisions_with_their_reason() {
     let r = ask(json!({ "userPrincipalName": agent_upn, "tenantId": CUSTOMER_A, "action": "autopilot/devices/read", "channel": "fax" })).await;
     assert_eq!(r.status, 400, "{}", r.text);
 }
+
+/// A device list as `Get-WindowsAutoPilotInfo.ps1 -Partner` writes it.
+pub fn device_csv(rows: &[[&str; 5]]) -> String {
+    let mut csv = String::from(
+        "Device Serial Number,Windows Product ID,Hardware Hash,Manufacturer name,Device model\r\n",
+    );
+    for r in rows {
+        csv.push_str(&r.join(","));
+        csv.push_str("\r\n");
+    }
+    csv
+}
+
+#[tokio::test]
+async fn an_indirect_reseller_uploads_a_device_list_and_reads_each_rows_result() {
+    use crate::visitor::Visitor;
+    let app = spawn_app().await;
+    app.tie(vec![
+        PartnerLink {
+            other_types: vec![LinkType::IndirectReseller],
+            ..partner_link(CUSTOMER_A, PARTNER)
+        },
+        tie_reseller(CUSTOMER_B, PARTNER),
+    ])
+    .await;
+    // A device of another tenant, to meet 808 in the list.
+    batch(
+        &app,
+        &agent(&app).await,
+        CUSTOMER_B,
+        "b",
+        json!([{ "productKey": pkid(80) }]),
+    )
+    .await;
+    let mut v = Visitor::new(&app);
+    v.sign_in("agent@partnerone.onmicrosoft.com", "Agent-Pass-1")
+        .await;
+    let page = v.get("/partner/customers").await;
+    assert!(
+        page.body
+            .contains(&format!("/partner/customers/{CUSTOMER_A}/devices")),
+        "{}",
+        page.body
+    );
+    let devices = format!("/partner/customers/{CUSTOMER_A}/devices");
+    let page = v.get(&devices).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("enctype=\"multipart/form-data\""));
+    let csrf = Visitor::csrf_of(&page);
+    let h = hash(81);
+    let p80 = pkid(80);
+    let p82 = pkid(82);
+    let csv = device_csv(&[
+        ["SN-1", "", "", "Microsoft Corporation", "Surface Laptop"],
+        ["", &p80, "", "", ""],
+        ["SN-3", "", &h, "", ""],
+        ["SN-4", "", &h[..200], "", ""],
+        ["", &p82, "", "", ""],
+    ]);
+    let up = v
+        .post_file(
+            &devices,
+            &[("csrf", &csrf), ("name", "Spring order")],
+            ("file", "AutoPilotHWID.csv", csv.as_bytes()),
+        )
+        .await;
+    assert_eq!(up.status, 303, "{}", up.body);
+    let results = v.get(up.location.as_deref().unwrap()).await;
+    assert_eq!(results.status, 200, "{}", results.body);
+    assert!(
+        results
+            .body
+            .contains("3 devices were registered. 2 could not be registered."),
+        "{}",
+        results.body
+    );
+    assert!(
+        results.body.contains("data-code=\"808\""),
+        "{}",
+        results.body
+    );
+    assert!(
+        results.body.contains("data-code=\"802\""),
+        "{}",
+        results.body
+    );
+    assert!(results.body.contains("registered to another organization"));
+    // The list is there, by name, with its devices.
+    let page = v.get(&devices).await;
+    assert!(
+        page.body.contains("data-list=\"Spring order\""),
+        "{}",
+        page.body
+    );
+    let list = v.get(&format!("{devices}/lists/Spring%20order")).await;
+    assert_eq!(list.status, 200, "{}", list.body);
+    assert_eq!(
+        list.body.matches("data-device=").count(),
+        3,
+        "{}",
+        list.body
+    );
+    // A file that is not a device list is refused whole, with the reason; nothing is registered.
+    let bad = v
+        .post_file(
+            &devices,
+            &[("csrf", &csrf), ("name", "Bad")],
+            ("file", "x.csv", b"Serial,Hash\r\nA,B\r\n"),
+        )
+        .await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert!(
+        bad.body.contains("The first line is not the header"),
+        "{}",
+        bad.body
+    );
+    let short = v
+        .post_file(
+            &devices,
+            &[("csrf", &csrf), ("name", "Short")],
+            (
+                "file",
+                "x.csv",
+                device_csv(&[["SN-9", "", ""]].map(|r| [r[0], r[1], r[2], "", ""]))
+                    .replace(",,\r\n", "\r\n")
+                    .as_bytes(),
+            ),
+        )
+        .await;
+    assert_eq!(short.status, 400, "{}", short.body);
+    assert!(
+        short.body.contains("Line 2 has 3 columns"),
+        "{}",
+        short.body
+    );
+    // The same name again, and a form without its CSRF token.
+    let again = v
+        .post_file(
+            &devices,
+            &[("csrf", &csrf), ("name", "Spring order")],
+            (
+                "file",
+                "x.csv",
+                device_csv(&[["", &pkid(83), "", "", ""]]).as_bytes(),
+            ),
+        )
+        .await;
+    assert_eq!(again.status, 409, "{}", again.body);
+    let forged = v
+        .post_file(
+            &devices,
+            &[("name", "Forged")],
+            ("file", "x.csv", csv.as_bytes()),
+        )
+        .await;
+    assert_eq!(forged.status, 403, "{}", forged.body);
+    // Without consent in B… Partner One resells to B, so use Partner Two, which has none.
+    let mut two = Visitor::new(&app);
+    two.sign_in("admin@partnertwo.onmicrosoft.com", "Admin-Two-1")
+        .await;
+    let refused = two.get(&devices).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+}

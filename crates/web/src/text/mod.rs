@@ -4,6 +4,7 @@
 pub mod apps;
 pub mod audit;
 pub mod customers;
+pub mod devices;
 pub mod errors;
 mod format;
 pub mod picker;
