@@ -333,3 +333,43 @@ pub async fn job_status(
     let job = autopilot::job(&state, &caller, customer, tracking, Channel::Api).await?;
     Ok(Json(job_json(&job)?))
 }
+
+/// `POST /v1/customers/{id}/deviceBatches/validate`: the OEM's "validate device submission data"
+/// check before it registers: whether the customer's consent is in place for the caller, and
+/// whether each device would land (in form, in no other tenant, not already in this one).
+/// Nothing is written.
+pub async fn validate(
+    State(state): State<AppState>,
+    caller: PcCaller,
+    Path(id): Path<String>,
+    PcLargeJson(body): PcLargeJson,
+) -> PcResult<Json<Value>> {
+    let customer = customer_id(&id)?;
+    let caller = device_partner(&state, caller).await?;
+    let devices = match &body {
+        Value::Array(_) => devices_of(Some(&body))?,
+        Value::Object(o) => devices_of(field(o, "devices"))?,
+        _ => return Err(PcError::bad_request("the body must hold `devices`")),
+    };
+    let inputs: Vec<DeviceInput> = devices.into_iter().map(|(_, d)| d).collect();
+    let v = gdap_app::autopilot::oem::validate(&state, &caller, customer, &inputs).await?;
+    let statuses: Vec<Value> = inputs
+        .iter()
+        .zip(&v.devices)
+        .map(|(d, e)| {
+            json!({
+                "serialNumber": d.serial_number,
+                "productKey": d.product_key,
+                "status": if e.is_some() { "invalid" } else { "valid" },
+                "errorCode": e.map(|e| e.code()),
+                "errorDescription": e.map(|e| e.name()),
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "customerId": customer,
+        "consentGranted": v.consent,
+        "devicesStatus": statuses,
+        "attributes": { "objectType": "DeviceSubmissionValidation" },
+    })))
+}

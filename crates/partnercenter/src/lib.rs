@@ -78,6 +78,10 @@ pub fn routes() -> Router<AppState> {
             get(devices::list_batches).post(devices::create_batch),
         )
         .route(
+            "/v1/customers/{id}/deviceBatches/validate",
+            axum::routing::post(devices::validate),
+        )
+        .route(
             "/v1/customers/{id}/deviceBatches/{batch}/devices",
             get(devices::list_devices).post(devices::add_devices),
         )

@@ -7,6 +7,7 @@ mod check_cmd;
 mod config;
 mod demo;
 mod listen;
+mod oem_cmd;
 mod serve;
 mod tls;
 mod token_cmd;
@@ -51,6 +52,8 @@ enum Command {
     /// Mend what `plan` finds: access assignments at once, and a renewal (new relationship,
     /// invitation, assignments, then the old one ended) for what needs the customer's approval.
     Apply(Box<bulk_cmd::BulkArgs>),
+    /// An OEM's invitation link, and removing an OEM from a customer (which the customer cannot).
+    Oem(oem_cmd::OemArgs),
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -134,6 +137,7 @@ async fn run() -> anyhow::Result<()> {
         Command::Bulk(args) => bulk_cmd::command(*args, gdap_bulk::Mode::Onboard, false).await,
         Command::Plan(args) => bulk_cmd::command(*args, gdap_bulk::Mode::Apply, true).await,
         Command::Apply(args) => bulk_cmd::command(*args, gdap_bulk::Mode::Apply, false).await,
+        Command::Oem(args) => oem_cmd::run(args).await,
         Command::Openapi => {
             print!("{}", gdap_api::openapi::document());
             Ok(())

@@ -20,6 +20,7 @@ mod customers;
 mod device;
 mod layout;
 mod mfa;
+mod oem;
 mod partners;
 mod picker;
 mod portal;
@@ -90,6 +91,7 @@ pub fn routes(dev: bool) -> Router<AppState> {
             get(reseller::page).post(reseller::accept),
         )
         .route("/adminportal/settings/partners", get(partners::list))
+        .route("/adminportal/devices/autopilot", get(oem::devices))
         .route(
             "/adminportal/settings/partners/{partner}",
             get(partners::detail),

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use super::text::oem::{consent as oem_consent, text as oem_text};
 use axum::extract::{Form, Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -124,6 +125,14 @@ fn kinds(web: &Web, kinds: &[LinkType]) -> Markup {
     }
 }
 
+/// The Autopilot consent a partner's tie gives it (by the partner portal, where every kind may
+/// register).
+fn autopilot_consent(link: Option<&PartnerLink>) -> Option<gdap_domain::autopilot::Consent> {
+    link.and_then(|l| {
+        gdap_domain::autopilot::consent(l, gdap_domain::autopilot::Channel::CsvUpload).ok()
+    })
+}
+
 fn date_or_dash(web: &Web, d: Option<time::OffsetDateTime>) -> String {
     d.map_or_else(|| "—".to_owned(), |d| text::date(web.lang, d))
 }
@@ -175,6 +184,7 @@ pub async fn list(web: Web, Query(q): Query<ListQuery>) -> Page {
                     th scope="col" { (t.start_date) }
                     th scope="col" { (t.end_date) }
                     th scope="col" { (t.auto_extend) }
+                    th scope="col" { (oem_text(web.lang).autopilot) }
                 } }
                 tbody {
                     @for (name, row) in &named {
@@ -203,6 +213,9 @@ pub async fn list(web: Web, Query(q): Query<ListQuery>) -> Page {
                                 td data-label=(t.end_date) { "—" }
                                 td data-label=(t.auto_extend) { "—" }
                             }
+                            td data-label=(oem_text(web.lang).autopilot) data-autopilot=(autopilot_consent(row.link).is_some()) {
+                                @if autopilot_consent(row.link).is_some() { (oem_text(web.lang).autopilot_short) } @else { "—" }
+                            }
                         }
                     }
                 }
@@ -211,6 +224,7 @@ pub async fn list(web: Web, Query(q): Query<ListQuery>) -> Page {
     };
     let body = html! {
         (body)
+        p { a href="/adminportal/devices/autopilot" { (oem_text(web.lang).devices_link) " ›" } }
         (partner_types(&web))
     };
     Ok(web.page_with(
@@ -328,6 +342,17 @@ pub async fn detail(web: Web, Path(partner): Path<String>, Query(q): Query<ListQ
         @if !types.is_empty() {
             h2 { (t.types) }
             (kinds(&web, &types))
+        }
+        @if let Some(l) = link {
+            section.autopilot {
+                h2 { (oem_text(web.lang).autopilot) }
+                @match autopilot_consent(Some(l)) {
+                    Some(c) => p data-autopilot="true" { (oem_consent(web.lang, c)) },
+                    None => p data-autopilot="false" { (oem_text(web.lang).autopilot_none) },
+                }
+                @if l.other_types.contains(&LinkType::Oem) { p.notice { (oem_text(web.lang).oem_ask) } }
+                p { a href="/adminportal/devices/autopilot" { (oem_text(web.lang).devices_link) " ›" } }
+            }
         }
         @for r in &rels {
             section.relationship data-relationship=(r.id.to_string()) {

@@ -39,7 +39,7 @@ struct Link {
     provider: Option<TenantId>,
 }
 
-fn invalid(web: &Web) -> axum::response::Response {
+pub(crate) fn invalid(web: &Web) -> axum::response::Response {
     let r = text(web.lang);
     web.message(StatusCode::NOT_FOUND, r.invalid_title, r.invalid_body)
 }
@@ -64,6 +64,14 @@ fn read_link(
         dap: dap.is_some_and(|d| d.eq_ignore_ascii_case("true")),
         provider,
     })
+}
+
+/// The OEM an OEM's invitation link (`invType=OemRelationship&partnerId=…`) names.
+fn oem_link(invitation: Option<&str>, partner: Option<&str>) -> Option<TenantId> {
+    invitation
+        .filter(|i| i.eq_ignore_ascii_case("OemRelationship"))
+        .and(partner)
+        .and_then(|p| TenantId::parse(p).ok())
 }
 
 /// The signed-in customer's actor, or the page that says why not.
@@ -152,6 +160,9 @@ fn already_page(web: &Web) -> axum::response::Response {
 /// `GET /adminportal/home?invType=ResellerRelationship&partnerId=…&DAP=…` (or
 /// `invType=IndirectResellerRelationship` with `indirectCSPId`).
 pub async fn page(web: Web, Query(q): Query<LinkQuery>) -> Page {
+    if let Some(oem) = oem_link(q.inv_type.as_deref(), q.partner_id.as_deref()) {
+        return super::oem::page(&web, oem).await;
+    }
     let Some(link) = read_link(
         q.inv_type.as_deref(),
         q.partner_id.as_deref(),
@@ -177,6 +188,9 @@ pub async fn page(web: Web, Query(q): Query<LinkQuery>) -> Page {
 pub async fn accept(web: Web, Form(form): Form<Vec<(String, String)>>) -> Page {
     let form = FormData(form);
     web.check_form(&form)?;
+    if let Some(oem) = oem_link(form.get("invType"), form.get("partnerId")) {
+        return super::oem::accept(&web, &form, oem).await;
+    }
     let Some(link) = read_link(
         form.get("invType"),
         form.get("partnerId"),

@@ -5,6 +5,7 @@
 //! OEM's own link, and outlives DAP and GDAP), its agents' roles, and who added the device.
 
 pub mod customer;
+pub mod oem;
 pub mod profiles;
 mod register;
 

@@ -962,3 +962,175 @@ async fn an_indirect_reseller_uploads_a_device_list_and_reads_each_rows_result()
     let refused = two.get(&devices).await;
     assert_eq!(refused.status, 403, "{}", refused.body);
 }
+
+const OEM: &str = "66666666-6666-4666-8666-666666666666";
+
+#[tokio::test]
+async fn an_oem_is_accepted_through_its_own_link_validates_consent_registers_and_is_not_removable_by_the_customer(
+) {
+    use crate::visitor::Visitor;
+    let app = spawn_app().await;
+    let oem = app
+        .user_token("oem@contosodevices.onmicrosoft.com", "Oem-Pass-1", PC_SCOPE)
+        .await;
+    let validate = |token: String| {
+        let app = &app;
+        async move {
+            send(app, Method::POST, &format!("/v1/customers/{CUSTOMER_A}/deviceBatches/validate"), &token, Some(json!({ "devices": [{ "hardwareHash": hash(90) }, { "hardwareHash": &hash(91)[..100] }] }))).await
+        }
+    };
+    let before = validate(oem.clone()).await;
+    assert_eq!(before.status, 200, "{}", before.text);
+    assert_eq!(before.body["consentGranted"], false, "{}", before.text);
+    let r = send(
+        &app,
+        Method::POST,
+        &format!("/v1/customers/{CUSTOMER_A}/deviceBatches"),
+        &oem,
+        Some(json!({ "batchId": "oem", "devices": [{ "hardwareHash": hash(90) }] })),
+    )
+    .await;
+    assert_eq!(r.status, 403, "{}", r.text);
+
+    // The OEM's link, opened by someone who is not a Global Administrator: the permission message.
+    let link = gdap_app::autopilot::oem::invitation_url(
+        &app.base,
+        gdap_domain::ids::TenantId::parse(OEM).unwrap(),
+    );
+    let path = link
+        .strip_prefix(&app.base)
+        .unwrap()
+        .split('#')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut user = Visitor::new(&app);
+    user.sign_in("user@customera.onmicrosoft.com", "User-Pass-1")
+        .await;
+    let refused = user.get(&path).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains("sign in with a Global Administrator account"),
+        "{}",
+        refused.body
+    );
+    // The Global Administrator: Accept partner invitation, Yes, Accept.
+    let mut ga = Visitor::new(&app);
+    ga.sign_in("ga@customera.onmicrosoft.com", "Ga-Pass-1")
+        .await;
+    let page = ga.get(&path).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    // Customer A's Global Administrator reads Japanese.
+    assert!(
+        page.body.contains("パートナーの招待を受け入れる") && page.body.contains("Contoso Devices"),
+        "{}",
+        page.body
+    );
+    assert!(page
+        .body
+        .contains("委任された管理者のアクセス許可は付与されません"));
+    let csrf = Visitor::csrf_of(&page);
+    let without_yes = ga
+        .post(
+            "/adminportal/home",
+            &[
+                ("csrf", &csrf),
+                ("invType", "OemRelationship"),
+                ("partnerId", OEM),
+            ],
+        )
+        .await;
+    assert_eq!(without_yes.status, 400, "{}", without_yes.body);
+    let done = ga
+        .post(
+            "/adminportal/home",
+            &[
+                ("csrf", &csrf),
+                ("invType", "OemRelationship"),
+                ("partnerId", OEM),
+                ("yes", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(done.body.contains("招待を受け入れました"), "{}", done.body);
+    // A link naming a tenant that is no OEM is not an invitation.
+    let fake = ga
+        .get(&format!(
+            "/Adminportal/Home?invType=OemRelationship&partnerId={PARTNER_TWO}"
+        ))
+        .await;
+    assert_eq!(fake.status, 404, "{}", fake.body);
+
+    // Consent is there at once: the check passes, devices land, profiles stay out of reach.
+    let after = validate(oem.clone()).await;
+    assert_eq!(after.body["consentGranted"], true, "{}", after.text);
+    assert_eq!(after.body["devicesStatus"][0]["status"], "valid");
+    assert_eq!(after.body["devicesStatus"][1]["errorCode"], "802");
+    let job = batch(
+        &app,
+        &oem,
+        CUSTOMER_A,
+        "oem",
+        json!([{ "hardwareHash": hash(90) }]),
+    )
+    .await;
+    assert_eq!(job["status"], "finished", "{job}");
+    let r = send(
+        &app,
+        Method::POST,
+        &format!("/v1/customers/{CUSTOMER_A}/policies"),
+        &oem,
+        Some(json!({ "name": "x" })),
+    )
+    .await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    assert!(
+        r.body["description"].as_str().unwrap().contains("OEM"),
+        "{}",
+        r.text
+    );
+
+    // The customer sees the OEM, its consent, and the device it registered; it cannot remove it.
+    let list = ga.get("/adminportal/settings/partners").await;
+    let row_at = list
+        .body
+        .find(&format!("data-partner=\"{OEM}\""))
+        .expect("the OEM is listed");
+    let row = &list.body[row_at..row_at + list.body[row_at..].find("</tr>").unwrap()];
+    assert!(row.contains("data-autopilot=\"true\""), "{row}");
+    let detail = ga
+        .get(&format!("/adminportal/settings/partners/{OEM}"))
+        .await;
+    assert!(
+        detail.body.contains("OEM に依頼してください"),
+        "{}",
+        detail.body
+    );
+    assert!(!detail.body.contains("removeRoles"), "{}", detail.body);
+    let devices = ga.get("/adminportal/devices/autopilot").await;
+    assert_eq!(devices.status, 200, "{}", devices.body);
+    assert!(
+        devices.body.contains(&format!("data-added-by=\"{OEM}\"")),
+        "{}",
+        devices.body
+    );
+    assert!(devices.body.contains("Contoso Devices"));
+
+    // gdap's operators remove it; the OEM's next call is refused.
+    let removed = gdap_app::autopilot::oem::remove(
+        app.state.store.as_ref(),
+        gdap_domain::ids::TenantId::parse(CUSTOMER_A).unwrap(),
+        gdap_domain::ids::TenantId::parse(OEM).unwrap(),
+        time::OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap();
+    assert!(removed);
+    let r = app
+        .get(&format!("/v1/customers/{CUSTOMER_A}/deviceBatches"), &oem)
+        .await;
+    assert_eq!(r.status, 403, "{}", r.text);
+}

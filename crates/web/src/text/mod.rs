@@ -7,6 +7,7 @@ pub mod customers;
 pub mod devices;
 pub mod errors;
 mod format;
+pub mod oem;
 pub mod picker;
 pub mod reseller;
 pub mod roles;
