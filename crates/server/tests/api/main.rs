@@ -11,6 +11,7 @@ mod application_consents;
 mod applications;
 mod authz;
 mod autopilot;
+mod autopilot_pages;
 mod bad_input;
 mod billing;
 mod consent;
