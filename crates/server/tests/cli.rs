@@ -625,17 +625,43 @@ async fn gdap_oem_prints_an_oems_link_and_refuses_a_tenant_that_is_no_oem() {
             .output()
             .unwrap()
     };
-    let link = oem(&["link", "--oem", "contosodevices.onmicrosoft.com", "--public-url", "https://gdap.example/"]);
-    assert!(link.status.success(), "{}", String::from_utf8_lossy(&link.stderr));
+    let link = oem(&[
+        "link",
+        "--oem",
+        "contosodevices.onmicrosoft.com",
+        "--public-url",
+        "https://gdap.example/",
+    ]);
+    assert!(
+        link.status.success(),
+        "{}",
+        String::from_utf8_lossy(&link.stderr)
+    );
     assert_eq!(
         String::from_utf8_lossy(&link.stdout).trim(),
         "https://gdap.example/Adminportal/Home?invType=OemRelationship&partnerId=66666666-6666-4666-8666-666666666666#/partners/invitation"
     );
-    let refused = oem(&["link", "--oem", "partnerone.onmicrosoft.com", "--public-url", "https://gdap.example"]);
+    let refused = oem(&[
+        "link",
+        "--oem",
+        "partnerone.onmicrosoft.com",
+        "--public-url",
+        "https://gdap.example",
+    ]);
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("not declared an OEM"));
-    let none = oem(&["remove", "--customer", "customera.onmicrosoft.com", "--oem", "contosodevices.onmicrosoft.com"]);
-    assert!(none.status.success(), "{}", String::from_utf8_lossy(&none.stderr));
+    let none = oem(&[
+        "remove",
+        "--customer",
+        "customera.onmicrosoft.com",
+        "--oem",
+        "contosodevices.onmicrosoft.com",
+    ]);
+    assert!(
+        none.status.success(),
+        "{}",
+        String::from_utf8_lossy(&none.stderr)
+    );
     assert!(String::from_utf8_lossy(&none.stdout).contains("had no OEM consent"));
     server.stop();
 }

@@ -799,4 +799,3 @@ async fn the_check_api_explains_autopilot_decisions_with_their_reason() {
     let r = ask(json!({ "userPrincipalName": agent_upn, "tenantId": CUSTOMER_A, "action": "autopilot/devices/read", "channel": "fax" })).await;
     assert_eq!(r.status, 400, "{}", r.text);
 }
-
