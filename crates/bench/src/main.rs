@@ -6,6 +6,7 @@
 //! target/release/gdap-bench --pages      # the Partner relationships page (50 partners, 500 relationships)
 //! target/release/gdap-bench --partner-center  # GET /v1/customers over 10,000 customers
 //! target/release/gdap-bench --authz      # the authorization index in process
+//! target/release/gdap-bench --autopilot  # a 10,000-device CSV upload, 100,000 devices listed
 //! target/release/gdap-bench --authz-http # POST /authz/v1/check with wrk, beside an empty handler,
 //!                                        # then the same requests in process, without the network
 //! target/release/gdap-bench --authz-http --before OLD_GDAP  # CPU and callgrind instructions per
@@ -22,6 +23,7 @@
 mod app_cost;
 mod authz;
 mod authz_data;
+mod autopilot;
 mod bulk;
 mod http_authz;
 mod pages;
@@ -276,6 +278,7 @@ modes (one at a time; without one: paging, writes, memory and demo start-up on S
                            server, beside another build
   --renewals [--relationships N]  the renewal-notice sweep in process over N relationships
                            (1,000,000 unless given)
+  --autopilot              a 10,000-device CSV upload and 100,000 devices listed, in process
   --webhooks               webhook deliveries at 200 events/s while one receiver is slow
   --bulk [--customers N]   `gdap bulk` onboarding N customers (default 10000) against gdap serve
   --startup [--relationships N] [--db FILE]  start-up time and resident memory of gdap serve
@@ -329,6 +332,12 @@ async fn main() -> anyhow::Result<()> {
     if args.iter().any(|a| a == "--bulk") {
         let n: usize = arg("--customers").map_or(Ok(10_000), |v| v.parse())?;
         let result = bulk::run(&gdap, &dir, n).await;
+        let _ = std::fs::remove_dir_all(&dir);
+        println!("{}", result?);
+        return Ok(());
+    }
+    if args.iter().any(|a| a == "--autopilot") {
+        let result = autopilot::run(&dir).await;
         let _ = std::fs::remove_dir_all(&dir);
         println!("{}", result?);
         return Ok(());
@@ -388,7 +397,8 @@ fn check_args(args: &[String]) -> anyhow::Result<()> {
         "--gdap",
         "--before",
     ];
-    const FLAGS: [&str; 11] = [
+    const FLAGS: [&str; 12] = [
+        "--autopilot",
         "--only-paging",
         "--only-writes",
         "--pages",

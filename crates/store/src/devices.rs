@@ -125,6 +125,8 @@ pub trait DeviceStore: Send + Sync {
         customer: TenantId,
         id: &str,
     ) -> Result<Option<DeviceBatch>, StoreError>;
+    /// Whether a customer has a batch of this name (without counting its devices).
+    async fn has_device_batch(&self, customer: TenantId, id: &str) -> Result<bool, StoreError>;
     /// A customer's batches, oldest first.
     async fn device_batches(&self, customer: TenantId) -> Result<Vec<DeviceBatch>, StoreError>;
     /// A customer's devices (of one batch when given) ordered by id, after `after`, at most

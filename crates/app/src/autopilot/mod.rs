@@ -246,7 +246,7 @@ pub async fn batch_devices(
             })
         })
         .transpose()?;
-    if state.store.device_batch(customer, batch).await?.is_none() {
+    if !state.store.has_device_batch(customer, batch).await? {
         return Err(AppError::not_found("device batch", batch));
     }
     let mut devices = state

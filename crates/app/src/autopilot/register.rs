@@ -107,7 +107,7 @@ pub async fn register(
             "a batch holds at most {MAX_BATCH_DEVICES} devices; send the rest in another"
         )));
     }
-    let exists = state.store.device_batch(customer, &name).await?.is_some();
+    let exists = state.store.has_device_batch(customer, &name).await?;
     match (&reg.target, exists) {
         (BatchTarget::New(_), true) => {
             return Err(AppError::Conflict(format!(

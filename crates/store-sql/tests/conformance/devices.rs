@@ -102,6 +102,8 @@ async fn a_device_key_belongs_to_one_tenant_and_a_racing_batch_fails_whole(store
     );
     assert!(store.devices(b, None, None, 10).await.unwrap().is_empty());
     assert_eq!(store.device_batch(b, "two").await.unwrap(), None);
+    assert!(!store.has_device_batch(b, "two").await.unwrap());
+    assert!(store.has_device_batch(a, "one").await.unwrap());
     assert!(store
         .device_key_owners(&["hash:fresh".into()])
         .await
