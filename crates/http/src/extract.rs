@@ -446,3 +446,27 @@ mod tests {
         }
     }
 }
+
+/// `s` as one segment of a URL path: every byte but the unreserved ones percent-encoded (a
+/// space as `%20`, never `+`, which a path keeps as it is).
+pub fn path_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod path_segment_tests {
+    #[test]
+    fn a_path_segment_encodes_spaces_slashes_and_non_ascii_by_percent() {
+        assert_eq!(super::path_segment("Spring order/2"), "Spring%20order%2F2");
+        assert_eq!(super::path_segment("注文"), "%E6%B3%A8%E6%96%87");
+        assert_eq!(super::path_segment("a-b_c.d~e"), "a-b_c.d~e");
+    }
+}

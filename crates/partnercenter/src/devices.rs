@@ -149,7 +149,7 @@ fn batch_json(created_by: &str, b: &DeviceBatch) -> Value {
     let uri = format!(
         "/customers/{}/deviceBatches/{}/devices",
         b.customer,
-        url::form_urlencoded::byte_serialize(b.id.as_bytes()).collect::<String>()
+        gdap_http::extract::path_segment(&b.id)
     );
     json!({
         "id": b.id,
@@ -249,7 +249,7 @@ pub async fn list_devices(
     if let Some(token) = next {
         let uri = format!(
             "/customers/{customer}/deviceBatches/{}/devices?seekOperation=Next",
-            url::form_urlencoded::byte_serialize(batch.as_bytes()).collect::<String>()
+            gdap_http::extract::path_segment(&batch)
         );
         body["links"] = json!({
             "next": {

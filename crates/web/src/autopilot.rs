@@ -157,7 +157,7 @@ async fn devices_body(
                     @for (b, by) in batches.iter().zip(&creators) {
                         tr data-list=(b.id) {
                             th scope="row" {
-                                a href=(format!("{}/lists/{}", base(customer), url::form_urlencoded::byte_serialize(b.id.as_bytes()).collect::<String>())) { (b.id) }
+                                a href=(format!("{}/lists/{}", base(customer), gdap_http::extract::path_segment(&b.id))) { (b.id) }
                             }
                             td data-label=(d.created_by) { (by) }
                             td data-label=(d.created) { (super::text::date(web.lang, b.created_at)) }
@@ -420,7 +420,7 @@ pub async fn list(
     let here = format!(
         "{}/lists/{}",
         base(customer),
-        url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>()
+        gdap_http::extract::path_segment(&name)
     );
     let body = html! {
         h1 { (title) }

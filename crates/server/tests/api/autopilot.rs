@@ -142,7 +142,7 @@ async fn a_batch_is_registered_its_job_read_its_devices_paged_a_profile_assigned
     let devices_uri = b["devicesLink"]["uri"].as_str().unwrap().to_owned();
     assert_eq!(
         devices_uri,
-        format!("/customers/{CUSTOMER_A}/deviceBatches/Test+batch/devices")
+        format!("/customers/{CUSTOMER_A}/deviceBatches/Test%20batch/devices")
     );
 
     // 100 a page, the next asked with the continuation token as a header.
