@@ -10,6 +10,7 @@ pub mod attention;
 pub mod audit;
 pub mod authz;
 pub mod autopilot;
+pub mod azure;
 pub mod billing;
 pub mod consent;
 pub mod customer;
