@@ -30,6 +30,7 @@ pub fn app(state: AppState) -> front::Front {
         .merge(gdap_check::routes())
         .merge(gdap_graph::bulk_jobs::routes())
         .merge(gdap_partnercenter::routes())
+        .merge(gdap_arm::routes())
         .route("/openapi.json", get(openapi_json))
         .merge(ops::routes(
             state.config.dev || state.config.metrics_token.is_some(),

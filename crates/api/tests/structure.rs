@@ -85,10 +85,21 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "gdap-http",
         ],
     ),
+    (
+        "gdap-arm",
+        &[
+            "gdap-domain",
+            "gdap-auth",
+            "gdap-store",
+            "gdap-app",
+            "gdap-http",
+        ],
+    ),
 ];
 
 /// The faces: none may depend on another, in any kind of dependency.
 const FACES: &[&str] = &[
+    "gdap-arm",
     "gdap-graph",
     "gdap-web",
     "gdap-token",

@@ -12,6 +12,7 @@ pub mod assignments;
 pub mod audit;
 pub mod authz;
 pub mod autopilot;
+pub mod azure;
 pub mod billing;
 pub mod bulk_jobs;
 pub mod bulk_runner;

@@ -40,6 +40,9 @@ pub struct ApiConfig {
     /// Whether a reseller relationship link that asks for DAP grants it (the providers' manuals)
     /// or not (Microsoft since 9 October 2023, the default).
     pub reseller_links_grant_dap: bool,
+    /// Whether a partner user needs a GDAP role beside its Azure role for a Resource Manager token
+    /// in a customer (Microsoft's current guidance) or not (the default, as seed 003 describes).
+    pub azure_requires_gdap: bool,
     /// The bearer token that opens `/metrics` on the main address outside development mode.
     pub metrics_token: Option<crate::metrics::MetricsToken>,
     /// Requests allowed per ten seconds to each application and each tenant.
@@ -114,6 +117,7 @@ impl Default for ApiConfig {
             hardened: false,
             look: Look::default(),
             reseller_links_grant_dap: false,
+            azure_requires_gdap: false,
             metrics_token: None,
             rate_limits: crate::rate::RateLimits::default(),
             webhook_retry: time::Duration::seconds(30),

@@ -9,6 +9,7 @@ use axum::Router;
 use gdap_domain::authz::{CheckRequest, Decision, DenyReason, Via};
 use gdap_domain::autopilot::manage::{Allowed, DeviceAction, Refusal};
 use gdap_domain::autopilot::Channel;
+use gdap_domain::azure::Denial;
 use gdap_domain::ids::{AssignmentId, GroupId, RelationshipId, RoleDefinitionId, TenantId, UserId};
 use gdap_domain::roles::Catalogue;
 use gdap_domain::timefmt::{format_graph, parse_rfc3339};
@@ -50,6 +51,9 @@ pub struct CheckQuestion {
     pub device_id: Option<String>,
     /// For an Autopilot action: `api` (the default) or `csvUpload`.
     pub channel: Option<String>,
+    /// For an Azure action (`Microsoft.Resources/subscriptions/resourceGroups/write` …): the
+    /// Resource Manager scope (`/subscriptions/{id}` …), decided by the tenant's role assignments.
+    pub scope: Option<String>,
 }
 
 /// Up to 1,000 questions at once.
@@ -219,9 +223,12 @@ struct CheckFields<'a> {
     device_id: Option<&'a str>,
     #[serde(borrow, default)]
     channel: Option<&'a str>,
+    #[serde(borrow, default)]
+    scope: Option<&'a str>,
 }
 
-const CHECK_PROPERTIES: [&str; 10] = [
+const CHECK_PROPERTIES: [&str; 11] = [
+    "scope",
     "userId",
     "userPrincipalName",
     "tenantId",
@@ -261,6 +268,7 @@ fn fields_of(o: &Map<String, Value>) -> ApiResult<CheckFields<'_>> {
         target_user_principal_name: text("targetUserPrincipalName")?,
         device_id: text("deviceId")?,
         channel: text("channel")?,
+        scope: text("scope")?,
     })
 }
 
@@ -379,6 +387,7 @@ async fn read_check(
 enum Outcome {
     Entra(Decision),
     Autopilot(Result<Allowed, Refusal>),
+    Azure(Result<String, Denial>),
 }
 
 /// Decides one check the caller may ask about.
@@ -390,6 +399,31 @@ async fn decide(
 ) -> ApiResult<(CheckRequest, OffsetDateTime, Outcome)> {
     let (req, at) = read_check(state, caller, f).await?;
     let at = at.unwrap_or(now);
+    if let Some(scope) = f.scope {
+        let home = state
+            .authz
+            .home_of(req.user)
+            .ok_or_else(|| ApiError::not_found("user", &req.user.to_string()))?;
+        let d = gdap_app::azure::decision_for_user(
+            state,
+            req.user,
+            home,
+            req.tenant,
+            &req.action,
+            scope,
+        )
+        .await?
+        .map(|(role, a)| {
+            format!(
+                "allowed: {role} at `{}`, assigned to {} {} (assignment {})",
+                a.scope,
+                a.principal_type.as_str(),
+                a.principal,
+                a.id
+            )
+        });
+        return Ok((req, at, Outcome::Azure(d)));
+    }
     if let Some(action) = DeviceAction::parse(&req.action) {
         let outcome = autopilot(state, &req, action, f).await?;
         return Ok((req, at, outcome));
@@ -448,6 +482,17 @@ fn autopilot_answer<'a>(
         Ok(a) => ("allow", None, a.reason.clone()),
         Err(r) => ("deny", Some(r.code()), r.reason()),
     };
+    explained(req, at, decision, reason, message)
+}
+
+/// An answer explained in a sentence rather than by a path of grants.
+fn explained<'a>(
+    req: &'a CheckRequest,
+    at: OffsetDateTime,
+    decision: &'static str,
+    reason: Option<&'static str>,
+    message: String,
+) -> CheckAnswer<'a> {
     CheckAnswer {
         user_id: req.user,
         tenant_id: req.tenant,
@@ -466,6 +511,13 @@ fn render<'a>(o: &Outcome, req: &'a CheckRequest, at: OffsetDateTime) -> CheckAn
     match o {
         Outcome::Entra(d) => answer(d, req, at),
         Outcome::Autopilot(d) => autopilot_answer(d, req, at),
+        Outcome::Azure(d) => {
+            let (decision, reason, message) = match d {
+                Ok(m) => ("allow", None, m.clone()),
+                Err(r) => ("deny", Some(r.code()), r.reason().to_owned()),
+            };
+            explained(req, at, decision, reason, message)
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 //! attributes}` paged by `MS-ContinuationToken`, and its error body.
 
 mod agreements;
+mod azure;
 mod consents;
 mod create;
 mod customers;
@@ -111,6 +112,10 @@ pub fn routes() -> Router<AppState> {
                 .put(policies::replace)
                 .patch(policies::replace)
                 .delete(policies::delete),
+        )
+        .route(
+            "/v1/customers/{id}/orders",
+            axum::routing::post(azure::order),
         )
         .merge(webhooks::routes())
         .layer(axum::middleware::from_fn(echo_ids))

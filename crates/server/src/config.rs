@@ -69,6 +69,10 @@ pub struct Config {
     /// Reseller relationship links that ask for DAP grant it, as the providers' manuals describe;
     /// off by default, as Microsoft grants none since 9 October 2023.
     pub reseller_links_grant_dap: bool,
+    /// A partner user gets a token for Azure Resource Manager in a customer only with a GDAP role
+    /// there too, as Microsoft's current guidance has it; off by default, as seed 003 describes
+    /// (an Azure role assignment is enough).
+    pub azure_requires_gdap: bool,
 }
 
 impl Default for Config {
@@ -100,6 +104,7 @@ impl Default for Config {
             logo: None,
             brand_color: None,
             reseller_links_grant_dap: false,
+            azure_requires_gdap: false,
         }
     }
 }
@@ -223,6 +228,7 @@ pub fn load(file: Option<&PathBuf>, overrides: &Overrides) -> anyhow::Result<Con
             "logo",
             "brand_color",
             "reseller_links_grant_dap",
+            "azure_requires_gdap",
         ]))
         .merge(Serialized::globals(overrides))
         .extract()

@@ -175,6 +175,7 @@ pub async fn run(
             brand_color: config.brand_color.clone(),
         },
         reseller_links_grant_dap: config.reseller_links_grant_dap,
+        azure_requires_gdap: config.azure_requires_gdap,
         metrics_token: config
             .metrics_token
             .clone()

@@ -10,6 +10,9 @@ use crate::SqlStore;
 
 /// Tables emptied by a reset, children first.
 const RESET_ORDER: &[&str] = &[
+    "azure_resource_groups",
+    "azure_role_assignments",
+    "azure_subscriptions",
     "autopilot_device_keys",
     "autopilot_devices",
     "autopilot_batches",

@@ -3,6 +3,7 @@
 
 mod admin;
 mod audit;
+mod azure;
 mod billing;
 mod bulk_jobs;
 mod consent;

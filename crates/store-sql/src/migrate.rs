@@ -51,6 +51,7 @@ const SQLITE: &[(i64, &str)] = &[
         include_str!("../migrations/sqlite/0023_ms_signature_header.sql"),
     ),
     (24, include_str!("../migrations/sqlite/0024_autopilot.sql")),
+    (25, include_str!("../migrations/sqlite/0025_azure.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -110,6 +111,7 @@ const POSTGRES: &[(i64, &str)] = &[
         24,
         include_str!("../migrations/postgres/0024_autopilot.sql"),
     ),
+    (25, include_str!("../migrations/postgres/0025_azure.sql")),
 ];
 
 /// Splits a migration file into statements (on `;` at the end of a line).

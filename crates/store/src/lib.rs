@@ -2,6 +2,7 @@
 //! engine that moves relationships, assignments, requests and operations through their automatic
 //! steps over any backend.
 
+pub mod azure;
 pub mod bulk_jobs;
 pub mod changes;
 pub mod consent;

@@ -549,6 +549,7 @@ pub trait Store:
     + crate::webhooks::WebhookStore
     + crate::bulk_jobs::BulkJobStore
     + crate::devices::DeviceStore
+    + crate::azure::AzureStore
 {
 }
 
@@ -570,5 +571,6 @@ impl<T> Store for T where
         + crate::webhooks::WebhookStore
         + crate::bulk_jobs::BulkJobStore
         + crate::devices::DeviceStore
+        + crate::azure::AzureStore
 {
 }

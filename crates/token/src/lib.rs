@@ -107,6 +107,9 @@ fn audience_of(resource: &str) -> Option<&'static str> {
         "https://api.partnercenter.microsoft.com" | "fa3d9a0c-3fb0-42cc-9193-47c7ecd2edbd" => {
             Some(PARTNER_CENTER_AUDIENCE)
         }
+        "https://management.azure.com"
+        | "https://management.core.windows.net"
+        | "797f4846-ba00-4fd7-ba43-dac1f8f63013" => Some(gdap_app::azure::ARM_AUDIENCE),
         _ => None,
     }
 }

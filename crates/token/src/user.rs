@@ -9,6 +9,7 @@ use gdap_domain::oauth::RefreshGrant;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
+use gdap_app::azure::ARM_AUDIENCE;
 use gdap_app::caller::{ADMIN_AUDIENCE, PARTNER_CENTER_AUDIENCE};
 use gdap_app::state::AppState;
 
@@ -149,25 +150,6 @@ pub(crate) async fn user_token(
     scope: &str,
     extras: &Extras,
 ) -> OAuthResult<Value> {
-    // A partner's user signs in to a customer tenant with its own credentials, and gets a token
-    // there only while it has some delegated access (GDAP or DAP).
-    let foreign = tenant
-        .as_ref()
-        .filter(|t| t.id != user.tenant)
-        .filter(|t| state.authz.has_delegated_access(user.id, t.id, state.now()))
-        .map(|t| t.id);
-    if let Some(t) = tenant.as_ref().filter(|_| foreign.is_none()) {
-        if t.id != user.tenant {
-            return Err(OAuthError::bad(
-                "invalid_grant",
-                50020,
-                format!(
-                    "User account '{}' from identity provider does not exist in tenant '{}'.",
-                    user.user_principal_name, t.display_name
-                ),
-            ));
-        }
-    }
     let mut resource: Option<&str> = None;
     let mut wanted: Vec<&str> = Vec::new();
     for s in scope
@@ -193,9 +175,38 @@ pub(crate) async fn user_token(
             format!("The resource principal named {resource} was not found."),
         )
     })?;
+    // A partner's user signs in to a customer tenant with its own credentials, and gets a token
+    // there only while it has some delegated access (GDAP or DAP) — or, for Azure Resource
+    // Manager, an Azure role assignment there (with GDAP too where the deployment asks).
+    let foreign = match tenant.as_ref().filter(|t| t.id != user.tenant) {
+        Some(t) if aud == ARM_AUDIENCE => gdap_app::azure::token_for(state, user, t.id)
+            .await
+            .map_err(internal)?
+            .is_ok()
+            .then_some(t.id),
+        Some(t) => state
+            .authz
+            .has_delegated_access(user.id, t.id, state.now())
+            .then_some(t.id),
+        None => None,
+    };
+    if let Some(t) = tenant.as_ref().filter(|_| foreign.is_none()) {
+        if t.id != user.tenant {
+            return Err(OAuthError::bad(
+                "invalid_grant",
+                50020,
+                format!(
+                    "User account '{}' from identity provider does not exist in tenant '{}'.",
+                    user.user_principal_name, t.display_name
+                ),
+            ));
+        }
+    }
     let grantable: Vec<String> = match app {
         // Partner Center has one delegated permission, which every partner application has.
-        _ if aud == PARTNER_CENTER_AUDIENCE => vec!["user_impersonation".to_owned()],
+        _ if aud == PARTNER_CENTER_AUDIENCE || aud == ARM_AUDIENCE => {
+            vec!["user_impersonation".to_owned()]
+        }
         Some(a) => gdap_app::consent::granted(state, a, user, foreign.unwrap_or(user.tenant))
             .await
             .map_err(internal)?,

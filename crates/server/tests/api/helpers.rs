@@ -50,6 +50,8 @@ pub struct Options {
     pub webhook_retry: time::Duration,
     /// Links (and webhook certificate URLs) name the address listened on.
     pub public_url: bool,
+    /// A Resource Manager token in a customer needs a GDAP role beside the Azure role.
+    pub azure_requires_gdap: bool,
 }
 
 impl Default for Options {
@@ -63,6 +65,7 @@ impl Default for Options {
             rate_limits: gdap_app::rate::RateLimits::default(),
             webhook_retry: time::Duration::seconds(30),
             public_url: false,
+            azure_requires_gdap: false,
         }
     }
 }
@@ -103,6 +106,7 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         hardened: opts.hardened,
         look: opts.look,
         reseller_links_grant_dap: opts.reseller_links_grant_dap,
+        azure_requires_gdap: opts.azure_requires_gdap,
         rate_limits: opts.rate_limits,
         webhook_retry: opts.webhook_retry,
         timings: Timings {

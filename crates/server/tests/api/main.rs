@@ -12,6 +12,7 @@ mod applications;
 mod authz;
 mod autopilot;
 mod autopilot_pages;
+mod azure;
 mod bad_input;
 mod billing;
 mod consent;

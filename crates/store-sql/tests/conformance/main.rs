@@ -33,6 +33,7 @@ macro_rules! suite {
 }
 
 mod authz_source;
+mod azure;
 mod bulk_jobs;
 mod concurrency;
 mod devices;
