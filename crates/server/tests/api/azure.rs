@@ -253,12 +253,18 @@ async fn removing_roles_leaves_azure_access_and_the_gdap_setting_asks_for_both()
         ..partner_link(CUSTOMER_A, PARTNER)
     }])
     .await;
-    app.tie(vec![PartnerLink {
-        reseller: true,
-        dap: false,
-        ..partner_link(CUSTOMER_A, PARTNER)
-    }])
-    .await;
+    // The customer's Remove roles ends DAP; the Azure role stays.
+    let admin = app.customer_a_admin().await;
+    let removed = app
+        .send(
+            Method::POST,
+            &format!("/admincenter/v1/partners/{PARTNER}/removeRoles"),
+            Some(&admin),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(removed.status, 200, "{}", removed.text);
     let t = arm_token(
         &app,
         "customera.onmicrosoft.com",
@@ -324,6 +330,26 @@ async fn removing_roles_leaves_azure_access_and_the_gdap_setting_asks_for_both()
     )
     .await;
     assert_eq!(allowed.status, 200, "{}", allowed.text);
+    // …and there Remove roles ends the Resource Manager tokens too.
+    let admin = strict.customer_a_admin().await;
+    let removed = strict
+        .send(
+            Method::POST,
+            &format!("/admincenter/v1/partners/{PARTNER}/removeRoles"),
+            Some(&admin),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(removed.status, 200, "{}", removed.text);
+    let after = arm_token(
+        &strict,
+        "customera.onmicrosoft.com",
+        "agent@partnerone.onmicrosoft.com",
+        "Agent-Pass-1",
+    )
+    .await;
+    assert_eq!(after.status, 400, "{}", after.text);
 }
 
 #[tokio::test]
