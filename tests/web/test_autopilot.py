@@ -176,30 +176,36 @@ def test_a_direct_csp_partner_is_authorized_without_dap_and_registers_by_upload_
     c.shot("devices")
 
 
-def test_an_indirect_reseller_registers_by_upload_only_and_its_provider_by_the_api(gdap, browser_factory):
-    w = WORDS["ja"]
-    customer = "12121212-1212-4212-8212-121212121212"
+@pytest.mark.parametrize("lang,customer,name,domain", [
+    ("ja", "12121212-1212-4212-8212-121212121212", "Trey Research", "treyresearch.onmicrosoft.com"),
+    ("en", "15151515-1515-4515-8515-151515151515", "Lucerne Publishing", "lucernepublishing.onmicrosoft.com"),
+], ids=["ja", "en"])
+def test_an_indirect_reseller_registers_by_upload_only_and_its_provider_by_the_api(
+        gdap, browser_factory, lang, customer, name, domain):
+    w = WORDS[lang]
     agent = pc_token(gdap, "agent@contosopartner.onmicrosoft.com", "Agent-Pass-1")
     r = pc(gdap, agent, "GET", f"/v1/customers/relationshiprequests?indirectProviderId={FOURTH_COFFEE}")
     url = r.json()["url"].replace("&DAP=true", "")
-    accept_reseller_link(browser_factory, url, "ja", "treyresearch.onmicrosoft.com", dict(w, authorized="パートナーを承認しました"))
+    accept_reseller_link(browser_factory, url, lang, domain, w)
 
     # The indirect reseller: the API refuses it, the portal's upload takes its list.
-    refused, _ = register_by_api(gdap, agent, customer, "api", [{"productKey": "4000000000001"}])
+    n = 4000000000000 if lang == "ja" else 4100000000000
+    refused, _ = register_by_api(gdap, agent, customer, "api", [{"productKey": f"{n + 1}"}])
     assert refused.status_code == 403 and "CSV upload" in refused.json()["description"], refused.text
-    b = browser_factory("ja")
+    b = browser_factory(lang)
     b.base = gdap.base
     b.open(f"{gdap.base}/partner/customers/{customer}/devices")
     b.sign_in("devices@contosopartner.onmicrosoft.com", "Devices-Pass-1", w["sign_in"])
-    path = device_csv([["", "4000000000002", "", "", ""], ["", "4000000000003", "", "", ""], ["SN-X", "", "", "", ""]])
-    upload(b, customer, "間接リセラーの注文", path, dict(w, devices_title="Trey Research のデバイス"))
+    path = device_csv([["", f"{n + 2}", "", "", ""], ["", f"{n + 3}", "", "", ""], ["SN-X", "", "", "", ""]])
+    list_name = "間接リセラーの注文" if lang == "ja" else "Indirect order"
+    upload(b, customer, list_name, path, dict(w, devices_title=w["devices_title"].replace("{customer}", name)))
     assert b.h1() == w["results"]
     assert w["summary"] in b.text()
     b.shot("indirect-reseller-upload")
 
     # The indirect provider registers by the API, implicitly authorized through its reseller.
     provider = pc_token(gdap, "admin@fourthcoffee.onmicrosoft.com", "Fourth-Pass-1")
-    r, job = register_by_api(gdap, provider, customer, "provider", [{"productKey": "4000000000004"}])
+    r, job = register_by_api(gdap, provider, customer, "provider", [{"productKey": f"{n + 4}"}])
     assert r.status_code == 202 and job["status"] == "finished", r.text
 
 

@@ -493,20 +493,30 @@ async fn consent_and_agent_roles_decide_which_partner_manages_which_device() {
     .await;
     assert_eq!(del.status, 204, "{}", del.text);
 
-    // Removing DAP (the customer's "Remove roles") keeps consent; ending the reseller tie ends it.
-    app.tie(vec![PartnerLink {
-        reseller: true,
-        dap: false,
-        ..partner_link(CUSTOMER_A, PARTNER_TWO)
-    }])
-    .await;
+    // The customer's "Remove roles" ends DAP and keeps consent; the partner ending its reseller
+    // relationship ends it.
+    let admin = app.customer_a_admin().await;
+    let removed = app
+        .send(
+            Method::POST,
+            &format!("/admincenter/v1/partners/{PARTNER_TWO}/removeRoles"),
+            Some(&admin),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(removed.status, 200, "{}", removed.text);
     assert_eq!(app.get(&batches, &two).await.status, 200);
-    app.tie(vec![PartnerLink {
-        reseller: false,
-        dap: false,
-        ..partner_link(CUSTOMER_A, PARTNER_TWO)
-    }])
-    .await;
+    let ended = app
+        .send(
+            Method::PATCH,
+            &format!("/v1/customers/{CUSTOMER_A}"),
+            Some(&two),
+            Some(json!({ "relationshipToPartner": "none", "attributes": { "objectType": "Customer" } })),
+            &[],
+        )
+        .await;
+    assert_eq!(ended.status, 200, "{}", ended.text);
     let r = app.get(&batches, &two).await;
     assert_eq!(r.status, 403, "{}", r.text);
     // A customer that is no tenant is not found.
