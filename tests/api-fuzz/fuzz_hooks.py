@@ -13,7 +13,8 @@ with open(os.environ["GDAP_FUZZ_WORLD"]) as f:
     WORLD = json.load(f)
 LOG = open(os.environ["GDAP_FUZZ_LOG"], "a", buffering=1)
 REMOVE_ROLES = "/admincenter/v1/partners/{partner_id}/removeRoles"
-DIRECTORY = ("/v1.0/users", "/v1.0/groups", "/v1.0/roleManagement/", "/v1.0/organization", "/v1.0/subscribedSkus")
+DIRECTORY = ("/v1.0/users", "/v1.0/groups", "/v1.0/roleManagement/", "/v1.0/organization", "/v1.0/subscribedSkus",
+             "/v1.0/deviceManagement/")
 
 
 def token_for(path):
