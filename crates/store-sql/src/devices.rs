@@ -262,9 +262,9 @@ impl DeviceStore for SqlStore {
     }
 
     async fn has_device_batch(&self, customer: TenantId, id: &str) -> Result<bool, StoreError> {
-        let mut q = Sql::new("SELECT 1 AS n FROM autopilot_batches WHERE customer_id = ");
+        let mut q = Sql::new("SELECT COUNT(*) AS n FROM autopilot_batches WHERE customer_id = ");
         q.text(customer.to_string()).push(" AND id = ").text(id);
-        Ok(self.fetch_optional(q, |r| r.int("n")).await?.is_some())
+        Ok(self.count(q).await? > 0)
     }
 
     async fn device_batches(&self, customer: TenantId) -> Result<Vec<DeviceBatch>, StoreError> {
