@@ -242,6 +242,25 @@ impl AppState {
             .await
     }
 
+    /// The display names of tenants, each looked up once (a tenant that is gone keeps its id).
+    pub async fn tenant_names(
+        &self,
+        ids: Vec<gdap_domain::ids::TenantId>,
+    ) -> Result<std::collections::HashMap<gdap_domain::ids::TenantId, String>, gdap_store::StoreError>
+    {
+        let mut names = std::collections::HashMap::new();
+        for id in ids {
+            if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(id) {
+                let name = self
+                    .tenant(id)
+                    .await?
+                    .map_or_else(|| id.to_string(), |t| t.display_name);
+                slot.insert(name);
+            }
+        }
+        Ok(names)
+    }
+
     /// The users of a tenant who can approve its partner relationships (enabled Global
     /// Administrators and Customer Delegated Admin Relationship Administrators), by sign-in name,
     /// through the cache.

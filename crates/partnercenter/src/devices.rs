@@ -41,7 +41,8 @@ pub(crate) async fn device_partner(state: &AppState, caller: PcCaller) -> PcResu
     Ok(DevicePartner::of(state, caller.0).await?)
 }
 
-fn text(o: &Map<String, Value>, name: &str) -> PcResult<Option<String>> {
+/// A string property of a body by name in any case (`None` when absent or null).
+pub(crate) fn text(o: &Map<String, Value>, name: &str) -> PcResult<Option<String>> {
     match field(o, name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),

@@ -46,13 +46,7 @@ fn profile_input(body: &Value) -> PcResult<ProfileInput> {
     let o = body
         .as_object()
         .ok_or_else(|| PcError::bad_request("the body must be a ConfigurationPolicy object"))?;
-    let text = |name: &str| -> PcResult<Option<String>> {
-        match field(o, name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(PcError::bad_request(format!("`{name}` must be a string"))),
-        }
-    };
+    let text = |name: &str| crate::devices::text(o, name);
     let settings = match field(o, "policySettings") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(items)) => items

@@ -171,19 +171,8 @@ impl AzureStore for SqlStore {
         q.text(id.to_string())
             .push(" AND tenant_id = ")
             .text(tenant.to_string());
-        let steps = vec![
-            Step {
-                sql: q,
-                checked: true,
-                on_unique: None,
-            },
-            insert_step(audit),
-        ];
-        match self.transaction(steps).await {
-            Ok(()) => Ok(true),
-            Err(StoreError::VersionConflict) => Ok(false),
-            Err(e) => Err(e),
-        }
+        self.exactly_one_among(Vec::new(), q, vec![insert_step(audit)])
+            .await
     }
 
     async fn put_resource_group(

@@ -327,22 +327,12 @@ impl DeviceStore for SqlStore {
         row.text(id.to_string())
             .push(" AND customer_id = ")
             .text(customer.to_string());
-        match self
-            .transaction(vec![
-                Step::plain(keys),
-                Step {
-                    sql: row,
-                    checked: true,
-                    on_unique: None,
-                },
-                crate::audit::insert_step(audit),
-            ])
-            .await
-        {
-            Ok(()) => Ok(true),
-            Err(StoreError::VersionConflict) => Ok(false),
-            Err(e) => Err(e),
-        }
+        self.exactly_one_among(
+            vec![Step::plain(keys)],
+            row,
+            vec![crate::audit::insert_step(audit)],
+        )
+        .await
     }
 
     async fn assign_profiles(
@@ -455,21 +445,11 @@ impl DeviceStore for SqlStore {
         del.text(id.to_string())
             .push(" AND customer_id = ")
             .text(customer.to_string());
-        match self
-            .transaction(vec![
-                Step::plain(off),
-                Step {
-                    sql: del,
-                    checked: true,
-                    on_unique: None,
-                },
-                crate::audit::insert_step(audit),
-            ])
-            .await
-        {
-            Ok(()) => Ok(true),
-            Err(StoreError::VersionConflict) => Ok(false),
-            Err(e) => Err(e),
-        }
+        self.exactly_one_among(
+            vec![Step::plain(off)],
+            del,
+            vec![crate::audit::insert_step(audit)],
+        )
+        .await
     }
 }

@@ -150,14 +150,28 @@ impl SqlStore {
     /// One statement that must touch exactly one row, as a compare-and-set: `false` when it
     /// touched none (another writer got there first, or there was nothing to touch).
     pub(crate) async fn exactly_one(&self, sql: sql::Sql) -> Result<bool, StoreError> {
-        match self
-            .transaction(vec![Step {
-                sql,
-                checked: true,
-                on_unique: None,
-            }])
-            .await
-        {
+        self.exactly_one_among(Vec::new(), sql, Vec::new()).await
+    }
+
+    /// [`exactly_one`](Self::exactly_one) in one transaction with the statements `before` and
+    /// `after` it (an audit entry, say): nothing is written when it touched no row.
+    pub(crate) async fn exactly_one_among(
+        &self,
+        before: Vec<Step>,
+        sql: sql::Sql,
+        after: Vec<Step>,
+    ) -> Result<bool, StoreError> {
+        let checked = Step {
+            sql,
+            checked: true,
+            on_unique: None,
+        };
+        let steps = before
+            .into_iter()
+            .chain(std::iter::once(checked))
+            .chain(after)
+            .collect();
+        match self.transaction(steps).await {
             Ok(()) => Ok(true),
             Err(StoreError::VersionConflict) => Ok(false),
             Err(e) => Err(e),

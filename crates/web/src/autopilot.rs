@@ -28,10 +28,7 @@ pub const MAX_UPLOAD: usize = 64 * 1024 * 1024;
 /// The signed-in partner user, with the agent roles its groups give it.
 async fn device_partner(web: &Web) -> Result<DevicePartner, Response> {
     let me = web.signed_in()?.clone();
-    if gdap_app::mfa::required_for(&me.tenant) && !me.session.mfa {
-        let back = url::form_urlencoded::byte_serialize(web.path.as_bytes()).collect::<String>();
-        return Err(web.redirect(&format!("/signin?prompt=login&return={back}")));
-    }
+    super::portal::second_step(web, &me)?;
     if me.tenant.partner.is_none() {
         return Err(web.message(
             StatusCode::FORBIDDEN,
@@ -395,21 +392,12 @@ pub async fn list(
         Err(e) => return Err(web.failure(&e)),
     };
     let profiles = web.or_failure(web.state.store.device_profiles(customer).await)?;
-    let mut adders: Vec<(TenantId, String)> = Vec::new();
-    for p in devices.iter().filter_map(|d| d.added_by) {
-        if !adders.iter().any(|(t, _)| *t == p) {
-            let name = web
-                .or_failure(web.state.tenant(p).await)?
-                .map_or_else(|| p.to_string(), |t| t.display_name);
-            adders.push((p, name));
-        }
-    }
-    let adder = |p: Option<TenantId>| {
-        adders
-            .iter()
-            .find(|(t, _)| Some(*t) == p)
-            .map_or("—", |(_, n)| n.as_str())
-    };
+    let adders = web.or_failure(
+        web.state
+            .tenant_names(devices.iter().filter_map(|d| d.added_by).collect())
+            .await,
+    )?;
+    let adder = |p: Option<TenantId>| p.and_then(|p| adders.get(&p)).map_or("—", String::as_str);
     let profile = |id: Option<uuid::Uuid>| {
         profiles
             .iter()

@@ -12,28 +12,14 @@ use gdap_domain::ids::TenantId;
 use maud::html;
 
 use super::context::{FormData, Page, Web};
-use super::layout::{self, csrf};
+use super::layout::csrf;
 use super::text::oem::text;
 
 /// Devices on one page of the devices view.
 const PAGE: u32 = 100;
 
 fn global_admin(web: &Web) -> Result<Actor, Response> {
-    web.signed_in()?;
-    let actor = web.actor().ok_or_else(|| super::reseller::invalid(web))?;
-    if gdap_app::reseller::require_global_admin(&actor).is_err() {
-        let t = web.t;
-        return Err(web.page(
-            StatusCode::FORBIDDEN,
-            t.permission_title,
-            html! {
-                h1 { (t.permission_title) }
-                p.notice { (text(web.lang).permission_body) }
-                (layout::another_account(web))
-            },
-        ));
-    }
-    Ok(actor)
+    super::reseller::global_admin_or(web, text(web.lang).permission_body)
 }
 
 fn offer_page(web: &Web, offer: &oem::OemOffer, error: Option<&str>) -> Response {
@@ -153,21 +139,14 @@ pub async fn devices(web: Web, Query(q): Query<DevicesPage>) -> Page {
             list.last().map(|d| d.id)
         })
         .flatten();
-    let mut names: Vec<(TenantId, String)> = Vec::new();
-    for p in list.iter().filter_map(|d| d.added_by) {
-        if !names.iter().any(|(t, _)| *t == p) {
-            let name = web
-                .or_failure(web.state.tenant(p).await)?
-                .map_or_else(|| p.to_string(), |t| t.display_name);
-            names.push((p, name));
-        }
-    }
+    let names = web.or_failure(
+        web.state
+            .tenant_names(list.iter().filter_map(|d| d.added_by).collect())
+            .await,
+    )?;
     let by = |p: Option<TenantId>| match p {
         None => o.this_organization.to_owned(),
-        Some(p) => names
-            .iter()
-            .find(|(t, _)| *t == p)
-            .map_or_else(|| p.to_string(), |(_, n)| n.clone()),
+        Some(p) => names.get(&p).cloned().unwrap_or_else(|| p.to_string()),
     };
     let body = html! {
         p { a href="/adminportal/settings/partners" { "‹ " (web.t.partner_relationships) } }

@@ -23,16 +23,21 @@ use gdap_app::relationships::{ApprovalMail, CreateRelationship, SubmitRequest};
 use gdap_app::AppError;
 use gdap_store::StoreError;
 
-/// The signed-in partner user allowed to use the portal: a member of Admin Agents or a Global
-/// Administrator of a partner tenant.
-pub(crate) async fn partner_user(web: &Web) -> Result<(SignedIn, Authorized<GdapWrite>), Response> {
-    let me = web.signed_in()?.clone();
-    // A session from before the partner required the second step signs in again, with it.
+/// A session from before the partner required the second sign-in step signs in again, with it.
+pub(crate) fn second_step(web: &Web, me: &SignedIn) -> Result<(), Response> {
     if gdap_app::mfa::required_for(&me.tenant) && !me.session.mfa {
         let back = url::form_urlencoded::byte_serialize(safe_return(&web.path).as_bytes())
             .collect::<String>();
         return Err(web.redirect(&format!("/signin?prompt=login&return={back}")));
     }
+    Ok(())
+}
+
+/// The signed-in partner user allowed to use the portal: a member of Admin Agents or a Global
+/// Administrator of a partner tenant.
+pub(crate) async fn partner_user(web: &Web) -> Result<(SignedIn, Authorized<GdapWrite>), Response> {
+    let me = web.signed_in()?.clone();
+    second_step(web, &me)?;
     match Authorized::signed_in(&web.state, &me.tenant, &me.user).await {
         Ok(caller) => Ok((me, caller)),
         Err(AppError::Forbidden(_)) => Err(web.message(

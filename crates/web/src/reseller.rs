@@ -76,6 +76,12 @@ fn oem_link(invitation: Option<&str>, partner: Option<&str>) -> Option<TenantId>
 
 /// The signed-in customer's actor, or the page that says why not.
 fn global_admin(web: &Web) -> Result<Actor, axum::response::Response> {
+    global_admin_or(web, text(web.lang).permission_body)
+}
+
+/// The signed-in customer's Global Administrator, or the permission page saying `why` (an
+/// invitation's own words for it).
+pub(crate) fn global_admin_or(web: &Web, why: &str) -> Result<Actor, axum::response::Response> {
     web.signed_in()?;
     let actor = web.actor().ok_or_else(|| invalid(web))?;
     if reseller::require_global_admin(&actor).is_err() {
@@ -85,7 +91,7 @@ fn global_admin(web: &Web) -> Result<Actor, axum::response::Response> {
             t.permission_title,
             html! {
                 h1 { (t.permission_title) }
-                p.notice { (text(web.lang).permission_body) }
+                p.notice { (why) }
                 (layout::another_account(web))
             },
         ));

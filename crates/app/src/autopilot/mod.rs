@@ -27,6 +27,20 @@ pub const PAGE: u32 = 100;
 /// The longest batch name.
 pub const MAX_BATCH_NAME: usize = 128;
 
+/// A partner user's agent roles: its membership of its tenant's Admin Agents and Sales Agents.
+async fn agent_roles(
+    state: &AppState,
+    partner: TenantId,
+    user: gdap_domain::ids::UserId,
+) -> AppResult<AgentRoles> {
+    let groups = state.store.groups_of_user(partner, user).await?;
+    let member = |name: &str| groups.iter().any(|g| g.display_name == name);
+    Ok(AgentRoles {
+        admin_agent: member(ADMIN_AGENTS),
+        sales_agent: member(SALES_AGENTS),
+    })
+}
+
 /// A partner user acting on a customer's Autopilot devices, with its agent roles.
 #[derive(Debug, Clone)]
 pub struct DevicePartner {
@@ -39,15 +53,7 @@ pub struct DevicePartner {
 impl DevicePartner {
     /// The partner user with the roles its groups give it.
     pub async fn of(state: &AppState, user: PartnerUser) -> AppResult<Self> {
-        let groups = state
-            .store
-            .groups_of_user(user.partner.id, user.user.id)
-            .await?;
-        let member = |name: &str| groups.iter().any(|g| g.display_name == name);
-        let roles = AgentRoles {
-            admin_agent: member(ADMIN_AGENTS),
-            sales_agent: member(SALES_AGENTS),
-        };
+        let roles = agent_roles(state, user.partner.id, user.user.id).await?;
         Ok(Self { user, roles })
     }
 
@@ -91,26 +97,14 @@ pub async fn tie(
     Ok(links.into_iter().find(|l| l.partner == partner))
 }
 
-/// The names of the tenants that created `batches`, in their order (the id when a tenant is gone).
+/// The names of the tenants that created `batches`, in their order.
 pub async fn creators(state: &AppState, batches: &[DeviceBatch]) -> AppResult<Vec<String>> {
-    let mut names: Vec<(TenantId, String)> = Vec::new();
-    for b in batches {
-        if !names.iter().any(|(t, _)| *t == b.created_by) {
-            let name = state
-                .tenant(b.created_by)
-                .await?
-                .map_or_else(|| b.created_by.to_string(), |t| t.display_name);
-            names.push((b.created_by, name));
-        }
-    }
+    let names = state
+        .tenant_names(batches.iter().map(|b| b.created_by).collect())
+        .await?;
     Ok(batches
         .iter()
-        .map(|b| {
-            names
-                .iter()
-                .find(|(t, _)| *t == b.created_by)
-                .map_or_else(String::new, |(_, n)| n.clone())
-        })
+        .map(|b| names.get(&b.created_by).cloned().unwrap_or_default())
         .collect())
 }
 
@@ -151,12 +145,7 @@ pub async fn decision_for_user(
     channel: Channel,
     device: Option<uuid::Uuid>,
 ) -> AppResult<Option<Result<Allowed, gdap_domain::autopilot::manage::Refusal>>> {
-    let groups = state.store.groups_of_user(home, user).await?;
-    let member = |name: &str| groups.iter().any(|g| g.display_name == name);
-    let roles = AgentRoles {
-        admin_agent: member(ADMIN_AGENTS),
-        sales_agent: member(SALES_AGENTS),
-    };
+    let roles = agent_roles(state, home, user).await?;
     let added = match device {
         None => None,
         Some(id) => match state.store.devices_by_ids(customer, &[id]).await?.first() {
